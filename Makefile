@@ -1,0 +1,56 @@
+# Microwork Atlas — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SOURCE ?=
+FROM ?=
+Q ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install maps db test lint fetch query bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@echo "==> installing into $(VENV)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pipeline with its test tools
+
+db: $(STAMP) ## rebuild data/atlas.duckdb from reference, curated and raw data
+	@echo "==> building the database"
+	@$(PY) -m pipeline db
+
+maps: db ## the main job: build the database and write maps/*.html
+	@echo "==> writing maps"
+	@$(PY) -m pipeline maps
+	@echo "==> open maps/index.html in a browser"
+
+test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless Chromium)
+	@echo "==> running tests"
+	@$(PY) -m pytest -q
+
+lint: $(STAMP) ## ruff
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
+	@test -n "$(SOURCE)" || { echo "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]"; exit 2; }
+	@$(PY) -m pipeline fetch $(SOURCE) $(if $(FROM),--from "$(FROM)")
+
+query: $(STAMP) ## run a saved query or SQL: make query Q=south_to_north
+	@test -n "$(Q)" || { echo "usage: make query Q=<name in sql/queries or SQL text>"; ls sql/queries; exit 2; }
+	@$(PY) -m pipeline query "$(Q)"
+
+bench: $(STAMP) ## benchmarks (never part of make test)
+	@$(PY) -m bench
+
+clean: ## remove generated files (database, maps), keep shipped and raw data
+	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-*
+	find maps -mindepth 1 ! -name README.md -delete

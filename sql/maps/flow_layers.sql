@@ -1,0 +1,57 @@
+-- One row per flow-map layer (source × year × unit): how many cross-border pairs there are,
+-- how many cannot be drawn (a country without a label point), and the domestic total.
+-- Richest layer first: the flow map opens on it.
+with
+
+flows as (
+    select * from out__flows
+),
+
+countries as (
+    select * from core__countries
+),
+
+sources as (
+    select * from core__sources
+),
+
+marked as (
+    select
+        flows.*,
+        flows.buyer_country_code = flows.seller_country_code as is_domestic,
+        buyer.country_code is not null and seller.country_code is not null as is_located
+    from flows
+    left join countries as buyer on flows.buyer_country_code = buyer.country_code
+    left join countries as seller on flows.seller_country_code = seller.country_code
+),
+
+layers as (
+    select
+        source_id,
+        year,
+        unit,
+        count(distinct buyer_country_code || '>' || seller_country_code)
+            filter (where not is_domestic and is_located) as flows_total,
+        count(distinct buyer_country_code || '>' || seller_country_code)
+            filter (where not is_domestic and not is_located) as flows_unlocated,
+        coalesce(sum(tasks) filter (where not is_domestic and is_located), 0) as tasks_cross_border,
+        coalesce(sum(tasks) filter (where is_domestic), 0) as tasks_domestic,
+        string_agg(distinct method, ' and ' order by method) as method,
+        string_agg(distinct period_label, '; ' order by period_label) as period_label,
+        string_agg(distinct platform, ', ' order by platform) as platform
+    from marked
+    group by source_id, year, unit
+),
+
+final as (
+    select
+        layers.*,
+        sources.title as source_title,
+        sources.citation as source_citation,
+        sources.url as source_url
+    from layers
+    left join sources on layers.source_id = sources.source_id
+)
+
+select * from final
+order by flows_total desc, source_id, year desc, unit

@@ -1,0 +1,67 @@
+-- How much of each source's work goes each way between North and South, per grouping scheme.
+-- Direction follows the work: south_to_north = the worker (seller) is in the South and the
+-- employer (buyer) in the North; the payment goes the other way. Domestic work counts in its
+-- own group (north_to_north or south_to_south). A pair that a scheme cannot classify (a
+-- country without a World Bank income group, say) is kept as 'unclassified', never dropped.
+with
+
+flows as (
+    select * from out__flows
+),
+
+country_groups as (
+    select * from core__country_groups
+),
+
+classified as (
+    select
+        buyer_groups.scheme,
+        flows.source_id,
+        flows.year,
+        flows.method,
+        flows.unit,
+        flows.tasks,
+        case
+            when seller_groups.is_north is null or buyer_groups.is_north is null
+                then 'unclassified'
+            when not seller_groups.is_north and buyer_groups.is_north then 'south_to_north'
+            when seller_groups.is_north and buyer_groups.is_north then 'north_to_north'
+            when not seller_groups.is_north and not buyer_groups.is_north then 'south_to_south'
+            else 'north_to_south'
+        end as direction
+    from flows
+    inner join country_groups as buyer_groups
+        on flows.buyer_country_code = buyer_groups.country_code
+    inner join country_groups as seller_groups
+        on flows.seller_country_code = seller_groups.country_code
+        and buyer_groups.scheme = seller_groups.scheme
+),
+
+summed as (
+    select
+        scheme,
+        source_id,
+        year,
+        direction,
+        method,
+        unit,
+        sum(tasks) as tasks
+    from classified
+    group by scheme, source_id, year, direction, method, unit
+),
+
+final as (
+    select
+        scheme,
+        source_id,
+        year,
+        direction,
+        tasks,
+        100 * tasks / sum(tasks) over (partition by scheme, source_id, year) as share_pct,
+        method,
+        unit
+    from summed
+)
+
+select * from final
+order by scheme, source_id, year, direction

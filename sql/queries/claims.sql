@@ -1,0 +1,11 @@
+-- The seed documents' claims: who is said to buy, who is said to do the work.
+select
+    claims.claim_id,
+    claims.role,
+    coalesce(countries.name, claims.region_label) as place,
+    claims.platform,
+    claims.seed_file,
+    claims.cited_study
+from core__claims as claims
+left join core__countries as countries on claims.country_code = countries.country_code
+order by claims.claim_id, claims.role, place

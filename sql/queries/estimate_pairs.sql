@@ -1,0 +1,2 @@
+-- Which published employer shares were paired with which worker shares to estimate flows.
+select * from out__marginal_pairs

@@ -1,0 +1,14 @@
+-- One row per source: every row elsewhere points here for its citation.
+create table core__sources (
+    source_id varchar primary key,
+    title varchar not null,
+    publisher varchar,
+    url varchar,
+    licence varchar,
+    citation varchar not null,
+    -- scraped, downloaded, curated, or reference (the vendored country and boundary tables)
+    method varchar not null check (method in ('scraped', 'downloaded', 'curated', 'reference')),
+    retrieved_at timestamp,
+    vintage varchar,
+    notes varchar
+);

@@ -1,0 +1,47 @@
+-- The estimated flows of a source and year add up to (buyer shares of countries) × (seller
+-- shares of countries) / 100: a join that duplicated or lost a country would break this.
+with
+
+country_sides as (
+    select
+        marginal_pairs.source_id,
+        marginal_pairs.year,
+        sum(tallies.amount) filter (
+            where tallies.role = 'buyer'
+            and tallies.period_start = marginal_pairs.buyer_period_start
+            and tallies.period_end = marginal_pairs.buyer_period_end
+            and tallies.buyer_country_code is not null
+        ) as buyer_pct,
+        sum(tallies.amount) filter (
+            where tallies.role = 'seller'
+            and tallies.period_start = marginal_pairs.seller_period_start
+            and tallies.period_end = marginal_pairs.seller_period_end
+            and tallies.seller_country_code is not null
+        ) as seller_pct
+    from out__marginal_pairs as marginal_pairs
+    inner join core__tallies as tallies
+        on tallies.source_id = marginal_pairs.source_id
+        and tallies.measure = 'share_pct'
+    group by all
+),
+
+estimated as (
+    select source_id, year, sum(tasks) as flows_pct
+    from out__flows
+    where method = 'estimated'
+    group by all
+),
+
+final as (
+    select
+        country_sides.*,
+        estimated.flows_pct,
+        country_sides.buyer_pct * country_sides.seller_pct / 100 as expected_pct
+    from country_sides
+    left join estimated
+        on country_sides.source_id = estimated.source_id
+        and country_sides.year = estimated.year
+)
+
+select * from final
+where abs(coalesce(flows_pct, 0) - expected_pct) > 1e-6

@@ -1,0 +1,85 @@
+"""Each rule in sql/tests passes on the shipped data and catches the fault it is written for."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import sqlfiles
+from pipeline.paths import SQL_DIR
+
+RULES = sorted(p.stem for p in (SQL_DIR / "tests").glob("*.sql"))
+
+# The statements that break each rule on a copy of the shipped database.
+BREAKERS: dict[str, str | list[str]] = {
+    "flows_unique_key": "insert into out__flows select * from out__flows limit 1",
+    "known_country_codes": (
+        "insert into core__claims (claim_id, source_id, role, country_code, statement) "
+        "values ('X', 'curated_casilli_claims', 'seller', 'ZZZ', 'made up')"
+    ),
+    "known_source_ids": (
+        "insert into core__claims (claim_id, source_id, role, country_code, statement) "
+        "values ('X', 'nowhere', 'seller', 'IND', 'made up')"
+    ),
+    "shares_at_most_100": (
+        "insert into core__tallies select * replace (amount + 50 as amount) from core__tallies "
+        "where source_id = 'curated_oli_shares' and role = 'buyer' limit 1"
+    ),
+    "paired_marginals_sum_to_100": (
+        "update core__tallies set amount = amount + 3 where source_id = 'curated_oli_shares' "
+        "and role = 'seller' and seller_country_code = 'IND'"
+    ),
+    "estimated_flows_match_marginals": (
+        "delete from out__flows where source_id = 'curated_oli_shares' "
+        "and buyer_country_code = 'GBR'"
+    ),
+    "directions_sum_to_total": (
+        "delete from out__flows_by_direction where scheme = 'wb_high_income' "
+        "and direction = 'south_to_north'"
+    ),
+    "every_country_in_every_scheme": (
+        "delete from core__country_groups where scheme = 'wb_high_income' and country_code = 'IND'"
+    ),
+    "tally_roles_consistent": (
+        "update core__tallies set seller_country_code = 'IND' where role = 'buyer' "
+        "and buyer_country_code = 'USA'"
+    ),
+    "balance_matches_flows": [
+        "insert into out__flows (source_id, platform, year, period_label, occupation, "
+        "buyer_country_code, seller_country_code, tasks, unit, method) values ('t', 'p', 2015, "
+        "'2015', 'unknown', 'USA', 'IND', 10, 'projects', 'observed')",
+        "insert into out__country_balance (scheme, source_id, year, country_code, tasks_bought, "
+        "tasks_sold, basis) values ('un_m49_developed', 't', 2015, 'USA', 9, 0, 'flows'), "
+        "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
+    ],
+    "claims_have_sellers": "delete from core__claims where claim_id = 'C1' and role = 'seller'",
+}
+
+
+def test_every_rule_has_a_breaker() -> None:
+    assert sorted(BREAKERS) == RULES
+
+
+def test_all_rules_pass_on_the_shipped_data(shipped_con) -> None:
+    assert [f.describe() for f in sqlfiles.run_sql_tests(shipped_con)] == []
+
+
+@pytest.fixture()
+def scratch_con(shipped_build, tmp_path: Path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(shipped_build.db_path, copy)
+    con = duckdb.connect(str(copy))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_catches_its_fault(scratch_con, rule: str) -> None:
+    breaker = BREAKERS[rule]
+    for statement in [breaker] if isinstance(breaker, str) else breaker:
+        scratch_con.execute(statement)
+    failed = {f.name for f in sqlfiles.run_sql_tests(scratch_con)}
+    assert rule in failed
