@@ -20,7 +20,7 @@ import yaml
 
 from pipeline import paths, sqlfiles
 from pipeline.countries import CountryIndex, country_index
-from pipeline.records import ParseResult, Source
+from pipeline.records import ParseResult, Source, Task
 from pipeline.sources import curated
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class SourceSummary:
     records_rejected: int = 0
     reject_reasons: Counter = field(default_factory=Counter)
     unmapped: Counter = field(default_factory=Counter)
+    repeated_tasks: int = 0
 
     def line(self) -> str:
         text = (
@@ -47,6 +48,8 @@ class SourceSummary:
         if self.reject_reasons:
             reasons = "; ".join(f"{n} × {r}" for r, n in self.reject_reasons.most_common(5))
             text += f" ({reasons})"
+        if self.repeated_tasks:
+            text += f"\n    {self.repeated_tasks} repeated observations of a task: newest kept"
         if self.unmapped:
             names = ", ".join(f"{v!r} × {n}" for v, n in self.unmapped.most_common(10))
             text += f"\n    unmapped names: {names}"
@@ -130,10 +133,21 @@ def _summarise(result: ParseResult) -> SourceSummary:
         result.source_id, result.records_in, result.records_ok, result.records_rejected
     )
     for reject in result.rejects:
-        summary.reject_reasons[reject.reason.split(":")[0]] += 1
-        if reject.reason.startswith("unknown country") and reject.value:
-            summary.unmapped[reject.value] += 1
+        if reject.reason.startswith("unknown country") or "is not a country" in reject.reason:
+            summary.reject_reasons["unknown country"] += 1
+            summary.unmapped[reject.value or ""] += 1
+        else:
+            summary.reject_reasons[reject.reason.split(":")[0]] += 1
     return summary
+
+
+def _newest_observation_per_task(tasks: list[Task]) -> tuple[list[Task], int]:
+    """One row per task: a task seen in several raw files (a page fetched again) keeps the row
+    from the newest file, since raw files are parsed oldest first."""
+    newest: dict[str, Task] = {}
+    for task in tasks:
+        newest[task.task_id] = task
+    return sorted(newest.values(), key=lambda t: t.task_id), len(tasks) - len(newest)
 
 
 def _store(con: duckdb.DuckDBPyConnection, result: ParseResult) -> None:
@@ -178,9 +192,12 @@ def load_raw_sources(
         total = ParseResult(source_id=source_id)
         for path in progress(files, desc=f"parse {source_id}", unit="file"):
             total.extend(module.parse(path, index))
+        total.tasks, repeated = _newest_observation_per_task(total.tasks)
         insert_rows(con, "core__sources", [module.source(files)])
         _store(con, total)
-        summaries.append(_summarise(total))
+        summary = _summarise(total)
+        summary.repeated_tasks = repeated
+        summaries.append(summary)
     return summaries
 
 

@@ -1,11 +1,11 @@
--- The estimated flows of a source and year add up to (buyer shares of countries) × (seller
+-- The estimated flows of each pairing of marginals add up to (buyer shares of countries) × (seller
 -- shares of countries) / 100: a join that duplicated or lost a country would break this.
 with
 
 country_sides as (
     select
         marginal_pairs.source_id,
-        marginal_pairs.year,
+        marginal_pairs.period_label,
         sum(tallies.amount) filter (
             where tallies.role = 'buyer'
             and tallies.period_start = marginal_pairs.buyer_period_start
@@ -26,7 +26,7 @@ country_sides as (
 ),
 
 estimated as (
-    select source_id, year, sum(tasks) as flows_pct
+    select source_id, period_label, sum(tasks) as flows_pct
     from out__flows
     where method = 'estimated'
     group by all
@@ -40,7 +40,7 @@ final as (
     from country_sides
     left join estimated
         on country_sides.source_id = estimated.source_id
-        and country_sides.year = estimated.year
+        and country_sides.period_label = estimated.period_label
 )
 
 select * from final

@@ -1,0 +1,73 @@
+"""Turning data into text for pages: everything is escaped, and long strings are cut short.
+
+All strings shown come from data that may have been scraped, so nothing reaches HTML (tooltips,
+legends, layer names) without going through ``esc``. folium's GeoJsonTooltip puts property
+values into innerHTML as they are, which is why tooltip properties are escaped here first.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+LABEL_MAX = 80
+QUOTE_MAX = 300
+CITATION_MAX = 300
+
+UNIT_TEXT = {
+    "projects": "projects",
+    "pct_of_projects": "% of all projects",
+    "pct": "% (share)",
+}
+
+
+def truncate(value: Any, limit: int = LABEL_MAX) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def esc(value: Any, limit: int = LABEL_MAX) -> str:
+    """Plain text -> HTML-safe text of at most ``limit`` characters (before escaping)."""
+    return html.escape(truncate(value, limit), quote=True)
+
+
+def country_label(name: Any, code: Any) -> str:
+    return esc(f"{truncate(name, 60)} ({truncate(code, 8)})")
+
+
+def unit_text(unit: Any) -> str:
+    return esc(UNIT_TEXT.get(str(unit), str(unit)), 40)
+
+
+def number(value: float | None) -> str:
+    """Readable number: thousands separators, decimals only where they carry information."""
+    if value is None:
+        return "n/a"
+    if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
+        return f"{round(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.1f}"
+    return f"{value:.3g}"
+
+
+def amount(value: float | None, unit: Any) -> str:
+    """A volume with its unit, e.g. '120 projects' or '12.5 % of all projects'."""
+    if value is None:
+        return "not published"
+    return f"{number(value)} {unit_text(unit)}"
+
+
+def layer_name(source_id: Any, year: Any, unit: Any = None, with_unit: bool = False) -> str:
+    base = f"{truncate(source_id, 40)} · {year if year is not None else 'all years'}"
+    if with_unit and unit:
+        base += f" ({UNIT_TEXT.get(str(unit), str(unit))})"
+    return esc(base, 90)
+
+
+def json_for_script(data: Any) -> str:
+    """JSON that is safe inside <script type="application/json">: no '<', '>' or '&' at all."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

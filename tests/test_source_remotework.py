@@ -1,0 +1,111 @@
+"""Braesemann et al. project network: admin1 rows summed into yearly country-pair tallies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pipeline.countries import country_index
+from pipeline.fetch import FetchContext
+from pipeline.http import FetchResult
+from pipeline.rawstore import RawStore
+from pipeline.sources import remotework
+
+FIXTURE = Path(__file__).parent / "fixtures" / "remotework" / "olm_network_data_2015.csv"
+
+
+def pairs(result) -> dict[tuple[str, str], float]:
+    return {(t.buyer_country_code, t.seller_country_code): t.amount for t in result.tallies}
+
+
+def test_rows_are_summed_per_country_pair_and_year() -> None:
+    result = remotework.parse(FIXTURE, country_index())
+    result.check_balance()
+    assert (result.records_in, result.records_ok, result.records_rejected) == (40, 36, 4)
+    found = pairs(result)
+    assert found[("USA", "IND")] == 12.0  # five admin1 rows: 3 + 2 + 1 + 4 + 2
+    assert found[("GBR", "BGD")] == 4.0
+    assert found[("ARG", "ARG")] == 3.0  # domestic work is kept
+    assert len(found) == 29
+    assert sum(found.values()) == 60.0  # 64 in numeric rows, less 4 in rejected rows
+    tally = result.tallies[0]
+    assert (tally.period_start, tally.period_end) == (dt.date(2015, 1, 1), dt.date(2015, 12, 31))
+    assert {(t.role, t.measure, t.occupation) for t in result.tallies} == {
+        ("pair", "projects", "unknown")
+    }
+    usa_ind = next(
+        t for t in result.tallies if (t.buyer_country_code, t.seller_country_code) == ("USA", "IND")
+    )
+    assert usa_ind.location == "olm_network_data_2015.csv:2 (+4 rows)"
+
+
+def test_quirky_names_map_to_their_countries() -> None:
+    found = pairs(remotework.parse(FIXTURE, country_index()))
+    assert found[("HKG", "PHL")] == 2.0  # hong kong sar
+    assert found[("DEU", "HRV")] == 1.0  # croatia (hrvatska)
+    assert found[("KOR", "VNM")] == 2.0  # korea
+    assert found[("CAN", "PSE")] == 1.0  # palestinian territories
+    assert found[("SWZ", "KEN")] == 1.0  # swaziland
+    assert found[("NAM", "ZAF")] == 1.0  # namibia, whose code is the string NA
+
+
+def test_non_countries_missing_values_and_bad_counts_are_rejected() -> None:
+    result = remotework.parse(FIXTURE, country_index())
+    found = {(r.location, r.field, r.value) for r in result.rejects}
+    assert found == {
+        ("olm_network_data_2015.csv:16", "employer_country_real", "netherlands antilles"),
+        ("olm_network_data_2015.csv:19", "employer_country_real", "antarctica"),
+        ("olm_network_data_2015.csv:20", "employer_country_real", "NA"),
+        ("olm_network_data_2015.csv:39", "count", "x"),
+    }
+    reasons = {r.value: r.reason for r in result.rejects}
+    assert "dissolved in 2010" in reasons["netherlands antilles"]
+    assert "no permanent population" in reasons["antarctica"]
+    assert reasons["NA"] == "missing country (NA)"
+
+
+def test_coordinates_far_from_the_named_country_are_counted_not_used() -> None:
+    index = country_index()
+    assert remotework.coordinate_disagreements(FIXTURE, index) == 3
+    # The Albanian employer geocoded to Kowloon stays Albanian.
+    assert pairs(remotework.parse(FIXTURE, index))[("ALB", "UKR")] == 1.0
+    lines = remotework.summary_lines([FIXTURE], index)
+    assert (
+        lines[0]
+        == "olm_network_data_2015.csv: 3 rows with coordinates far from their country (kept)"
+    )
+
+
+def test_a_file_with_another_header_is_one_rejected_record(tmp_path: Path) -> None:
+    other = tmp_path / "olm_network_data_2016.csv"
+    other.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    result = remotework.parse(other, country_index())
+    result.check_balance()
+    assert (result.records_in, result.records_rejected) == (1, 1)
+    assert "employer_country_real" in result.rejects[0].reason
+
+
+class FakeGitHub:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def get(self, url: str, params=None, headers=None) -> FetchResult:
+        self.urls.append(url)
+        body = FIXTURE.read_bytes().replace(b'"2015-01-01"', f'"{url[-8:-4]}-01-01"'.encode())
+        return FetchResult(url, {}, 200, {}, body, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), 0.0)
+
+
+def test_fetch_saves_every_year_once(tmp_path: Path) -> None:
+    session = FakeGitHub()
+    store = RawStore("remotework", root=tmp_path / "raw")
+    ctx = FetchContext(session, store, None, tmp_path / "state")  # type: ignore[arg-type]
+    saved = remotework.fetch(ctx)
+    assert [p.name for p in saved] == [f"olm_network_data_{y}.csv" for y in range(2013, 2021)]
+    assert session.urls[2] == (
+        "https://raw.githubusercontent.com/Braesemann/remotework/main/data/olm_data/"
+        "network_data/olm_network_data_2015.csv"
+    )
+    assert saved[2].read_bytes() == FIXTURE.read_bytes()
+    again = remotework.fetch(ctx)
+    assert again == saved
+    assert len(list(store.folder.glob("*.csv"))) == 8
