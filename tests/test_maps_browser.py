@@ -19,7 +19,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "maps" / "mini.sql"
 # Without Chromium the browser tests are skipped with this reason, except where
 # ATLAS_REQUIRE_BROWSER=1 (CI) makes a missing browser an error rather than a silent pass.
 if not os.path.exists(CHROMIUM) and os.environ.get("ATLAS_REQUIRE_BROWSER") == "1":
-    raise RuntimeError(f"{CHROMIUM} is required (ATLAS_REQUIRE_BROWSER=1): apt-get install chromium")
+    raise RuntimeError(f"{CHROMIUM} is required (ATLAS_REQUIRE_BROWSER=1): install chromium")
 
 pytestmark = [
     pytest.mark.browser,
