@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCE ?=
 FROM ?=
+MAX_PAGES ?=
 Q ?=
 
 .DEFAULT_GOAL := help
@@ -42,7 +43,7 @@ lint: $(STAMP) ## ruff
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
 	@test -n "$(SOURCE)" || { echo "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]"; exit 2; }
-	@$(PY) -m pipeline fetch $(SOURCE) $(if $(FROM),--from "$(FROM)")
+	@$(PY) -m pipeline fetch $(SOURCE) $(if $(FROM),--from "$(FROM)") $(if $(MAX_PAGES),--max-pages $(MAX_PAGES))
 
 query: $(STAMP) ## run a saved query or SQL: make query Q=south_to_north
 	@test -n "$(Q)" || { echo "usage: make query Q=<name in sql/queries or SQL text>"; ls sql/queries; exit 2; }

@@ -67,8 +67,10 @@ def browser() -> Iterator[object]:
 
 
 class Opened:
-    def __init__(self, browser, path: Path, needs_leaflet: bool = True):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
+    def __init__(
+        self, browser, path: Path, needs_leaflet: bool = True, size: tuple[int, int] = (1280, 800)
+    ):
+        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         self.problems: list[str] = []
         self.page.on(
             "console",
@@ -256,3 +258,139 @@ def test_index_page_links_the_maps_and_gives_the_headline(browser, pages, con) -
     assert f"{share:.1f}%" in text
     assert "wb_high_income" in text and "estimated" in text
     page.close()
+
+
+# Every drawn line end and circle centre of the layers switched on, and every panel's box, in
+# page coordinates.
+POINTS_AND_PANELS = f"""() => {{
+    const map = {FIND_MAP};
+    const box = map.getContainer().getBoundingClientRect();
+    const points = [];
+    function add(ll, what) {{
+        const pt = map.latLngToContainerPoint(ll);
+        points.push([box.left + pt.x, box.top + pt.y, what]);
+    }}
+    map.eachLayer(l => {{
+        const p = l.feature && l.feature.properties;
+        if (!p) return;
+        if (l instanceof L.CircleMarker) {{
+            add(l.getLatLng(), 'circle ' + p.code);
+        }} else if ((p.kind === 'flow' || p.kind === 'link') && l instanceof L.Polyline) {{
+            const pts = l.getLatLngs();
+            add(pts[0], 'start ' + p.seller_code + '>' + p.buyer_code);
+            add(pts[pts.length - 1], 'end ' + p.seller_code + '>' + p.buyer_code);
+        }}
+    }});
+    const panels = [...document.querySelectorAll(
+        '.atlas-legend, .leaflet-control-container .leaflet-control')].map(el => {{
+        const r = el.getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom, el.className];
+    }});
+    return {{points, panels, width: innerWidth, height: innerHeight}};
+}}"""
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 850)])
+@pytest.mark.parametrize("name", ["flows", "claims"])
+def test_first_view_puts_no_line_end_or_circle_under_a_panel(browser, pages, name, size) -> None:
+    page = Opened(browser, pages[name], size=size)
+    seen = page.js(POINTS_AND_PANELS)
+    assert seen["points"] and len(seen["panels"]) >= 3  # legend, zoom, layers (+ attribution)
+    for x, y, what in seen["points"]:
+        assert 0 <= x <= seen["width"] and 0 <= y <= seen["height"], (what, x, y)
+        for left, top, right, bottom, panel in seen["panels"]:
+            inside = left <= x <= right and top <= y <= bottom
+            assert not inside, (what, x, y, panel)
+    page.close()
+
+
+def test_balance_first_view_keeps_the_world_clear_of_the_legend(browser, pages) -> None:
+    page = Opened(browser, pages["balance"], size=(1024, 768))
+    legend_right = page.js(
+        "() => document.querySelector('.atlas-legend').getBoundingClientRect().right"
+    )
+    # Alaska's western tip: the west end of the bounds the page opens on
+    west = page.js(
+        f"() => {{ const m = {FIND_MAP}; return m.latLngToContainerPoint([60, -165]).x + "
+        "m.getContainer().getBoundingClientRect().left; }"
+    )
+    assert west > legend_right
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["flows", "balance", "claims"])
+def test_legend_folds_to_its_title(browser, pages, name) -> None:
+    page = Opened(browser, pages[name], size=(1024, 768))
+    legend = page.page.locator(".atlas-legend")
+    assert legend.evaluate("el => el.tagName") == "DETAILS"
+    assert legend.evaluate("el => el.open")
+    tall = legend.bounding_box()["height"]
+    assert tall <= 768 * 0.62 + 1  # compact: never more than 62 % of the window
+    legend.locator("summary").click()
+    assert not legend.evaluate("el => el.open")
+    folded = legend.bounding_box()
+    assert folded["height"] < 40 and folded["height"] < tall
+    assert legend.locator("summary").is_visible()
+    assert not legend.locator(".legend-section, .claim-entry").first.is_visible()
+    legend.locator("summary").click()
+    assert legend.evaluate("el => el.open")
+    page.close()
+
+
+def test_legends_explain_the_great_circles(browser, pages) -> None:
+    for name in ("flows", "claims"):
+        page = Opened(browser, pages[name])
+        text = page.page.locator(".atlas-legend").inner_text()
+        assert "Lines follow the shortest route on the globe" in text
+        assert "a country reached from both sides appears twice" in text
+        page.close()
+
+
+def test_both_circles_of_a_country_show_the_same_tooltip(browser, pages) -> None:
+    page = Opened(browser, pages["flows"])
+    page.switch_on_all_layers()
+    tips = page.js(
+        f"""() => {{ const map = {FIND_MAP}; const seen = {{}};
+        map.eachLayer(l => {{
+            const p = l.feature && l.feature.properties;
+            if (!p || p.kind !== 'node' || !(l instanceof L.CircleMarker)) return;
+            // what a hover does: the event reaches the GeoJSON layer the tooltip is bound to
+            const owner = Object.values(l._eventParents || {{}}).find(g => g.getTooltip());
+            l.fire('mouseover', {{latlng: l.getLatLng()}}, true);
+            const key = p.layer_index + ':' + p.code;
+            (seen[key] = seen[key] || []).push(owner.getTooltip().getElement().innerText);
+            owner.closeTooltip();
+        }});
+        return Object.values(seen).filter(v => v.length > 1); }}"""
+    )
+    assert tips, "the fixture has a country drawn twice (USA in oli 2021)"
+    for texts in tips:
+        assert len(set(texts)) == 1 and "United States (USA)" in texts[0]
+    page.close()
+
+
+def test_cut_citations_show_in_full_on_hover(browser, tmp_path) -> None:
+    long_citation = (
+        "Kässi, O., Hadley, C. & Lehdonvirta, V. (2019), Online Labour Index: Measuring the "
+        'Online Gig Economy for Policy and Research <img src=x onerror="alert(9)"> figshare'
+    )
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute(FIXTURE.read_text(encoding="utf-8"))
+    con.execute("update core__sources set citation = ? where source_id = 'oli'", [long_citation])
+    paths = {p.stem: p for p in render_all(con, tmp_path, top_n=200)}
+    page = Opened(browser, paths["flows"])
+    page.switch_on_all_layers()
+    cut = page.page.locator(".atlas-legend .citation .cut").filter(has_text="Kässi")
+    assert cut.count() == 1
+    shown = cut.inner_text()
+    assert shown.endswith("…") and not shown[:-1].endswith(("Onli", "Measu", "Polic"))
+    assert long_citation.startswith(shown[:-1].rstrip(" ,.:"))
+    assert cut.get_attribute("title") == long_citation
+    assert page.page.locator(".atlas-legend img").count() == 0
+    page.close()
+    index = Opened(browser, paths["index"], needs_leaflet=False)
+    # the index has room for it: shown whole, as text
+    assert long_citation in index.page.locator("body").inner_text()
+    assert index.page.locator("td img").count() == 0
+    index.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+import shapely
 
 from pipeline.render.assets import RemoteAssetError, assert_self_contained, inline_assets
 from pipeline.render.flows import flow_map_data
@@ -24,7 +25,7 @@ from pipeline.render.geometry import (
     shift_to_centre,
     unwrap_lons,
 )
-from pipeline.render.text import esc, json_for_script
+from pipeline.render.text import esc, esc_full, json_for_script
 from pipeline.sqlfiles import run_schema
 
 FIXTURE = Path(__file__).parent / "fixtures" / "maps" / "mini.sql"
@@ -238,3 +239,50 @@ def test_hostile_data_is_escaped_in_every_page(con, tmp_path) -> None:
     # shown as text: escaped in the legend, and escaped then JSON-encoded in tooltip data
     assert "Kenya &lt;script&gt;alert(3)&lt;/script&gt;" in claims
     assert "\\u0026lt;script\\u0026gt;alert(1)" in claims
+
+
+def test_long_text_is_cut_between_words_and_kept_whole_in_the_title() -> None:
+    text = "Kässi, O., Hadley, C. & Lehdonvirta, V. (2019), Online Labour Index <b>x</b> tail"
+    short = html.unescape(esc(text, 40))
+    assert short.endswith("…") and len(short) <= 40
+    assert text.startswith(short[:-1])  # nothing added, nothing reordered
+    # the cut falls where a word ends (before a space or the punctuation dropped with it)
+    assert text[len(short) - 1] in " ,;:.-("
+    assert short[:-1].split()[-1] in text.split() or text.split()[
+        len(short[:-1].split()) - 1
+    ].startswith(short[:-1].split()[-1])
+    cut = esc_full(text, 40)
+    assert "<b>" not in cut and cut.startswith('<span class="cut" title="')
+    title = re.search(r'title="([^"]*)"', cut).group(1)
+    assert html.unescape(title) == text
+    # short text is left as it is, without a title
+    assert esc_full("short", 40) == "short"
+
+
+def test_copies_of_a_circle_carry_the_same_tooltip(con) -> None:
+    data = flow_map_data(con, top_n=200)
+    copies = 0
+    for layer in data.layers:
+        by_code: dict[str, list[dict]] = {}
+        for f in layer.nodes:
+            by_code.setdefault(f["properties"]["code"], []).append(f)
+        for features in by_code.values():
+            for f in features[1:]:
+                copies += 1
+                assert f["properties"] == features[0]["properties"]
+                assert f["geometry"]["coordinates"][1] == features[0]["geometry"]["coordinates"][1]
+    # IND -> USA over the pole and PHL -> USA over the Pacific reach the US from both sides
+    assert copies >= 1
+
+
+def test_background_clips_even_shapes_that_rounding_made_invalid() -> None:
+    from pipeline.render.background import Background, _clip, load_countries
+
+    bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
+    assert not bowtie.is_valid
+    part = _clip(bowtie, 1.0, 3.0)
+    assert part.geom_type in ("Polygon", "MultiPolygon") and part.bounds[0] >= 1.0
+    # the range a zoomed-out, legend-padded flow map asks for (it reaches the Cayman Islands'
+    # rounded ring, which GEOS cannot clip as it is)
+    features = Background.from_frame(load_countries()).features((-440.0, 280.0))
+    assert features and all(f["geometry"]["coordinates"] for f in features)

@@ -68,7 +68,7 @@ class Background:
                     continue
                 g = shapely.transform(geom, lambda c, o=offset: c + np.array([o, 0.0]))
                 if minx + offset < lo or maxx + offset > hi:
-                    g = shapely.clip_by_rect(g, lo, -90.0, hi, 90.0)
+                    g = _clip(g, lo, hi)
                     if g.is_empty:
                         continue
                 props = dict(properties(code)) if properties else {}
@@ -82,6 +82,26 @@ class Background:
                     }
                 )
         return out
+
+
+def _clip(geom: shapely.Geometry, lo: float, hi: float) -> shapely.Geometry:
+    """The part of ``geom`` between longitudes ``lo`` and ``hi``.
+
+    Rounding to two decimals can leave a tiny island's ring self-intersecting, which GEOS
+    refuses to clip: such a shape is repaired first, and only its polygons are kept.
+    """
+    try:
+        return shapely.clip_by_rect(geom, lo, -90.0, hi, 90.0)
+    except shapely.errors.GEOSException:
+        fixed = shapely.make_valid(geom)
+        parts = [
+            p
+            for p in shapely.get_parts(fixed)
+            if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
+        ]
+        if not parts:
+            return shapely.Polygon()
+        return shapely.clip_by_rect(shapely.union_all(parts), lo, -90.0, hi, 90.0)
 
 
 def _rounded_mapping(geom: shapely.Geometry) -> dict[str, Any]:

