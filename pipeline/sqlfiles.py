@@ -19,7 +19,7 @@ def read_sql(path: Path) -> str:
 
 
 def run_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Create the core__ tables; returns their names."""
+    """Create the core__ tables (and the macros the SQL shares); returns the files run."""
     created = []
     for path in sorted((sql_dir / "schema").glob("*.sql")):
         con.execute(read_sql(path))

@@ -155,3 +155,22 @@ def test_failed_build_leaves_the_previous_database_untouched(tmp_path: Path) -> 
         build_database(target, raw_root=raw, curated_dir=broken)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atlas.duckdb", "curated", "raw"]
+
+
+def test_shipped_maps_carry_the_published_figures(shipped_build) -> None:
+    from pipeline.render import flows
+
+    con = duckdb.connect(str(shipped_build.db_path), read_only=True)
+    data = flows.flow_map_data(con)
+    con.close()
+    (layer,) = [lay for lay in data.layers if lay.source_id == "curated_oli_shares"]
+    line = next(
+        f["properties"]
+        for f in layer.lines
+        if (f["properties"]["seller_code"], f["properties"]["buyer_code"]) == ("IND", "USA")
+    )
+    # 52 % of projects posted by US employers × 24 % of workers in India.
+    assert line["tasks"] == pytest.approx(52 * 24 / 100)
+    assert line["method"] == "estimated"
+    usa = next(f["properties"] for f in layer.nodes if f["properties"]["code"] == "USA")
+    assert usa["published"] == "as employer: 52 % of projects · as worker country: 12 % of workers"

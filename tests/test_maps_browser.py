@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipeline.render import render_all
-from pipeline.sqlfiles import run_schema
+from pipeline.sqlfiles import build_out_tables, run_schema
 
 CHROMIUM = "/usr/bin/chromium"
 FIXTURE = Path(__file__).parent / "fixtures" / "maps" / "mini.sql"
@@ -36,6 +36,7 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     run_schema(con)
     con.execute(FIXTURE.read_text(encoding="utf-8"))
+    build_out_tables(con)
     return con
 
 
@@ -377,6 +378,7 @@ def test_cut_citations_show_in_full_on_hover(browser, tmp_path) -> None:
     con = duckdb.connect()
     run_schema(con)
     con.execute(FIXTURE.read_text(encoding="utf-8"))
+    build_out_tables(con)
     con.execute("update core__sources set citation = ? where source_id = 'oli'", [long_citation])
     paths = {p.stem: p for p in render_all(con, tmp_path, top_n=200)}
     page = Opened(browser, paths["flows"])

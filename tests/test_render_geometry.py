@@ -26,7 +26,7 @@ from pipeline.render.geometry import (
     unwrap_lons,
 )
 from pipeline.render.text import esc, esc_full, json_for_script
-from pipeline.sqlfiles import run_schema
+from pipeline.sqlfiles import build_out_tables, run_schema
 
 FIXTURE = Path(__file__).parent / "fixtures" / "maps" / "mini.sql"
 
@@ -42,6 +42,7 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     run_schema(con)
     con.execute(FIXTURE.read_text(encoding="utf-8"))
+    build_out_tables(con)
     return con
 
 

@@ -77,7 +77,7 @@ LINE_ALIASES = [
     "Period",
     "Source",
 ]
-NODE_FIELDS = ["country", "group", "bought", "sold", "internal", "net", "layer"]
+NODE_FIELDS = ["country", "group", "bought", "sold", "internal", "net", "published", "layer"]
 NODE_ALIASES = [
     "Country",
     "Group",
@@ -85,6 +85,7 @@ NODE_ALIASES = [
     "Sold abroad",
     "Internal (domestic)",
     "Net sold",
+    "Published shares",
     "Layer",
 ]
 
@@ -312,6 +313,7 @@ def _node_feature(
             "sold": amount(node["tasks_sold"], unit),
             "internal": amount(node["tasks_internal"], unit),
             "net": amount(node["net_sold"], unit),
+            "published": published_shares(node),
             "layer": layer.name,
         },
         "geometry": {
@@ -319,6 +321,18 @@ def _node_feature(
             "coordinates": [round(lon, 2), round(float(node["lat"]), 2)],
         },
     }
+
+
+def published_shares(node: dict[str, Any]) -> str:
+    """The source's own shares behind an estimated layer; the circle's figures are estimates
+    over the countries the source names, so the published ones are shown beside them."""
+    if not node.get("has_published"):
+        return "none (observed counts)" if node["unit"] != "pct_of_projects" else "none"
+    bought = node["published_bought_pct"]
+    sold = node["published_sold_pct"]
+    employers = "not published" if bought is None else f"{number(bought)} % of projects"
+    workers = "not published" if sold is None else f"{number(sold)} % of workers"
+    return f"as employer: {employers} · as worker country: {workers}"
 
 
 def _line_style(feature: dict[str, Any]) -> dict[str, Any]:

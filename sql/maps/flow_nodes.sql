@@ -1,6 +1,8 @@
 -- Work bought abroad, sold abroad and done at home per country and flow-map layer
 -- (source × year × unit), with the country's label point and its North/South group under
 -- $scheme. Domestic work (buyer = seller) is never a line; it shows in the country's circle.
+-- For estimated layers the published shares the estimate came from are added: the flows only
+-- cover the countries the source names, so they understate what a country buys or sells.
 with
 
 flows as (
@@ -13,6 +15,11 @@ countries as (
 
 country_groups as (
     select * from core__country_groups where scheme = $scheme
+),
+
+published as (
+    select * from out__country_balance
+    where scheme = $scheme and basis = 'marginals'
 ),
 
 sides as (
@@ -65,10 +72,17 @@ final as (
         totals.tasks_sold,
         totals.tasks_internal,
         totals.tasks_sold - totals.tasks_bought as net_sold,
-        totals.tasks_bought + totals.tasks_sold + totals.tasks_internal as tasks_involved
+        totals.tasks_bought + totals.tasks_sold + totals.tasks_internal as tasks_involved,
+        published.tasks_bought as published_bought_pct,
+        published.tasks_sold as published_sold_pct,
+        published.country_code is not null as has_published
     from totals
     inner join countries on totals.country_code = countries.country_code
     left join country_groups on totals.country_code = country_groups.country_code
+    left join published
+        on totals.source_id = published.source_id
+        and totals.year = published.year
+        and totals.country_code = published.country_code
 )
 
 select * from final

@@ -66,14 +66,7 @@ classified as (
         located.*,
         buyer_groups.is_north as buyer_is_north,
         seller_groups.is_north as seller_is_north,
-        case
-            when seller_groups.is_north is null or buyer_groups.is_north is null
-                then 'unclassified'
-            when not seller_groups.is_north and buyer_groups.is_north then 'south_to_north'
-            when seller_groups.is_north and buyer_groups.is_north then 'north_to_north'
-            when not seller_groups.is_north and not buyer_groups.is_north then 'south_to_south'
-            else 'north_to_south'
-        end as direction
+        work_direction(seller_groups.is_north, buyer_groups.is_north) as direction
     from located
     left join country_groups as buyer_groups
         on located.buyer_country_code = buyer_groups.country_code

@@ -1,6 +1,6 @@
 -- How much of each source's work goes each way between North and South, per grouping scheme.
--- Direction follows the work: south_to_north = the worker (seller) is in the South and the
--- employer (buyer) in the North; the payment goes the other way. Domestic work counts in its
+-- Direction follows the work (macro work_direction, sql/schema/macros.sql): south_to_north =
+-- the worker (seller) is in the South and the buyer in the North. Domestic work counts in its
 -- own group (north_to_north or south_to_south). A pair that a scheme cannot classify (a
 -- country without a World Bank income group, say) is kept as 'unclassified', never dropped.
 with
@@ -21,14 +21,7 @@ classified as (
         flows.method,
         flows.unit,
         flows.tasks,
-        case
-            when seller_groups.is_north is null or buyer_groups.is_north is null
-                then 'unclassified'
-            when not seller_groups.is_north and buyer_groups.is_north then 'south_to_north'
-            when seller_groups.is_north and buyer_groups.is_north then 'north_to_north'
-            when not seller_groups.is_north and not buyer_groups.is_north then 'south_to_south'
-            else 'north_to_south'
-        end as direction
+        work_direction(seller_groups.is_north, buyer_groups.is_north) as direction
     from flows
     inner join country_groups as buyer_groups
         on flows.buyer_country_code = buyer_groups.country_code

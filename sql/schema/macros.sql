@@ -1,0 +1,11 @@
+-- Direction follows the work: the seller (worker) side comes first. south_to_north = the worker
+-- is in the South and the buyer in the North; the payment goes the other way. A side that a
+-- scheme leaves unclassified makes the pair 'unclassified' rather than dropping it.
+create or replace macro work_direction(seller_is_north, buyer_is_north) as
+    case
+        when seller_is_north is null or buyer_is_north is null then 'unclassified'
+        when not seller_is_north and buyer_is_north then 'south_to_north'
+        when seller_is_north and buyer_is_north then 'north_to_north'
+        when not seller_is_north and not buyer_is_north then 'south_to_south'
+        else 'north_to_south'
+    end;
