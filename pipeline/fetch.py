@@ -16,7 +16,6 @@ import io
 import logging
 import sys
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pipeline import paths, rawstore
 from pipeline.http import FetchResult, HttpError, PoliteSession
 from pipeline.rawstore import RawStore
 from pipeline.records import ParseResult, Source
+from pipeline.summary import reject_lines
 
 log = logging.getLogger(__name__)
 
@@ -245,28 +245,13 @@ def _summarise(
             f"  {path} ({state}): {result.records_in} records, {result.records_ok} usable, "
             f"{result.records_rejected} rejected"
         )
-    reasons = Counter(r.reason.split(":")[0] for r in total.rejects)
-    unmapped = Counter(
-        (r.field or "", r.value or "")
-        for r in total.rejects
-        if r.reason.startswith(("unknown country", "unknown occupation", "unmapped"))
-        and "is not a country" not in r.reason
-    )
-    known = Counter(r.value or "" for r in total.rejects if "is not a country" in r.reason)
     out(
         f"parsed {total.records_in} records: {total.records_ok} usable, "
         f"{total.records_rejected} rejected; rows: {len(total.tasks)} tasks, "
         f"{len(total.tallies)} tallies"
     )
-    for reason, n in reasons.most_common(10):
-        out(f"  rejected {n} x {reason}")
-    if unmapped:
-        out("unmapped values (add them to the source's alias or mapping table):")
-        for (field, value), n in unmapped.most_common(25):
-            out(f"  {field} = {value!r} x {n}")
-    if known:
-        listed = ", ".join(f"{v!r} x {n}" for v, n in known.most_common(10))
-        out(f"listed as non-countries (rejected on purpose): {listed}")
+    for line in reject_lines(total.rejects):
+        out(line)
     extra = getattr(module, "summary_lines", None)
     if extra is not None:
         for line in extra(files, index):

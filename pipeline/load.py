@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,9 @@ import yaml
 
 from pipeline import paths, sqlfiles
 from pipeline.countries import CountryIndex, country_index
-from pipeline.records import ParseResult, Source, Task
+from pipeline.records import ParseResult, Reject, Source, Task
 from pipeline.sources import curated
+from pipeline.summary import reject_lines
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +36,18 @@ class SourceSummary:
     records_in: int = 0
     records_ok: int = 0
     records_rejected: int = 0
-    reject_reasons: Counter = field(default_factory=Counter)
-    unmapped: Counter = field(default_factory=Counter)
+    rejects: list[Reject] = field(default_factory=list)
     repeated_tasks: int = 0
 
     def line(self) -> str:
-        text = (
+        lines = [
             f"{self.source_id}: {self.records_in} records read, {self.records_ok} loaded, "
             f"{self.records_rejected} rejected"
-        )
-        if self.reject_reasons:
-            reasons = "; ".join(f"{n} × {r}" for r, n in self.reject_reasons.most_common(5))
-            text += f" ({reasons})"
+        ]
         if self.repeated_tasks:
-            text += f"\n    {self.repeated_tasks} repeated observations of a task: newest kept"
-        if self.unmapped:
-            names = ", ".join(f"{v!r} × {n}" for v, n in self.unmapped.most_common(10))
-            text += f"\n    unmapped names: {names}"
-        return text
+            lines.append(f"  {self.repeated_tasks} repeated observations of a task: newest kept")
+        lines += ["  " + line for line in reject_lines(self.rejects, limit=10)]
+        return "\n".join(lines)
 
 
 @dataclass
@@ -129,16 +123,13 @@ class _Group:
 
 
 def _summarise(result: ParseResult) -> SourceSummary:
-    summary = SourceSummary(
-        result.source_id, result.records_in, result.records_ok, result.records_rejected
+    return SourceSummary(
+        result.source_id,
+        result.records_in,
+        result.records_ok,
+        result.records_rejected,
+        list(result.rejects),
     )
-    for reject in result.rejects:
-        if reject.reason.startswith("unknown country") or "is not a country" in reject.reason:
-            summary.reject_reasons["unknown country"] += 1
-            summary.unmapped[reject.value or ""] += 1
-        else:
-            summary.reject_reasons[reject.reason.split(":")[0]] += 1
-    return summary
 
 
 def _newest_observation_per_task(tasks: list[Task]) -> tuple[list[Task], int]:

@@ -148,7 +148,7 @@ class _Row:
         try:
             return self.index.resolve(value)
         except UnknownCountryError as err:
-            self.reject(key, value, str(err))
+            self.reject(key, value, f"unknown country: {err}")
             return None
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str:
