@@ -6,8 +6,18 @@ import duckdb
 import pytest
 
 from pipeline.load import BuildReport, build_database
+from pipeline.sqlfiles import build_out_tables, run_schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def mini_atlas() -> duckdb.DuckDBPyConnection:
+    """An in-memory atlas built by the pipeline's SQL from the rows of fixtures/maps/mini.sql."""
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute((FIXTURES / "maps" / "mini.sql").read_text(encoding="utf-8"))
+    build_out_tables(con)
+    return con
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import mini_atlas
 
 from pipeline.render import render_all
-from pipeline.sqlfiles import build_out_tables, run_schema
 
 CHROMIUM = "/usr/bin/chromium"
-FIXTURE = Path(__file__).parent / "fixtures" / "maps" / "mini.sql"
 
 # Without Chromium the browser tests are skipped with this reason, except where
 # ATLAS_REQUIRE_BROWSER=1 (CI) makes a missing browser an error rather than a silent pass.
@@ -33,11 +32,7 @@ FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"
 
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    run_schema(con)
-    con.execute(FIXTURE.read_text(encoding="utf-8"))
-    build_out_tables(con)
-    return con
+    return mini_atlas()
 
 
 @pytest.fixture(scope="module")
@@ -375,10 +370,7 @@ def test_cut_citations_show_in_full_on_hover(browser, tmp_path) -> None:
         "Kässi, O., Hadley, C. & Lehdonvirta, V. (2019), Online Labour Index: Measuring the "
         'Online Gig Economy for Policy and Research <img src=x onerror="alert(9)"> figshare'
     )
-    con = duckdb.connect()
-    run_schema(con)
-    con.execute(FIXTURE.read_text(encoding="utf-8"))
-    build_out_tables(con)
+    con = mini_atlas()
     con.execute("update core__sources set citation = ? where source_id = 'oli'", [long_citation])
     paths = {p.stem: p for p in render_all(con, tmp_path, top_n=200)}
     page = Opened(browser, paths["flows"])

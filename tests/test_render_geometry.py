@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 import shapely
+from conftest import mini_atlas
 
 from pipeline.render.assets import RemoteAssetError, assert_self_contained, inline_assets
 from pipeline.render.flows import flow_map_data
@@ -26,9 +26,6 @@ from pipeline.render.geometry import (
     unwrap_lons,
 )
 from pipeline.render.text import esc, esc_full, json_for_script
-from pipeline.sqlfiles import build_out_tables, run_schema
-
-FIXTURE = Path(__file__).parent / "fixtures" / "maps" / "mini.sql"
 
 USA = (-98.5, 39.5)
 CAN = (-101.0, 57.0)
@@ -39,11 +36,7 @@ GBR = (-1.5, 52.5)
 
 @pytest.fixture
 def con() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    run_schema(con)
-    con.execute(FIXTURE.read_text(encoding="utf-8"))
-    build_out_tables(con)
-    return con
+    return mini_atlas()
 
 
 def _same_lon(a: float, b: float) -> bool:
