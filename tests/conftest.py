@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -9,6 +12,32 @@ from pipeline.load import BuildReport, build_database
 from pipeline.sqlfiles import build_out_tables, run_schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def staged(files: dict[str, Path]) -> Path:
+    """Copies of hand-made fixtures under the names the real files have.
+
+    The fixtures are committed under names of their own, so that nothing in the repository can
+    be taken for a copy of the real data files (which are never committed); parsers and imports
+    recognise the real names, so the tests work on copies that carry them.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="atlas-fixtures-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name, source in files.items():
+        shutil.copy(source, folder / name)
+    return folder
+
+
+OLI_FIXTURES = staged(
+    {
+        "bcountrydata_2016-07-10.txt": FIXTURES / "oli" / "handmade_employers_2016-07-10.txt",
+        "worker_countrydata_2017-07-05.txt": FIXTURES / "oli" / "handmade_workers_2017-07-05.txt",
+        "worker_countrydata_spellings.txt": FIXTURES / "oli" / "handmade_worker_spellings.txt",
+    }
+)
+REMOTEWORK_FIXTURES = staged(
+    {"olm_network_data_2015.csv": FIXTURES / "remotework" / "handmade_network_2015.csv"}
+)
 
 
 def mini_atlas() -> duckdb.DuckDBPyConnection:

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import OLI_FIXTURES, REMOTEWORK_FIXTURES
 
 from pipeline import rawstore
 from pipeline.fetch import run_fetch
 from pipeline.load import build_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REMOTEWORK = FIXTURES / "remotework" / "olm_network_data_2015.csv"
+REMOTEWORK = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
 
 
 def sha256(path: Path) -> str:
@@ -76,10 +77,10 @@ def test_imported_sources_reach_the_flow_tables(raw_root: Path, tmp_path: Path) 
     assert run_fetch("remotework", REMOTEWORK, None, out=quiet) == 0
     oli = tmp_path / "oli"
     oli.mkdir()
-    shutil.copy(FIXTURES / "oli" / "worker_countrydata_2017-07-05.txt", oli)
+    shutil.copy(OLI_FIXTURES / "worker_countrydata_2017-07-05.txt", oli)
     # One employer month only: sql/tests/estimated_flows_match_marginals.sql checks the
     # estimates per year, which holds only while a year has a single pair of marginals.
-    lines = (FIXTURES / "oli" / "bcountrydata_2016-07-10.txt").read_text().splitlines()
+    lines = (OLI_FIXTURES / "bcountrydata_2016-07-10.txt").read_text().splitlines()
     june = [line for line in lines[1:] if line.startswith("2016-06")]
     (oli / "bcountrydata_2016-07-10.txt").write_text("\n".join([lines[0], *june]) + "\n")
     assert run_fetch("oli", oli, None, out=quiet) == 0

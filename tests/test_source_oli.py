@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import OLI_FIXTURES
 
 from pipeline.countries import country_index
 from pipeline.fetch import FetchContext, SourceError
@@ -20,9 +21,9 @@ from pipeline.rawstore import RawStore
 from pipeline.sources import oli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oli"
-BUYERS = FIXTURES / "bcountrydata_2016-07-10.txt"
-WORKERS = FIXTURES / "worker_countrydata_2017-07-05.txt"
-SPELLINGS = FIXTURES / "worker_countrydata_spellings.txt"
+BUYERS = OLI_FIXTURES / "bcountrydata_2016-07-10.txt"
+WORKERS = OLI_FIXTURES / "worker_countrydata_2017-07-05.txt"
+SPELLINGS = OLI_FIXTURES / "worker_countrydata_spellings.txt"
 
 
 def by_key(result, measure):

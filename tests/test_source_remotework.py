@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from conftest import REMOTEWORK_FIXTURES
+
 from pipeline.countries import country_index
 from pipeline.fetch import FetchContext
 from pipeline.http import FetchResult
 from pipeline.rawstore import RawStore
 from pipeline.sources import remotework
 
-FIXTURE = Path(__file__).parent / "fixtures" / "remotework" / "olm_network_data_2015.csv"
+FIXTURE = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
 
 
 def pairs(result) -> dict[tuple[str, str], float]:
