@@ -40,6 +40,17 @@ REMOTEWORK_FIXTURES = staged(
 )
 
 
+def cross_border_pairs_per_layer(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What the flow map must draw: distinct cross-border pairs per "source:year" layer."""
+    return dict(
+        con.execute(
+            "select source_id || ':' || year, "
+            "count(distinct (buyer_country_code, seller_country_code)) "
+            "from out__flows where buyer_country_code <> seller_country_code group by all"
+        ).fetchall()
+    )
+
+
 def mini_atlas() -> duckdb.DuckDBPyConnection:
     """An in-memory atlas built by the pipeline's SQL from the rows of fixtures/maps/mini.sql."""
     con = duckdb.connect()

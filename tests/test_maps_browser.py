@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import mini_atlas
+from conftest import cross_border_pairs_per_layer, mini_atlas
 
 from pipeline.render import render_all
 
@@ -162,13 +162,7 @@ def test_flows_page_draws_every_flow_without_jumps(browser, pages, con) -> None:
 
     page.switch_on_all_layers()
     drawn = page.js(COUNT_BY_LAYER)
-    expected = dict(
-        con.execute(
-            "select source_id || ':' || year, "
-            "count(distinct (buyer_country_code, seller_country_code)) "
-            "from out__flows where buyer_country_code <> seller_country_code group by all"
-        ).fetchall()
-    )
+    expected = cross_border_pairs_per_layer(con)
     for index, layer in enumerate(island["layers"]):
         key = f"{layer['source_id']}:{layer['year']}"
         assert drawn[str(index)] == layer["flows_shown"] == layer["flows_total"] == expected[key]

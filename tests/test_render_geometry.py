@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pytest
 import shapely
-from conftest import mini_atlas
+from conftest import cross_border_pairs_per_layer, mini_atlas
 
 from pipeline.render.assets import RemoteAssetError, assert_self_contained, inline_assets
 from pipeline.render.flows import flow_map_data
@@ -151,13 +151,7 @@ def test_inlining_leaves_no_remote_asset_and_refuses_unknown_ones() -> None:
 
 def test_flow_features_match_the_database(con) -> None:
     data = flow_map_data(con, top_n=200)
-    expected = dict(
-        con.execute(
-            "select source_id || ':' || year, "
-            "count(distinct (buyer_country_code, seller_country_code)) "
-            "from out__flows where buyer_country_code <> seller_country_code group by all"
-        ).fetchall()
-    )
+    expected = cross_border_pairs_per_layer(con)
     got = {f"{layer.source_id}:{layer.year}": layer.flows_shown for layer in data.layers}
     assert got == expected
     island = data.island()
