@@ -4,13 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SOURCE ?=
-FROM ?=
-MAX_PAGES ?=
-Q ?=
+# Values given by the user (`make fetch FROM=…`) reach Python only through the environment:
+# no recipe expands them, so no file name or query text is ever read by a shell. Each one is
+# made a simple variable holding its text unexpanded ($(value …)), so that exporting it cannot
+# run a `$(shell …)` hidden in it either.
+USER_VARS := SOURCE FROM MAX_PAGES Q COUNTRY FORMAT YEAR RETIRE RESTORE
+$(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
+export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query bench clean
+.PHONY: help install maps db test lint fetch query raw bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,16 +45,17 @@ lint: $(STAMP) ## ruff
 	@$(VENV)/bin/ruff format --check .
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
-	@test -n "$(SOURCE)" || { echo "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]"; exit 2; }
-	@$(PY) -m pipeline fetch $(SOURCE) $(if $(FROM),--from "$(FROM)") $(if $(MAX_PAGES),--max-pages $(MAX_PAGES))
+	@$(PY) -m pipeline fetch
 
 query: $(STAMP) ## run a saved query or SQL: make query Q=south_to_north
-	@test -n "$(Q)" || { echo "usage: make query Q=<name in sql/queries or SQL text>"; ls sql/queries; exit 2; }
-	@$(PY) -m pipeline query "$(Q)"
+	@$(PY) -m pipeline query
+
+raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<path or id> sets one aside
+	@$(PY) -m pipeline raw
 
 bench: $(STAMP) ## benchmarks (never part of make test)
 	@$(PY) -m bench
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
-	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-*
+	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
 	find maps -mindepth 1 ! -name README.md -delete

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -11,15 +12,27 @@ from pipeline import paths
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipeline import rawstore
+    from pipeline.atomic import SwapError
     from pipeline.load import BuildError, build_database
 
+    target = Path(args.db) if args.db else paths.db_path()
     try:
-        report = build_database(Path(args.db) if args.db else None)
-    except BuildError as err:
+        report = build_database(target)
+    except (BuildError, SwapError) as err:
         print(f"error: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
         return 1
+    except (OSError, duckdb.IOException) as err:
+        # A full disk or a file size limit: a fault of the machine, not of the data.
+        print(f"error: could not write the new database beside {target}: {err}", file=sys.stderr)
+        print("the previous database, if any, was left as it was", file=sys.stderr)
+        return 1
     for line in report.lines():
+        print(line)
+    for line in rawstore.summary_lines():
         print(line)
     print(f"wrote {report.db_path}")
     return 0
@@ -46,18 +59,70 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     return 0
 
 
+def _from_env(value: str | None, name: str) -> str | None:
+    """An argument not given on the command line is read from the environment variable that
+    `make` passes (make exports its command-line variables; no value goes through a shell)."""
+    if value is not None:
+        return value
+    return os.environ.get(name) or None
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
     from pipeline.query import run_query
 
+    text = _from_env(args.query, "Q")
+    if text is None:
+        print("usage: make query Q=<name in sql/queries or SQL text>", file=sys.stderr)
+        print("saved queries: " + ", ".join(_saved_queries()), file=sys.stderr)
+        return 2
     con = _connect_read_only(args.db)
-    print(run_query(con, args.query, max_rows=args.max_rows))
+    print(run_query(con, text, max_rows=args.max_rows))
     return 0
+
+
+def _saved_queries() -> list[str]:
+    return sorted(p.stem for p in (paths.SQL_DIR / "queries").glob("*.sql"))
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from pipeline.fetch import run_fetch
 
-    return run_fetch(args.source, Path(args.from_path) if args.from_path else None, args.max_pages)
+    source = _from_env(args.source, "SOURCE")
+    from_path = _from_env(args.from_path, "FROM")
+    pages = _from_env(args.max_pages, "MAX_PAGES")
+    if source is None:
+        print(
+            "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]",
+            file=sys.stderr,
+        )
+        return 2
+    max_pages = None
+    if pages is not None:
+        if not (pages.isascii() and pages.strip().isdigit() and int(pages) > 0):
+            print(f"error: MAX_PAGES must be a whole number above 0: {pages!r}", file=sys.stderr)
+            return 2
+        max_pages = int(pages)
+    return run_fetch(source, Path(from_path) if from_path is not None else None, max_pages)
+
+
+def _cmd_raw(args: argparse.Namespace) -> int:
+    from pipeline import rawstore
+
+    retire = _from_env(args.retire, "RETIRE")
+    restore = _from_env(args.restore, "RESTORE")
+    try:
+        if retire is not None:
+            item = rawstore.retire(retire)
+            print(f"retired {item.path}: kept in data/raw, no longer loaded (`make db` to rebuild)")
+        if restore is not None:
+            item = rawstore.restore(restore)
+            print(f"restored {item.path}: loaded again if it is the newest version")
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for line in rawstore.listing():
+        print(line)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,16 +142,27 @@ def build_parser() -> argparse.ArgumentParser:
     maps.set_defaults(func=_cmd_maps)
 
     query = sub.add_parser("query", help="run sql/queries/<name>.sql or a SQL statement")
-    query.add_argument("query", help="a query name (see sql/queries/) or SQL text")
+    query.add_argument(
+        "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default: $Q)"
+    )
     query.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
     query.add_argument("--max-rows", type=int, default=100)
     query.set_defaults(func=_cmd_query)
 
     fetch = sub.add_parser("fetch", help="fetch one source live, or import files given with --from")
-    fetch.add_argument("source", help="source id: oli, remotework, freelancer, csv")
-    fetch.add_argument("--from", dest="from_path", help="a file or folder downloaded by hand")
-    fetch.add_argument("--max-pages", type=int, default=None, help="page cap for scrapers")
+    fetch.add_argument(
+        "source", nargs="?", help="source id: oli, remotework, freelancer, csv (default: $SOURCE)"
+    )
+    fetch.add_argument(
+        "--from", dest="from_path", help="a file or folder downloaded by hand (default: $FROM)"
+    )
+    fetch.add_argument("--max-pages", default=None, help="page cap for scrapers ($MAX_PAGES)")
     fetch.set_defaults(func=_cmd_fetch)
+
+    raw = sub.add_parser("raw", help="list the raw files, their versions and status")
+    raw.add_argument("--retire", help="a raw file's path or id to set aside (default: $RETIRE)")
+    raw.add_argument("--restore", help="a retired file's path or id to load again ($RESTORE)")
+    raw.set_defaults(func=_cmd_raw)
     return parser
 
 

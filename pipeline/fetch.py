@@ -25,6 +25,7 @@ import yaml
 
 from pipeline import paths, rawstore
 from pipeline.http import FetchResult, HttpError, PoliteSession
+from pipeline.intake import IntakeError, check_path, max_bytes_for
 from pipeline.rawstore import RawStore
 from pipeline.records import ParseResult, Source
 from pipeline.summary import reject_lines
@@ -273,17 +274,18 @@ def run_fetch(
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-    store = RawStore(module.SOURCE_ID, root=paths.raw_dir())
+    store = RawStore(module.SOURCE_ID, paths.raw_dir(), max_bytes=max_bytes_for(module.meta()))
     before = set(rawstore.iter_files(store.source_id, store.root))
     try:
         if from_path is not None:
+            check_path(from_path)
             saved = module.import_files(Path(from_path), store)
         else:
             state_dir = paths.data_dir() / "state"
             with _session_for(module) as session:
                 ctx = FetchContext(session, store, max_pages, state_dir)
                 saved = module.fetch(ctx)
-    except SourceError as err:
+    except (SourceError, IntakeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except HttpError as err:
@@ -301,5 +303,7 @@ def run_fetch(
     )
     if files:
         _summarise(module, files, new, out)
+    for line in rawstore.summary_lines(store.root, [store.source_id]):
+        out(line)
     out("next: run `make db` to rebuild the database with these files")
     return 0

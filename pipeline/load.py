@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from pipeline import paths, sqlfiles
+from pipeline import atomic, paths, sqlfiles
 from pipeline.countries import CountryIndex, country_index
 from pipeline.records import ParseResult, Reject, Source, Task
 from pipeline.sources import curated
@@ -177,10 +176,12 @@ def load_raw_sources(
     summaries = []
     for source_id in source_ids if source_ids is not None else sources.available():
         files = rawstore.iter_files(source_id, raw_root)
-        if not files:
+        quarantined = rawstore.quarantine_result(source_id, raw_root)
+        if not files and not quarantined.records_in:
             continue
         module = sources.module_for(source_id)
         total = ParseResult(source_id=source_id)
+        total.extend(quarantined)
         for path in progress(files, desc=f"parse {source_id}", unit="file"):
             total.extend(module.parse(path, index))
         total.tasks, repeated = _newest_observation_per_task(total.tasks)
@@ -205,10 +206,8 @@ def build_database(
     reference_dir = reference_dir or paths.reference_dir()
     curated_dir = curated_dir or paths.curated_dir()
     raw_root = raw_root or paths.raw_dir()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    swap = atomic.DatabaseSwap(target)
+    con = swap.connect()
     try:
         index = country_index(reference_dir)
         created = sqlfiles.run_schema(con, sql_dir)
@@ -225,10 +224,9 @@ def build_database(
         }
         con.execute("checkpoint")
         con.close()
-        os.replace(tmp, target)
+        swap.commit()
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        swap.abort()
         raise
     return BuildReport(target, summaries, tables)
