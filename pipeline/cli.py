@@ -25,7 +25,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
         return 1
-    except (OSError, duckdb.IOException) as err:
+    except (OSError, duckdb.IOException, duckdb.FatalException) as err:
         # A full disk or a file size limit: a fault of the machine, not of the data.
         print(f"error: could not write the new database beside {target}: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
