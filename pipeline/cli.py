@@ -75,8 +75,14 @@ def _cmd_query(args: argparse.Namespace) -> int:
         print("usage: make query Q=<name in sql/queries or SQL text>", file=sys.stderr)
         print("saved queries: " + ", ".join(_saved_queries()), file=sys.stderr)
         return 2
+    import duckdb
+
     con = _connect_read_only(args.db)
-    print(run_query(con, text, max_rows=args.max_rows))
+    try:
+        print(run_query(con, text, max_rows=args.max_rows))
+    except duckdb.Error as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
