@@ -98,8 +98,12 @@ def atomic_file(target: Path, mode: str = "wb", encoding: str | None = None) -> 
     temp = temp_path(target)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        kwargs = {"encoding": encoding or "utf-8", "newline": ""} if mode == "w" else {}
-        with os.fdopen(fd, mode, **kwargs) as handle:
+        handle: IO[Any] = (
+            os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="")
+            if mode == "w"
+            else os.fdopen(fd, "wb")
+        )
+        with handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

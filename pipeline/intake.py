@@ -90,7 +90,7 @@ def open_regular(path: Path) -> IO[bytes]:
     return os.fdopen(fd, "rb")
 
 
-def _drain(stream: IO[bytes], limit: int, label: str) -> int:
+def _drain(stream: IO[bytes] | gzip.GzipFile, limit: int, label: str) -> int:
     total = 0
     while chunk := stream.read(CHUNK):
         total += len(chunk)

@@ -337,7 +337,7 @@ def inventory(source_id: str, root: Path | None = None) -> list[RawEntry]:
             sha = _sha256_file(path)
         saved = str(record.get("retrieved_at") or "")
         size = path.stat().st_size if path.is_file() else None
-        seq = record.get("seq") if isinstance(record.get("seq"), int) else 0
+        seq = record["seq"] if isinstance(record.get("seq"), int) else 0
         return RawEntry(source_id, path, identity, version, status, reason, sha, size, saved, seq)
 
     for day in sorted(p for p in source_dir.iterdir() if p.is_dir() and _DAY.match(p.name)):

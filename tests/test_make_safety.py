@@ -107,3 +107,26 @@ def test_make_query_reads_q_from_the_environment(tmp_path: Path, atlas: Path) ->
     assert done.stdout.splitlines()[2] == "it's"
     usage = make(tmp_path, "query", env={"ATLAS_DB": str(atlas)})
     assert usage.returncode != 0 and "usage: make query Q=" in usage.stderr
+
+
+def test_make_raw_lists_versions_and_retires_a_file_named_with_spaces(tmp_path: Path) -> None:
+    env = {"ATLAS_RAW": str(tmp_path / "raw")}
+    name = "my flows $(x).csv"
+    for count in (1, 2):
+        (tmp_path / name).write_text(
+            f"buyer_country,seller_country,count,year\nUSA,IND,{count},2019\n"
+        )
+        assert make(tmp_path, "fetch", "SOURCE=csv", f"FROM={name}", env=env).returncode == 0
+    listing = make(tmp_path, "raw", env=env)
+    assert listing.returncode == 0, listing.stderr
+    rows = [line.split() for line in listing.stdout.splitlines()[1:]]
+    assert [r[1:3] for r in rows] == [
+        ["loaded", "csv:my_flows_x.csv"],
+        ["superseded", "csv:my_flows_x.csv"],
+    ]
+    [current] = rawstore.iter_files("csv", tmp_path / "raw")
+    retired = make(tmp_path, "raw", f"RETIRE={current}", env=env)
+    assert retired.returncode == 0, retired.stderr
+    assert retired.stdout.startswith(f"retired {current}: kept in data/raw, no longer loaded")
+    assert [r.split()[1] for r in retired.stdout.splitlines()[2:]] == ["retired", "loaded"]
+    assert pwned(tmp_path) == []
