@@ -12,6 +12,7 @@ import pytest
 from pipeline import atomic, paths
 
 
+@pytest.mark.fault
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "flows.html"
     target.write_text("old page")
@@ -39,6 +40,7 @@ except OSError as err:
 """
 
 
+@pytest.mark.fault
 def test_a_full_disk_never_leaves_a_cut_file(tmp_path: Path) -> None:
     target = tmp_path / "flows.html"
     target.write_text("<html>the previous, whole page</html>")

@@ -131,6 +131,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != "atlas.duckdb")
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_kill_9_leaves_the_previous_database_and_the_next_run_succeeds(atlas, point) -> None:
     before = sha(atlas)
@@ -157,6 +158,7 @@ def _wait_for(predicate, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.fault
 def test_two_builds_at_once_one_wins_the_other_says_so(atlas, tmp_path) -> None:
     go = tmp_path / "go"
     first = subprocess.Popen(
@@ -207,6 +209,7 @@ def _holder(db: Path, mode: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.fault
 def test_a_read_only_connection_keeps_its_view_while_the_build_replaces_the_file(atlas) -> None:
     holder = _holder(atlas, "ro")
     assert holder.stdout is not None and holder.stdin is not None
@@ -219,6 +222,7 @@ def test_a_read_only_connection_keeps_its_view_while_the_build_replaces_the_file
     assert total(atlas) == NEW_TOTAL
 
 
+@pytest.mark.fault
 def test_a_read_write_connection_makes_the_build_refuse_with_a_message(atlas) -> None:
     holder = _holder(atlas, "rw")
     assert holder.stdout is not None
@@ -244,6 +248,7 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
 
 
+@pytest.mark.fault
 def test_a_full_disk_leaves_the_previous_database_and_says_why(atlas) -> None:
     before = sha(atlas)
     done = run_db(atlas, preexec_fn=_limit_file_size)
@@ -265,6 +270,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
+@pytest.mark.fault
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_a_stale_wal_is_removed_with_the_old_file_and_maps_and_queries_work(atlas) -> None:
     """Before, `make db` reported success and every later open failed ("WAL does not match")."""
@@ -296,6 +302,7 @@ def test_a_stale_wal_is_removed_with_the_old_file_and_maps_and_queries_work(atla
     assert (atlas.parent.parent / "maps" / "flows.html").stat().st_size > 10_000
 
 
+@pytest.mark.fault
 def test_temporary_files_of_killed_runs_are_removed_and_live_ones_kept(atlas) -> None:
     ended = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True

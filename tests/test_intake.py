@@ -58,12 +58,14 @@ def fetch_in_subprocess(
     )
 
 
+@pytest.mark.bad_input
 def test_dev_null_is_refused_with_a_message(raw, capsys) -> None:
     err = refused("csv", Path("/dev/null"), capsys)
     assert err == "error: /dev/null is a character device, not a file: refused\n"
     assert nothing_stored(raw)
 
 
+@pytest.mark.bad_input
 def test_a_link_to_dev_zero_is_resolved_and_refused(tmp_path, raw, capsys) -> None:
     link = tmp_path / "flows.csv"
     link.symlink_to("/dev/zero")
@@ -72,6 +74,7 @@ def test_a_link_to_dev_zero_is_resolved_and_refused(tmp_path, raw, capsys) -> No
     assert nothing_stored(raw)
 
 
+@pytest.mark.bad_input
 def test_a_named_pipe_is_refused_without_blocking(tmp_path) -> None:
     fifo = tmp_path / "olm_network_data_2015.csv"
     os.mkfifo(fifo)
@@ -81,6 +84,7 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path) -> None:
     assert nothing_stored(tmp_path / "raw")
 
 
+@pytest.mark.bad_input
 def test_a_socket_is_refused(tmp_path, raw, capsys) -> None:
     path = tmp_path / "s.csv"
     server = socket.socket(socket.AF_UNIX)
@@ -92,6 +96,7 @@ def test_a_socket_is_refused(tmp_path, raw, capsys) -> None:
     assert nothing_stored(raw)
 
 
+@pytest.mark.bad_input
 def test_special_files_in_a_folder_are_skipped_and_the_rest_imported(tmp_path) -> None:
     folder = tmp_path / "downloads"
     folder.mkdir()
@@ -120,6 +125,7 @@ def test_a_link_to_a_file_is_followed_and_the_target_stored(tmp_path, raw) -> No
     assert entry["original_path"] == str(target)
 
 
+@pytest.mark.bad_input
 def test_a_file_over_the_bound_is_refused_not_copied(tmp_path, raw, capsys, monkeypatch) -> None:
     info = user_csv.meta()
     monkeypatch.setattr(user_csv, "meta", lambda: {**info, "max_text_mb": 1})
@@ -133,6 +139,7 @@ def test_a_file_over_the_bound_is_refused_not_copied(tmp_path, raw, capsys, monk
     assert nothing_stored(raw)
 
 
+@pytest.mark.bad_input
 def test_a_gzip_bomb_is_refused_in_bounded_memory_before_any_copy(tmp_path, raw, capsys) -> None:
     """600 MB of zeros in 0.6 MB (600 gzip members), against the source's real bound of 500 MB.
     Before, the bomb was copied into data/raw and every build spent minutes and gigabytes on
@@ -158,6 +165,7 @@ def test_a_gzip_bomb_is_refused_in_bounded_memory_before_any_copy(tmp_path, raw,
     assert elapsed < 120
 
 
+@pytest.mark.bad_input
 def test_a_zip_bomb_is_refused_before_any_copy(tmp_path, raw, capsys, monkeypatch) -> None:
     info = remotework.meta()
     monkeypatch.setattr(remotework, "meta", lambda: {**info, "max_text_mb": 8})
@@ -174,6 +182,7 @@ def test_a_zip_bomb_is_refused_before_any_copy(tmp_path, raw, capsys, monkeypatc
     assert nothing_stored(raw)
 
 
+@pytest.mark.bad_input
 def test_several_zip_members_count_together(tmp_path, raw, capsys, monkeypatch) -> None:
     info = remotework.meta()
     monkeypatch.setattr(remotework, "meta", lambda: {**info, "max_text_mb": 8})
@@ -184,6 +193,7 @@ def test_several_zip_members_count_together(tmp_path, raw, capsys, monkeypatch) 
     assert "declares 9 MB once decompressed" in refused("remotework", bomb, capsys)
 
 
+@pytest.mark.bad_input
 def test_a_damaged_gzip_is_refused(tmp_path, raw, capsys) -> None:
     broken = tmp_path / "olm_network_data_2015.csv.gz"
     broken.write_bytes(gzip.compress(GOOD_CSV * 100)[:-30])
@@ -191,6 +201,7 @@ def test_a_damaged_gzip_is_refused(tmp_path, raw, capsys) -> None:
     assert nothing_stored(raw)
 
 
+@pytest.mark.bad_input
 def test_a_missing_path_gets_a_message(tmp_path, raw, capsys) -> None:
     assert (
         refused("csv", tmp_path / "nope.csv", capsys)

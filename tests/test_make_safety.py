@@ -61,6 +61,7 @@ def pwned(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name == "pwned")
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_a_hostile_file_name_is_stored_and_runs_nothing(tmp_path: Path, name: str) -> None:
     count = HOSTILE_NAMES.index(name) + 1
@@ -86,6 +87,7 @@ def atlas(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_database(root / "atlas.duckdb", raw_root=root / "raw").db_path
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(("target", "variable", "value"), HOSTILE_VALUES)
 def test_hostile_values_run_nothing_and_get_a_message(
     tmp_path: Path, atlas: Path, target: str, variable: str, value: str

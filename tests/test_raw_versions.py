@@ -65,6 +65,7 @@ def statuses(source: str, raw: Path) -> list[tuple[str, str]]:
     return [(f"{e.day}/{e.path.name}", e.status) for e in rawstore.inventory(source, raw)]
 
 
+@pytest.mark.bad_input
 def test_the_same_import_twice_is_stored_once_and_counted_once(tmp_path, raw) -> None:
     original = flows_csv(tmp_path / "in" / "flows.csv")
     fetch("csv", original)
@@ -75,6 +76,7 @@ def test_the_same_import_twice_is_stored_once_and_counted_once(tmp_path, raw) ->
     assert csv_rows(tmp_path, raw)[:2] == (171.5, 4)
 
 
+@pytest.mark.bad_input
 def test_identical_bytes_under_another_name_are_recognised(tmp_path, raw) -> None:
     first = flows_csv(tmp_path / "in" / "flows.csv")
     copy = flows_csv(tmp_path / "in" / "flows copy.csv")
@@ -85,6 +87,7 @@ def test_identical_bytes_under_another_name_are_recognised(tmp_path, raw) -> Non
     assert csv_rows(tmp_path, raw)[:2] == (171.5, 4)
 
 
+@pytest.mark.bad_input
 def test_a_corrected_reimport_supersedes_the_first(tmp_path, raw) -> None:
     flows_csv(tmp_path / "in" / "flows.csv")
     fetch("csv", tmp_path / "in" / "flows.csv")
@@ -105,6 +108,7 @@ def test_a_corrected_reimport_supersedes_the_first(tmp_path, raw) -> None:
     assert (raw / "csv" / day / "flows.csv").read_text().splitlines()[1] == "USA,IND,120,2019"
 
 
+@pytest.mark.bad_input
 def test_the_same_table_saved_with_other_line_endings_counts_once(tmp_path, raw) -> None:
     fetch("csv", flows_csv(tmp_path / "in" / "flows.csv"))
     fetch("csv", flows_csv(tmp_path / "in2" / "flows.csv", newline="\r\n"))
@@ -139,6 +143,7 @@ def _oli_employers(folder: Path, name: str, scale: int) -> Path:
     return path
 
 
+@pytest.mark.bad_input
 def test_a_reissued_oli_deposit_supersedes_the_older_one(tmp_path, raw) -> None:
     """Before: both deposits were loaded, employer shares added up to 200 % and a SQL rule
     stopped every build. The newer deposit (by the date in its name) wins, whatever the order
@@ -209,6 +214,7 @@ def _two_files(tmp_path: Path) -> tuple[Path, Path]:
     return folder / "good.csv", folder / "flows.csv"
 
 
+@pytest.mark.bad_input
 def test_a_raw_file_truncated_at_a_line_is_quarantined_not_half_loaded(tmp_path, raw) -> None:
     _, flows = _two_files(tmp_path)
     text = flows.read_text()
@@ -220,6 +226,7 @@ def test_a_raw_file_truncated_at_a_line_is_quarantined_not_half_loaded(tmp_path,
     assert reason.startswith("raw file quarantined: ") and "manifest.json says" in reason
 
 
+@pytest.mark.bad_input
 def test_an_edited_digit_is_caught_by_the_sha256(tmp_path, raw) -> None:
     _, flows = _two_files(tmp_path)
     flows.write_text(flows.read_text().replace("120", "920"))
@@ -234,6 +241,7 @@ def test_an_edited_digit_is_caught_by_the_sha256(tmp_path, raw) -> None:
     ]
 
 
+@pytest.mark.bad_input
 def test_a_damaged_manifest_quarantines_its_folder_and_names_it(tmp_path, raw, capsys) -> None:
     good, flows = _two_files(tmp_path)
     manifest = flows.parent / "manifest.json"
@@ -248,6 +256,7 @@ def test_a_damaged_manifest_quarantines_its_folder_and_names_it(tmp_path, raw, c
     assert all(f"{manifest}: damaged manifest" in reason for _, reason in rejects)
 
 
+@pytest.mark.bad_input
 def test_files_dropped_in_by_hand_or_gone_missing_are_reported(tmp_path, raw) -> None:
     _, flows = _two_files(tmp_path)
     stray = flows_csv(flows.parent / "stray.csv", [("USA", "IND", 1000.0)])
@@ -260,6 +269,7 @@ def test_files_dropped_in_by_hand_or_gone_missing_are_reported(tmp_path, raw) ->
     ]
 
 
+@pytest.mark.bad_input
 def test_a_damaged_newest_version_leaves_the_older_verified_one_loaded(tmp_path, raw) -> None:
     fetch("csv", flows_csv(tmp_path / "a" / "flows.csv", [("USA", "IND", 1.0)]))
     fetch("csv", flows_csv(tmp_path / "b" / "flows.csv", [("USA", "IND", 2.0)]))
@@ -269,6 +279,7 @@ def test_a_damaged_newest_version_leaves_the_older_verified_one_loaded(tmp_path,
     assert csv_rows(tmp_path, raw)[:2] == (1.0, 1)
 
 
+@pytest.mark.fault
 def test_the_raw_store_keeps_no_temporary_file_of_a_killed_fetch(tmp_path, raw) -> None:
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
