@@ -657,7 +657,9 @@ class RawStore:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
         with _folder_lock(folder):
-            atomic.clean_stale(folder)
+            for day in folder.parent.iterdir():
+                if day.is_dir() and _DAY.match(day.name):
+                    atomic.clean_stale(day)
             temp: Path | None = _write_temp(folder, write)
             try:
                 assert temp is not None

@@ -285,9 +285,10 @@ def test_the_raw_store_keeps_no_temporary_file_of_a_killed_fetch(tmp_path, raw) 
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     pid = int(dead.stdout)  # a process that has ended
-    fetch("csv", flows_csv(tmp_path / "a" / "flows.csv"))
-    folder = rawstore.iter_files("csv", raw)[0].parent
-    leftover = folder / f".tmp-{pid}-abc123"
+    store = rawstore.RawStore("csv", raw, day=dt.date(2026, 1, 1))
+    store.save_file(flows_csv(tmp_path / "a" / "flows.csv"))
+    leftover = store.folder / f".tmp-{pid}-abc123"
     leftover.write_bytes(b"half a file")
-    fetch("csv", flows_csv(tmp_path / "b" / "other.csv", [("USA", "IND", 1.0)]))
+    fetch("csv", flows_csv(tmp_path / "b" / "other.csv", [("USA", "IND", 1.0)]))  # another day
     assert not leftover.exists()
+    assert [s for _, s in statuses("csv", raw)] == ["loaded", "loaded"]
