@@ -18,7 +18,7 @@ import stat
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -292,19 +292,22 @@ def _check_against_manifest(path: Path, entry: dict[str, Any] | None) -> str:
             "not recorded in manifest.json: raw files are added with `make fetch`, "
             "never copied into data/raw by hand"
         )
-    if not stat.S_ISREG(path.lstat().st_mode):
-        return "not a regular file"
-    expected_size, expected_sha = entry.get("size"), entry.get("sha256")
-    if not isinstance(expected_size, int) or not isinstance(expected_sha, str):
-        return "manifest.json records no size and sha256 for it"
-    size = path.stat().st_size
-    if size != expected_size:
-        return (
-            f"{size} bytes, manifest.json says {expected_size}: the file was truncated or "
-            "changed after it was stored"
-        )
-    if _sha256_file(path) != expected_sha:
-        return "sha256 differs from manifest.json: the bytes changed after the file was stored"
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return "not a regular file"
+        expected_size, expected_sha = entry.get("size"), entry.get("sha256")
+        if not isinstance(expected_size, int) or not isinstance(expected_sha, str):
+            return "manifest.json records no size and sha256 for it"
+        size = path.stat().st_size
+        if size != expected_size:
+            return (
+                f"{size} bytes, manifest.json says {expected_size}: the file was truncated or "
+                "changed after it was stored"
+            )
+        if _sha256_file(path) != expected_sha:
+            return "sha256 differs from manifest.json: the bytes changed after the file was stored"
+    except OSError as err:
+        return f"cannot be read: {err.strerror}"
     return ""
 
 
@@ -333,10 +336,12 @@ def inventory(source_id: str, root: Path | None = None) -> list[RawEntry]:
         if not isinstance(identity, str) or not isinstance(version, str):
             identity, version = identity_of(source_id, _given_name(path.name))
         sha = record.get("sha256") if not reason else None
-        if sha is None and path.is_file():
-            sha = _sha256_file(path)
+        size = None
+        with suppress(OSError):
+            if path.is_file():
+                size = path.stat().st_size
+                sha = sha or _sha256_file(path)
         saved = str(record.get("retrieved_at") or "")
-        size = path.stat().st_size if path.is_file() else None
         seq = record["seq"] if isinstance(record.get("seq"), int) else 0
         return RawEntry(source_id, path, identity, version, status, reason, sha, size, saved, seq)
 
@@ -613,7 +618,8 @@ class RawStore:
                 "headers": None,
                 "licence": licence,
                 "origin": "user_file",
-                "original_path": str(source.resolve()),
+                # A name that is not UTF-8 (bytes from another system) is kept readable.
+                "original_path": os.fsencode(source.resolve()).decode("utf-8", "backslashreplace"),
             }
             return self._store(safe_name(source.name), copy, entry)
 

@@ -25,6 +25,7 @@ HOSTILE_NAMES = [
     "f\ntouch pwned\n.csv",
     "my flows (copy) 2019.csv",
     "g$$(touch pwned)|touch pwned&.csv",
+    os.fsdecode(b"h\xe9\xff not utf-8.csv"),
 ]
 HOSTILE_VALUES = [
     ("query", "Q", '"; touch pwned; "'),
