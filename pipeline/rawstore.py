@@ -173,6 +173,11 @@ class ManifestError(ValueError):
     """A ``manifest.json`` that cannot be read; the message names it."""
 
 
+def _plain_name(name: object) -> bool:
+    """A file name inside its folder: no separator, not "." or ".."."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
+
+
 def load_manifest(folder: Path) -> list[dict[str, Any]]:
     """The entries of ``folder/manifest.json``; an empty list if there is none yet.
 
@@ -187,9 +192,11 @@ def load_manifest(folder: Path) -> list[dict[str, Any]]:
         raise ManifestError(f"{path}: damaged manifest ({str(err)[:200]})") from None
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries
+        isinstance(e, dict) and _plain_name(e.get("name")) for e in entries
     ):
-        raise ManifestError(f"{path}: damaged manifest (expected an object with an 'entries' list)")
+        raise ManifestError(
+            f"{path}: damaged manifest (expected an object with an 'entries' list of file names)"
+        )
     return entries
 
 
@@ -233,7 +240,8 @@ def identity_of(source_id: str, name: str) -> tuple[str, str]:
 
 
 def _given_name(stored_name: str) -> str:
-    """The name a file was saved under, before the store added ``.N`` to keep it apart."""
+    """The name a file was saved under, before the store added ``.N`` to keep it apart (for
+    manifests written before ``given_name`` was recorded)."""
     match = _COUNTER.match(stored_name)
     return f"{match['stem']}{match['ext'] or ''}" if match else stored_name
 
@@ -332,9 +340,10 @@ def inventory(source_id: str, root: Path | None = None) -> list[RawEntry]:
 
     def entry(path: Path, status: str, reason: str, record: dict[str, Any] | None) -> RawEntry:
         record = record or {}
-        identity, version = record.get("identity"), record.get("version")
-        if not isinstance(identity, str) or not isinstance(version, str):
-            identity, version = identity_of(source_id, _given_name(path.name))
+        # The source's current rule decides, so that a corrected rule applies to old files too.
+        given = record.get("given_name")
+        given = given if isinstance(given, str) and given else _given_name(path.name)
+        identity, version = identity_of(source_id, given)
         sha = record.get("sha256") if not reason else None
         size = None
         with suppress(OSError):
@@ -674,7 +683,6 @@ class RawStore:
                 existing = self.find_identical(sha256, size)
                 if existing is not None:
                     return existing
-                identity, version = identity_of(self.source_id, name)
                 for candidate in _candidates(name):
                     target = folder / candidate
                     if target.resolve().parent != folder.resolve():
@@ -689,8 +697,7 @@ class RawStore:
                             **entry,
                             "sha256": sha256,
                             "size": size,
-                            "identity": identity,
-                            "version": version,
+                            "given_name": name,
                             "seq": self._next_seq(),
                         },
                     )

@@ -292,3 +292,26 @@ def test_the_raw_store_keeps_no_temporary_file_of_a_killed_fetch(tmp_path, raw) 
     fetch("csv", flows_csv(tmp_path / "b" / "other.csv", [("USA", "IND", 1.0)]))  # another day
     assert not leftover.exists()
     assert [s for _, s in statuses("csv", raw)] == ["loaded", "loaded"]
+
+
+@pytest.mark.bad_input
+def test_a_manifest_naming_a_file_outside_its_folder_is_damaged(tmp_path, raw) -> None:
+    _, flows = _two_files(tmp_path)
+    manifest = flows.parent / "manifest.json"
+    document = json.loads(manifest.read_text())
+    document["entries"][0]["name"] = "../../../etc/passwd"
+    manifest.write_text(json.dumps(document))
+    entries = rawstore.inventory("csv", raw)
+    assert [e.status for e in entries] == ["quarantined", "quarantined"]
+    assert all("list of file names" in e.reason for e in entries)
+    assert all(e.path.parent == flows.parent for e in entries)
+
+
+def test_a_dotted_name_keeps_its_identity_across_versions(tmp_path, raw) -> None:
+    fetch("csv", flows_csv(tmp_path / "a" / "flows.2019.csv", [("USA", "IND", 1.0)]))
+    fetch("csv", flows_csv(tmp_path / "b" / "flows.2019.csv", [("USA", "IND", 2.0)]))
+    entries = rawstore.inventory("csv", raw)
+    assert [(e.path.name, e.identity, e.status) for e in entries] == [
+        ("flows.2019.1.csv", "flows.2019.csv", "loaded"),
+        ("flows.2019.csv", "flows.2019.csv", "superseded"),
+    ]

@@ -54,8 +54,7 @@ def test_response_saved_unchanged_with_manifest(store, tmp_path):
         "licence": "Freelancer API terms",
         "origin": "fetched",
         "original_path": None,
-        "identity": path.name,
-        "version": "",
+        "given_name": path.name,
         "seq": 1,
     }
 
