@@ -207,3 +207,19 @@ def test_a_missing_path_gets_a_message(tmp_path, raw, capsys) -> None:
         refused("csv", tmp_path / "nope.csv", capsys)
         == f"error: {tmp_path}/nope.csv does not exist\n"
     )
+
+
+def test_a_large_file_is_copied_in_bounded_memory(tmp_path, raw) -> None:
+    big = tmp_path / "flows.csv.gz"
+    with gzip.open(big, "wb", compresslevel=1) as handle:
+        for _ in range(48):
+            handle.write(GOOD_CSV * (MB // len(GOOD_CSV)))
+    store = rawstore.RawStore("csv", raw, max_bytes=64 * MB)
+    tracemalloc.start()
+    try:
+        stored = store.save_file(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert stored.read_bytes() == big.read_bytes()
+    assert peak < 8 * MB, f"peak {peak / MB:.1f} MB"
