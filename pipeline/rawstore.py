@@ -1,10 +1,19 @@
 """The raw store: fetched bodies and user-supplied files, byte for byte, never overwritten.
 
 Layout: ``<raw_dir>/<source_id>/<YYYY-MM-DD>/<name>`` plus one ``manifest.json`` per day folder
-saying where each file came from. Parsers read only from here, so any source can be parsed
-again without fetching again. One writer per day folder is assumed (one ``make fetch`` at a
-time); every write goes through a temporary file and ``os.replace`` so a crash never leaves a
-half-written file under a real name.
+saying where each file came from, its size and sha256. Parsers read only from here, so any
+source can be parsed again without fetching again. Writers of one day folder take turns (a lock
+on the folder); every write goes through a temporary file, so a crash never leaves a
+half-written file under a real name, and bytes already stored for the source are never stored
+twice.
+
+Each file has an identity (:func:`identity_of`: the source's ``raw_identity`` rule, else its
+name) and files with the same identity are versions of one file. :func:`inventory` tells every
+file's status: ``loaded`` (the newest verified version), ``superseded`` (an older version, kept),
+``retired`` (set aside by hand with :func:`retire`, listed in ``<source>/retired.json``) or
+``quarantined`` (its size or sha256 differs from its manifest, it is not in it, or the manifest
+is damaged). :func:`iter_files` is what the build loads; :func:`quarantine_result` the rejects
+it records for the rest.
 """
 
 from __future__ import annotations
