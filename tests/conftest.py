@@ -11,6 +11,9 @@ import pytest
 from pipeline.load import BuildReport, build_database
 from pipeline.sqlfiles import build_out_tables, run_schema
 
+# the loopback HTTP server and fake clock fixtures (tests/loopback.py)
+pytest_plugins = ["loopback"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
