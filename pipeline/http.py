@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -45,6 +45,7 @@ from pipeline import __version__
 
 if TYPE_CHECKING:
     from urllib3 import BaseHTTPResponse
+    from urllib3.connectionpool import ConnectionPool
 
     from pipeline.rawstore import RawStore
 
@@ -70,8 +71,10 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "freelancer-oauth-v1", "x-api-key"}
 )
+# The last three sign the short-lived download URLs of S3 (figshare's files).
 DEFAULT_SECRET_PARAMS = frozenset(
     {"access_token", "api_key", "apikey", "client_secret", "key", "password", "secret", "token"}
+    | {"x-amz-signature", "x-amz-credential", "x-amz-security-token"}
 )
 # Response headers kept for provenance and for the next conditional request; none carries a
 # credential.
@@ -323,7 +326,8 @@ class _Retry(Retry):
             if _challenge_header(headers):
                 # A challenge answered with 503/429 is not retried: retrying only digs deeper.
                 # urllib3 then hands this answer back, and block detection names it.
-                raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "", None)
+                pool = cast("ConnectionPool", kwargs.get("_pool"))
+                raise MaxRetryError(pool, kwargs.get("url") or "", None)
         return super().increment(*args, **kwargs)
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:

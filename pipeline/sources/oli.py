@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pipeline.countries import CountryIndex, UnknownCountryError
 from pipeline.fetch import (
@@ -365,9 +366,9 @@ def import_files(path: Path, store: RawStore) -> list[Path]:
     )
 
 
-def latest_deposit_files(files: list[dict]) -> list[dict]:
+def latest_deposit_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The newest employer-country and worker-country file of a figshare file listing."""
-    best: dict[str, tuple[str, dict]] = {}
+    best: dict[str, tuple[str, dict[str, Any]]] = {}
     for entry in files:
         match = DEPOSIT_FILE.match(str(entry.get("name", "")))
         if match and (match["kind"] not in best or match["date"] > best[match["kind"]][0]):
@@ -398,7 +399,7 @@ def _already_stored(store: RawStore, name: str, md5: str | None) -> Path | None:
     return None
 
 
-def _json_list(path: Path) -> list[dict]:
+def _json_list(path: Path) -> list[dict[str, Any]]:
     try:
         entries = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as err:
@@ -410,11 +411,15 @@ def _json_list(path: Path) -> list[dict]:
     return entries
 
 
-def _list_files(ctx: FetchContext) -> tuple[list[dict], list[Path]]:
+def _check_listing(path: Path) -> None:
+    _json_list(path)
+
+
+def _list_files(ctx: FetchContext) -> tuple[list[dict[str, Any]], list[Path]]:
     """Every file of the deposit, page by page; the listing pages are stored for provenance."""
     info = ctx.meta
     url = f"{str(info['figshare_api']).rstrip('/')}/files"
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     pages: list[Path] = []
     for page in range(1, MAX_LISTING_PAGES + 1):
         path = ctx.session.save(
@@ -424,7 +429,7 @@ def _list_files(ctx: FetchContext) -> tuple[list[dict], list[Path]]:
             params={"page": page, "page_size": FILES_PAGE_SIZE},
             expect="json",
             licence=info.get("licence"),
-            check=_json_list,
+            check=_check_listing,
             conditional=True,
         )
         pages.append(path)
@@ -435,7 +440,7 @@ def _list_files(ctx: FetchContext) -> tuple[list[dict], list[Path]]:
     return entries, pages
 
 
-def _download(ctx: FetchContext, entry: dict) -> Path:
+def _download(ctx: FetchContext, entry: dict[str, Any]) -> Path:
     """One deposit file streamed into the store, its md5 and size checked while written."""
     info = ctx.meta
     name, url = str(entry["name"]), str(entry["download_url"])
