@@ -22,7 +22,6 @@ A session is meant to be used from one thread.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -82,17 +81,8 @@ KEPT_HEADERS = frozenset({"content-type", "etag", "last-modified", "retry-after"
 
 # Challenge pages are small; a large HTML page that mentions "captcha" is probably content.
 BLOCK_PAGE_MAX_BYTES = 64 * 1024
-BLOCK_MARKERS = (
-    "captcha",
-    "attention required",
-    "cf-chl",
-    "challenge-platform",
-    "just a moment...",
-    "incapsula",
-    "access denied",
-    "datadome",
-    "perimeterx",
-)
+BLOCK_MARKERS = "captcha|attention required|cf-chl|challenge-platform|just a moment...|incapsula|"
+BLOCK_MARKERS += "access denied|datadome|perimeterx"
 
 ParamValue = str | int | float | Sequence[str | int | float] | None
 Params = Mapping[str, ParamValue]
@@ -156,18 +146,7 @@ class FetchResult:
     headers: dict[str, str]
     body: bytes = field(repr=False)
     retrieved_at: datetime
-    elapsed: float
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    def raise_for_status(self) -> None:
-        if not self.ok:
-            raise HTTPStatusError(f"HTTP {self.status} for {self.url}", self.status)
-
-    def json(self) -> Any:
-        return json.loads(self.body)
+    elapsed: float = 0.0
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -275,7 +254,7 @@ def block_reason(
     if len(head) >= BLOCK_PAGE_MAX_BYTES:
         return None
     text = head.decode("utf-8", "replace").lower()
-    for marker in BLOCK_MARKERS:
+    for marker in BLOCK_MARKERS.split("|"):
         if marker in text:
             return f"page contains {marker!r}"
     return None
@@ -381,9 +360,6 @@ class Answer:
             # urllib3 enforces Content-Length and reports a short body as IncompleteRead.
             raise TruncatedResponse(f"{self.url}: body cut short ({exc})") from None
 
-    def read(self) -> bytes:
-        return b"".join(self.chunks())
-
 
 class PoliteSession:
     """A ``requests.Session`` with the project's manners; see the module docstring.
@@ -487,17 +463,10 @@ class PoliteSession:
         expect: str | None = None,
     ) -> FetchResult:
         """GET a small answer into memory (bounded by ``max_bytes``); see ``open``."""
-        started = time.perf_counter()
         with self.open(url, params, headers, expect=expect) as answer:
-            body = answer.read()
+            body = b"".join(answer.chunks())
         return FetchResult(
-            url=answer.url,
-            params=answer.params,
-            status=answer.status,
-            headers=answer.headers,
-            body=body,
-            retrieved_at=answer.retrieved_at,
-            elapsed=time.perf_counter() - started,
+            answer.url, answer.params, answer.status, answer.headers, body, answer.retrieved_at
         )
 
     @contextmanager

@@ -414,11 +414,12 @@ def fetch(ctx: FetchContext, now: float | None = None) -> list[Path]:
         }
         page = _page(ctx, f"{base}/projects/0.1/projects/all/", params, name, "projects")
         saved.append(page)
-        projects = _result(page, "projects").get("projects", [])
+        body = _result(page, "projects")
+        projects = body.get("projects", [])
         ids = [p["id"] for p in projects if isinstance(p, dict) and isinstance(p.get("id"), int)]
         saved.extend(_fetch_awards(ctx, base, name, ids, int(info["bids_batch"])))
         offset += len(projects)
-        total = _result(page, "projects").get("total_count")
+        total = body.get("total_count")
         if len(projects) < limit or (isinstance(total, int) and offset >= total):
             state = {"high_water": window["to"], "window": None}
             save_state(ctx.state_dir, state)
