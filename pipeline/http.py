@@ -356,9 +356,10 @@ class Answer:
                 if seen > self._max_bytes:
                     raise ResponseTooLarge(f"{self.url} sent more than {self._max_bytes} bytes")
                 yield chunk
-        except requests.exceptions.ChunkedEncodingError as exc:
-            # urllib3 enforces Content-Length and reports a short body as IncompleteRead.
-            raise TruncatedResponse(f"{self.url}: body cut short ({exc})") from None
+        except requests.RequestException as exc:
+            # urllib3 enforces Content-Length and reports a short body as IncompleteRead; a
+            # connection lost or a bad gzip stream mid-body ends here too.
+            raise TruncatedResponse(f"{self.url}: body cut short or unreadable ({exc})") from None
 
 
 class PoliteSession:
@@ -418,6 +419,8 @@ class PoliteSession:
         retry.pause, retry.max_wait = sleep, max_wait
         self._http = requests.Session()
         self._http.headers["User-Agent"] = self.user_agent
+        # Only robots.txt is fetched with redirects followed by requests; RFC 9309 asks for five.
+        self._http.max_redirects = 5
         # One request per second per host, whatever host: the limiter keeps a bucket per host.
         retry.floor = MIN_INTERVAL_FLOOR
         real = LimiterAdapter(per_second=1, per_host=True, max_retries=retry)
@@ -645,7 +648,7 @@ class PoliteSession:
         rest = response.iter_content(CHUNK)
         try:
             first = next(rest, b"")
-        except requests.exceptions.ChunkedEncodingError as exc:
+        except requests.RequestException as exc:
             raise TruncatedResponse(f"{url}: body cut short ({exc})") from None
         reason = block_reason(response.status_code, response.headers, first, expect)
         if reason:
@@ -680,7 +683,6 @@ class PoliteSession:
         """RFC 9309: 2xx = the rules; 4xx = no rules (allowed); 5xx or no answer = disallowed."""
         host = self._host(origin)
         try:
-            # requests follows the redirects (RFC 9309 asks for at least five).
             response = self._http.get(f"{origin}/robots.txt", timeout=self.timeout, stream=True)
             status = response.status_code
             body = response.raw.read(ROBOTS_MAX_BYTES, decode_content=True) if status < 300 else b""
@@ -688,6 +690,8 @@ class PoliteSession:
         except RateLimited as exc:
             host.given_up = str(exc)
             raise
+        except requests.TooManyRedirects:
+            return None  # RFC 9309: past five redirects robots.txt may be taken as unavailable
         except requests.RequestException as exc:
             status, body = None, b""
             log.warning("robots.txt of %s unreachable: %s", origin, exc)

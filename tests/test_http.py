@@ -228,6 +228,13 @@ def test_robots_4xx_means_allowed(server, clock, reply):
     assert server.paths() == ["/robots.txt", "/data.json"]
 
 
+def test_robots_redirected_endlessly_counts_as_unavailable(server, clock):
+    server.route("/robots.txt", Reply(302, b"", {"Location": "/robots.txt"}))
+    url = server.route("/page", Reply())
+    assert session(clock).get(url).status == 200
+    assert server.paths().count("/robots.txt") == 6  # the first answer and five redirects
+
+
 def test_robots_server_error_disallows_the_host(server, clock):
     server.route("/robots.txt", Reply(500, b"broken"))
     server.route("/page", Reply())

@@ -41,7 +41,7 @@ from pipeline.fetch import (
     source_from_meta,
     warn_bounds,
 )
-from pipeline.http import DEFAULT_MAX_BYTES, BlockedError, HTTPStatusError
+from pipeline.http import DEFAULT_MAX_BYTES, BlockedError, HTTPStatusError, RobotsDisallowed
 from pipeline.rawstore import RawStore, iter_files
 from pipeline.records import OCCUPATIONS, ParseResult, Reject, Source, Tally
 
@@ -469,7 +469,7 @@ def _download(ctx: FetchContext, entry: dict[str, Any]) -> Path:
             tap=digest.update,
             check=check,
         )
-    except BlockedError as err:
+    except (BlockedError, RobotsDisallowed) as err:
         raise SourceError(f"figshare's download host refused a script ({err}); {by_hand}") from None
     except HTTPStatusError as err:
         if err.status in (401, 403):

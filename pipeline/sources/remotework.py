@@ -281,8 +281,8 @@ def _not_an_lfs_pointer(path: Path) -> None:
     with path.open("rb") as handle:
         if handle.read(len(LFS_POINTER)) == LFS_POINTER:
             raise SourceError(
-                f"{path.name}: the repository serves a Git LFS pointer, not the file; nothing "
-                "was stored (download it from the repository page and use FROM=)"
+                "the repository serves a Git LFS pointer, not the file; nothing was stored "
+                "(download the file from the repository page and use FROM=)"
             )
 
 
