@@ -134,6 +134,7 @@ def clock() -> FakeClock:
 
 
 def session(clock: FakeClock, **kwargs: object) -> H.PoliteSession:
-    """A session for the loopback server: no spacing between requests, waits on the fake clock."""
-    options: dict = {"min_interval": 0, "jitter": 0, **kwargs}
+    """A session for the loopback server: no spacing between requests, waits on the fake clock,
+    and short timeouts so that no test can hang on a request."""
+    options: dict = {"min_interval": 0, "jitter": 0, "timeout": (2.0, 5.0), **kwargs}
     return H.PoliteSession(clock=clock, sleep=clock.sleep, **options)
