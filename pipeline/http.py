@@ -698,7 +698,8 @@ class PoliteSession:
         if status is not None and 400 <= status < 500:
             return None
         if status is None or status >= 500:
-            host.given_up = f"robots.txt unreachable (HTTP {status}): disallowed by RFC 9309"
+            answer = f"HTTP {status}" if status else "no answer"
+            host.given_up = f"robots.txt unreachable ({answer}): disallowed by RFC 9309"
             raise RobotsDisallowed(f"{origin}: {host.given_up}")
         parser = Protego.parse(body.decode("utf-8", "replace"))
         delay = float(parser.crawl_delay(ROBOTS_TOKEN) or 0)
