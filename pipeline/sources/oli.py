@@ -418,14 +418,15 @@ def _check_listing(path: Path) -> None:
 def _list_files(ctx: FetchContext) -> tuple[list[dict[str, Any]], list[Path]]:
     """Every file of the deposit, page by page; the listing pages are stored for provenance."""
     info = ctx.meta
-    url = f"{str(info['figshare_api']).rstrip('/')}/files"
+    article = str(info["figshare_api"]).rstrip("/")
+    url = f"{article}/files"
     entries: list[dict[str, Any]] = []
     pages: list[Path] = []
     for page in range(1, MAX_LISTING_PAGES + 1):
         path = ctx.session.save(
             ctx.store,
             url,
-            f"figshare_files_{info['figshare_article']}_{page}.json",
+            f"figshare_files_{article.rsplit('/', 1)[-1]}_{page}.json",
             params={"page": page, "page_size": FILES_PAGE_SIZE},
             expect="json",
             licence=info.get("licence"),
