@@ -1,0 +1,87 @@
+-- The claims map's verdicts: one row per party of every claim (country or region), with the
+-- verdict of each source that ranks its side summed up (supported / contradicted / no data),
+-- the party's verdict (supported: some source supports it and none contradicts it;
+-- contradicted: the reverse; mixed: both; no data: neither), the figures behind it, and the
+-- claim's verdict (supported: no party contradicted or mixed and at least one supported;
+-- contradicted: no party supported or mixed and at least one contradicted; mixed: both kinds;
+-- no data: no party judged). Rows of the same claim repeat the claim's verdict.
+with
+
+checks as (
+    select * from out__claims_check
+),
+
+countries as (
+    select * from core__countries
+),
+
+parties as (
+    select
+        claim_id,
+        role,
+        country_code,
+        count(*) filter (where verdict = 'supported') as sources_supporting,
+        count(*) filter (where verdict = 'contradicted') as sources_contradicting,
+        count(*) filter (where verdict = 'no data') as sources_without_data,
+        string_agg(
+            verdict || ' — ' || rule, chr(10) order by verdict desc, source_id, year
+        ) as figures
+    from checks
+    group by claim_id, role, country_code
+),
+
+party_verdicts as (
+    select
+        *,
+        case
+            when sources_supporting > 0 and sources_contradicting > 0 then 'mixed'
+            when sources_supporting > 0 then 'supported'
+            when sources_contradicting > 0 then 'contradicted'
+            else 'no data'
+        end as party_verdict
+    from parties
+),
+
+claim_verdicts as (
+    select
+        claim_id,
+        count(*) filter (where party_verdict = 'supported') as parties_supported,
+        count(*) filter (where party_verdict = 'contradicted') as parties_contradicted,
+        count(*) filter (where party_verdict = 'mixed') as parties_mixed,
+        count(*) filter (where party_verdict = 'no data') as parties_without_data
+    from party_verdicts
+    group by claim_id
+),
+
+final as (
+    select
+        party_verdicts.claim_id,
+        party_verdicts.role,
+        party_verdicts.country_code,
+        countries.name as country_name,
+        countries.lon,
+        countries.lat,
+        party_verdicts.party_verdict,
+        party_verdicts.sources_supporting,
+        party_verdicts.sources_contradicting,
+        party_verdicts.sources_without_data,
+        party_verdicts.figures,
+        case
+            when claim_verdicts.parties_mixed > 0
+                or (claim_verdicts.parties_supported > 0 and claim_verdicts.parties_contradicted > 0)
+                then 'mixed'
+            when claim_verdicts.parties_supported > 0 then 'supported'
+            when claim_verdicts.parties_contradicted > 0 then 'contradicted'
+            else 'no data'
+        end as claim_verdict,
+        claim_verdicts.parties_supported,
+        claim_verdicts.parties_contradicted,
+        claim_verdicts.parties_mixed,
+        claim_verdicts.parties_without_data
+    from party_verdicts
+    inner join claim_verdicts on party_verdicts.claim_id = claim_verdicts.claim_id
+    left join countries on party_verdicts.country_code = countries.country_code
+)
+
+select * from final
+order by claim_id, role, country_code nulls last
