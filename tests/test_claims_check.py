@@ -11,7 +11,7 @@ from pipeline.sqlfiles import build_out_tables, run_schema
 
 TOP_12 = ["IND", "BGD", "PAK", "USA", "PHL", "GBR", "CHN", "UKR", "RUS", "EGY", "CAN", "KEN"]
 
-MINI = f"""
+MINI = """
 insert into core__countries values
     ('USA', 'US', 'United States', 'Americas', 'Northern America', -98, 39),
     ('GBR', 'GB', 'United Kingdom', 'Europe', 'Northern Europe', -1, 52),
@@ -29,25 +29,20 @@ insert into core__claims (claim_id, source_id, role, country_code, region_label,
     ('C1', 'claims', 'seller', 'NPL', null, 's'),
     ('C1', 'claims', 'seller', 'KEN', null, 's'),
     ('C2', 'claims', 'seller', null, 'Central America', 's');
-insert into core__tallies (source_id, platform, period_start, period_end, role,
-    buyer_country_code, seller_country_code, region_label, occupation, measure, amount, location)
-values
-    ('obs', 'p', '2020-01-01', '2020-12-31', 'pair', 'USA', 'IND', null, 'unknown', 'projects', 50, 'x'),
-    ('obs', 'p', '2020-01-01', '2020-12-31', 'pair', 'USA', 'PHL', null, 'unknown', 'projects', 30, 'x'),
-    ('obs', 'p', '2020-01-01', '2020-12-31', 'pair', 'GBR', 'IND', null, 'unknown', 'projects', 10, 'x'),
-    ('obs', 'p', '2020-01-01', '2020-12-31', 'pair', 'GBR', 'GBR', null, 'unknown', 'projects', 5, 'x'),
-    ('pub', 'p', '2019-01-01', '2019-12-31', 'seller', null, 'IND', null, 'unknown', 'share_pct', 40, 'x'),
-    ('pub', 'p', '2019-01-01', '2019-12-31', 'seller', null, 'PHL', null, 'unknown', 'share_pct', 8, 'x'),
-    ('pub', 'p', '2019-01-01', '2019-12-31', 'seller', null, null, 'rest of world', 'unknown',
-     'share_pct', 52, 'x'),
-    {
-    ", ".join(
-        f"('rk', 'p', '2018-01-01', '2018-12-31', 'seller', null, '{c}', null, 'unknown', "
-        f"'rank', {i + 1}, 'x')"
-        for i, c in enumerate(TOP_12)
-    )
-};
 """
+
+
+# source, period, role, buyer, seller, region, measure, amount
+TALLIES = [
+    ("obs", "2020", "pair", "USA", "IND", None, "projects", 50),
+    ("obs", "2020", "pair", "USA", "PHL", None, "projects", 30),
+    ("obs", "2020", "pair", "GBR", "IND", None, "projects", 10),
+    ("obs", "2020", "pair", "GBR", "GBR", None, "projects", 5),
+    ("pub", "2019", "seller", None, "IND", None, "share_pct", 40),
+    ("pub", "2019", "seller", None, "PHL", None, "share_pct", 8),
+    ("pub", "2019", "seller", None, None, "rest of world", "share_pct", 52),
+    *[("rk", "2018", "seller", None, c, None, "rank", i + 1) for i, c in enumerate(TOP_12)],
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +50,13 @@ def atlas():
     con = duckdb.connect()
     run_schema(con)
     con.execute(MINI)
+    con.executemany(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, region_label, occupation, measure, amount, "
+        "location) values ($1, 'p', make_date($2::int, 1, 1), make_date($2::int, 12, 31), $3, "
+        "$4, $5, $6, 'unknown', $7, $8, 'x')",
+        TALLIES,
+    )
     estimate.run(con)
     build_out_tables(con)
     yield con
