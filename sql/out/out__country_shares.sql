@@ -3,7 +3,8 @@
 -- included), published shares (share_pct, as printed; unlisted_pct is what the listed countries
 -- leave to others, remainders such as "rest of world" included) and published ranks (rank as
 -- printed; is_top_list when the ranks run 1..k without a gap, i.e. the list is a complete
--- top k). Sources are never summed here: one row per source's figure.
+-- top k). Published figures for one occupation are left out: every row here is across all
+-- occupations. Sources are never summed here: one row per source's figure.
 with
 
 flows as (
@@ -66,7 +67,7 @@ published as (
         amount,
         qualifier
     from tallies
-    where measure in ('share_pct', 'rank')
+    where measure in ('share_pct', 'rank') and occupation = 'unknown'
 ),
 
 published_shares as (
