@@ -105,13 +105,13 @@ def test_map_query_sums_up_each_party_and_claim(atlas) -> None:
     cursor = atlas.execute(sql)
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    parties = {(r["claim_id"], r["role"], r["country_code"]): r["party_verdict"] for r in rows}
+    parties = {(r["claim_id"], r["role"], r["party_name"]): r["party_verdict"] for r in rows}
     assert parties == {
-        ("C1", "buyer", "USA"): "supported",
-        ("C1", "seller", "IND"): "supported",
-        ("C1", "seller", "KEN"): "contradicted",
-        ("C1", "seller", "NPL"): "contradicted",
-        ("C2", "seller", None): "no data",
+        ("C1", "buyer", "United States"): "supported",
+        ("C1", "seller", "India"): "supported",
+        ("C1", "seller", "Kenya"): "contradicted",
+        ("C1", "seller", "Nepal"): "contradicted",
+        ("C2", "seller", "Central America"): "no data",
     }
     claims = {r["claim_id"]: r["claim_verdict"] for r in rows}
     assert claims == {"C1": "mixed", "C2": "no data"}

@@ -17,6 +17,7 @@ from pipeline import estimate
 from pipeline.estimate import MarginsMismatch, NotConverged, ipf
 from pipeline.fetch import run_fetch
 from pipeline.load import build_database
+from pipeline.paths import SQL_DIR
 
 REMOTEWORK_YEARS = staged(
     {
@@ -244,3 +245,22 @@ def test_pair_error_is_half_the_absolute_difference(remotework_build) -> None:
 
 def test_estimate_check_is_empty_without_observed_flows(shipped_con) -> None:
     assert shipped_con.execute("select count(*) from out__estimate_check").fetchone() == (0,)
+
+
+def test_headline_error_for_the_index_page(remotework_build) -> None:
+    con = duckdb.connect(str(remotework_build), read_only=True)
+    try:
+        sql = (SQL_DIR / "maps" / "headline_error.sql").read_text(encoding="utf-8")
+        rows = con.execute(sql, {"scheme": "un_m49_developed"}).fetchall()
+        errors = con.execute(
+            "select pair_error_pct from out__estimate_check where prior = 'none' "
+            "and scheme = 'un_m49_developed' and direction = 'south_to_north'"
+        ).fetchall()
+    finally:
+        con.close()
+    # the fixture years are too small to be a prior, so the OLI headline has none, and its
+    # error is the no-prior error measured on both fixture years
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [
+        ("curated_oli_shares", 2016, "none", 2, "remotework 2014, remotework 2015")
+    ]
+    assert rows[0][5] == pytest.approx(sum(e for (e,) in errors) / 2)

@@ -20,6 +20,10 @@ parties as (
         claim_id,
         role,
         country_code,
+        -- a region party has one row, whose rule names the region
+        case
+            when country_code is null then regexp_extract(rule, 'names a region \((.*)\), not', 1)
+        end as region_label,
         count(*) filter (where verdict = 'supported') as sources_supporting,
         count(*) filter (where verdict = 'contradicted') as sources_contradicting,
         count(*) filter (where verdict = 'no data') as sources_without_data,
@@ -27,7 +31,7 @@ parties as (
             verdict || ' — ' || rule, chr(10) order by verdict desc, source_id, year
         ) as figures
     from checks
-    group by claim_id, role, country_code
+    group by claim_id, role, country_code, region_label
 ),
 
 party_verdicts as (
@@ -58,7 +62,8 @@ final as (
         party_verdicts.claim_id,
         party_verdicts.role,
         party_verdicts.country_code,
-        countries.name as country_name,
+        coalesce(countries.name, party_verdicts.region_label) as party_name,
+        countries.country_code is not null as is_drawn,
         countries.lon,
         countries.lat,
         party_verdicts.party_verdict,
@@ -84,4 +89,4 @@ final as (
 )
 
 select * from final
-order by claim_id, role, country_code nulls last
+order by claim_id, role, country_code nulls last, party_name
