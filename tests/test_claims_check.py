@@ -114,7 +114,7 @@ def test_map_query_sums_up_each_party_and_claim(atlas) -> None:
         ("C2", "seller", "Central America"): "no data",
     }
     claims = {r["claim_id"]: r["claim_verdict"] for r in rows}
-    assert claims == {"C1": "mixed", "C2": "no data"}
+    assert claims == {"C1": "partly supported", "C2": "no data"}
 
 
 def test_shipped_claims_have_a_verdict_for_every_party(shipped_con) -> None:

@@ -1,10 +1,10 @@
 -- The claims map's verdicts: one row per party of every claim (country or region), with the
 -- verdict of each source that ranks its side summed up (supported / contradicted / no data),
 -- the party's verdict (supported: some source supports it and none contradicts it;
--- contradicted: the reverse; mixed: both; no data: neither), the figures behind it, and the
--- claim's verdict (supported: no party contradicted or mixed and at least one supported;
--- contradicted: no party supported or mixed and at least one contradicted; mixed: both kinds;
--- no data: no party judged). Rows of the same claim repeat the claim's verdict.
+-- contradicted: the reverse; sources disagree: both; no data: neither), the figures behind it,
+-- and the claim's verdict (supported: every judged party supported; contradicted: every judged
+-- party contradicted; partly supported: some of each, or sources disagree; no data: no party
+-- judged) with the counts. Rows of the same claim repeat the claim's verdict.
 with
 
 checks as (
@@ -38,7 +38,7 @@ party_verdicts as (
     select
         *,
         case
-            when sources_supporting > 0 and sources_contradicting > 0 then 'mixed'
+            when sources_supporting > 0 and sources_contradicting > 0 then 'sources disagree'
             when sources_supporting > 0 then 'supported'
             when sources_contradicting > 0 then 'contradicted'
             else 'no data'
@@ -51,7 +51,7 @@ claim_verdicts as (
         claim_id,
         count(*) filter (where party_verdict = 'supported') as parties_supported,
         count(*) filter (where party_verdict = 'contradicted') as parties_contradicted,
-        count(*) filter (where party_verdict = 'mixed') as parties_mixed,
+        count(*) filter (where party_verdict = 'sources disagree') as parties_disagreeing,
         count(*) filter (where party_verdict = 'no data') as parties_without_data
     from party_verdicts
     group by claim_id
@@ -72,16 +72,16 @@ final as (
         party_verdicts.sources_without_data,
         party_verdicts.figures,
         case
-            when claim_verdicts.parties_mixed > 0
+            when claim_verdicts.parties_disagreeing > 0
                 or (claim_verdicts.parties_supported > 0 and claim_verdicts.parties_contradicted > 0)
-                then 'mixed'
+                then 'partly supported'
             when claim_verdicts.parties_supported > 0 then 'supported'
             when claim_verdicts.parties_contradicted > 0 then 'contradicted'
             else 'no data'
         end as claim_verdict,
         claim_verdicts.parties_supported,
         claim_verdicts.parties_contradicted,
-        claim_verdicts.parties_mixed,
+        claim_verdicts.parties_disagreeing,
         claim_verdicts.parties_without_data
     from party_verdicts
     inner join claim_verdicts on party_verdicts.claim_id = claim_verdicts.claim_id

@@ -84,4 +84,4 @@ final as (
 select country.name as country, final.*
 from final
 cross join country
-order by section, source_id, year, figure desc nulls last, detail
+order by section like 'named as%', section, source_id, year, figure desc nulls last, detail
