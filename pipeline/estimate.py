@@ -305,26 +305,26 @@ def collapse(matrix: ObservedMatrix, buyers: Side, sellers: Side) -> np.ndarray:
     the others go to the remainder categories (split in proportion to their published shares;
     dropped when the side has no remainder)."""
 
-    def weights(side: Side) -> dict[str, np.ndarray]:
-        n = len(side.categories)
+    def positions(side: Side) -> tuple[dict[str, int], np.ndarray]:
         index = {c.country_code: i for i, c in enumerate(side.categories) if c.country_code}
-        rest = np.array(
-            [
-                a if c.country_code is None else 0.0
-                for c, a in zip(side.categories, side.amounts, strict=True)
-            ]
-        )
-        rest = rest / rest.sum() if rest.sum() > 0 else rest
-        out: dict[str, np.ndarray] = defaultdict(lambda: rest)
-        for code, i in index.items():
-            out[code] = np.eye(n)[i]
-        return out
+        pairs = zip(side.categories, side.amounts, strict=True)
+        rest = np.array([a if c.country_code is None else 0.0 for c, a in pairs])
+        return index, rest / rest.sum() if rest.sum() > 0 else rest
 
-    buyer_w, seller_w = weights(buyers), weights(sellers)
-    grid = np.zeros((len(buyers.categories), len(sellers.categories)))
-    for (buyer, seller), tasks in matrix.cells.items():
-        grid += tasks * np.outer(buyer_w[buyer], seller_w[seller])
-    return grid
+    b_index, b_rest = positions(buyers)
+    s_index, s_rest = positions(sellers)
+    n, m = len(buyers.categories), len(sellers.categories)
+    # one extra row and column gather the countries the marginals do not name
+    extended = np.zeros((n + 1, m + 1))
+    rows = [b_index.get(b, n) for b, _ in matrix.cells]
+    cols = [s_index.get(s, m) for _, s in matrix.cells]
+    np.add.at(extended, (rows, cols), list(matrix.cells.values()))
+    return (
+        extended[:n, :m]
+        + np.outer(b_rest, extended[n, :m])
+        + np.outer(extended[:n, m], s_rest)
+        + extended[n, m] * np.outer(b_rest, s_rest)
+    )
 
 
 def _cell_citation(buyer: str | None, seller: str | None) -> str | None:

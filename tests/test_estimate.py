@@ -264,3 +264,20 @@ def test_headline_error_for_the_index_page(remotework_build) -> None:
         ("curated_oli_shares", 2016, "none", 2, "remotework 2014, remotework 2015")
     ]
     assert rows[0][5] == pytest.approx(sum(e for (e,) in errors) / 2)
+
+
+def test_a_prior_is_collapsed_onto_the_published_categories() -> None:
+    # Buyers published: USA and "rest of world"; sellers: IND, and two remainders 30/10.
+    buyers, sellers = estimate.Side(), estimate.Side()
+    buyers.add(estimate.Category("USA", None), 60, None)
+    buyers.add(estimate.Category(None, "rest of world"), 40, None)
+    sellers.add(estimate.Category("IND", None), 60, None)
+    sellers.add(estimate.Category(None, "Asia"), 30, None)
+    sellers.add(estimate.Category(None, "other"), 10, None)
+    prior = estimate.ObservedMatrix(
+        "rw", 2015, {("USA", "IND"): 8.0, ("USA", "PHL"): 4.0, ("GBR", "IND"): 2.0}
+    )
+    # USA -> PHL goes to the seller remainders 3:1, GBR to the buyer remainder
+    assert estimate.collapse(prior, buyers, sellers) == pytest.approx(
+        np.array([[8.0, 3.0, 1.0], [2.0, 0.0, 0.0]])
+    )
