@@ -47,7 +47,7 @@ lint: $(STAMP) ## ruff
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
 	@$(PY) -m pipeline fetch
 
-query: $(STAMP) ## run a saved query or SQL: make query Q=south_to_north
+query: $(STAMP) ## run a saved query or SQL: make query Q=country_profile COUNTRY=PHL [FORMAT=csv]
 	@$(PY) -m pipeline query
 
 raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<path or id> sets one aside

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pipeline import paths
 
+_WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk quota")
+
 
 def _cmd_db(args: argparse.Namespace) -> int:
     import duckdb
@@ -25,8 +27,11 @@ def _cmd_db(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
         return 1
-    except (OSError, duckdb.IOException, duckdb.FatalException) as err:
-        # A full disk or a file size limit: a fault of the machine, not of the data.
+    except (OSError, duckdb.Error) as err:
+        # A full disk or a file size limit is a fault of the machine, not of the data; DuckDB
+        # reports it with whichever exception the failed write happened in.
+        if isinstance(err, duckdb.Error) and not any(m in str(err) for m in _WRITE_FAILURES):
+            raise
         print(f"error: could not write the new database beside {target}: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
         return 1
@@ -68,26 +73,25 @@ def _from_env(value: str | None, name: str) -> str | None:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from pipeline.query import run_query
-
-    text = _from_env(args.query, "Q")
-    if text is None:
-        print("usage: make query Q=<name in sql/queries or SQL text>", file=sys.stderr)
-        print("saved queries: " + ", ".join(_saved_queries()), file=sys.stderr)
-        return 2
     import duckdb
 
+    from pipeline.query import run_query, saved_queries
+
+    # make passes Q, COUNTRY and FORMAT through the environment, never through a shell string
+    text = args.query or os.environ.get("Q")
+    if not text:
+        print("usage: make query Q=<name in sql/queries or SQL text> [COUNTRY=…] [FORMAT=csv]")
+        print("saved queries: " + ", ".join(saved_queries()))
+        return 2
     con = _connect_read_only(args.db)
+    values = {"country": args.country or os.environ.get("COUNTRY")}
+    output = args.format or os.environ.get("FORMAT") or "table"
     try:
-        print(run_query(con, text, max_rows=args.max_rows))
+        print(run_query(con, text, max_rows=args.max_rows, values=values, output=output.lower()))
     except duckdb.Error as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
-
-
-def _saved_queries() -> list[str]:
-    return sorted(p.stem for p in (paths.SQL_DIR / "queries").glob("*.sql"))
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -152,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
         "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default: $Q)"
     )
     query.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
-    query.add_argument("--max-rows", type=int, default=100)
+    query.add_argument("--max-rows", type=int, default=100, help="rows printed as a table")
+    query.add_argument("--country", help="country code or name for $country (default $COUNTRY)")
+    query.add_argument("--format", help="table or csv (default $FORMAT, else table)")
     query.set_defaults(func=_cmd_query)
 
     fetch = sub.add_parser("fetch", help="fetch one source live, or import files given with --from")

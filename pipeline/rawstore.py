@@ -652,69 +652,121 @@ class RawStore:
     def inventory(self) -> list[RawEntry]:
         return inventory(self.source_id, self.root)
 
-    def _records(self) -> Iterator[tuple[Path, dict[str, Any]]]:
-        source_dir = self.root / self.source_id
-        if not source_dir.is_dir():
+    def save_stream(
+        self,
+        chunks: Iterable[bytes],
+        name: str,
+        provenance: dict[str, Any],
+        check: Callable[[Path], None] | None = None,
+    ) -> Path:
+        """Store a body arriving in pieces; memory stays one chunk.
+
+        ``provenance`` holds the manifest fields of a fetched answer (url, params, status,
+        retrieved_at, headers, licence). ``check`` sees the complete temporary file and may raise
+        to refuse it: then nothing is stored. Bytes already stored for this source on any day
+        are not stored twice; that file's path is returned.
+        """
+        from pipeline.http import DEFAULT_SECRET_PARAMS, redact_params, redact_url
+
+        def write(handle: IO[bytes]) -> None:
+            for chunk in chunks:
+                handle.write(chunk)
+
+        entry = {
+            **provenance,
+            "url": redact_url(str(provenance.get("url")), DEFAULT_SECRET_PARAMS),
+            "params": redact_params(provenance.get("params"), DEFAULT_SECRET_PARAMS),
+            "origin": "fetched",
+            "original_path": None,
+        }
+        return self._store(safe_name(name), write, entry, check=check)
+
+    def previous(self, url: str) -> dict[str, Any] | None:
+        """The newest stored download of ``url`` that still matches its manifest: its ``path``,
+        ``etag`` and ``last-modified`` (a damaged copy is never offered for a 304)."""
+        found = None
+        for entry in self._entries():
+            if entry.get("url") != url or entry.get("status") != 200:
+                continue
+            if entry["path"].is_file() and not _check_against_manifest(entry["path"], entry):
+                headers = entry.get("headers") or {}
+                found = {
+                    "path": entry["path"],
+                    "etag": headers.get("etag"),
+                    "last-modified": headers.get("last-modified"),
+                }
+        return found
+
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        """Manifest entries of this source over all day folders, oldest day first, each with
+        its ``path``; a damaged manifest is skipped (the build reports it)."""
+        base = self.root / self.source_id
+        if not base.is_dir():
             return
-        for day in sorted(p for p in source_dir.iterdir() if p.is_dir() and _DAY.match(p.name)):
+        for day in sorted(p for p in base.iterdir() if p.is_dir() and _DAY.match(p.name)):
             try:
                 entries = load_manifest(day)
             except ManifestError:
                 continue
-            for record in entries:
-                yield day / str(record["name"]), record
+            for entry in entries:
+                yield {**entry, "path": day / str(entry["name"])}
 
     def find_identical(self, sha256: str, size: int) -> Path | None:
         """A stored file of this source (any day, any status but quarantined) with these bytes."""
-        for path, record in self._records():
+        for record in self._entries():
             if record.get("sha256") != sha256 or record.get("size") != size:
                 continue
+            path = record["path"]
             if path.is_file() and not _check_against_manifest(path, record):
-                return path
+                return Path(path)
         return None
 
     def _next_seq(self) -> int:
-        seqs = [r["seq"] for _, r in self._records() if isinstance(r.get("seq"), int)]
+        seqs = [r["seq"] for r in self._entries() if isinstance(r.get("seq"), int)]
         return max(seqs, default=0) + 1
 
-    def _store(self, name: str, write: Callable[[IO[bytes]], Any], entry: dict[str, Any]) -> Path:
+    def _store(
+        self,
+        name: str,
+        write: Callable[[IO[bytes]], Any],
+        entry: dict[str, Any],
+        check: Callable[[Path], None] | None = None,
+    ) -> Path:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
-        with _folder_lock(folder):
+        digest = hashlib.sha256()
+        temp = _write_temp(folder, lambda handle: write(_Hashing(handle, digest)))  # type: ignore[arg-type]
+        try:
+            if check is not None:
+                check(temp)
+            return self._place(temp, name, entry, digest.hexdigest())
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _place(self, temp: Path, name: str, entry: dict[str, Any], sha256: str) -> Path:
+        """Link ``temp`` under ``name`` (or ``name.N`` when other bytes hold the name), unless
+        the same bytes are stored already; one writer of the source's folders at a time."""
+        folder = self.folder
+        size = temp.stat().st_size
+        with _folder_lock(folder.parent):
             for day in folder.parent.iterdir():
                 if day.is_dir() and _DAY.match(day.name):
-                    atomic.clean_stale(day)
-            temp: Path | None = _write_temp(folder, write)
-            try:
-                assert temp is not None
-                sha256 = _sha256_file(temp)
-                size = temp.stat().st_size
-                existing = self.find_identical(sha256, size)
-                if existing is not None:
-                    return existing
-                for candidate in _candidates(name):
-                    target = folder / candidate
-                    if target.resolve().parent != folder.resolve():
-                        raise ValueError(f"refusing to write outside {folder}: {candidate!r}")
-                    try:
-                        os.link(temp, target)  # unlike a rename, never replaces a file
-                    except FileExistsError:
-                        continue
-                    self._record(
-                        candidate,
-                        {
-                            **entry,
-                            "sha256": sha256,
-                            "size": size,
-                            "given_name": name,
-                            "seq": self._next_seq(),
-                        },
-                    )
-                    return target
-                raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
-            finally:
-                if temp is not None:
-                    temp.unlink(missing_ok=True)
+                    atomic.clean_stale(day)  # leftovers of killed runs; this run's are kept
+            existing = self.find_identical(sha256, size)
+            if existing is not None:
+                return existing
+            for candidate in _candidates(name):
+                target = folder / candidate
+                if target.resolve().parent != folder.resolve():
+                    raise ValueError(f"refusing to write outside {folder}: {candidate!r}")
+                try:
+                    os.link(temp, target)  # unlike a rename, never replaces a file
+                except FileExistsError:
+                    continue
+                record = {**entry, "sha256": sha256, "size": size, "given_name": name}
+                self._record(candidate, {**record, "seq": self._next_seq()})
+                return target
+        raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
 
     def _record(self, name: str, entry: dict[str, Any]) -> None:
         """Add the entry for ``name`` unless one is there (identical bytes were saved before)."""
@@ -731,9 +783,20 @@ class RawStore:
         atomic.write_text(self.folder / MANIFEST, text)
 
 
+class _Hashing:
+    """A write-only handle that hashes what goes through it (no second read of the file)."""
+
+    def __init__(self, handle: IO[bytes], digest: Any) -> None:
+        self._handle, self._digest = handle, digest
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        return self._handle.write(data)
+
+
 @contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """One writer at a time per day folder (two `make fetch` at once wait for each other)."""
+    """One writer at a time per source (two `make fetch` at once wait for each other)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -109,7 +109,7 @@ def test_make_query_reads_q_from_the_environment(tmp_path: Path, atlas: Path) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[2] == "it's"
     usage = make(tmp_path, "query", env={"ATLAS_DB": str(atlas)})
-    assert usage.returncode != 0 and "usage: make query Q=" in usage.stderr
+    assert usage.returncode != 0 and "usage: make query Q=" in usage.stdout
 
 
 def test_make_raw_lists_versions_and_retires_a_file_named_with_spaces(tmp_path: Path) -> None:
