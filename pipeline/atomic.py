@@ -28,7 +28,11 @@ from typing import IO, Any
 log = logging.getLogger(__name__)
 
 TEMP_MARK = ".tmp-"
-_TEMP = re.compile(r"^(?P<base>.*)\.tmp-(?P<pid>\d+)(?:-[0-9a-z]+)?(?:\.wal)?$")
+# "<target>.tmp-<pid>[-<random>][.wal]" beside a target, or a hidden ".tmp-<pid>-<anything>"
+# (the raw store's and the staging's temporary files).
+_TEMP = re.compile(
+    r"^(?:.+\.tmp-(?P<pid>\d+)(?:-[0-9a-z]+)?(?:\.wal)?|\.tmp-(?P<hidden_pid>\d+)-.+)$"
+)
 
 
 class SwapError(RuntimeError):
@@ -62,7 +66,10 @@ def clean_stale(folder: Path) -> list[Path]:
         return removed
     for path in children:
         match = _TEMP.match(path.name)
-        if match is None or int(match["pid"]) == os.getpid() or pid_alive(int(match["pid"])):
+        if match is None:
+            continue
+        pid = int(match["pid"] or match["hidden_pid"])
+        if pid == os.getpid() or pid_alive(pid):
             continue
         with contextlib.suppress(FileNotFoundError, IsADirectoryError):
             path.unlink()

@@ -69,7 +69,7 @@ def check_path(path: Path | str) -> Path:
     if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
         return real
     link = f" (a link to {real})" if real != given.absolute() else ""
-    raise IntakeError(f"{given}{link} is a {_kind(mode)}, not a file: refused")
+    raise IntakeError(f"{given}{link} is a {_kind(mode)}, not a regular file: refused")
 
 
 def open_regular(path: Path) -> IO[bytes]:
@@ -84,7 +84,7 @@ def open_regular(path: Path) -> IO[bytes]:
     if not stat.S_ISREG(mode):
         os.close(fd)
         what = "folder" if stat.S_ISDIR(mode) else _kind(mode)
-        raise IntakeError(f"{path} is a {what}, not a file: refused")
+        raise IntakeError(f"{path} is a {what}, not a regular file: refused")
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
     return os.fdopen(fd, "rb")

@@ -66,6 +66,7 @@ def test_clean_stale_removes_only_files_of_dead_processes(tmp_path: Path) -> Non
         f"atlas.duckdb.tmp-{dead}.wal",
         f"part-0.parquet.tmp-{dead}-1f2e3d4c",
         f".tmp-{dead}-k2j3h4",
+        f".tmp-{dead}-part-0.parquet",
         f"atlas.duckdb.tmp-{me}",
         "atlas.duckdb",
         "notes.tmp-draft",
@@ -73,8 +74,8 @@ def test_clean_stale_removes_only_files_of_dead_processes(tmp_path: Path) -> Non
     for name in names:
         (tmp_path / name).write_bytes(b"x")
     removed = atomic.clean_stale(tmp_path)
-    assert sorted(p.name for p in removed) == sorted(names[:4])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[4:])
+    assert sorted(p.name for p in removed) == sorted(names[:5])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[5:])
 
 
 def test_a_database_swap_refuses_a_second_build_and_cleans_up(tmp_path: Path) -> None:

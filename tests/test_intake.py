@@ -61,7 +61,7 @@ def fetch_in_subprocess(
 @pytest.mark.bad_input
 def test_dev_null_is_refused_with_a_message(raw, capsys) -> None:
     err = refused("csv", Path("/dev/null"), capsys)
-    assert err == "error: /dev/null is a character device, not a file: refused\n"
+    assert err == "error: /dev/null is a character device, not a regular file: refused\n"
     assert nothing_stored(raw)
 
 
@@ -70,7 +70,7 @@ def test_a_link_to_dev_zero_is_resolved_and_refused(tmp_path, raw, capsys) -> No
     link = tmp_path / "flows.csv"
     link.symlink_to("/dev/zero")
     err = refused("csv", link, capsys)
-    assert f"{link} (a link to /dev/zero) is a character device, not a file: refused" in err
+    assert f"{link} (a link to /dev/zero) is a character device, not a regular file: refused" in err
     assert nothing_stored(raw)
 
 
@@ -80,7 +80,7 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path) -> None:
     os.mkfifo(fifo)
     done = fetch_in_subprocess(tmp_path, "remotework", fifo)
     assert done.returncode == 1
-    assert done.stderr == f"error: {fifo} is a named pipe, not a file: refused\n"
+    assert done.stderr == f"error: {fifo} is a named pipe, not a regular file: refused\n"
     assert nothing_stored(tmp_path / "raw")
 
 
@@ -90,7 +90,7 @@ def test_a_socket_is_refused(tmp_path, raw, capsys) -> None:
     server = socket.socket(socket.AF_UNIX)
     try:
         server.bind(str(path))
-        assert "is a socket, not a file: refused" in refused("csv", path, capsys)
+        assert "is a socket, not a regular file: refused" in refused("csv", path, capsys)
     finally:
         server.close()
     assert nothing_stored(raw)

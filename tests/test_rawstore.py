@@ -102,7 +102,7 @@ def test_user_file_copied_byte_for_byte(store, tmp_path):
     assert entry["original_path"] == str(original.resolve())
     assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["size"] == len(data)
     assert entry["url"] is None and entry["licence"] == "CC BY 4.0"
-    with pytest.raises(IntakeError, match="is a folder, not a file"):
+    with pytest.raises(IntakeError, match="is a folder, not a regular file"):
         store.save_file(tmp_path / "downloads")
 
 
