@@ -315,3 +315,39 @@ def test_a_dotted_name_keeps_its_identity_across_versions(tmp_path, raw) -> None
         ("flows.2019.1.csv", "flows.2019.csv", "loaded"),
         ("flows.2019.csv", "flows.2019.csv", "superseded"),
     ]
+
+
+@pytest.mark.fault
+def test_the_same_live_fetch_twice_stores_once_and_a_changed_answer_supersedes(
+    tmp_path, raw
+) -> None:
+    body = (Path(__file__).parent / "fixtures/remotework/handmade_network_2015.csv").read_bytes()
+    provenance = {"url": "https://example.org/olm_network_data_2015.csv", "status": 200}
+
+    def save(data: bytes, day: str) -> Path:
+        store = rawstore.RawStore("remotework", raw, day=dt.date.fromisoformat(day))
+        chunks = (data[i : i + 100] for i in range(0, len(data), 100))
+        return store.save_stream(chunks, "olm_network_data_2015.csv", provenance)
+
+    first = save(body, "2026-01-01")
+    assert save(body, "2026-01-02") == first  # the second run stores nothing
+    assert [p.name for p in (raw / "remotework" / "2026-01-02").iterdir()] == []
+
+    def usa_ind(db: Path) -> float:
+        con = duckdb.connect(str(db), read_only=True)
+        row = con.execute(
+            "select sum(amount) from core__tallies where source_id = 'remotework' "
+            "and buyer_country_code = 'USA' and seller_country_code = 'IND'"
+        ).fetchone()
+        con.close()
+        assert row is not None
+        return float(row[0])
+
+    before = usa_ind(build_database(tmp_path / "a.duckdb", raw_root=raw).db_path)
+    # The source corrects one count (California -> Delhi, 3 -> 103) and is fetched again.
+    changed = body.replace(b'"india","Delhi",3,', b'"india","Delhi",103,')
+    assert changed != body
+    save(changed, "2026-01-03")
+    assert [s for _, s in statuses("remotework", raw)] == ["superseded", "loaded"]
+    after = usa_ind(build_database(tmp_path / "b.duckdb", raw_root=raw).db_path)
+    assert (before, after) == (12.0, 112.0)  # the corrected file's total, not both files'
