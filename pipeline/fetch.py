@@ -25,7 +25,7 @@ import yaml
 
 from pipeline import paths, rawstore
 from pipeline.http import FetchResult, HttpError, PoliteSession
-from pipeline.intake import IntakeError, check_path, max_bytes_for
+from pipeline.intake import IntakeError, check_path
 from pipeline.rawstore import RawStore
 from pipeline.records import ParseResult, Source
 from pipeline.summary import reject_lines
@@ -275,7 +275,7 @@ def run_fetch(
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-    store = RawStore(module.SOURCE_ID, paths.raw_dir(), max_bytes=max_bytes_for(module.meta()))
+    store = RawStore(module.SOURCE_ID, root=paths.raw_dir())
     before = set(rawstore.iter_files(store.source_id, store.root))
     try:
         if from_path is not None:

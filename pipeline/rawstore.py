@@ -215,20 +215,26 @@ _COUNTER = re.compile(r"^(?P<stem>.+)\.(?P<n>\d{1,4})(?P<ext>\.[A-Za-z0-9]{1,10}
 
 
 @lru_cache(maxsize=32)
-def _identity_rule(source_id: str) -> re.Pattern[str] | None:
-    """The ``raw_identity`` pattern of the source's YAML, if it has one."""
+def _source_meta(source_id: str) -> dict[str, Any]:
+    """The YAML metadata of a fetchable source (empty for an unknown one)."""
     import yaml
 
     from pipeline.sources import FETCHABLE
 
     module = FETCHABLE.get(source_id)
     if module is None:
-        return None
+        return {}
     yaml_path = Path(__file__).parent / "sources" / f"{module.rsplit('.', 1)[1]}.yaml"
     if not yaml_path.exists():
-        return None
+        return {}
     meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-    pattern = meta.get("raw_identity") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+@lru_cache(maxsize=32)
+def _identity_rule(source_id: str) -> re.Pattern[str] | None:
+    """The ``raw_identity`` pattern of the source's YAML, if it has one."""
+    pattern = _source_meta(source_id).get("raw_identity")
     return re.compile(str(pattern), re.IGNORECASE) if pattern else None
 
 
@@ -580,7 +586,9 @@ class RawStore:
         self.source_id = _check_source_id(source_id)
         self.root = Path(root) if root is not None else raw_dir()
         self.day = day or datetime.now(UTC).date()
-        self.max_bytes = max_bytes or DEFAULT_MAX_BYTES
+        # The source's own bound (max_text_mb in its YAML), so every caller gets it.
+        meta = _source_meta(self.source_id)
+        self.max_bytes = max_bytes or (intake.max_bytes_for(meta) if meta else DEFAULT_MAX_BYTES)
 
     @property
     def folder(self) -> Path:

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline import paths, rawstore
 from pipeline.fetch import run_fetch
-from pipeline.sources import remotework, user_csv
+from pipeline.sources import remotework
 
 GOOD_CSV = b"buyer_country,seller_country,count,year\nUSA,IND,3,2019\n"
 MB = 1024 * 1024
@@ -28,6 +28,17 @@ def raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "raw"
     monkeypatch.setenv("ATLAS_RAW", str(root))
     return root
+
+
+def set_bound(monkeypatch: pytest.MonkeyPatch, source: str, mb: int) -> None:
+    """A smaller size bound for one source, as its YAML's max_text_mb would set it."""
+    real = rawstore._source_meta
+
+    def meta(source_id: str) -> dict:
+        info = real(source_id)
+        return {**info, "max_text_mb": mb} if source_id == source else info
+
+    monkeypatch.setattr(rawstore, "_source_meta", meta)
 
 
 def refused(source: str, path: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -127,8 +138,7 @@ def test_a_link_to_a_file_is_followed_and_the_target_stored(tmp_path, raw) -> No
 
 @pytest.mark.bad_input
 def test_a_file_over_the_bound_is_refused_not_copied(tmp_path, raw, capsys, monkeypatch) -> None:
-    info = user_csv.meta()
-    monkeypatch.setattr(user_csv, "meta", lambda: {**info, "max_text_mb": 1})
+    set_bound(monkeypatch, "csv", 1)
     big = tmp_path / "flows.csv"
     big.write_bytes(GOOD_CSV + b"USA,IND,3,2019\n" * 80_000)
     err = refused("csv", big, capsys)
@@ -167,8 +177,7 @@ def test_a_gzip_bomb_is_refused_in_bounded_memory_before_any_copy(tmp_path, raw,
 
 @pytest.mark.bad_input
 def test_a_zip_bomb_is_refused_before_any_copy(tmp_path, raw, capsys, monkeypatch) -> None:
-    info = remotework.meta()
-    monkeypatch.setattr(remotework, "meta", lambda: {**info, "max_text_mb": 8})
+    set_bound(monkeypatch, "remotework", 8)
     bomb = tmp_path / "olm_network_data_2015.zip"
     with (
         zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
@@ -184,8 +193,7 @@ def test_a_zip_bomb_is_refused_before_any_copy(tmp_path, raw, capsys, monkeypatc
 
 @pytest.mark.bad_input
 def test_several_zip_members_count_together(tmp_path, raw, capsys, monkeypatch) -> None:
-    info = remotework.meta()
-    monkeypatch.setattr(remotework, "meta", lambda: {**info, "max_text_mb": 8})
+    set_bound(monkeypatch, "remotework", 8)
     bomb = tmp_path / "olm_network_data_2015.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for n in range(3):
