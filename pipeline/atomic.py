@@ -57,11 +57,12 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def clean_stale(folder: Path) -> list[Path]:
-    """Remove the temporary files (``*.tmp-<pid>*``) of processes that are no longer running."""
+def clean_stale(folder: Path, recursive: bool = False) -> list[Path]:
+    """Remove the temporary files (``*.tmp-<pid>*``) of processes that are no longer running,
+    in ``folder`` (and its subfolders with ``recursive``, e.g. a staging tree)."""
     removed: list[Path] = []
     try:
-        children = list(Path(folder).iterdir())
+        children = list(Path(folder).rglob("*") if recursive else Path(folder).iterdir())
     except (FileNotFoundError, NotADirectoryError):
         return removed
     for path in children:

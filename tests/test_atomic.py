@@ -96,3 +96,16 @@ def test_a_database_swap_refuses_a_second_build_and_cleans_up(tmp_path: Path) ->
         raise ValueError("a SQL rule failed")
     assert target.read_bytes() == b"newer"
     assert [p.name for p in tmp_path.iterdir()] == ["atlas.duckdb"]
+
+
+def test_clean_stale_can_walk_a_staging_tree(tmp_path: Path) -> None:
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    nested = tmp_path / "oli" / "abc123"
+    nested.mkdir(parents=True)
+    stale = nested / f".tmp-{int(ended.stdout)}-part-0.parquet"
+    stale.write_bytes(b"x")
+    assert atomic.clean_stale(tmp_path) == []
+    assert atomic.clean_stale(tmp_path, recursive=True) == [stale]
+    assert not stale.exists()
