@@ -17,6 +17,7 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,10 +42,10 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def max_bytes_for(meta: dict[str, Any]) -> int:
-    """The size bound of one raw file of a source: its YAML's ``max_text_mb`` (or
+def max_bytes_for(meta: Mapping[str, Any]) -> int:
+    """The size bound of one raw file of a source: its YAML's ``max_mb`` (or ``max_text_mb``,
     ``max_json_mb``), else 200 MB; applies to the file and to its decompressed content."""
-    for key in ("max_text_mb", "max_json_mb"):
+    for key in ("max_mb", "max_text_mb", "max_json_mb"):
         if meta.get(key):
             return int(meta[key]) * 1024 * 1024
     return DEFAULT_MAX_MB * 1024 * 1024
