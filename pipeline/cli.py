@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline import paths
+from pipeline.countries import DEFAULT_SCHEME
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
@@ -55,9 +56,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from pipeline.fetch import run_fetch
+    from pipeline.fetch import from_environment, run_fetch
 
-    return run_fetch(args.source, Path(args.from_path) if args.from_path else None, args.max_pages)
+    from_path = Path(args.from_path) if args.from_path else from_environment()
+    return run_fetch(args.source, from_path, args.max_pages)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     maps = sub.add_parser("maps", help="write the HTML maps from the database")
     maps.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
     maps.add_argument("--out", help="output folder (default maps/ or $ATLAS_MAPS)")
-    maps.add_argument("--scheme", default="un_m49_developed", help="North/South scheme")
+    maps.add_argument("--scheme", default=DEFAULT_SCHEME, help="North/South scheme")
     maps.add_argument("--top-n", type=int, default=200, help="flows drawn per layer")
     maps.set_defaults(func=_cmd_maps)
 

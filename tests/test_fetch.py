@@ -27,6 +27,7 @@ def sha256(path: Path) -> str:
 def raw_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "raw"
     monkeypatch.setenv("ATLAS_RAW", str(root))
+    monkeypatch.setenv("ATLAS_STAGING", str(tmp_path / "staging"))
     return root
 
 

@@ -8,77 +8,96 @@ import json
 from pathlib import Path
 
 import pytest
+from ingest import core, parse, records, rows
 
 from pipeline.countries import country_index
-from pipeline.fetch import FetchContext
 from pipeline.http import FetchResult
 from pipeline.rawstore import RawStore
-from pipeline.sources import freelancer
+from pipeline.sources import freelancer, spec_for
+from pipeline.sources.contract import SourceContext
+
+
+def ctx_for(api: object, store: RawStore, max_pages: int, state_dir: Path) -> SourceContext:
+    ctx = SourceContext(store, spec_for("freelancer").meta, country_index(), max_pages, state_dir)
+    ctx.session = api  # type: ignore[assignment]
+    return ctx
+
+
+def tasks_of(path: Path) -> list[dict]:
+    return rows(parse("freelancer", path), "freelancer_tasks")
+
 
 FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
 
 
 def test_projects_page_gives_one_buyer_task_per_project() -> None:
-    result = freelancer.parse(FIXTURES / "projects_page.json", country_index())
-    result.check_balance()
+    result = parse("freelancer", FIXTURES / "projects_page.json")
     assert (result.records_in, result.records_ok, result.records_rejected) == (6, 4, 2)
-    rows = {t.task_id: t for t in result.tasks}
-    assert sorted(rows) == [
+    found = {t["task_id"]: t for t in rows(result, "freelancer_tasks")}
+    assert sorted(found) == [
         "project:39000001",
         "project:39000002",
         "project:39000003",
         "project:39000006",
     ]
     # "us" -> USA; lower-case "gb" and the non-ISO "uk" both -> GBR.
-    assert [rows[k].buyer_country_code for k in sorted(rows)] == ["USA", "GBR", "GBR", "IND"]
-    assert all(t.seller_country_code is None for t in result.tasks)
-    assert rows["project:39000001"].price_usd == 140.0  # midpoint of 30..250 USD
-    assert rows["project:39000002"].price_usd == 187.5  # 150 GBP at 1.25
-    assert rows["project:39000003"].price_usd == 84.0  # 7000 INR at 0.012
-    assert rows["project:39000006"].price_usd == 50.0  # only a minimum
-    assert rows["project:39000003"].occupation == "clerical and data entry"
-    assert rows["project:39000001"].task_date == dt.date(2025, 11, 24)
+    assert [found[k]["buyer_country_code"] for k in sorted(found)] == ["USA", "GBR", "GBR", "IND"]
+    assert all(t["seller_country_code"] is None for t in found.values())
+    assert found["project:39000001"]["price_usd"] == 140.0  # midpoint of 30..250 USD
+    assert found["project:39000002"]["price_usd"] == 187.5  # 150 GBP at 1.25
+    assert found["project:39000003"]["price_usd"] == 84.0  # 7000 INR at 0.012
+    assert found["project:39000006"]["price_usd"] == 50.0  # only a minimum
+    assert found["project:39000003"]["occupation"] == "clerical and data entry"
+    assert found["project:39000001"]["task_date"] == dt.date(2025, 11, 24)
 
 
 def test_projects_without_owner_country_or_with_unmapped_category_are_rejected() -> None:
-    result = freelancer.parse(FIXTURES / "projects_page.json", country_index())
+    result = parse("freelancer", FIXTURES / "projects_page.json")
     found = {(r.location, r.field, r.value) for r in result.rejects}
     assert found == {
         ("projects_page.json:projects[3]", "users[7000004].location.country", None),
-        ("projects_page.json:projects[4]", "jobs[0].category.name", "Underwater Basket Weaving"),
+        (
+            "projects_page.json:projects[4]",
+            "projects[39000005].jobs[0].category.name",
+            "Underwater Basket Weaving",
+        ),
     }
     unmapped = next(r for r in result.rejects if r.value == "Underwater Basket Weaving")
     assert "freelancer_occupations.csv" in unmapped.reason
 
 
 def test_awarded_bids_carry_buyer_and_seller_on_one_row() -> None:
-    result = freelancer.parse(FIXTURES / "bids_page.json", country_index())
-    result.check_balance()
+    result = parse("freelancer", FIXTURES / "bids_page.json")
     assert (result.records_in, result.records_ok, result.records_rejected) == (5, 3, 2)
+    tasks = rows(result, "freelancer_tasks")
     pairs = {
-        t.task_id: (t.buyer_country_code, t.seller_country_code, t.price_usd, t.occupation)
-        for t in result.tasks
+        t["task_id"]: (
+            t["buyer_country_code"],
+            t["seller_country_code"],
+            t["price_usd"],
+            t["occupation"],
+        )
+        for t in tasks
     }
     assert pairs == {
         "award:55500001": ("USA", "PAK", 100.0, "software development and technology"),
         "award:55500002": ("GBR", "BGD", 200.0, "writing and translation"),
         "award:55500003": ("IND", "PHL", 45.0, "creative and multimedia"),
     }
-    first = next(t for t in result.tasks if t.task_id == "award:55500001")
-    assert first.task_date == dt.date(2025, 11, 25)  # time_awarded, not time_submitted
+    first = next(t for t in tasks if t["task_id"] == "award:55500001")
+    assert first["task_date"] == dt.date(2025, 11, 25)  # time_awarded, not time_submitted
     found = {(r.location, r.field) for r in result.rejects}
     assert found == {
         ("bids_page.json:bids[3]", "owner_id"),
-        ("bids_page.json:bids[4]", "award_status"),
+        ("bids_page.json:bids[4]", "bids[4].award_status"),
     }
 
 
 def test_a_failed_api_answer_is_one_rejected_record(tmp_path: Path) -> None:
     path = tmp_path / "projects_x.json"
     path.write_text(json.dumps({"status": "error", "message": "rate limited"}))
-    result = freelancer.parse(path, country_index())
-    result.check_balance()
-    assert (result.records_in, result.records_rejected, result.tasks) == (1, 1, [])
+    result = parse("freelancer", path)
+    assert (result.records_in, result.records_rejected, result.tables) == (1, 1, {})
 
 
 def project(pid: int, owner: int) -> dict:
@@ -152,7 +171,7 @@ def test_walk_respects_the_page_cap_and_resumes_from_the_stored_mark(
     now = 1_800_000_000
     settled = now - 14 * 86400
 
-    first = freelancer.fetch(FetchContext(api, store, 1, state_dir), now=now)  # type: ignore[arg-type]
+    first = freelancer.fetch(ctx_for(api, store, 1, state_dir), now=now)
     pages = [c for c in api.calls if c[0].endswith("/projects/all/")]
     assert len(pages) == 1  # the cap
     assert pages[0][1]["from_time"] == settled - 30 * 86400
@@ -165,7 +184,7 @@ def test_walk_respects_the_page_cap_and_resumes_from_the_stored_mark(
     }
 
     api.calls.clear()
-    second = freelancer.fetch(FetchContext(api, store, 5, state_dir), now=now + 3600)  # type: ignore[arg-type]
+    second = freelancer.fetch(ctx_for(api, store, 5, state_dir), now=now + 3600)
     pages = [c for c in api.calls if c[0].endswith("/projects/all/")]
     # Same window, next offset; the short page ends the window and moves the mark.
     assert [(p[1]["offset"], p[1]["to_time"]) for p in pages] == [(2, settled)]
@@ -173,32 +192,28 @@ def test_walk_respects_the_page_cap_and_resumes_from_the_stored_mark(
     assert state == {"high_water": settled, "window": None}
 
     api.calls.clear()
-    freelancer.fetch(FetchContext(api, store, 5, state_dir), now=now + 86400)  # type: ignore[arg-type]
+    freelancer.fetch(ctx_for(api, store, 5, state_dir), now=now + 86400)
     pages = [c for c in api.calls if c[0].endswith("/projects/all/")]
     assert pages[0][1]["from_time"] == settled + 1
     assert pages[0][1]["offset"] == 0
 
     bids = [c for c in api.calls if c[0].endswith("/projects/0.1/bids/")]
     assert bids and bids[0][1]["award_statuses[]"] == ["awarded"]
-    index = country_index()
-    tasks = {}
-    for path in [*first, *second]:
-        result = freelancer.parse(path, index)
-        result.check_balance()
-        tasks.update({t.task_id: t for t in result.tasks})
-    assert sorted(tasks) == ["award:902", "project:1", "project:2", "project:3"]
-    award = tasks["award:902"]
-    assert (award.buyer_country_code, award.seller_country_code) == ("GBR", "IND")
+    tasks = records(core("freelancer", [*first, *second], tmp_path), "select * from core__tasks")
+    found = {t["task_id"]: t for t in tasks}
+    assert sorted(found) == ["award:902", "project:1", "project:2", "project:3"]
+    award = found["award:902"]
+    assert (award["buyer_country_code"], award["seller_country_code"]) == ("GBR", "IND")
 
 
 def test_a_page_already_saved_is_not_asked_for_again(tmp_path: Path, small_pages: None) -> None:
     api = FakeApi()
     store = RawStore("freelancer", root=tmp_path / "raw")
-    freelancer.fetch(FetchContext(api, store, 1, tmp_path / "state"), now=1_800_000_000)  # type: ignore[arg-type]
+    freelancer.fetch(ctx_for(api, store, 1, tmp_path / "state"), now=1_800_000_000)
     # The state is lost after the page was saved: the stored page is reused, not fetched.
     (tmp_path / "state" / "freelancer.json").unlink()
     api.calls.clear()
-    freelancer.fetch(FetchContext(api, store, 1, tmp_path / "state"), now=1_800_000_000)  # type: ignore[arg-type]
+    freelancer.fetch(ctx_for(api, store, 1, tmp_path / "state"), now=1_800_000_000)
     assert [c for c in api.calls if c[0].endswith("/projects/all/")] == []
 
 
