@@ -37,9 +37,10 @@ test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless 
 	@echo "==> running tests"
 	@$(PY) -m pytest -q
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and mypy (strict on pipeline/sources)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
 	@test -n "$(SOURCE)" || { echo "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]"; exit 2; }

@@ -282,7 +282,9 @@ def build_database(
         say(f"stage parse: {stages[-1][1]:.2f} s, {stages[-1][2]} records")
 
         start = time.perf_counter()
-        rows = [(m, None, None) for m in reference_meta]
+        rows: list[tuple[SourceMeta, dt.datetime | None, str | None]] = [
+            (m, None, None) for m in reference_meta
+        ]
         for spec, files in sources:
             extra = _source_note(spec, [s for s in staged_files if s.source_id == spec.source_id])
             retrieved = None if spec.data_file else _latest_retrieved_at(f.path for f in files)

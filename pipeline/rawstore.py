@@ -18,11 +18,13 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from pipeline.http import DEFAULT_SECRET_PARAMS, FetchResult, redact_params, redact_url
 from pipeline.paths import raw_dir
+
+if TYPE_CHECKING:  # the build reads the store without loading the HTTP layer
+    from pipeline.http import FetchResult
 
 MANIFEST = "manifest.json"
 MAX_NAME = 120
@@ -192,6 +194,8 @@ class RawStore:
         self, result: FetchResult, name: str | None = None, licence: str | None = None
     ) -> Path:
         """Store ``result.body`` unchanged; returns its path (an existing one if identical)."""
+        from pipeline.http import DEFAULT_SECRET_PARAMS, redact_params, redact_url
+
         # The session already redacted these; doing it again keeps a hand-built result safe.
         url = redact_url(result.url, DEFAULT_SECRET_PARAMS)
         filename = (

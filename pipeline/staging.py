@@ -22,8 +22,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import paths
+from pipeline.records import Reject
 from pipeline.sources import Spec
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, Reject
+from pipeline.sources.contract import ParseContext, Parsed, RawFile
 
 REJECTS = "rejects"
 REJECT_SCHEMA = pa.schema(

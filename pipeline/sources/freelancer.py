@@ -353,11 +353,15 @@ class _Page:
         budget = project.get("budget") or {}
         if not isinstance(budget, dict):
             return None
-        numbers = [budget.get(k) for k in ("minimum", "maximum") if budget.get(k) is not None]
-        for value in numbers:
+        numbers: list[float] = []
+        for key in ("minimum", "maximum"):
+            value = budget.get(key)
+            if value is None:
+                continue
             if not _is_number(value):
                 record.bad(f"{record.path}.budget", value, "not a number")
                 return None
+            numbers.append(float(value))
         if not numbers:
             return None
         average = sum(numbers) / len(numbers)
@@ -377,10 +381,10 @@ def _id(record: _Record, path: str, item: Any) -> int | None:
         record.bad(record.path, type(item).__name__, "not an object")
         return None
     value = item.get("id")
-    if not _is_id(value):
+    if not isinstance(value, int) or not _is_id(value):
         record.bad(path, value, "no id")
         return None
-    return int(value)
+    return value
 
 
 # -- import -------------------------------------------------------------------------------

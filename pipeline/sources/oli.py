@@ -213,9 +213,9 @@ def import_files(path: Path, ctx: SourceContext) -> list[Path]:
     )
 
 
-def latest_deposit_files(files: list[dict]) -> list[dict]:
+def latest_deposit_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The newest employer-country and worker-country file of a figshare file listing."""
-    best: dict[str, tuple[str, dict]] = {}
+    best: dict[str, tuple[str, dict[str, Any]]] = {}
     for entry in files:
         match = DEPOSIT_FILE.match(str(entry.get("name", "")))
         if match and (match["kind"] not in best or match["date"] > best[match["kind"]][0]):

@@ -17,14 +17,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.paths import SQL_DIR
-from pipeline.sources.contract import RawFile, Reject
+from pipeline.records import Reject
+from pipeline.sources.contract import RawFile
 
 BATCH_ROWS = 200_000
 MAX_FIELD_CHARS = 200
@@ -38,11 +39,15 @@ class TableError(ValueError):
     """The file as a whole cannot be read as the expected table; the message says where."""
 
 
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _Bounded(io.RawIOBase):
     """Reads through to ``inner`` and fails once more than ``limit`` bytes came out, so a
     compressed file cannot expand without bound."""
 
-    def __init__(self, inner: IO[bytes], limit: int, label: str) -> None:
+    def __init__(self, inner: _Readable, limit: int, label: str) -> None:
         self._inner, self._left, self._label, self._limit = inner, limit, label, limit
 
     def readable(self) -> bool:

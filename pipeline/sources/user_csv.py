@@ -18,10 +18,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.records import OCCUPATIONS
+from pipeline.records import OCCUPATIONS, Reject
 from pipeline.sources import meta as metadata
 from pipeline.sources import storing
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, Reject, SourceContext
+from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext
 from pipeline.sources.contract import SourceError as SourceError
 from pipeline.sources.lookups import country_table, occupation_list
 from pipeline.sources.meta import SourceMeta
