@@ -180,3 +180,17 @@ def test_an_empty_file_or_a_header_alone_gives_no_rows(tmp_path: Path) -> None:
     assert parse("csv", write(tmp_path, b"", "empty.csv")).records_in == 1
     header_only = parse("csv", write(tmp_path, HEADER, "header.csv"))
     assert (header_only.records_in, header_only.rejects) == (0, [])
+
+
+def test_the_bulk_reader_and_the_row_reader_agree(tmp_path: Path) -> None:
+    # no quote anywhere: read in bulk by Arrow; one quoted header cell: read row by row
+    body = "US,IN,1,2020\n\n , ,,\nUS,IN,1\nAtlantis,PK,2,2020\r\nUS,PK,3,2020,x\nGB,BD,4,2021\n"
+    bulk = parse("csv", write(tmp_path, HEADER + body, "bulk.csv"))
+    rows_ = parse("csv", write(tmp_path, '"buyer_country"' + HEADER[13:] + body, "rows.csv"))
+    same = ["line", "year", "buyer_country_code", "seller_country_code", "amount"]
+    assert bulk.tables["csv_rows"].select(same).equals(rows_.tables["csv_rows"].select(same))
+    assert [(r.location[-2:], r.field, r.value, r.reason) for r in bulk.rejects] == [
+        (r.location[-2:], r.field, r.value, r.reason) for r in rows_.rejects
+    ]
+    assert sorted(r.location for r in bulk.rejects) == ["bulk.csv:5", "bulk.csv:6", "bulk.csv:7"]
+    assert (bulk.records_in, bulk.records_ok) == (rows_.records_in, rows_.records_ok) == (5, 2)

@@ -25,20 +25,33 @@ typed as (
     left join occupation_labels as labels on raw_rows.occupation = labels.label
 ),
 
+repeats as (
+    -- the first line of each row that occurs more than once in the file
+    select whole_row, min(line) as first_line
+    from typed
+    group by whole_row
+    having count(*) > 1
+),
+
 flagged as (
     select
-        *,
+        typed.*,
         day is not null
         and day between date '2000-01-01' and cast($today as date) + interval 365 day as is_day,
         amount is not null and isfinite(amount) and amount between 0 and 1e12 as is_amount,
-        first_value(line) over (partition by whole_row order by line) as first_line
+        repeats.first_line
     from typed
+    left join repeats on typed.whole_row = repeats.whole_row
 ),
 
 checked as (
     select
         *,
-        list_filter([
+        -- most rows have no problem: the list is built only for the others
+        case when
+            is_day and is_amount and occupation_class is not null and country_code is not null
+            and first_line is null and not contains(whole_row, chr(65533))
+        then [] else list_filter([
             case when contains(whole_row, chr(65533)) then {
                 'field': null, 'value': left(whole_row, 200),
                 'reason': 'undecodable byte: this line is not UTF-8'
@@ -65,12 +78,12 @@ checked as (
                 'field': 'country', 'value': left(country, 200),
                 'reason': coalesce(country_reason, 'unknown country')
             } end,
-            case when line > first_line then {
+            case when line > coalesce(first_line, line) then {
                 'field': null, 'value': null,
                 'reason': 'exact duplicate of line ' || cast(first_line as varchar)
                 || ' (counted once)'
             } end
-        ], lambda problem: problem is not null) as problems
+        ], lambda problem: problem is not null) end as problems
     from flagged
 )
 
@@ -90,5 +103,5 @@ select
     amount,
     $platform as platform,
     problems,
-    is_day and is_amount and line = first_line as is_staged
+    is_day and is_amount and line = coalesce(first_line, line) as is_staged
 from checked

@@ -26,12 +26,20 @@ typed as (
     left join country_names as workers on raw_rows.worker_country_real = workers.name
 ),
 
+repeats as (
+    -- the first line of each row that occurs more than once in the file
+    select whole_row, min(line) as first_line
+    from typed
+    group by whole_row
+    having count(*) > 1
+),
+
 located as (
     -- a point farther than the tolerance from its country's label point "disagrees"; the
     -- country column is kept either way, the count only goes to the source's notes
     select
         typed.*,
-        first_value(line) over (partition by whole_row order by line) as first_line,
+        repeats.first_line,
         coalesce(
             2 * 6371 * asin(least(1, sqrt(
                 pow(sin(radians(try_cast(employer_lat as double) - employer_points.lat) / 2), 2)
@@ -53,6 +61,7 @@ located as (
         on typed.buyer_country_code = employer_points.country_code
     left join country_points as worker_points
         on typed.seller_country_code = worker_points.country_code
+    left join repeats on typed.whole_row = repeats.whole_row
 ),
 
 checked as (
@@ -81,7 +90,7 @@ checked as (
                 'field': 'worker_country_real', 'value': left(worker_country_real, 200),
                 'reason': coalesce(seller_reason, 'unknown country')
             } end,
-            case when line > first_line then {
+            case when line > coalesce(first_line, line) then {
                 'field': null, 'value': null,
                 'reason': 'exact duplicate of line ' || cast(first_line as varchar)
                 || ' (counted once)'
