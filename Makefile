@@ -55,4 +55,5 @@ bench: $(STAMP) ## benchmarks (never part of make test)
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-*
+	rm -rf data/staging
 	find maps -mindepth 1 ! -name README.md -delete

@@ -45,6 +45,7 @@ class SourceSummary:
     records_rejected: int = 0
     notes: list[str] = field(default_factory=list)
     reject_lines: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         cached = self.files - self.files_parsed
@@ -53,6 +54,10 @@ class SourceSummary:
             f"{self.records_rejected} rejected"
             + (f" ({self.files} files, {cached} unchanged since the last build)" if cached else "")
         ]
+        if self.quarantined:
+            lines.append(
+                f"  quarantined (nothing usable; see core__rejects): {', '.join(self.quarantined)}"
+            )
         lines += ["  " + n for n in self.notes]
         lines += ["  " + r for r in self.reject_lines]
         return "\n".join(lines)
@@ -192,6 +197,8 @@ def stage_sources(
             summary.records_in += staged.records_in
             summary.records_ok += staged.records_ok
             summary.records_rejected += staged.records_rejected
+            if staged.records_rejected and not staged.records_ok:
+                summary.quarantined.append(raw.name)
             warning = spec.meta.expected_rows.check(raw.name, staged.records_in)
             summary.notes += ([warning + "; check the file"] if warning else []) + [
                 n for n in staged.notes if not n.startswith(raw.name + ": '")

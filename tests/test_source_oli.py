@@ -276,3 +276,33 @@ def test_import_takes_the_deposit_files_of_a_folder(tmp_path: Path) -> None:
     assert [p.name for p in saved] == [BUYERS.name]
     with pytest.raises(SourceError, match=r"no file in .* looks like an OLI deposit file"):
         oli.import_files(tmp_path / "raw", context("oli", tmp_path / "other"))
+
+
+def test_impossible_dates_and_amounts_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "bcountrydata_2024-01-01.txt"
+    path.write_text(
+        "timestamp,country,country_group,occupation,count\n"
+        "1850-01-01,India,x,Writing and translation,1\n"
+        "1970-01-01,India,x,Writing and translation,1\n"
+        "true,India,x,Writing and translation,1\n"
+        "2201-01-01,India,x,Writing and translation,1\n"
+        "2016-02-30,India,x,Writing and translation,1\n"
+        "2016-06-01,India,x,Writing and translation,1e308\n"
+        "2016-06-01,India,x,Writing and translation,inf\n"
+        "2016-06-01,India,x,Writing and translation,2\n"
+        "2016-06-01,India,x,Writing and translation,2\n",
+        encoding="utf-8",
+    )
+    parsed = parse("oli", path)
+    assert [(r.location.split(":")[1], r.field) for r in parsed.rejects] == [
+        ("2", "timestamp"),
+        ("3", "timestamp"),
+        ("4", "timestamp"),
+        ("5", "timestamp"),
+        ("6", "timestamp"),
+        ("7", "count"),
+        ("8", "count"),
+        ("10", None),
+    ]
+    assert parsed.rejects[-1].reason == "exact duplicate of line 9 (counted once)"
+    assert parsed.tables["oli_rows"].column("amount").to_pylist() == [2.0]

@@ -29,6 +29,8 @@ OPTION_KEYS: frozenset[str] = frozenset()
 SESSION_OPTIONS: Mapping[str, Any] = {}
 MEASURES = ("share_pct", "rank", "workers", "projects")
 MAX_FIELD_CHARS = 2000
+MAX_AMOUNT = 1e12
+EARLIEST = dt.date(2000, 1, 1)
 STAGED: Mapping[str, pa.Schema] = {
     "curated_tallies": pa.schema(
         [
@@ -225,11 +227,17 @@ class _TallyRow(_Row):
 
     def date(self, key: str) -> dt.date | None:
         value = self.row.get(key, "")
+        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=365)
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value) if len(value) == 10 else None
         except ValueError:
-            self.reject(key, value, "not a date in YYYY-MM-DD form")
+            day = None
+        if day is None or not EARLIEST <= day <= latest:
+            self.reject(
+                key, value, f"not a YYYY-MM-DD date between {EARLIEST} and a year from today"
+            )
             return None
+        return day
 
     def build(self) -> None:
         role = self.choice("role", ROLES_TALLY)
@@ -241,10 +249,10 @@ class _TallyRow(_Row):
         raw_amount = self.row.get("amount", "")
         try:
             amount = float(raw_amount)
-            if not math.isfinite(amount) or amount < 0:
+            if not math.isfinite(amount) or not 0 <= amount <= MAX_AMOUNT:
                 raise ValueError
         except ValueError:
-            self.reject("amount", raw_amount, "not a non-negative number")
+            self.reject("amount", raw_amount, f"not a number between 0 and {MAX_AMOUNT:g}")
             amount = 0.0
         if measure == "share_pct" and amount > 100:
             self.reject("amount", raw_amount, "a share cannot exceed 100")

@@ -12,7 +12,7 @@ awards_without_occupation as (
         awards.source_id,
         awards.location,
         'jobs[0].category.name' as field,
-        cast(awards.project_id as varchar) as value,
+        cast(awards.project_id as string) as value,
         'no job category: the project is in no projects page of the same fetch window'
         as reason
     from stg__freelancer_tasks as awards

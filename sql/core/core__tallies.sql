@@ -38,17 +38,17 @@ oli_monthly as (
         oli_rows.role,
         case when oli_rows.role = 'buyer' then oli_rows.country_code end as buyer_country_code,
         case when oli_rows.role = 'seller' then oli_rows.country_code end as seller_country_code,
-        cast(null as varchar) as region_label,
+        cast(null as string) as region_label,
         oli_rows.occupation,
         case when oli_rows.role = 'buyer' then 'projects' else 'workers' end as measure,
         case
             when oli_rows.role = 'buyer' then sum(oli_rows.amount)
             else sum(oli_rows.amount) / max(oli_month_days.days)
         end as amount,
-        cast(null as varchar) as qualifier,
-        cast(null as varchar) as citation,
-        oli_rows.file_name || ':' || cast(oli_rows.year as varchar) || '-'
-        || lpad(cast(oli_rows.month as varchar), 2, '0') as location
+        cast(null as string) as qualifier,
+        cast(null as string) as citation,
+        oli_rows.file_name || ':' || cast(oli_rows.year as string) || '-'
+        || lpad(cast(oli_rows.month as string), 2, '0') as location
     from oli_rows
     inner join oli_month_days
         on oli_rows.source_id = oli_month_days.source_id
@@ -107,9 +107,9 @@ oli_shares as (
         'unknown' as occupation,
         'share_pct' as measure,
         100 * parts.amount / totals.total as amount,
-        cast(null as varchar) as qualifier,
-        cast(null as varchar) as citation,
-        parts.file_name || ':' || cast(parts.year as varchar) as location
+        cast(null as string) as qualifier,
+        cast(null as string) as citation,
+        parts.file_name || ':' || cast(parts.year as string) as location
     from oli_year_parts as parts
     inner join oli_year_totals as totals
         on parts.source_id = totals.source_id
@@ -134,15 +134,15 @@ remotework_pairs as (
         'pair' as role,
         buyer_country_code,
         seller_country_code,
-        cast(null as varchar) as region_label,
+        cast(null as string) as region_label,
         'unknown' as occupation,
         'projects' as measure,
         sum(amount) as amount,
-        cast(null as varchar) as qualifier,
-        cast(null as varchar) as citation,
-        file_name || ':' || cast(min(line) as varchar)
+        cast(null as string) as qualifier,
+        cast(null as string) as citation,
+        file_name || ':' || cast(min(line) as string)
         || case
-            when count(*) > 1 then ' (+' || cast(count(*) - 1 as varchar) || ' rows)'
+            when count(*) > 1 then ' (+' || cast(count(*) - 1 as string) || ' rows)'
             else ''
         end as location
     from stg__remotework_rows
@@ -158,13 +158,13 @@ user_pairs as (
         'pair' as role,
         buyer_country_code,
         seller_country_code,
-        cast(null as varchar) as region_label,
+        cast(null as string) as region_label,
         occupation,
         'projects' as measure,
         amount,
-        cast(null as varchar) as qualifier,
-        cast(null as varchar) as citation,
-        file_name || ':' || cast(line as varchar) as location
+        cast(null as string) as qualifier,
+        cast(null as string) as citation,
+        file_name || ':' || cast(line as string) as location
     from stg__csv_rows
 ),
 
