@@ -125,3 +125,14 @@ def test_imported_sources_reach_the_flow_tables(raw_root: Path, tmp_path: Path) 
         }
     finally:
         con.close()
+
+
+def test_special_files_are_refused_with_a_message(
+    raw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    for path in (Path("/dev/null"), link):
+        assert run_fetch("csv", path, None, out=lambda _: None) == 1
+        assert "not a regular file" in capsys.readouterr().err
+    assert rawstore.iter_files("csv", raw_root) == []
