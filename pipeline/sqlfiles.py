@@ -64,6 +64,12 @@ def build_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -
     return rows
 
 
+def empty_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Remove the rows sql/core put in, so the core__ tables can be built again."""
+    for path in out_table_order(sql_dir, "core"):
+        con.execute(f"delete from {path.stem}")
+
+
 def build_out_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Build every out__ table from its file: the file name is the table name."""
     built = []

@@ -56,6 +56,9 @@ BREAKERS: dict[str, str | list[str]] = {
         "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
     ],
     "claims_have_sellers": "delete from core__claims where claim_id = 'C1' and role = 'seller'",
+    "amounts_finite": (
+        "update core__tallies set amount = 'inf'::double where source_id = 'curated_rankings'"
+    ),
     "tasks_unique_key": [
         "insert into core__tasks (task_id, source_id, platform, occupation) "
         "values ('award:1', 'freelancer', 'p', 'unknown')",

@@ -100,3 +100,35 @@ def test_an_unreadable_file_is_quarantined_and_the_build_goes_on(tmp_path: Path)
         (5,)
     ]
     con.close()
+
+
+def test_a_file_whose_rows_break_a_rule_is_quarantined_and_the_rest_loads(
+    tmp_path: Path,
+) -> None:
+    from conftest import OLI_FIXTURES
+
+    # a re-issued deposit beside the old one: employer shares of the same days add up to 200 %
+    store = RawStore("oli", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
+    old = OLI_FIXTURES / "bcountrydata_2016-07-10.txt"
+    store.save_file(old)
+    reissued = tmp_path / "bcountrydata_2016-08-01.txt"
+    reissued.write_text(old.read_text(encoding="utf-8").replace(",40\n", ",41\n"), "utf-8")
+    store.save_file(reissued)
+    RawStore("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1)).save_file(
+        FIXTURES / "csv" / "flows.csv"
+    )
+    report = build(tmp_path, "atlas")
+    line = summary(report, "oli").line()
+    assert "bcountrydata_2016-07-10.txt (its rows break sql/tests/shares_at_most_100.sql)" in line
+    assert "bcountrydata_2016-08-01.txt (its rows break sql/tests/shares_at_most_100.sql)" in line
+    con = duckdb.connect(str(report.db_path), read_only=True)
+    assert con.execute(
+        "select location from core__rejects where reason like 'file quarantined%' order by 1"
+    ).fetchall() == [("bcountrydata_2016-07-10.txt",), ("bcountrydata_2016-08-01.txt",)]
+    assert con.execute("select count(*) from core__tallies where source_id = 'oli'").fetchall() == [
+        (0,)
+    ]
+    assert con.execute("select count(*) from core__tallies where source_id = 'csv'").fetchall() == [
+        (5,)
+    ]
+    con.close()
