@@ -203,16 +203,13 @@ def _unquoted_table(
     with their physical line numbers, and split them in C++; anything else (quotes, archives,
     NUL or undecodable bytes, a BOM) takes the row-by-row reader, which handles quoting.
     """
-    if raw.path.stat().st_size > max_bytes:
+    if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
         return None
-    data = raw.path.read_bytes()
-    if data[:2] in (b"\x1f\x8b", b"PK") or data.startswith(b"\xef\xbb\xbf"):
-        return None
-    if any(mark in data for mark in (b'"', b"\x00", b"\x01")):
-        return None
+    table = Table(header)
+    first_line = 2
     try:
-        lines = pa_csv.read_csv(
-            pa.py_buffer(data),
+        reader = pa_csv.open_csv(
+            raw.path,
             read_options=pa_csv.ReadOptions(column_names=["text"], skip_rows=1, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(
                 delimiter="\x01", quote_char=False, ignore_empty_lines=False
@@ -220,17 +217,47 @@ def _unquoted_table(
             convert_options=pa_csv.ConvertOptions(
                 column_types={"text": pa.string()}, strings_can_be_null=False
             ),
-        ).column("text")
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        )
+        for batch in reader:
+            lines = batch.column(0)
+            numbers = pa.array(np.arange(first_line, first_line + len(lines), dtype=np.int64))
+            first_line += len(lines)
+            _split(raw, source_id, delimiter, header, positions, lines, numbers, table)
+            if table.records_in > max_rows:
+                raise TableError(f"{raw.name}: more than {max_rows} records")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
         return None  # e.g. undecodable bytes: the row-by-row reader names their line
-    del data
-    numbers = pa.array(np.arange(2, len(lines) + 2, dtype=np.int64))
+    return table
+
+
+def _plain_unquoted(path: Path) -> bool:
+    """True for an uncompressed file without BOM, quote, NUL or \\x01 bytes."""
+    with path.open("rb") as handle:
+        start = handle.read(3)
+        if start[:2] in (b"\x1f\x8b", b"PK") or start == b"\xef\xbb\xbf":
+            return False
+        handle.seek(0)
+        while chunk := handle.read(1 << 24):
+            if b'"' in chunk or b"\x00" in chunk or b"\x01" in chunk:
+                return False
+    return True
+
+
+def _split(
+    raw: RawFile,
+    source_id: str,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    lines: pa.Array,
+    numbers: pa.Array,
+    table: Table,
+) -> None:
+    """Split one batch of lines into the wanted columns; lines of another width are rejects."""
     blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(lines, delimiter, "")), "")
     keep = pc.invert(blank)
     lines, numbers = lines.filter(keep), numbers.filter(keep)
-    table = Table(header, records_in=len(lines))
-    if table.records_in > max_rows:
-        raise TableError(f"{raw.name}: more than {max_rows} records")
+    table.records_in += len(lines)
     cells = pc.split_pattern(lines, delimiter)
     widths = pc.list_value_length(cells)
     good = pc.equal(widths, len(header))
@@ -244,7 +271,6 @@ def _unquoted_table(
     for name, position in positions.items():
         data_columns[name] = pc.list_element(cells, position)
     table.batches.append(pa.table(data_columns))
-    return table
 
 
 def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pa.Table:
@@ -279,7 +305,8 @@ def run_checks(
     (one per problem, by line), the number of records with a problem, and for each boolean
     column in ``counted`` the number of rows (staged or not) where it is true.
     """
-    con = duckdb.connect()
+    # bounded, so that a large file spills to disk rather than growing the process
+    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
     try:
         con.register("raw_rows", rows)
         for table, data in lookups.items():
