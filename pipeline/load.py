@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from pipeline import paths, rawstore, sqlfiles, staging
+from pipeline import estimate, paths, rawstore, sqlfiles, staging
 from pipeline.countries import CountryIndex, country_index
 from pipeline.progress import progress
 from pipeline.sources import Spec, curated_specs, fetchable, load_module, reference_sources
@@ -74,9 +74,11 @@ class BuildReport:
     sources: list[SourceSummary]
     tables: dict[str, int]
     stages: list[tuple[str, float, int]] = field(default_factory=list)
+    estimates: str = ""
 
     def lines(self) -> list[str]:
         out = [s.line() for s in self.sources]
+        out += [self.estimates] if self.estimates else []
         out += [
             f"stage {name}: {seconds:.2f} s, {rows} rows" for name, seconds, rows in self.stages
         ]
@@ -317,6 +319,7 @@ def build_database(
             say(f"stage core: {stages[-1][1]:.2f} s, {stages[-1][2]} rows")
 
             start = time.perf_counter()
+            estimates = estimate.run(con, sql_dir)
             built = sqlfiles.build_out_tables(con, sql_dir)
             failures = sqlfiles.run_sql_tests(con, sql_dir)
             if not failures:
@@ -350,7 +353,7 @@ def build_database(
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
-    return BuildReport(target, summaries, tables, stages)
+    return BuildReport(target, summaries, tables, stages, estimates.line())
 
 
 def _culprits(

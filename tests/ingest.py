@@ -63,3 +63,21 @@ def context(
     if session is not None:
         ctx.session = session  # type: ignore[assignment]
     return ctx
+
+
+def fetch_context(
+    source_id: str,
+    session: object,
+    store: RawStore,
+    max_pages: int | None,
+    state_dir: Path,
+    **options: object,
+) -> SourceContext:
+    """A fetch context around a given session, with some of the source's options replaced."""
+    import dataclasses
+
+    meta = spec_for(source_id).meta
+    meta = dataclasses.replace(meta, options={**meta.options, **options})
+    ctx = SourceContext(store, meta, country_index(), max_pages, state_dir)
+    ctx.session = session  # type: ignore[assignment]
+    return ctx
