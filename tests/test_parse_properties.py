@@ -25,8 +25,29 @@ NAMES = {
     "freelancer": "projects_1_2_0000000.json",
 }
 cells = st.sampled_from(
-    ["US", "India", "NA", "", " ", "2015", "2015-13-45", "1e308", "-1", "nan", '"', '""', "\xff",
-     "Writing and translation", "true", "0", "7", "\r", "\n", ";", "\x00"]
+    [
+        "US",
+        "India",
+        "NA",
+        "",
+        " ",
+        "2015",
+        "2015-13-45",
+        "1e308",
+        "-1",
+        "nan",
+        '"',
+        '""',
+        "\xff",
+        "Writing and translation",
+        "true",
+        "0",
+        "7",
+        "\r",
+        "\n",
+        ";",
+        "\x00",
+    ]
 )
 lines = st.lists(st.lists(cells, min_size=1, max_size=12), max_size=12)
 
