@@ -152,6 +152,15 @@ def test_a_duplicated_header_column_rejects_the_file(tmp_path: Path) -> None:
     assert "'count' appears twice" in parsed.rejects[0].reason
 
 
+def test_a_header_with_a_stray_quote_rejects_the_file_naming_line_1(tmp_path: Path) -> None:
+    parsed = parse(
+        "csv", write(tmp_path, 'buyer_country,"seller_country,count,year\nUS,IN,1,2020\n')
+    )
+    assert parsed.records_rejected == parsed.records_in
+    assert parsed.rejects[0].location.startswith("flows.csv")
+    assert "header cannot be read" in parsed.rejects[0].reason
+
+
 def test_an_undecodable_byte_rejects_its_row_only(tmp_path: Path) -> None:
     body = (HEADER + "US,IN,1,2020\nUS,IN\xff,2,2020\nUS,PK,3,2020\n").encode("latin-1")
     parsed = parse("csv", write(tmp_path, body))

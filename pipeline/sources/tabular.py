@@ -116,9 +116,12 @@ class Table:
         return table
 
 
-def _header(line: str, delimiters: str) -> tuple[str, list[str]]:
+def _header(line: str, delimiters: str, name: str) -> tuple[str, list[str]]:
     delimiter = max(delimiters, key=line.count)
-    cells = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    except csv.Error as err:
+        raise TableError(f"{name}:1: the header cannot be read ({err})") from err
     return delimiter, [c.strip().strip('"').strip().casefold() for c in cells]
 
 
@@ -139,7 +142,7 @@ def read_table(
     """
     with _text(raw.path, max_bytes) as text:
         first = text.readline()
-        delimiter, header = _header(first.rstrip("\r\n"), delimiters)
+        delimiter, header = _header(first.rstrip("\r\n"), delimiters, raw.name)
         seen: set[str] = set()
         for name in header:
             if name in seen and name in wanted:
