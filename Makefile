@@ -40,9 +40,10 @@ test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless 
 	@echo "==> running tests"
 	@$(PY) -m pytest -q
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and mypy (strict on pipeline/sources)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
 	@$(PY) -m pipeline fetch
@@ -58,4 +59,5 @@ bench: $(STAMP) ## benchmarks (never part of make test)
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
+	rm -rf data/staging
 	find maps -mindepth 1 ! -name README.md -delete

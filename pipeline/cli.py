@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from pipeline import paths
+from pipeline.countries import DEFAULT_SCHEME
 
 _WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk quota")
 
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     maps = sub.add_parser("maps", help="write the HTML maps from the database")
     maps.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
     maps.add_argument("--out", help="output folder (default maps/ or $ATLAS_MAPS)")
-    maps.add_argument("--scheme", default="un_m49_developed", help="North/South scheme")
+    maps.add_argument("--scheme", default=DEFAULT_SCHEME, help="North/South scheme")
     maps.add_argument("--top-n", type=int, default=200, help="flows drawn per layer")
     maps.set_defaults(func=_cmd_maps)
 

@@ -17,12 +17,10 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 CHUNK = 1024 * 1024
-DEFAULT_MAX_MB = 200
 _KINDS = (
     (stat.S_ISCHR, "character device"),
     (stat.S_ISBLK, "block device"),
@@ -40,15 +38,6 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "special file"
-
-
-def max_bytes_for(meta: Mapping[str, Any]) -> int:
-    """The size bound of one raw file of a source: its YAML's ``max_mb`` (or ``max_text_mb``,
-    ``max_json_mb``), else 200 MB; applies to the file and to its decompressed content."""
-    for key in ("max_mb", "max_text_mb", "max_json_mb"):
-        if meta.get(key):
-            return int(meta[key]) * 1024 * 1024
-    return DEFAULT_MAX_MB * 1024 * 1024
 
 
 def _mb(n: int) -> str:

@@ -37,17 +37,18 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline import atomic, intake
 from pipeline.paths import raw_dir
-from pipeline.records import ParseResult, Reject
+from pipeline.records import Reject
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the build reads the store without loading the HTTP layer
     from pipeline.http import FetchResult
+    from pipeline.sources.meta import SourceMeta
 
 MANIFEST = "manifest.json"
 RETIRED = "retired.json"
 LOADED, SUPERSEDED, RETIRED_STATUS, QUARANTINED = "loaded", "superseded", "retired", "quarantined"
 MAX_NAME = 120
 MAX_VERSIONS = 10_000
-# Bound on one user file when the source gives none (see intake.max_bytes_for).
+# Bound on one user file of a source without metadata (a known source has its max_mb).
 DEFAULT_MAX_BYTES = 2 * 1024**3
 _CHUNK = 1024 * 1024
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -214,28 +215,20 @@ def load_manifest(folder: Path) -> list[dict[str, Any]]:
 _COUNTER = re.compile(r"^(?P<stem>.+)\.(?P<n>\d{1,4})(?P<ext>\.[A-Za-z0-9]{1,10})?$")
 
 
-@lru_cache(maxsize=32)
-def _source_meta(source_id: str) -> dict[str, Any]:
-    """The YAML metadata of a fetchable source (empty for an unknown one)."""
-    import yaml
+def _source_meta(source_id: str) -> SourceMeta | None:
+    """The validated metadata of a fetchable source (None for an unknown one)."""
+    from pipeline.sources import fetchable
 
-    from pipeline.sources import FETCHABLE
-
-    module = FETCHABLE.get(source_id)
-    if module is None:
-        return {}
-    yaml_path = Path(__file__).parent / "sources" / f"{module.rsplit('.', 1)[1]}.yaml"
-    if not yaml_path.exists():
-        return {}
-    meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-    return meta if isinstance(meta, dict) else {}
+    spec = fetchable().get(source_id)
+    return spec.meta if spec is not None else None
 
 
 @lru_cache(maxsize=32)
 def _identity_rule(source_id: str) -> re.Pattern[str] | None:
     """The ``raw_identity`` pattern of the source's YAML, if it has one."""
-    pattern = _source_meta(source_id).get("raw_identity")
-    return re.compile(str(pattern), re.IGNORECASE) if pattern else None
+    meta = _source_meta(source_id)
+    pattern = meta.raw_identity if meta is not None else None
+    return re.compile(pattern, re.IGNORECASE) if pattern else None
 
 
 def identity_of(source_id: str, name: str) -> tuple[str, str]:
@@ -443,19 +436,13 @@ def iter_files(source_id: str, root: Path | None = None) -> list[Path]:
     return [e.path for e in inventory(source_id, root) if e.status == LOADED]
 
 
-def quarantine_result(source_id: str, root: Path | None = None) -> ParseResult:
-    """One reject per quarantined file (location = its path), counted as one record read."""
-    rejects = [
+def quarantine_result(source_id: str, root: Path | None = None) -> list[Reject]:
+    """One reject per quarantined file (location = its path), for ``core__rejects``."""
+    return [
         Reject(source_id, str(e.path), None, e.id or None, f"raw file quarantined: {e.reason}")
         for e in inventory(source_id, root)
         if e.status == QUARANTINED
     ]
-    return ParseResult(
-        source_id=source_id,
-        rejects=rejects,
-        records_in=len(rejects),
-        records_rejected=len(rejects),
-    )
 
 
 def _source_dirs(root: Path) -> list[str]:
@@ -586,9 +573,9 @@ class RawStore:
         self.source_id = _check_source_id(source_id)
         self.root = Path(root) if root is not None else raw_dir()
         self.day = day or datetime.now(UTC).date()
-        # The source's own bound (max_text_mb in its YAML), so every caller gets it.
+        # The source's own bound (max_mb in its YAML), so every caller gets it.
         meta = _source_meta(self.source_id)
-        self.max_bytes = max_bytes or (intake.max_bytes_for(meta) if meta else DEFAULT_MAX_BYTES)
+        self.max_bytes = max_bytes or (meta.max_bytes if meta is not None else DEFAULT_MAX_BYTES)
 
     @property
     def folder(self) -> Path:

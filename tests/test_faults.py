@@ -109,6 +109,7 @@ def env_for(db: Path) -> dict[str, str]:
         "ATLAS_DB": str(db),
         "ATLAS_RAW": str(db.parent.parent / "raw"),
         "ATLAS_MAPS": str(db.parent.parent / "maps"),
+        "ATLAS_STAGING": str(db.parent.parent / "staging"),
     }
 
 
@@ -317,10 +318,16 @@ def test_temporary_files_of_killed_runs_are_removed_and_live_ones_kept(atlas) ->
             folder / f"flows.html.tmp-{dead}-0a1b2c3d",
         ]
         running = folder / f"atlas.duckdb.tmp-{live.pid}"
-        for path in [*stale, running]:
+        # staged Parquet half written by a killed build, deep in the staging tree
+        staged = atlas.parent.parent / "staging" / "csv_rows" / "source_id=csv" / "year=2019"
+        staged.mkdir(parents=True)
+        stale_staged = staged / f".tmp-{dead}-0a1b2c3d.parquet"
+        running_staged = staged / f".tmp-{live.pid}-0a1b2c3d.parquet"
+        for path in [*stale, running, stale_staged, running_staged]:
             path.write_bytes(b"partial")
         assert run_db(atlas).returncode == 0
         assert leftovers(folder) == [running.name]
+        assert not stale_staged.exists() and running_staged.exists()
     finally:
         live.kill()
         live.wait()

@@ -3,6 +3,7 @@ decompressed, before anything reaches data/raw; never a traceback, never a hang.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import socket
@@ -17,6 +18,7 @@ import pytest
 
 from pipeline import paths, rawstore
 from pipeline.fetch import run_fetch
+from pipeline.sources.meta import SourceMeta
 
 GOOD_CSV = b"buyer_country,seller_country,count,year\nUSA,IND,3,2019\n"
 MB = 1024 * 1024
@@ -30,15 +32,14 @@ def raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def set_bound(monkeypatch: pytest.MonkeyPatch, source: str, mb: int) -> None:
-    """A smaller size bound for one source, as its YAML's max_text_mb would set it."""
+    """A smaller size bound for one source, as its YAML's max_mb would set it."""
     real = rawstore._source_meta
 
-    def meta(source_id: str) -> dict:
+    def meta(source_id: str) -> SourceMeta | None:
         info = real(source_id)
-        if source_id != source:
+        if source_id != source or info is None:
             return info
-        keys = ("max_mb", "max_text_mb", "max_json_mb")
-        return {**{k: v for k, v in info.items() if k not in keys}, "max_mb": mb}
+        return dataclasses.replace(info, max_mb=mb)
 
     monkeypatch.setattr(rawstore, "_source_meta", meta)
 
@@ -123,6 +124,10 @@ def test_special_files_in_a_folder_are_skipped_and_the_rest_imported(tmp_path) -
     assert done.returncode == 0, done.stderr
     stored = rawstore.iter_files("remotework", tmp_path / "raw")
     assert [p.name for p in stored] == [good.name]
+    # each refused file is named, with why
+    assert f"{folder}/olm_network_data_2013.csv is a named pipe" in done.stderr
+    assert f"{folder}/olm_network_data_2014.csv is a character device" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_link_to_a_file_is_followed_and_the_target_stored(tmp_path, raw) -> None:

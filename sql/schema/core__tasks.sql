@@ -1,3 +1,5 @@
+-- One row per (source_id, task_id): sql/core/core__tasks.sql keeps the newest observation and
+-- sql/tests/tasks_unique_key.sql checks it (a primary key would cost memory at scale).
 create table core__tasks (
     task_id varchar not null,
     source_id varchar not null,
@@ -7,6 +9,5 @@ create table core__tasks (
     seller_country_code varchar,
     occupation varchar not null,
     price_usd double,
-    location varchar,                  -- raw file and record the row came from
-    primary key (source_id, task_id)
+    location varchar                   -- raw file and record the row came from
 );
