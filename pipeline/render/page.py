@@ -35,7 +35,7 @@ body {{ font: 13px/1.4 system-ui, sans-serif; color: #222; background: #fff; }}
 #atlas-side .muted {{ color: #555; font-size: 12px; }}
 #atlas-side table {{ border-collapse: collapse; }}
 #atlas-side td {{ padding: 1px 5px 1px 0; vertical-align: middle; }}
-#atlas-side select {{ max-width: 100%; font: inherit; }}
+#atlas-side select {{ max-width: 190px; font: inherit; }}
 #atlas-side fieldset {{ border: none; margin: 0; padding: 0; }}
 #atlas-side label {{ margin-right: 8px; white-space: nowrap; }}
 #atlas-side .shown-count {{ font-weight: 600; }}

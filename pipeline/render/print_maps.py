@@ -188,7 +188,9 @@ class Sheet:
             "zorder": 3,
         }
         if dashed:
-            style["linestyle"] = (0, DASH)
+            # matplotlib scales dashes by the line width; the page does it by width / 3
+            scale = max(1.0, width / 3) / width
+            style["linestyle"] = (0, tuple(round(v * scale * width) / width for v in DASH))
         for k, piece in enumerate(r.pieces):
             pts = sample(piece, 24) if r.kind == "bezier" else piece
             if k < len(r.pieces) - 1:

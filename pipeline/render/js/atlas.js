@@ -133,6 +133,13 @@
     return out;
   };
 
+  /* The estimated-flow dash pattern for a line `width` px wide (same rule as print_maps). */
+  Atlas.dashFor = function (width, base) {
+    var d = base.split(' ').map(Number);
+    var k = Math.max(1, width / 3);
+    return Math.round(d[0] * k) + ' ' + Math.round(d[1] * k);
+  };
+
   Atlas.headSize = function (widthPx) {
     var width = 1.6 * widthPx + 6;
     return [1.1 * width, width];

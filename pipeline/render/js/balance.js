@@ -4,6 +4,14 @@
   'use strict';
   var A = window.Atlas, el = A.el;
   var D = A.data(), S = D.style, C = D.countries;
+  if (!D.layers.length) {
+    document.getElementById('atlas-side').appendChild(el('p', {text: 'No balance figures in the ' +
+      'database yet: make fetch SOURCE=… then make maps.'}));
+    A.createMap(D);
+    window.atlas = {state: {}, view: null};
+    window.atlasReady = performance.now();
+    return;
+  }
   var HATCH = 'atlas-one-side';
   var state = {layer: 0, view: 'net'};
   var map = A.createMap(D);

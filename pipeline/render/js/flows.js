@@ -9,6 +9,14 @@
   'use strict';
   var A = window.Atlas, el = A.el;
   var D = A.data(), S = D.style, C = D.countries;
+  if (!D.layers.length) {
+    document.getElementById('atlas-side').appendChild(el('p', {text: 'No flows in the ' +
+      'database yet: make fetch SOURCE=… then make maps.'}));
+    A.createMap(D);
+    window.atlas = {state: {}, view: null};
+    window.atlasReady = performance.now();
+    return;
+  }
   var DIRS = ['south_to_north', 'north_to_north', 'south_to_south', 'north_to_south'];
   var pts = A.points(C.pt);
   var codeIndex = {};
@@ -178,7 +186,8 @@
       var w = widthOf(f.value);
       var colour = f.greyed ? S.greyed : S.direction_colours[f.direction];
       var opacity = f.greyed ? S.greyed_opacity : S.line_opacity;
-      var dash = f.method === 'observed' ? null : S.estimated_dash;
+      // dashes grow with the line, so a wide estimated flow still reads as one line
+      var dash = f.method === 'observed' ? null : A.dashFor(w, S.estimated_dash);
       var parts = pieces[f.pair];
       parts.forEach(function (piece, k) {
         var line = D.routes === 'curved' ? A.bezier(piece, 24) : piece;
