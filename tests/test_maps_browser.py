@@ -433,3 +433,42 @@ def test_index_links_each_figure_to_the_view_showing_it(browser, pages, con) -> 
     flows = Opened(browser, pages["flows"].parent / "flows.html", hash_=link[len("flows.html") :])
     assert flows.js("() => atlas.state.dirs") == ["south_to_north"]
     flows.close()
+
+
+def test_occupation_choice_draws_that_occupation_only(browser, pages, con) -> None:
+    page = Opened(browser, pages["flows"])
+    page.page.select_option("#choose-occupation", "clerical and data entry")
+    rows = con.execute(
+        "select seller_country_code, buyer_country_code, sum(tasks) from out__flows "
+        "where source_id = 'remotework' and year = 2020 and occupation = ? "
+        "and buyer_country_code <> seller_country_code group by all",
+        ["clerical and data entry"],
+    ).fetchall()
+    assert {(s, b, v) for s, b, v, *_ in page.js(DRAWN)} == {(s, b, v) for s, b, v in rows}
+    assert "occupation=clerical" in page.page.url
+    page.close()
+
+
+def test_great_circle_routes_stay_inside_the_world(browser, con, tmp_path) -> None:
+    flows = render_all(con, tmp_path, routes="great-circle", print_versions=False)[0]
+    page = Opened(browser, flows)
+    drawn = page.js(DRAWN)
+    assert len(drawn) == len(table_pairs(con, "remotework", 2020))
+    outline = WorldProjection().outline_polygon.buffer(0.001)
+    vertices = page.js(VERTICES)
+    assert all(outline.covers(shapely.Point(x, y)) for x, y in vertices)
+    # India -> United States passes over the Arctic, up to the pole line, unclamped
+    assert max(y for _, y in vertices) > WorldProjection().point(0, 80)[1]
+    page.close()
+
+
+def test_an_empty_atlas_opens_without_errors(browser, tmp_path) -> None:
+    from pipeline.sqlfiles import build_out_tables, run_schema
+
+    empty = duckdb.connect()
+    run_schema(empty)
+    build_out_tables(empty)
+    for path in render_all(empty, tmp_path, print_versions=False):
+        page = Opened(browser, path, needs_map=path.stem != "index")
+        assert page.page.title()
+        page.close()

@@ -21,7 +21,7 @@ import duckdb
 
 from pipeline.render.curves import route, sea_across
 from pipeline.render.page import map_page, save_page
-from pipeline.render.projection import WorldProjection, delta_encode, quantise
+from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
 from pipeline.render.queries import query_rows
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import CLAIM_COLOURS, style_for_page
@@ -71,7 +71,10 @@ def page_data(
     for link in records.links:
         s, b = link["seller_country_code"], link["buyer_country_code"]
         r = route(proj, points[s][1:], points[b][1:], routes)
-        links.append([link["claim_id"], index[s], index[b], *(quantise(p) for p in r.pieces)])
+        links.append(
+            [link["claim_id"], index[s], index[b]]
+            + [quantise_inside(p, proj.outline_polygon) for p in r.pieces]
+        )
     return {
         "map": "claims",
         "title": TITLE,

@@ -23,7 +23,7 @@ from pipeline.render.flow_data import (
     series_maxima,
 )
 from pipeline.render.page import compact_number, map_page, save_page
-from pipeline.render.projection import WorldProjection, delta_encode, quantise
+from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
     DIRECTION_COLOURS,
@@ -174,6 +174,10 @@ def layer_features(
         )
         for f in view.flows
     ]
+    # circles at the ends of the drawn flows, as in the page
+    ends = {f.seller for f in view.flows} | {f.buyer for f in view.flows}
+    if focus is not None:
+        ends.add(focus)
     nodes = [
         NodeFeature(
             code=code,
@@ -186,7 +190,7 @@ def layer_features(
             internal=fig.internal,
         )
         for code, fig in view.nodes.items()
-        if code in book.points
+        if code in book.points and code in ends
     ]
     nodes.sort(key=lambda n: (-(n.bought + n.sold + n.internal), n.code))
     info = records.layers[index]
@@ -230,8 +234,8 @@ def published_text(bought: float | None, sold: float | None) -> str:
     return f"as employer: {employers} · as worker country: {workers}"
 
 
-def _route_ints(r: Route) -> list[list[int]]:
-    return [quantise(piece) for piece in r.pieces]
+def _route_ints(r: Route, proj: WorldProjection) -> list[list[int]]:
+    return [quantise_inside(piece, proj.outline_polygon) for piece in r.pieces]
 
 
 def page_data(
@@ -265,7 +269,7 @@ def page_data(
             key = (s, b)
             if key not in pair_index:
                 pair_index[key] = len(pairs)
-                pairs.append([index[s], index[b], *_route_ints(book.get(s, b))])
+                pairs.append([index[s], index[b], *_route_ints(book.get(s, b), proj)])
             rows.extend([pair_index[key], occ, value, 0 if r["method"] == "observed" else 1])
         published = [
             x

@@ -106,6 +106,19 @@ def quantise(coords: np.ndarray | list[tuple[float, float]]) -> list[int]:
     return [int(v) for v in np.round(np.asarray(coords, dtype=float) * QUANTUM).ravel()]
 
 
+def quantise_inside(coords: np.ndarray, outline: shapely.Polygon) -> list[int]:
+    """Like ``quantise``, but a point that rounding pushed outside the world's outline (by up
+    to 5 km, at the edge or the pole line) is moved one step towards the centre, so no drawn
+    vertex lies outside the world."""
+    q = np.round(np.asarray(coords, dtype=float) * QUANTUM)
+    for _ in range(4):
+        outside = ~shapely.covers(outline, shapely.points(q / QUANTUM))
+        if not outside.any():
+            break
+        q[outside] -= np.sign(q[outside])
+    return [int(v) for v in q.ravel()]
+
+
 def delta_encode(coords: np.ndarray) -> list[int]:
     """A ring as integers: the first point, then each step from the previous point (short)."""
     q = np.round(np.asarray(coords, dtype=float) * QUANTUM).astype(np.int64)

@@ -224,17 +224,14 @@
         }
       }
     });
-    // circles: the focused country and its partners, or every country of the layer
-    var partners = null;
-    if (focus >= 0) {
-      partners = {};
-      partners[focus] = true;
-      v.flows.forEach(function (f) { partners[f.seller] = true; partners[f.buyer] = true; });
-    }
+    // circles at the ends of the drawn flows (and the focused country); the shapes of the
+    // other countries are still there to click
+    var partners = {};
+    if (focus >= 0) { partners[focus] = true; }
+    v.flows.forEach(function (f) { partners[f.seller] = true; partners[f.buyer] = true; });
     var circles = [];
     v.nodes.forEach(function (n, ci) {
-      if (partners && !partners[ci]) { return; }
-      if (involved(n) > 0) { circles.push([ci, n]); }
+      if (partners[ci] && involved(n) > 0) { circles.push([ci, n]); }
     });
     circles.sort(function (a, b) { return involved(b[1]) - involved(a[1]) || a[0] - b[0]; });
     circles.forEach(function (c) {
