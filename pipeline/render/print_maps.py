@@ -14,11 +14,10 @@ from typing import Any
 
 import duckdb
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 
@@ -33,6 +32,7 @@ from pipeline.render.style import (
     DIRECTION_COLOURS,
     DIRECTION_TEXT,
     ESTIMATED_DASH,
+    LABELS,
     LAND,
     LAND_EDGE,
     LAND_FILL,
@@ -51,6 +51,8 @@ from pipeline.render.write import write_atomic
 FIG_W, FIG_H = 12.0, 6.2  # inches
 LEGEND_W = 0.27  # fraction of the figure for the legend column
 DPI = 300
+# Width of the world in the page at 1400 x 900 (the budget's window), in pixels.
+REFERENCE_MAP_PX = 1000.0
 FONT = {"family": "DejaVu Sans", "size": 8}
 DASH = tuple(float(v) for v in ESTIMATED_DASH.split())
 
@@ -59,14 +61,16 @@ class Sheet:
     """A figure with the world on the right and a legend column on the left."""
 
     def __init__(self, proj: WorldProjection, title: str):
-        plt.rcParams.update(
+        matplotlib.rcParams.update(
             {
                 "font.family": FONT["family"],
                 "font.size": FONT["size"],
                 "svg.hashsalt": "microwork-atlas",
             }
         )
-        self.fig = plt.figure(figsize=(FIG_W, FIG_H), dpi=72)
+        # no pyplot: the figure gets its own Agg canvas, whatever backend is configured
+        self.fig = Figure(figsize=(FIG_W, FIG_H), dpi=72)
+        FigureCanvasAgg(self.fig)
         self.ax = self.fig.add_axes((LEGEND_W, 0.02, 1 - LEGEND_W - 0.01, 0.96))
         self.legend = self.fig.add_axes((0.01, 0.02, LEGEND_W - 0.02, 0.96))
         self.legend.set_axis_off()
@@ -92,10 +96,18 @@ class Sheet:
         a, b = self.ax.transData.transform([(0.0, 0.0), (1.0, 0.0)])
         # points per map unit (the figure is at 72 dpi while measuring: 1 display px = 1 pt)
         self.ppu = float(b[0] - a[0])
+        # The print map is narrower than the page's: one page pixel becomes ``k`` points, so
+        # lines, heads and circles keep their size relative to the world.
+        world_pt = float(np.ptp(outline[:, 0])) * self.ppu
+        self.k = world_pt / REFERENCE_MAP_PX
+        self.ppu_px = self.ppu / self.k
         self.y = 0.985
         self.text(title, size=11, weight="bold", wrap=36)
 
     # ---- legend column ----
+    def gap(self, amount: float = 0.012) -> None:
+        self.y -= amount
+
     def text(
         self,
         s: str,
@@ -182,7 +194,7 @@ class Sheet:
     ) -> None:
         style: dict[str, Any] = {
             "color": colour,
-            "linewidth": width,
+            "linewidth": width * self.k,
             "alpha": alpha,
             "solid_capstyle": "butt",
             "zorder": 3,
@@ -196,7 +208,7 @@ class Sheet:
             if k < len(r.pieces) - 1:
                 self.ax.plot(pts[:, 0], pts[:, 1], **style)
                 continue
-            line, head = arrow_at_end(pts, width, end_radius, self.ppu)
+            line, head = arrow_at_end(pts, width, end_radius, self.ppu_px)
             self.ax.plot(line[:, 0], line[:, 1], **style)
             self.ax.add_patch(
                 Polygon(
@@ -207,7 +219,7 @@ class Sheet:
             self.ax.add_patch(
                 Circle(
                     (float(point[0]), float(point[1])),
-                    4 / self.ppu,
+                    4 / self.ppu_px,
                     facecolor="white",
                     edgecolor=colour,
                     linewidth=1.5,
@@ -218,12 +230,22 @@ class Sheet:
     def circle(self, xy: tuple[float, float], radius_px: float, colour: str) -> None:
         self.ax.add_patch(
             Circle(
-                xy, radius_px / self.ppu, facecolor=colour, alpha=0.25, edgecolor="none", zorder=5
+                xy,
+                radius_px / self.ppu_px,
+                facecolor=colour,
+                alpha=0.25,
+                edgecolor="none",
+                zorder=5,
             )
         )
         self.ax.add_patch(
             Circle(
-                xy, radius_px / self.ppu, facecolor="none", edgecolor=colour, linewidth=1, zorder=5
+                xy,
+                radius_px / self.ppu_px,
+                facecolor="none",
+                edgecolor=colour,
+                linewidth=1,
+                zorder=5,
             )
         )
 
@@ -248,8 +270,26 @@ class Sheet:
         out = io.BytesIO()
         self.fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
         write_atomic(png, out.getvalue())
-        plt.close(self.fig)
         return [svg, png]
+
+
+def pick_labels(nodes: list[Any], limit: int, ppu_px: float) -> list[Any]:
+    """The largest countries to label, skipping any whose label would overlap one already
+    placed (the rule of atlas.js, ``pickLabels``)."""
+    boxes: list[tuple[float, float, float, float]] = []
+    out: list[Any] = []
+    for n in nodes:
+        if len(out) >= limit:
+            break
+        w = 6.5 * len(n.name) / ppu_px / 2 + 2 / ppu_px
+        h = 8 / ppu_px
+        box = (n.xy[0] - w, n.xy[1] - h, n.xy[0] + w, n.xy[1] + h)
+        if not any(
+            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes
+        ):
+            boxes.append(box)
+            out.append(n)
+    return out
 
 
 def print_flows(
@@ -271,7 +311,7 @@ def print_flows(
         )
     for n in sorted(layer.circles, key=lambda n: -n.radius):
         sheet.circle(n.xy, n.radius, n.colour)
-    for n in layer.labels:
+    for n in pick_labels(layer.circles, LABELS, sheet.ppu_px):
         sheet.label(n.xy, n.name)
     view = layer.view
     sheet.text("Direction of the work (colour)", weight="bold", size=9)
@@ -282,6 +322,7 @@ def print_flows(
     sheet.key_line("#555", "observed", 2)
     if any(f.method != "observed" for f in layer.flows):
         sheet.key_line("#555", "estimated (from published shares)", 2, dash=True)
+    sheet.gap()
     sheet.text(
         f"{len(view.flows)} of {view.flows_total} flows, "
         f"{number(view.share_shown_pct)}% of the work shown",
@@ -294,7 +335,9 @@ def print_flows(
         colour="#555",
     )
     for value in (layer.width_max, layer.width_max / 4):
-        sheet.key_line("#666", f"{number(value)} {layer.unit}", width_px(value, layer.width_max))
+        sheet.key_line(
+            "#666", f"{number(value)} {layer.unit}", width_px(value, layer.width_max) * sheet.k
+        )
     sheet.text(
         "Equal Earth projection, centred on "
         f"{number(proj.lon_0)}° E; curves bow to the right of travel; white markers: "
@@ -362,9 +405,9 @@ def print_claims(
     for _code, (lon, lat, name) in sorted(points.items()):
         xy = proj.point(lon, lat)
         sheet.ax.add_patch(
-            Circle(xy, 5 / sheet.ppu, facecolor="white", edgecolor="#333", linewidth=1, zorder=5)
+            Circle(xy, 5 / sheet.ppu_px, facecolor="white", edgecolor="#333", linewidth=1, zorder=5)
         )
-        sheet.label((xy[0], xy[1] + 8 / sheet.ppu), name)
+        sheet.label((xy[0], xy[1] + 8 / sheet.ppu_px), name)
     for c in records.claims[:14]:
         sheet.key_line(colours[c["claim_id"]], truncate(f"{c['claim_id']}: {c['statement']}", 60))
     if len(records.claims) > 14:

@@ -392,6 +392,23 @@
     return svg;
   };
 
+  /* Which of `items` ([x, y, text] in map units, largest country first) to label: at most
+     `max`, skipping any whose box would overlap one already placed (same rule as
+     pipeline/render/print_maps.py, pick_labels). */
+  Atlas.pickLabels = function (items, max, ppu) {
+    var boxes = [], out = [];
+    items.forEach(function (it) {
+      if (out.length >= max) { return; }
+      var w = 6.5 * it[2].length / ppu / 2 + 2 / ppu, h = 8 / ppu;
+      var box = [it[0] - w, it[1] - h, it[0] + w, it[1] + h];
+      var clash = boxes.some(function (b) {
+        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+      });
+      if (!clash) { boxes.push(box); out.push(it); }
+    });
+    return out;
+  };
+
   /* Labels for the largest countries: HTML markers, exported as SVG text. */
   Atlas.label = function (latLng, text) {
     var span = Atlas.el('span', {text: text});

@@ -246,9 +246,11 @@
       m.on('click', function () { setFocus(C.code[ci]); });
       nodeGroup.addLayer(m);
     });
-    circles.slice(0, S.labels).forEach(function (c) {
-      var lab = A.label([pts[c[0]][1], pts[c[0]][0]], C.name[c[0]]);
-      lab.atlas = {kind: 'label', code: C.code[c[0]]};
+    A.pickLabels(circles.map(function (c) {
+      return [pts[c[0]][0], pts[c[0]][1], C.name[c[0]], c[0]];
+    }), S.labels, ppu).forEach(function (it) {
+      var lab = A.label([it[1], it[0]], it[2]);
+      lab.atlas = {kind: 'label', code: C.code[it[3]]};
       labelGroup.addLayer(lab);
     });
     countryLayers.forEach(function (layer) {
