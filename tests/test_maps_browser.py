@@ -472,3 +472,22 @@ def test_an_empty_atlas_opens_without_errors(browser, tmp_path) -> None:
         page = Opened(browser, path, needs_map=path.stem != "index")
         assert page.page.title()
         page.close()
+
+
+def test_shipped_data_maps_open_and_draw_the_table(browser, shipped_build, tmp_path) -> None:
+    shipped = duckdb.connect(str(shipped_build.db_path), read_only=True)
+    paths = {p.stem: p for p in render_all(shipped, tmp_path, print_versions=False)}
+    page = Opened(browser, paths["flows"])
+    layer = page.island()["layers"][0]
+    expected = table_pairs(shipped, layer["source"], layer["year"])
+    drawn = page.js(DRAWN)
+    assert {(s, b) for s, b, *_ in drawn} == expected  # fewer than 100: all drawn
+    assert max(Counter(page.js(CIRCLES)).values()) == 1
+    outline = WorldProjection().outline_polygon.buffer(0.001)
+    assert all(outline.covers(shapely.Point(x, y)) for x, y in page.js(VERTICES))
+    page.close()
+    for name in ("balance", "claims", "index"):
+        other = Opened(browser, paths[name], needs_map=name != "index")
+        assert other.js("() => document.documentElement.lang") == "en"
+        other.close()
+    shipped.close()

@@ -114,12 +114,16 @@ def share_chart(rows: list[dict[str, Any]], scheme: str) -> str:
             label = (
                 f"{r['source_id']} {r['year']}: {number(r['south_to_north_pct'])}% South → North"
             )
-            dash = "" if r["method"] == "observed" else ' stroke-dasharray="2 2"'
+            paint = (
+                f'fill="{colour}" stroke="#fff"'
+                if r["method"] == "observed"
+                else f'fill="#fff" stroke="{colour}" stroke-width="2"'
+            )
             parts.append(
                 f'<a href="{esc(view_link(source, r["year"], scheme), 300)}">'
                 f"<title>{esc(label, 200)}</title>"
                 f'<circle cx="{x(r["year"]):.1f}" cy="{y(r["south_to_north_pct"]):.1f}" r="4.5" '
-                f'fill="{colour}" stroke="#fff"{dash}/></a>'
+                f"{paint}/></a>"
             )
         last = mine[-1]
         parts.append(
@@ -190,14 +194,15 @@ reverse, with the work each country buys and sells.</li>
 <p class="muted">Share of each source's work (domestic work included) done by workers in the
 South for buyers in the North. North/South scheme: <b>{esc(scheme, 40)}</b>
 ({scheme_source}). {other_text}</p>
+{share_chart(headlines, scheme)}
 <table>
 <thead><tr><th>Source</th><th>Year</th><th>South → North</th><th>Method</th>
 <th>Check</th><th>Citation</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>
-<p class="muted">Click a figure or a point to open the flow map on it, South → North
-highlighted. Solid points: observed; dashed: estimated.</p>
-{share_chart(headlines, scheme)}
+<p class="muted">Click a figure or a point of the chart to open the flow map on it, South →
+North highlighted. Hollow points are estimated, filled ones observed. Check: how far an
+estimate is from observed data, where the atlas can measure it (— where it cannot yet).</p>
 <p class="muted">observed: counted from projects or published pair counts. estimated: modelled
 from published buyer and worker shares, assuming a buyer's work is spread over worker countries
 in proportion to their share of workers.</p>
