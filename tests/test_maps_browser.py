@@ -491,3 +491,19 @@ def test_shipped_data_maps_open_and_draw_the_table(browser, shipped_build, tmp_p
         assert other.js("() => document.documentElement.lang") == "en"
         other.close()
     shipped.close()
+
+
+def test_scheme_switch_recolours_in_the_page(browser, pages) -> None:
+    page = Opened(browser, pages["flows"])
+    island = page.island()
+    kenya = island["countries"]["code"].index("KEN")
+    fill = """(ci) => { let out = null; atlas.map.eachLayer(l => {
+        if (l.atlas && l.atlas.kind === 'country' && l.atlas.ci === ci) out = l.options.fillColor;
+        }); return out; }"""
+    assert page.js(fill, kenya) == island["style"]["land_south"]
+    page.page.check("input[name=scheme][value=wb_high_income]")
+    assert page.js("() => atlas.state.scheme") == "wb_high_income"
+    assert "scheme=wb_high_income" in page.page.url
+    # Kenya has no World Bank income group in the fixture: its shape turns "not classified"
+    assert page.js(fill, kenya) == island["style"]["land"]
+    page.close()

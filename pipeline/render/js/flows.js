@@ -357,7 +357,7 @@
         return (D.layers[a].year || 0) - (D.layers[b].year || 0);
       });
       choices.appendChild(radios('year', 'Year', years.map(function (i) {
-        return [i, String(D.layers[i].year)];
+        return [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)];
       }), state.layer, function (i) { chooseLayer(Number(i)); }));
       var occs = {};
       var rows = D.layers[state.layer].rows;
