@@ -507,3 +507,14 @@ def test_scheme_switch_recolours_in_the_page(browser, pages) -> None:
     # Kenya has no World Bank income group in the fixture: its shape turns "not classified"
     assert page.js(fill, kenya) == island["style"]["land"]
     page.close()
+
+
+def test_focus_stays_when_the_year_changes(browser, pages, con) -> None:
+    page = Opened(browser, pages["flows"], hash_="#source=remotework&year=2020&focus=IND")
+    page.page.check("input[name=year][value='1']")  # 2019
+    drawn = {(s, b) for s, b, *_ in page.js(DRAWN)}
+    assert drawn == table_pairs(con, "remotework", 2019, focus="IND")
+    assert "year=2019" in page.page.url and "focus=IND" in page.page.url
+    page.page.keyboard.press("Escape")
+    assert "focus=" not in page.page.url
+    page.close()

@@ -377,10 +377,13 @@
       }), state.scheme, function (s) { state.scheme = s; draw(); }));
     }
 
+    /* Another year or source; the focus and occupation stay if the new layer has them, so
+       years compare for one country. */
     function chooseLayer(i) {
       state.layer = i;
-      state.occupation = 'all';
-      state.focus = null;
+      var rows = D.layers[i].rows, occ = D.occupations.indexOf(state.occupation), has = false;
+      for (var r = 1; r < rows.length && !has; r += 4) { has = rows[r] === occ; }
+      if (!has) { state.occupation = 'all'; }
       buildChoices();
       draw();
     }
