@@ -246,7 +246,10 @@
       m.on('click', function () { setFocus(C.code[ci]); });
       nodeGroup.addLayer(m);
     });
-    A.pickLabels(circles.map(function (c) {
+    // the focused country is always labelled, then the largest
+    var byLabel = circles.filter(function (c) { return c[0] === focus; })
+      .concat(circles.filter(function (c) { return c[0] !== focus; }));
+    A.pickLabels(byLabel.map(function (c) {
       return [pts[c[0]][0], pts[c[0]][1], C.name[c[0]], c[0]];
     }), S.labels, ppu).forEach(function (it) {
       var lab = A.label([it[1], it[0]], it[2]);
