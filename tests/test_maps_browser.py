@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 import shapely
 from conftest import mini_atlas
@@ -517,4 +518,28 @@ def test_focus_stays_when_the_year_changes(browser, pages, con) -> None:
     assert "year=2019" in page.page.url and "focus=IND" in page.page.url
     page.page.keyboard.press("Escape")
     assert "focus=" not in page.page.url
+    page.close()
+
+
+def test_page_and_python_draw_the_same_view_and_heads(browser, con, tmp_path) -> None:
+    from pipeline.render.curves import arrow_at_end, route, sample
+    from pipeline.render.flow_data import flow_records, flow_view
+
+    flows = render_all(con, tmp_path, top_n=3, print_versions=False)[0]
+    page = Opened(browser, flows)
+    expected = flow_view(flow_records(con), 0, top_n=3)
+    assert [(s, b, v) for s, b, v, *_ in page.js(DRAWN)] == [
+        (f.seller, f.buyer, f.tasks) for f in expected.flows
+    ]
+    assert "3 of 7 flows" in page.page.locator("#shown-count").inner_text()
+    proj = WorldProjection()
+    pts = sample(route(proj, (78.5, 22.0), (-1.5, 52.5)).pieces[0], 24)
+    for width, radius, ppu in [(1.0, 2.0, 3.0), (18.0, 24.0, 6.5)]:
+        line, head = arrow_at_end(pts, width, radius, ppu)
+        js = page.js(
+            "([pts, w, r, ppu]) => Atlas.arrowAtEnd(pts, w, r, ppu)",
+            [pts.tolist(), width, radius, ppu],
+        )
+        assert np.allclose(js["head"], head, atol=1e-9)
+        assert np.allclose(js["line"], line, atol=1e-9)
     page.close()
