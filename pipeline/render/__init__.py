@@ -13,14 +13,13 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.countries import DEFAULT_SCHEME
 from pipeline.render.balance import balance_records, render_balance
 from pipeline.render.claims import render_claims
 from pipeline.render.flow_data import flow_records
 from pipeline.render.flows import DEFAULT_TOP_N, render_flows
 from pipeline.render.index import render_index
 from pipeline.render.projection import DEFAULT_LON_0, WorldProjection
-
-DEFAULT_SCHEME = "un_m49_developed"
 
 __all__ = ["render_all", "render_balance", "render_claims", "render_flows", "render_index"]
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline.countries import DEFAULT_SCHEME
 from pipeline.render.page import compact_number, map_page, save_page
 from pipeline.render.projection import WorldProjection, delta_encode
 from pipeline.render.queries import query_rows
@@ -31,7 +32,6 @@ from pipeline.render.style import (
     style_for_page,
 )
 
-DEFAULT_SCHEME = "un_m49_developed"
 TITLE = "Balance of online work: who sells more than it buys"
 # Class limits as fractions of the layer's largest |net| (net) or largest value (gross).
 NET_LIMITS = (0.01, 0.1)

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline.countries import DEFAULT_SCHEME
 from pipeline.render.curves import Route, route, sea_across
 from pipeline.render.flow_data import (
     FlowRecords,
@@ -36,7 +37,6 @@ from pipeline.render.style import (
 )
 from pipeline.render.text import number
 
-DEFAULT_SCHEME = "un_m49_developed"
 DEFAULT_TOP_N = 100
 TITLE = "Who buys online work, and where it is done"
 

@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 
 import duckdb
 
+from pipeline.countries import DEFAULT_SCHEME
 from pipeline.render.page import data_island, save_page
 from pipeline.render.queries import query_rows
 from pipeline.render.text import CITATION_MAX, esc, esc_full, number, unit_text
 
-DEFAULT_SCHEME = "un_m49_developed"
 CHART_COLOURS = ("#b2182b", "#253494", "#41b6c4", "#e6850e", "#737373", "#59a14f")
 
 _CSS = """
