@@ -13,7 +13,7 @@ $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw bench clean
+.PHONY: help install maps db test lint fetch query raw bench clean screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ maps: db ## the main job: build the database and write maps/*.html
 	@$(PY) -m pipeline maps
 	@echo "==> open maps/index.html in a browser"
 
+screenshots: maps ## regenerate the README's screenshots of the maps (docs/screenshots/)
+	@$(PY) -m pipeline.render.screenshots
+
 test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless Chromium)
 	@echo "==> running tests"
 	@$(PY) -m pytest -q
@@ -56,6 +59,7 @@ raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<path or id> 
 
 bench: $(STAMP) ## benchmarks (never part of make test)
 	@$(PY) -m bench
+	@$(PY) -m bench.maps
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock

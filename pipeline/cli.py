@@ -59,9 +59,12 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     con = _connect_read_only(args.db)
     out_dir = Path(args.out) if args.out else paths.maps_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for path in render_all(con, out_dir, scheme=args.scheme, top_n=args.top_n):
-        size_kb = path.stat().st_size / 1024
-        print(f"wrote {path} ({size_kb:,.0f} KB)")
+    render_all(
+        con, out_dir, scheme=args.scheme, top_n=args.top_n, routes=args.routes, lon_0=args.centre
+    )
+    for path in sorted(out_dir.glob("*.*")):
+        if path.suffix in (".html", ".svg", ".png"):
+            print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
     return 0
 
 
@@ -149,7 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     maps.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
     maps.add_argument("--out", help="output folder (default maps/ or $ATLAS_MAPS)")
     maps.add_argument("--scheme", default=DEFAULT_SCHEME, help="North/South scheme")
-    maps.add_argument("--top-n", type=int, default=200, help="flows drawn per layer")
+    maps.add_argument("--top-n", type=int, default=100, help="largest flows drawn per view")
+    maps.add_argument(
+        "--routes",
+        choices=["curved", "great-circle"],
+        default="curved",
+        help="flow geometry: symmetric curves (default) or great circles",
+    )
+    maps.add_argument(
+        "--centre", type=float, default=11.0, help="central longitude (150 for Asia-Pacific)"
+    )
     maps.set_defaults(func=_cmd_maps)
 
     query = sub.add_parser("query", help="run sql/queries/<name>.sql or a SQL statement")
