@@ -20,6 +20,7 @@ from conftest import mini_atlas
 from pipeline.render import render_all
 from pipeline.render.projection import WorldProjection
 from pipeline.render.style import MAX_WIDTH_PX
+from pipeline.render.text import number
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -410,8 +411,8 @@ def test_claims_page_links_every_buyer_seller_pair(browser, pages, con) -> None:
     outline = WorldProjection().outline_polygon.buffer(0.001)
     assert all(outline.covers(shapely.Point(x, y)) for x, y in page.js(VERTICES))
     legend = page.page.locator("#atlas-side").inner_text()
-    assert "South-East Asia (region, not drawn)" in legend
-    assert "Central America (region, not drawn)" in legend
+    assert "South-East Asia (region, not drawn; no data)" in legend
+    assert "Central America (region, not drawn; no data)" in legend
     assert "Kenya <script>alert(3)</script>" in legend
     page.page.click("button[data-claim=C2]")
     assert page.js("() => atlas.drawn") == 1 and "claim=C2" in page.page.url
@@ -542,4 +543,191 @@ def test_page_and_python_draw_the_same_view_and_heads(browser, con, tmp_path) ->
         )
         assert np.allclose(js["head"], head, atol=1e-9)
         assert np.allclose(js["line"], line, atol=1e-9)
+    page.close()
+
+
+# Verdict marks beside the claims map's circles: (claim, role, country, verdict) of each.
+MARKS = """() => {
+    const out = [];
+    atlas.map.eachLayer(l => {
+        if (l.atlas && l.atlas.kind === 'verdict') {
+            out.push([l.atlas.claim, l.atlas.role, l.atlas.code, l.atlas.verdict]);
+        }
+    });
+    return out;
+}"""
+
+HOVER = """([kind, claim, code, buyer]) => atlas.map.eachLayer(l => {
+    if (l.atlas && l.atlas.kind === kind && l.atlas.claim === claim && !l.atlas.piece &&
+        (l.atlas.code === code || (l.atlas.seller === code && l.atlas.buyer === buyer))) {
+        l.fire('mouseover', {originalEvent: {clientX: 300, clientY: 300}});
+    }
+})"""
+
+
+def checked_parties(con) -> list[dict]:
+    from pipeline.render.queries import query_rows
+
+    return query_rows(con, "claims_check")
+
+
+def assert_marks_follow_the_table(page: Opened, con) -> None:
+    table = checked_parties(con)
+    drawn = [r for r in table if r["is_drawn"]]
+    marks = page.js(MARKS)
+    assert Counter(m[3] for m in marks) == Counter(r["party_verdict"] for r in drawn)
+    assert sorted(map(tuple, marks)) == sorted(
+        (r["claim_id"], r["role"], r["country_code"], r["party_verdict"]) for r in drawn
+    )
+    side = page.page.locator("#atlas-side").inner_text()
+    for claim_id in {r["claim_id"] for r in table}:
+        row = next(r for r in table if r["claim_id"] == claim_id)
+        counts = [
+            (row["parties_supported"], "supported"),
+            (row["parties_disagreeing"], "sources disagree"),
+            (row["parties_contradicted"], "contradicted"),
+            (row["parties_without_data"], "no data"),
+        ]
+        text = ", ".join(f"{n} {v}" for n, v in counts if n)
+        assert f"{claim_id}: {row['claim_verdict']} — {text}" in side
+    for r in table:
+        if not r["is_drawn"]:
+            assert f"{r['party_name']} (region, not drawn; no data)" in side
+
+
+def test_claims_page_marks_each_party_with_its_verdict(browser, pages, con) -> None:
+    page = Opened(browser, pages["claims"])
+    assert_marks_follow_the_table(page, con)
+    # the mini atlas has every verdict but "no data" on a drawn country
+    side = page.page.locator("#atlas-side").inner_text()
+    assert "C1: supported — 4 supported, 1 no data" in side
+    assert "C2: partly supported — 1 sources disagree, 1 contradicted, 1 no data" in side
+    key = page.js(
+        "() => [...document.querySelectorAll('.verdict-key [data-verdict]')]"
+        ".map(e => e.textContent.trim())"
+    )
+    assert key == ["supported", "sources disagree", "contradicted", "no data"]
+    # Kenya contradicted, Australia with sources disagreeing: the link is dashed as contradicted
+    links = page.js(
+        """() => { const out = []; atlas.map.eachLayer(l => {
+            if (l.atlas && l.atlas.kind === 'link' && l.atlas.claim === 'C2')
+                out.push([l.atlas.verdict, l.options.dashArray]); }); return out; }"""
+    )
+    assert links == [["contradicted", "7 4"]]
+    solid = page.js(
+        """() => { const out = new Set(); atlas.map.eachLayer(l => {
+            if (l.atlas && l.atlas.kind === 'link' && l.atlas.claim === 'C1')
+                out.add(String(l.atlas.verdict) + ':' + String(l.options.dashArray)); });
+            return [...out]; }"""
+    )
+    assert solid == ["supported:null"]
+    # one claim alone: only its marks
+    page.page.click("button[data-claim=C2]")
+    assert {m[0] for m in page.js(MARKS)} == {"C2"} and len(page.js(MARKS)) == 2
+    page.close()
+
+
+def test_claim_tooltips_show_the_figures_as_text(browser, pages, con) -> None:
+    figures = {
+        (r["claim_id"], r["country_code"]): r["figures"].split("\n")
+        for r in checked_parties(con)
+        if r["is_drawn"]
+    }
+    page = Opened(browser, pages["claims"])
+    page.js(HOVER, ["verdict", "C2", "KEN"])
+    tip = page.page.locator("#atlas-tip").inner_text()
+    assert "Kenya <script>alert(3)</script> (KEN)" in tip and "contradicted" in tip
+    assert figures[("C2", "KEN")] and all(line in tip for line in figures[("C2", "KEN")])
+    assert "no projects among the 4 countries with projects" in tip
+    page.js(HOVER, ["link", "C1", "IND", "GBR"])
+    tip = page.page.locator("#atlas-tip").inner_text()
+    assert "Most work is bought in the US <script>alert(1)</script> and done in Asia" in tip
+    assert "C1: supported" not in tip and "supported — 4 supported, 1 no data" in tip
+    assert all(line in tip for line in figures[("C1", "IND")] + figures[("C1", "GBR")])
+    assert page.page.locator("#atlas-tip script, #atlas-side script").count() == 0
+    page.close()
+
+
+def test_index_gives_the_measured_error_beside_the_estimate(browser, pages, con) -> None:
+    error = con.execute(
+        "select avg(pair_error_pct), max(pair_error_pct), "
+        "max(abs(estimated_share_pct - observed_share_pct)) from out__estimate_check "
+        "where prior = 'none' and scheme = 'un_m49_developed' and direction = 'south_to_north'"
+    ).fetchone()
+    page = Opened(browser, pages["index"], needs_map=False)
+    checks = page.js(
+        "() => [...document.querySelectorAll('tbody tr')].map(r => "
+        "[r.cells[0].innerText.split('\\n')[0], r.cells[1].innerText, "
+        "r.cells[4].innerText])"
+    )
+    assert checks == [
+        [
+            "oli",
+            "2021",
+            "estimated without a prior (product of the marginals); measured on remotework "
+            f"2019, 2020: {number(error[0])} % of work on the wrong pair "
+            f"(max {number(error[1])} %), South → North within {number(error[2])} pts",
+        ],
+        ["remotework", "2020", "—"],
+        ["remotework", "2019", "—"],
+    ]
+    page.close()
+
+
+def test_shipped_claims_and_index_show_the_checks(browser, shipped_build, tmp_path) -> None:
+    shipped = duckdb.connect(str(shipped_build.db_path), read_only=True)
+    paths = {p.stem: p for p in render_all(shipped, tmp_path, print_versions=False)}
+    page = Opened(browser, paths["claims"])
+    assert_marks_follow_the_table(page, shipped)
+    page.close()
+    estimated = shipped.execute(
+        "select count(distinct (source_id, year)) from out__flows where method = 'estimated'"
+    ).fetchone()[0]
+    index = Opened(browser, paths["index"], needs_map=False)
+    cells = index.js("() => [...document.querySelectorAll('td.check')].map(c => c.innerText)")
+    assert estimated and sum("error not measured" in c for c in cells) == estimated
+    index.close()
+    shipped.close()
+
+
+@pytest.fixture(scope="module")
+def remotework_atlas(tmp_path_factory) -> Path:
+    """The shipped data plus two observed remote-work years (the fixture of test_estimate)."""
+    from conftest import FIXTURES, staged
+
+    from pipeline.fetch import run_fetch
+    from pipeline.load import build_database
+
+    years = staged(
+        {
+            "olm_network_data_2014.csv": FIXTURES / "remotework" / "handmade_network_2014.csv",
+            "olm_network_data_2015.csv": FIXTURES / "remotework" / "handmade_network_2015.csv",
+        }
+    )
+    root = tmp_path_factory.mktemp("rw-index")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ATLAS_RAW", str(root / "raw"))
+        assert run_fetch("remotework", years, None, out=lambda _: None) == 0
+        return build_database(root / "atlas.duckdb", raw_root=root / "raw").db_path
+
+
+def test_index_shows_the_error_measured_on_remote_work_years(
+    browser, remotework_atlas, tmp_path
+) -> None:
+    db = duckdb.connect(str(remotework_atlas), read_only=True)
+    error = db.execute(
+        "select avg(pair_error_pct), max(pair_error_pct), "
+        "max(abs(estimated_share_pct - observed_share_pct)) from out__estimate_check "
+        "where prior = 'none' and scheme = 'un_m49_developed' and direction = 'south_to_north'"
+    ).fetchone()
+    paths = {p.stem: p for p in render_all(db, tmp_path, print_versions=False)}
+    db.close()
+    page = Opened(browser, paths["index"], needs_map=False)
+    row = page.page.locator("tbody tr", has_text="curated_oli_shares").inner_text()
+    assert (
+        "estimated without a prior (product of the marginals); measured on remotework 2014, "
+        f"2015: {number(error[0])} % of work on the wrong pair (max {number(error[1])} %), "
+        f"South → North within {number(error[2])} pts"
+    ) in row
+    assert "error not measured" not in page.page.locator("tbody").inner_text()
     page.close()

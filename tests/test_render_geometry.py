@@ -311,3 +311,21 @@ def test_every_page_and_print_version_is_written_and_escaped(con, tmp_path) -> N
     svg = (tmp_path / "flows.svg").read_text(encoding="utf-8")
     assert "7 of 7 flows, 100% of the work shown" in svg
     assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
+    from pipeline.render.claims import VERDICT_FILL
+    from pipeline.render.print_maps import print_claims
+    from pipeline.render.projection import WorldProjection
+    from pipeline.render.queries import query_rows
+
+    svg = print_claims(con, WorldProjection(), tmp_path, "curved")[0].read_text(encoding="utf-8")
+    # matplotlib writes each text as paths after a comment holding it
+    for verdict in ("supported", "sources disagree", "contradicted", "no data"):
+        assert f"<!-- {verdict} -->" in svg
+    assert "<!-- C1 (supported): Rich countries buy, Asia works -->" in svg
+    assert "<!-- 1 sources disagree, 1 contradicted, 1 no data -->" in svg
+    # a mark per drawn party, filled with its verdict's colour, and one in the key
+    drawn = [r["party_verdict"] for r in query_rows(con, "claims_check") if r["is_drawn"]]
+    for verdict in ("supported", "sources disagree", "contradicted"):
+        assert svg.count(f"fill: {VERDICT_FILL[verdict]}") == drawn.count(verdict) + 1

@@ -5,9 +5,10 @@ seller country pair of the same claim is drawn as a curved flow from the seller 
 in the same projection and with the same curves as the flow map. Regions have no point on the
 map, so they are listed in the legend and the tooltips instead.
 
-Each claim record has a ``verdict`` field (None for now): when the database gains a table that
-checks claims against the data, ``claim_records`` fills it and the page shows it beside the
-claim (claims.js, ``verdictText``).
+Every party carries its verdict from out__claims_check (sql/maps/claims_check.sql): supported,
+contradicted, sources disagree or no data, with the figures behind it, one line per source.
+Each drawn party gets a small verdict mark beside its country's circle, each link is dashed
+after the weaker of its two ends, and every claim carries its own verdict and party counts.
 """
 
 from __future__ import annotations
@@ -25,8 +26,34 @@ from pipeline.render.projection import WorldProjection, delta_encode, quantise, 
 from pipeline.render.queries import query_rows
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import CLAIM_COLOURS, style_for_page
+from pipeline.render.text import truncate
 
 TITLE = "Claims about who buys online work from whom"
+
+# Party verdicts, weakest last: a link takes the weaker verdict of its two ends. Okabe-Ito
+# blue, vermillion and yellow stay apart for the common colour-vision deficiencies; "no data"
+# is a hollow mark, so none of them rests on colour alone.
+VERDICTS = ("supported", "sources disagree", "contradicted", "no data")
+VERDICT_FILL = {
+    "supported": "#0072b2",
+    "sources disagree": "#f0e442",
+    "contradicted": "#d55e00",
+    "no data": "#ffffff",
+}
+VERDICT_EDGE = {
+    "supported": "#003d5c",
+    "sources disagree": "#6b6200",
+    "contradicted": "#6b2e00",
+    "no data": "#6b6b6b",
+}
+VERDICT_DASH = {
+    "supported": None,
+    "sources disagree": "10 3 2 3",
+    "contradicted": "7 4",
+    "no data": "1.5 4",
+}
+NO_FIGURES = "no data — no source ranks this side of the claim"
+FIGURE_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -36,12 +63,46 @@ class ClaimRecords:
     parties: list[dict[str, Any]]
 
 
+def _party_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["claim_id"], row["role"], row["country_code"] or row["party_name"])
+
+
 def claim_records(con: duckdb.DuckDBPyConnection) -> ClaimRecords:
-    """Claims, their buyer × seller links and their parties, as plain rows."""
+    """Claims, their buyer × seller links and their parties, as plain rows, each claim and
+    party with its verdict from the check against the data."""
+    checked = {_party_key(r): r for r in query_rows(con, "claims_check")}
+    parties = query_rows(con, "claim_parties")
+    for p in parties:
+        check = checked.get(_party_key(p))
+        p["verdict"] = check["party_verdict"] if check else "no data"
+        p["figures"] = check["figures"] if check else NO_FIGURES
+    by_claim = {r["claim_id"]: r for r in checked.values()}
     claims = query_rows(con, "claim_list")
     for c in claims:
-        c["verdict"] = None
-    return ClaimRecords(claims, query_rows(con, "claim_links"), query_rows(con, "claim_parties"))
+        check = by_claim.get(c["claim_id"])
+        if check:
+            c["verdict"] = check["claim_verdict"]
+            c["counts"] = {
+                "supported": check["parties_supported"],
+                "sources disagree": check["parties_disagreeing"],
+                "contradicted": check["parties_contradicted"],
+                "no data": check["parties_without_data"],
+            }
+        else:  # a claim the check has no row for: nothing judged it
+            c["verdict"] = "no data"
+            c["counts"] = dict.fromkeys(VERDICTS, 0)
+            c["counts"]["no data"] = sum(p["claim_id"] == c["claim_id"] for p in parties)
+    return ClaimRecords(claims, query_rows(con, "claim_links"), parties)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """ "9 supported, 2 contradicted, 1 no data": the non-zero party counts."""
+    return ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v]) or "no parties"
+
+
+def link_verdict(seller: str, buyer: str) -> str:
+    """A link is as well supported as the weaker of its two ends."""
+    return max(seller, buyer, key=VERDICTS.index)
 
 
 def claim_colours(claim_ids: list[str]) -> dict[str, str]:
@@ -62,12 +123,25 @@ def page_data(
         if p["is_drawn"]:
             roles[p["country_code"]][p["role"]].append(p["claim_id"])
     parties_by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    verdict_of: dict[tuple[str, str, str], str] = {}
+    marks = []
     for p in records.parties:
         parties_by_claim[p["claim_id"]].append(
-            {"role": p["role"], "name": p["party_name"], "drawn": bool(p["is_drawn"])}
+            {
+                "role": p["role"],
+                "name": p["party_name"],
+                "code": p["country_code"],
+                "drawn": bool(p["is_drawn"]),
+                "verdict": p["verdict"],
+                # one line per source; bounded, as the rules quote source titles
+                "figures": [truncate(f, FIGURE_MAX) for f in p["figures"].split("\n")[:40]],
+            }
         )
+        if p["is_drawn"]:
+            verdict_of[p["claim_id"], p["role"], p["country_code"]] = p["verdict"]
+            marks.append([p["claim_id"], p["role"], index[p["country_code"]], p["verdict"]])
     colours = claim_colours([c["claim_id"] for c in records.claims])
-    links = []
+    links, link_ends = [], []
     for link in records.links:
         s, b = link["seller_country_code"], link["buyer_country_code"]
         r = route(proj, points[s][1:], points[b][1:], routes)
@@ -75,6 +149,8 @@ def page_data(
             [link["claim_id"], index[s], index[b]]
             + [quantise_inside(p, proj.outline_polygon) for p in r.pieces]
         )
+        ends = [verdict_of[link["claim_id"], "seller", s], verdict_of[link["claim_id"], "buyer", b]]
+        link_ends.append([*ends, link_verdict(*ends)])
     return {
         "map": "claims",
         "title": TITLE,
@@ -102,10 +178,19 @@ def page_data(
                 "citation": c["source_citation"],
                 "parties": parties_by_claim[c["claim_id"]],
                 "verdict": c["verdict"],
+                "counts": c["counts"],
             }
             for c in records.claims
         ],
+        "verdicts": {
+            "order": list(VERDICTS),
+            "fill": VERDICT_FILL,
+            "edge": VERDICT_EDGE,
+            "dash": VERDICT_DASH,
+        },
+        "marks": marks,
         "links": links,
+        "link_ends": link_ends,
         "links_total": len(links),
     }
 

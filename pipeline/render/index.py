@@ -1,9 +1,9 @@
 """index.html: a plain page linking the maps, with each source's South -> North headline.
 
 Beside the table, a small inline-SVG chart draws the South -> North share per source over the
-years; every figure links to the flow map view that shows it. Each headline record has an
-``error_pct`` field (None for now): when the database gains a check of the estimates against
-observed data, ``headline_records`` fills it and the table shows it in the "Check" column.
+years; every figure links to the flow map view that shows it. Beside every estimated figure,
+the "Check" column gives the error of the same kind of estimate measured on the observed years
+(sql/maps/headline_error.sql, from out__estimate_check).
 """
 
 from __future__ import annotations
@@ -47,16 +47,51 @@ def view_link(source_id: Any, year: Any, scheme: str) -> str:
 
 
 def headline_records(con: duckdb.DuckDBPyConnection, scheme: str) -> list[dict[str, Any]]:
+    """Headlines per source and year; estimated ones carry ``error`` (their row of
+    headline_error.sql) and ``check``, the sentence the "Check" column shows."""
+    errors = {
+        (e["source_id"], e["year"]): e for e in query_rows(con, "headline_error", scheme=scheme)
+    }
     rows = query_rows(con, "headlines", scheme=scheme)
     for r in rows:
-        r["error_pct"] = None
+        r["error"] = errors.get((r["source_id"], r["year"]))
+        r["check"] = check_text(r["method"], r["error"])
     return rows
+
+
+def _years_text(measured_on: str) -> str:
+    """ "remotework 2014, remotework 2015" -> "remotework 2014, 2015"."""
+    years: dict[str, list[str]] = {}
+    for item in measured_on.split(", "):
+        source, _, year = item.rpartition(" ")
+        years.setdefault(source, []).append(year)
+    return "; ".join(f"{source} {', '.join(ys)}" for source, ys in years.items())
+
+
+def check_text(method: str, error: dict[str, Any] | None) -> str:
+    """What the "Check" column says: for an estimate, the prior it used and the error the same
+    kind of estimate makes on the observed years; nothing to check for observed figures."""
+    if "estimated" not in (method or ""):
+        return "—"
+    prior = (error or {}).get("prior") or "none"
+    used = (
+        "estimated without a prior (product of the marginals)"
+        if prior == "none"
+        else f"estimated with {prior} as prior"
+    )
+    if not error or not error["years_measured"]:
+        return f"{used}; error not measured (no observed year loaded)"
+    return (
+        f"{used}; measured on {_years_text(error['measured_on'])}: "
+        f"{number(error['mean_pair_error_pct'])} % of work on the wrong pair "
+        f"(max {number(error['max_pair_error_pct'])} %), South → North within "
+        f"{number(error['max_south_to_north_error_pts'])} pts"
+    )
 
 
 def _headline_row(row: dict[str, Any], scheme: str) -> str:
     year = row["year"] if row["year"] is not None else "all years"
     title = esc_full(row["source_title"] or row["source_id"], 120)
-    check = "—" if row["error_pct"] is None else f"±{number(row['error_pct'])} points"
     return (
         "<tr>"
         f'<td><b>{esc(row["source_id"], 40)}</b><br><span class="muted">{title}</span></td>'
@@ -66,7 +101,7 @@ def _headline_row(row: dict[str, Any], scheme: str) -> str:
         f"<td>{esc(row['method'], 40)}<br>"
         f'<span class="muted">period {esc(row["period_label"], 80)}; '
         f"in {unit_text(row['unit'])}</span></td>"
-        f'<td class="check">{check}</td>'
+        f'<td class="check">{esc(row["check"], 400)}</td>'
         f"<td>{esc_full(row['source_citation'], CITATION_MAX)}</td>"
         "</tr>"
     )
@@ -201,8 +236,12 @@ South for buyers in the North. North/South scheme: <b>{esc(scheme, 40)}</b>
 <tbody>{rows}</tbody>
 </table>
 <p class="muted">Click a figure or a point of the chart to open the flow map on it, South →
-North highlighted. Hollow points are estimated, filled ones observed. Check: how far an
-estimate is from observed data, where the atlas can measure it (— where it cannot yet).</p>
+North highlighted. Hollow points are estimated, filled ones observed. Check: for an estimated
+figure, the error the same estimator makes where the pairs are known — each observed year's
+pairs hidden, re-estimated from its two marginals (with the same kind of prior) and compared:
+the mean and largest share of the work put on the wrong buyer × seller pair, and the largest
+gap in the South → North share, in percentage points. "error not measured" means no observed
+year is loaded to measure it on.</p>
 <p class="muted">observed: counted from projects or published pair counts. estimated: modelled
 from published buyer and worker shares, assuming a buyer's work is spread over worker countries
 in proportion to their share of workers.</p>

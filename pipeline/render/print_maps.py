@@ -22,7 +22,14 @@ from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 
 from pipeline.render import balance as balance_map
-from pipeline.render.claims import claim_colours, claim_records
+from pipeline.render.claims import (
+    VERDICT_EDGE,
+    VERDICT_FILL,
+    VERDICTS,
+    claim_colours,
+    claim_records,
+    counts_text,
+)
 from pipeline.render.curves import Route, arrow_at_end, route, sample
 from pipeline.render.flow_data import DIRECTIONS, FlowRecords
 from pipeline.render.flows import RouteBook, _points, layer_features
@@ -408,8 +415,48 @@ def print_claims(
             Circle(xy, 5 / sheet.ppu_px, facecolor="white", edgecolor="#333", linewidth=1, zorder=5)
         )
         sheet.label((xy[0], xy[1] + 8 / sheet.ppu_px), name)
+    # as on the page (claims.js, drawMarks): one verdict mark per drawn party, in a ring
+    ring: dict[str, list[str]] = {}
+    for p in records.parties:
+        if p["is_drawn"]:
+            ring.setdefault(p["country_code"], []).append(p["verdict"])
+    for code, verdicts in ring.items():
+        lon, lat, _name = points[code]
+        x, y = proj.point(lon, lat)
+        n = len(verdicts)
+        ring_r = max(5 + 3.5 + 3, n * 9 / (2 * np.pi)) / sheet.ppu_px
+        for k, verdict in enumerate(verdicts):
+            angle = 2 * np.pi * k / n  # from the right, clear of the label above
+            sheet.ax.add_patch(
+                Circle(
+                    (x + ring_r * np.cos(angle), y - ring_r * np.sin(angle)),
+                    3.5 / sheet.ppu_px,
+                    facecolor=VERDICT_FILL[verdict],
+                    edgecolor=VERDICT_EDGE[verdict],
+                    linewidth=1,
+                    zorder=6,
+                )
+            )
+    sheet.text("Checked against the data (a mark per claim beside each country):", colour="#555")
+    for verdict in VERDICTS:
+        sheet.legend.plot(
+            [0.03],
+            [sheet.y - 0.012],
+            marker="o",
+            markersize=7,
+            markerfacecolor=VERDICT_FILL[verdict],
+            markeredgecolor=VERDICT_EDGE[verdict],
+            markeredgewidth=1,
+        )
+        sheet.legend.text(0.09, sheet.y - 0.012, verdict, va="center", size=8)
+        sheet.y -= 0.026
+    sheet.gap()
     for c in records.claims[:14]:
-        sheet.key_line(colours[c["claim_id"]], truncate(f"{c['claim_id']}: {c['statement']}", 60))
+        sheet.key_line(
+            colours[c["claim_id"]],
+            truncate(f"{c['claim_id']} ({c['verdict']}): {c['statement']}", 60),
+        )
+        sheet.text(counts_text(c["counts"]), colour="#555", size=7, x=0.11)
     if len(records.claims) > 14:
         sheet.text(f"… and {len(records.claims) - 14} more claims (see claims.html)")
     return sheet.save(out_dir / "claims.svg", out_dir / "claims.png")
