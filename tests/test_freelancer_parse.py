@@ -130,7 +130,7 @@ def test_one_malformed_record_rejects_that_record_only(tmp_path: Path) -> None:
     assert (parsed.records_in, parsed.records_ok, parsed.records_rejected) == (8, 1, 7)
     where = {r.location.split(":")[1]: r.field for r in parsed.rejects}
     assert where == {
-        "projects[1]": "projects[2].jobs",
+        "projects[1]": "projects[1].jobs",
         "projects[2]": "projects[2]",
         "projects[3]": "projects[3].time_submitted",
         "projects[4]": "projects[4].time_submitted",

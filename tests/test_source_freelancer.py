@@ -49,7 +49,7 @@ def test_projects_without_owner_country_or_with_unmapped_category_are_rejected()
         ("projects_page.json:projects[3]", "users[7000004].location.country", None),
         (
             "projects_page.json:projects[4]",
-            "projects[39000005].jobs[0].category.name",
+            "projects[4].jobs[0].category.name",
             "Underwater Basket Weaving",
         ),
     }

@@ -219,7 +219,7 @@ class _Page:
         if project_id is None:
             return None
         buyer = self.user_country(record, project.get("owner_id"), "owner")
-        occupation = self.occupation(record, project, required=True)
+        occupation = self.occupation(record, project, required=True, path=f"{record.path}.jobs")
         day = self.date(record, f"{record.path}.time_submitted", project.get("time_submitted"))
         price = self.budget_usd(record, project)
         if record.rejects or day is None:
@@ -302,9 +302,13 @@ class _Page:
             record.bad(path, value, f"unknown country: {err}")
             return None
 
-    def occupation(self, record: _Record, project: dict[str, Any], required: bool) -> str | None:
+    def occupation(
+        self, record: _Record, project: dict[str, Any], required: bool, path: str | None = None
+    ) -> str | None:
+        """``path`` is the JSON path of the record's own ``jobs``; without it, the project is
+        the one the page's ``projects`` object holds under its id (an award's project)."""
         jobs = project.get("jobs")
-        path = f"projects[{project.get('id')}].jobs"
+        path = path or f"projects[{project.get('id')}].jobs"
         if jobs is None:
             jobs = []
         if not isinstance(jobs, list):

@@ -1,0 +1,597 @@
+"""A hostile corpus: bad inputs on the four input paths, each imported the way a user does
+(`python -m pipeline fetch <source> --from <file>`, here through `run_fetch`) into an empty data
+root, then built. Each case asserts that the build succeeds, that every record the test wrote is
+accounted for exactly once (rows in = loaded + rejected + superseded) and which rejects name it.
+
+The files are generated here, a few lines each; nothing large is committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import rawstore
+from pipeline.fetch import run_fetch
+from pipeline.load import build_database
+
+WINDOW = "1763000000_1764000000"
+CSV_HEADER = "buyer_country,seller_country,count,year\n"
+OLI_EMPLOYERS = "timestamp,country,country_group,occupation,count\n"
+OLI_WORKERS = "timestamp,country,occupation,num_workers,num_projects\n"
+REMOTEWORK_HEADER = (
+    '"","year","employer_country_real","employer_admin1","worker_country_real",'
+    '"worker_admin1","count","employer_lat","employer_lng","worker_lat","worker_lng"\n'
+)
+
+
+@dataclass
+class File:
+    """One file the user imports: its name, bytes, and how many records the test wrote in it."""
+
+    name: str
+    content: bytes
+    rows: int
+    folder: str = "in"  # files sharing a folder are imported together (FROM=<folder>)
+
+
+@dataclass
+class Case:
+    source: str
+    files: list[File]
+    # (location, field, part of the reason) of every reject the build must hold, in any order
+    rejects: list[tuple[str, str | None, str]] = field(default_factory=list)
+    # rows of superseded versions (kept in the raw store, not loaded)
+    superseded: int = 0
+    # the total of core__tallies.amount for the source, where a double count would show
+    total: float | None = None
+
+
+def csv(name: str, body: str, rows: int, **kw) -> File:
+    return File(name, (CSV_HEADER + body).encode(), rows, **kw)
+
+
+def oli_employers(name: str, body: str, rows: int, **kw) -> File:
+    return File(name, (OLI_EMPLOYERS + body).encode(), rows, **kw)
+
+
+def remotework(name: str, body: str, rows: int, **kw) -> File:
+    return File(name, (REMOTEWORK_HEADER + body).encode(), rows, **kw)
+
+
+def rw_row(n: int, year: str = "2015-01-01", employer: str = "united states", count: str = "3"):
+    return (
+        f'"{n}","{year}","{employer}","California","india","Delhi",{count},36.7,-119.4,28.7,77.1\n'
+    )
+
+
+def project(pid: int, **extra: object) -> dict:
+    return {
+        "id": pid,
+        "owner_id": 11,
+        "time_submitted": 1763500000,
+        "jobs": [{"category": {"name": "Writing & Content"}}],
+        **extra,
+    }
+
+
+USERS = {"11": {"id": 11, "location": {"country": {"code": "us"}}}}
+
+
+def freelancer(projects: list, name: str = f"projects_{WINDOW}_0000000.json") -> File:
+    body = json.dumps({"status": "success", "result": {"projects": projects, "users": USERS}})
+    return File(name, body.encode(), len(projects))
+
+
+def page_text(name: str, text: str, rows: int) -> File:
+    return File(name, text.encode(), rows)
+
+
+GOOD = "USA,IND,120,2019\nGBR,PAK,40,2019\n"
+F = "flows.csv"
+
+CASES: dict[str, Case] = {
+    # -- user CSV: numbers ------------------------------------------------------------------
+    "csv count 1e308": Case(
+        "csv",
+        [csv(F, GOOD + "USA,PHL,1e308,2019\n", 3)],
+        [(f"{F}:4", "count", "not a number between 0 and 1e12")],
+        total=160,
+    ),
+    "csv two rows overflowing to inf": Case(
+        "csv",
+        [csv(F, "USA,IND,1e308,2019\nUSA,IND,1.7e308,2019\nGBR,PAK,5,2019\n", 3)],
+        [(f"{F}:2", "count", "between 0 and 1e12"), (f"{F}:3", "count", "between 0 and 1e12")],
+        total=5,
+    ),
+    "csv negative count": Case(
+        "csv",
+        [csv(F, GOOD + "USA,PHL,-4,2019\n", 3)],
+        [(f"{F}:4", "count", "between 0")],
+        total=160,
+    ),
+    "csv inf and nan": Case(
+        "csv",
+        [csv(F, "USA,PHL,inf,2019\nUSA,PHL,nan,2019\n" + GOOD, 4)],
+        [(f"{F}:2", "count", "between 0"), (f"{F}:3", "count", "between 0")],
+        total=160,
+    ),
+    "csv count that is text": Case(
+        "csv", [csv(F, GOOD + "USA,PHL,many,2019\n", 3)], [(f"{F}:4", "count", "")], total=160
+    ),
+    # -- user CSV: dates ------------------------------------------------------------------------
+    "csv year 1850": Case(
+        "csv", [csv(F, GOOD + "USA,PHL,4,1850\n", 3)], [(f"{F}:4", "year", "not a year")]
+    ),
+    "csv year 2201": Case(
+        "csv", [csv(F, GOOD + "USA,PHL,4,2201\n", 3)], [(f"{F}:4", "year", "not a year")]
+    ),
+    "csv year true": Case(
+        "csv", [csv(F, GOOD + "USA,PHL,4,true\n", 3)], [(f"{F}:4", "year", "not a year")]
+    ),
+    "csv year 2015-13-45": Case(
+        "csv", [csv(F, GOOD + "USA,PHL,4,2015-13-45\n", 3)], [(f"{F}:4", "year", "")]
+    ),
+    # -- user CSV: countries -------------------------------------------------------------------
+    "csv unknown country": Case(
+        "csv",
+        [csv(F, GOOD + "Atlantis,IND,4,2019\n", 3)],
+        [(f"{F}:4", "buyer_country", "unknown country 'Atlantis'")],
+        total=160,
+    ),
+    "csv non-country region": Case(
+        "csv",
+        [csv(F, GOOD + "USA,Asia,4,2019\n", 3)],
+        [(f"{F}:4", "seller_country", "'Asia'")],
+        total=160,
+    ),
+    "csv empty country": Case(
+        "csv", [csv(F, GOOD + ",IND,4,2019\n", 3)], [(f"{F}:4", "buyer_country", "")], total=160
+    ),
+    # -- user CSV: structure -----------------------------------------------------------------
+    "csv exact duplicate rows": Case(
+        "csv",
+        [csv(F, GOOD + "USA,IND,120,2019\n", 3)],
+        [(f"{F}:4", None, "exact duplicate of line 2 (counted once)")],
+        total=160,
+    ),
+    "csv unbalanced quote": Case(
+        "csv",
+        [csv(F, 'USA,"IND,120,2019\n' + GOOD + "FRA,MAR,4,2019\n", 4)],
+        [(f"{F}:2", None, "broken CSV quoting or bytes (unexpected end of data); lines 2-5")],
+    ),
+    "csv duplicated header column": Case(
+        "csv",
+        [File(F, b"buyer_country,seller_country,count,count,year\nUSA,IND,1,2,2019\n", 1)],
+        [(F, None, "count")],
+    ),
+    "csv missing column": Case(
+        "csv",
+        [File(F, b"buyer_country,seller_country,year\nUSA,IND,2019\n", 1)],
+        [(f"{F}:1", "count", "no count column in the header")],
+    ),
+    "csv one bad byte": Case(
+        "csv",
+        [File(F, (CSV_HEADER + GOOD).encode() + b"USA,PH\xffL,4,2019\nFRA,MAR,4,2019\n", 4)],
+        [
+            (f"{F}:4", None, "undecodable byte: this line is not UTF-8"),
+            (f"{F}:4", "seller_country", "unknown country 'PH\ufffdL'"),
+        ],
+        total=164,
+    ),
+    "csv quoted field spanning two lines": Case(
+        "csv",
+        [csv(F, 'USA,"IN\nD",120,2019\nGBR,PAK,40,2019\nXXX,PAK,1,2019\n', 3)],
+        [(f"{F}:2", "seller_country", ""), (f"{F}:5", "buyer_country", "'XXX'")],
+        total=40,
+    ),
+    "csv NUL byte": Case(
+        "csv",
+        [csv(F, GOOD + "USA,P\x00HL,4,2019\n", 3)],
+        [(f"{F}:4", "seller_country", "unknown country 'P\\x00HL'")],
+        total=160,
+    ),
+    "csv wrong number of cells": Case(
+        "csv", [csv(F, GOOD + "USA,PHL,4\n", 3)], [(f"{F}:4", None, "")], total=160
+    ),
+    "csv BOM": Case("csv", [File(F, b"\xef\xbb\xbf" + (CSV_HEADER + GOOD).encode(), 2)], total=160),
+    "csv CRLF": Case(
+        "csv", [File(F, (CSV_HEADER + GOOD).replace("\n", "\r\n").encode(), 2)], total=160
+    ),
+    "csv semicolons": Case(
+        "csv",
+        [File(F, (CSV_HEADER + GOOD).replace(",", ";").encode(), 2)],
+        total=160,
+    ),
+    "csv empty file": Case(
+        "csv", [File(F, b"", 0)], [(f"{F}:1", "buyer_country", "no buyer_country, seller_country")]
+    ),
+    "csv header only": Case("csv", [csv(F, "", 0)]),
+    "csv huge field": Case(
+        "csv",
+        [csv(F, GOOD + "USA," + "I" * 1_000_000 + ",4,2019\n", 3)],
+        [(f"{F}:4", "seller_country", "longer than 200 characters")],
+        total=160,
+    ),
+    # -- user CSV: re-imports ----------------------------------------------------------------
+    "csv corrected re-import": Case(
+        "csv",
+        [csv(F, GOOD, 2, folder="first"), csv(F, "USA,IND,12,2019\nGBR,PAK,40,2019\n", 2)],
+        superseded=2,
+        total=52,
+    ),
+    "csv same table with other line endings": Case(
+        "csv",
+        [
+            csv(F, GOOD, 2, folder="first"),
+            File(F, (CSV_HEADER + GOOD).replace("\n", "\r\n").encode(), 2),
+        ],
+        superseded=2,
+        total=160,
+    ),
+    "csv the same file twice": Case(
+        "csv", [csv(F, GOOD, 2, folder="first"), csv(F, GOOD, 2)], total=160
+    ),
+}
+
+E16 = "bcountrydata_2016-07-10.txt"
+EMPLOYERS = (
+    "2016-06-01,United States,United States,Writing and translation,10\n"
+    "2016-06-01,India,India,Software development and technology,6\n"
+)
+RW = "olm_network_data_2015.csv"
+PAGE = f"projects_{WINDOW}_0000000.json"
+DEEP = '{"status": "success", "result": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+CASES.update(
+    {
+        # -- OLI deposit files ------------------------------------------------------------------
+        "oli count 1e308": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16, EMPLOYERS + "2016-06-01,India,India,Writing and translation,1e308\n", 3
+                )
+            ],
+            [(f"{E16}:4", "count", "between 0")],
+        ),
+        "oli counts summing to infinity": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16,
+                    EMPLOYERS
+                    + "2016-06-01,India,India,Writing and translation,1.7e308\n"
+                    + "2016-06-02,India,India,Writing and translation,1.7e308\n",
+                    4,
+                )
+            ],
+            [(f"{E16}:4", "count", "between 0"), (f"{E16}:5", "count", "between 0")],
+        ),
+        "oli negative count": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16, EMPLOYERS + "2016-06-01,India,India,Writing and translation,-3\n", 3
+                )
+            ],
+            [(f"{E16}:4", "count", "between 0")],
+        ),
+        "oli date 1850": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16, EMPLOYERS + "1850-06-01,India,India,Writing and translation,3\n", 3
+                )
+            ],
+            [(f"{E16}:4", "timestamp", "")],
+        ),
+        "oli date true": Case(
+            "oli",
+            [oli_employers(E16, EMPLOYERS + "true,India,India,Writing and translation,3\n", 3)],
+            [(f"{E16}:4", "timestamp", "")],
+        ),
+        "oli date 2201": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16, EMPLOYERS + "2201-06-01,India,India,Writing and translation,3\n", 3
+                )
+            ],
+            [(f"{E16}:4", "timestamp", "")],
+        ),
+        "oli date 2015-13-45": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16, EMPLOYERS + "2015-13-45,India,India,Writing and translation,3\n", 3
+                )
+            ],
+            [(f"{E16}:4", "timestamp", "")],
+        ),
+        "oli unknown country and occupation": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16,
+                    EMPLOYERS
+                    + "2016-06-01,Atlantis,Atlantis,Writing and translation,3\n"
+                    + "2016-06-01,India,India,Juggling,3\n",
+                    4,
+                )
+            ],
+            [(f"{E16}:4", "country", "Atlantis"), (f"{E16}:5", "occupation", "unknown occupation")],
+        ),
+        "oli exact duplicate rows": Case(
+            "oli",
+            [oli_employers(E16, EMPLOYERS + EMPLOYERS.splitlines(keepends=True)[0], 3)],
+            [(f"{E16}:4", None, "exact duplicate of line 2 (counted once)")],
+        ),
+        "oli re-issued deposit beside the old one": Case(
+            "oli",
+            [
+                oli_employers(E16, EMPLOYERS, 2),
+                oli_employers("bcountrydata_2024-01-10.txt", EMPLOYERS.replace("2016", "2023"), 2),
+            ],
+            superseded=2,
+        ),
+        "oli one bad byte": Case(
+            "oli",
+            [
+                File(
+                    E16,
+                    (OLI_EMPLOYERS + EMPLOYERS).encode()
+                    + b"2016-06-01,Ind\xe9a,India,Writing and translation,3\n",
+                    3,
+                )
+            ],
+            [
+                (f"{E16}:4", None, "undecodable byte: this line is not UTF-8"),
+                (f"{E16}:4", "country", "unknown country 'Ind\ufffda'"),
+            ],
+        ),
+        "oli header of another file": Case(
+            "oli", [File(E16, b"a,b,c\n1,2,3\n", 1)], [(E16, None, "")]
+        ),
+        # -- remote-work network files ------------------------------------------------------------
+        "remotework count 1e308": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, count="1e308"), 2)],
+            [(f"{RW}:3", "count", "between 0")],
+        ),
+        "remotework date 2015-13-45": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, year="2015-13-45"), 2)],
+            [(f"{RW}:3", "year", "")],
+        ),
+        "remotework date 1850": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, year="1850-01-01"), 2)],
+            [(f"{RW}:3", "year", "")],
+        ),
+        "remotework negative count": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, count="-2"), 2)],
+            [(f"{RW}:3", "count", "between 0")],
+        ),
+        "remotework unknown country": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, employer="narnia"), 2)],
+            [(f"{RW}:3", "employer_country_real", "narnia")],
+        ),
+        "remotework exact duplicate rows": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2) + rw_row(2), 3)],
+            [(f"{RW}:4", None, "exact duplicate of line 3 (counted once)")],
+        ),
+        "remotework corrected re-import": Case(
+            "remotework",
+            [
+                remotework(RW, rw_row(1) + rw_row(2), 2, folder="first"),
+                remotework(RW, rw_row(1) + rw_row(2, count="5"), 2),
+            ],
+            superseded=2,
+        ),
+        "remotework unbalanced quote": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2).replace('"2"', '"2'), 2)],
+            [(f"{RW}:3", None, "broken CSV quoting or bytes")],
+        ),
+        # -- Freelancer pages ---------------------------------------------------------------------
+        "freelancer jobs is an object": Case(
+            "freelancer",
+            [
+                freelancer(
+                    [project(1), project(2, jobs={"category": {"name": "Writing & Content"}})]
+                )
+            ],
+            [(f"{PAGE}:projects[1]", "projects[1].jobs", "")],
+        ),
+        "freelancer JSON nested 100000 deep": Case(
+            "freelancer", [page_text(PAGE, DEEP, 1)], [(PAGE, None, "nested too deeply")]
+        ),
+        "freelancer one malformed record in a good page": Case(
+            "freelancer",
+            [freelancer([project(1), "not an object", project(3)])],
+            [(f"{PAGE}:projects[1]", "projects[1]", "")],
+        ),
+        "freelancer date 1970 as true": Case(
+            "freelancer",
+            [freelancer([project(1), project(2, time_submitted=True)])],
+            [(f"{PAGE}:projects[1]", "projects[1].time_submitted", "")],
+        ),
+        "freelancer date 2201": Case(
+            "freelancer",
+            [freelancer([project(1), project(2, time_submitted=7289539200)])],
+            [(f"{PAGE}:projects[1]", "projects[1].time_submitted", "")],
+        ),
+        "freelancer date 1850": Case(
+            "freelancer",
+            [freelancer([project(1), project(2, time_submitted=-3786825600)])],
+            [(f"{PAGE}:projects[1]", "projects[1].time_submitted", "")],
+        ),
+        "freelancer owner in an unknown country": Case(
+            "freelancer",
+            [
+                File(
+                    PAGE,
+                    json.dumps(
+                        {
+                            "status": "success",
+                            "result": {
+                                "projects": [project(1), project(2, owner_id=12)],
+                                "users": {
+                                    **USERS,
+                                    "12": {"id": 12, "location": {"country": {"code": "zz"}}},
+                                },
+                            },
+                        }
+                    ).encode(),
+                    2,
+                )
+            ],
+            [(f"{PAGE}:projects[1]", "users[12].location.country", "unknown country 'zz'")],
+        ),
+        "freelancer an error answer": Case(
+            "freelancer",
+            [page_text(PAGE, '{"status": "error", "message": "rate limited"}', 1)],
+            [(PAGE, None, "")],
+        ),
+        "freelancer an HTML page": Case(
+            "freelancer", [page_text(PAGE, "<html>maintenance</html>", 1)], [(PAGE, None, "")]
+        ),
+        "freelancer an empty file": Case(
+            "freelancer", [page_text(PAGE, "", 1)], [(PAGE, None, "")]
+        ),
+        "freelancer a huge title": Case(
+            "freelancer", [freelancer([project(1, title="x" * 2_000_000), project(2)])]
+        ),
+    }
+)
+
+
+@pytest.fixture()
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ATLAS_RAW", str(tmp_path / "raw"))
+    monkeypatch.setenv("ATLAS_STAGING", str(tmp_path / "staging"))
+    return tmp_path
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def import_all(case: Case, root: Path) -> None:
+    """Write the case's files and import them folder by folder, in order, as a user would."""
+    folders: list[str] = []
+    for file in case.files:
+        folder = root / "given" / file.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / file.name).write_bytes(file.content)
+        if file.folder not in folders:
+            folders.append(file.folder)
+    for name in folders:
+        given = root / "given" / name
+        single = [f for f in case.files if f.folder == name]
+        target = given / single[0].name if len(single) == 1 else given
+        lines: list[str] = []
+        run_fetch(case.source, target, None, out=lines.append)
+
+
+def rejected_lines(name: str, rejects: list[tuple]) -> set[str]:
+    """The records of one file that have a reject ("name:line" or "name:projects[i]"); a
+    broken quote's reject names the lines it swallowed ("lines 2-5 not read as rows")."""
+    out: set[str] = set()
+    for location, _, reason in rejects:
+        if not location.startswith(name + ":"):
+            continue
+        out.add(location)
+        span = re.search(r"lines (\d+)-(\d+) not read", reason)
+        if span:
+            out.update(f"{name}:{n}" for n in range(int(span[1]), int(span[2]) + 1))
+    return out
+
+
+def staged_rows(source: str, staging: Path, rejected: set[str]) -> dict[str, int]:
+    """Rows each parsed raw file left in staging, by raw file name, leaving out the records
+    that have a reject (OLI keeps its unmapped rows in staging for the year's remainder)."""
+    out: dict[str, int] = {}
+    for entry in (staging / "_files" / source).glob("*.json"):
+        record = json.loads(entry.read_text(encoding="utf-8"))
+        for table, files in record["files"].items():
+            if table == "rejects":
+                continue
+            for f in files:
+                rows = pq.read_table(staging / f).to_pylist()
+                for row in rows:
+                    where = row.get("location") or f"{row['file_name']}:{row['line']}"
+                    if where not in rejected:
+                        out[record["name"]] = out.get(record["name"], 0) + 1
+    return out
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, root: Path) -> None:
+    case = CASES[name]
+    import_all(case, root)
+    report = build_database(
+        root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
+    )  # a bad input never blocks the build: this raises on any failure
+    con = duckdb.connect(str(report.db_path), read_only=True)
+    try:
+        rejects = con.execute(
+            "select location, field, reason from core__rejects where source_id = ? order by 1, 2",
+            [case.source],
+        ).fetchall()
+        total = con.execute(
+            "select sum(amount) from core__tallies where source_id = ?", [case.source]
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+    # rows in: what the test wrote, each distinct content once (identical bytes are stored once)
+    written = {sha(f.content): f.rows for f in case.files}
+    inventory = rawstore.inventory(case.source, root / "raw")
+    by_status: dict[str, int] = {}
+    for entry in inventory:
+        rows = written[sha(entry.path.read_bytes())]
+        by_status[entry.status] = by_status.get(entry.status, 0) + rows
+    assert set(by_status) <= {"loaded", "superseded"}, inventory
+    assert sum(by_status.values()) == sum(written.values())
+
+    loaded = rejected = 0
+    for entry in inventory:
+        if entry.status != "loaded":
+            continue
+        name_ = entry.path.name
+        # a reject of the whole file, or of a table's header (line 1): none of its rows loads
+        whole = [r for r in rejects if r[0] in (name_, f"{name_}:1")]
+        lines = rejected_lines(name_, rejects)
+        if whole:
+            assert staged_rows(case.source, root / "staging", set()).get(name_, 0) == 0
+            rejected += written[sha(entry.path.read_bytes())]
+        else:
+            loaded += staged_rows(case.source, root / "staging", lines).get(name_, 0)
+            rejected += len(lines)
+    superseded = by_status.get("superseded", 0)
+    assert sum(written.values()) == loaded + rejected + superseded, (loaded, rejected, superseded)
+    assert superseded == case.superseded
+
+    assert len(rejects) == len(case.rejects), rejects
+    for (location, field_, reason), (want_location, want_field, want_reason) in zip(
+        sorted(rejects, key=lambda r: (r[0], r[1] or "")),
+        sorted(case.rejects, key=lambda r: (r[0], r[1] or "")),
+        strict=True,
+    ):
+        assert (location, field_) == (want_location, want_field), rejects
+        assert want_reason in reason, rejects
+    if case.total is not None:
+        assert total == case.total
