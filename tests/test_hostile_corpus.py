@@ -52,6 +52,8 @@ class Case:
     superseded: int = 0
     # the total of core__tallies.amount for the source, where a double count would show
     total: float | None = None
+    # the number of core__tasks rows (Freelancer), where a double count would show
+    tasks: int | None = None
 
 
 def csv(name: str, body: str, rows: int, **kw) -> File:
@@ -146,6 +148,28 @@ CASES: dict[str, Case] = {
         [(f"{F}:4", "buyer_country", "unknown country 'Atlantis'")],
         total=160,
     ),
+    "csv ambiguous country names": Case(
+        "csv",
+        [
+            csv(
+                F,
+                GOOD + "Virgin Islands,IND,4,2019\nUSA,St. Martin,4,2019\nYugoslavia,IND,1,2010\n",
+                5,
+            )
+        ],
+        [
+            (f"{F}:4", "buyer_country", "unknown country 'Virgin Islands'"),
+            (f"{F}:5", "seller_country", "unknown country 'St. Martin'"),
+            (f"{F}:6", "buyer_country", "unknown country 'Yugoslavia'"),
+        ],
+        total=160,
+    ),
+    "csv N/A is no country (not Namibia)": Case(
+        "csv",
+        [csv(F, GOOD + "USA,N/A,4,2019\n", 3)],
+        [(f"{F}:4", "seller_country", "unknown country 'N/A'")],
+        total=160,
+    ),
     "csv non-country region": Case(
         "csv",
         [csv(F, GOOD + "USA,Asia,4,2019\n", 3)],
@@ -208,6 +232,36 @@ CASES: dict[str, Case] = {
     "csv semicolons": Case(
         "csv",
         [File(F, (CSV_HEADER + GOOD).replace(",", ";").encode(), 2)],
+        total=160,
+    ),
+    "csv decimal comma in a semicolon table": Case(
+        "csv",
+        [
+            File(
+                F, b"buyer_country;seller_country;count;year\nUSA;IND;1,5;2019\nGBR;PAK;2;2019\n", 2
+            )
+        ],
+        [(f"{F}:2", "count", "not a number between 0 and 1e12")],
+        total=2,
+    ),
+    "csv blank lines keep line numbers": Case(
+        "csv",
+        [csv(F, "\nUSA,IND,3,2019\n\n\nGBR,PAK,2,2019\nXXX,IND,1,2019\n", 3)],
+        [(f"{F}:7", "buyer_country", "unknown country 'XXX'")],
+        total=5,
+    ),
+    "csv UTF-16": Case(
+        "csv",
+        [File(F, (CSV_HEADER + GOOD).encode("utf-16"), 2)],
+        [(f"{F}:1", "buyer_country", "no buyer_country"), (f"{F}:4", None, "1 columns")],
+    ),
+    "csv Latin-1 file": Case(
+        "csv",
+        [File(F, (CSV_HEADER + GOOD + "Côte d'Ivoire,IND,3,2019\n").encode("latin-1"), 3)],
+        [
+            (f"{F}:4", None, "not UTF-8"),
+            (f"{F}:4", "buyer_country", "unknown country"),
+        ],
         total=160,
     ),
     "csv empty file": Case(
@@ -357,6 +411,22 @@ CASES.update(
                 (f"{E16}:4", "country", "unknown country 'Ind\ufffda'"),
             ],
         ),
+        "oli worker count 1e308": Case(
+            "oli",
+            [
+                File(
+                    "worker_countrydata_2017-07-05.txt",
+                    (
+                        OLI_WORKERS + "2017-06-16,India,Writing and translation,1e308,0\n"
+                        "2017-06-16,India,Software development and technology,68.0,0\n"
+                    ).encode(),
+                    2,
+                )
+            ],
+            [("worker_countrydata_2017-07-05.txt:2", "num_workers", "between 0 and 1e12")],
+        ),
+        "oli empty file": Case("oli", [File(E16, b"", 0)], [(E16, None, "not readable")]),
+        "oli header only": Case("oli", [File(E16, OLI_EMPLOYERS.encode(), 0)]),
         "oli header of another file": Case(
             "oli", [File(E16, b"a,b,c\n1,2,3\n", 1)], [(E16, None, "")]
         ),
@@ -390,6 +460,14 @@ CASES.update(
             "remotework",
             [remotework(RW, rw_row(1) + rw_row(2) + rw_row(2), 3)],
             [(f"{RW}:4", None, "exact duplicate of line 3 (counted once)")],
+        ),
+        "remotework NA country": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, employer="NA"), 2)],
+            [(f"{RW}:3", "employer_country_real", "missing country (NA)")],
+        ),
+        "remotework empty file": Case(
+            "remotework", [File(RW, b"", 0)], [(RW, None, "not readable")]
         ),
         "remotework corrected re-import": Case(
             "remotework",
@@ -469,6 +547,38 @@ CASES.update(
         ),
         "freelancer an empty file": Case(
             "freelancer", [page_text(PAGE, "", 1)], [(PAGE, None, "")]
+        ),
+        "freelancer the same project in two pages": Case(
+            "freelancer",
+            [
+                freelancer([project(1)]),
+                freelancer([project(1), project(2)], name=f"projects_{WINDOW}_0000050.json"),
+            ],
+            tasks=2,
+        ),
+        "freelancer result null": Case(
+            "freelancer", [page_text(PAGE, '{"status": "success", "result": null}', 0)]
+        ),
+        "freelancer id true or too large": Case(
+            "freelancer",
+            [freelancer([project(True), project(10**30), project(3)])],
+            [
+                (f"{PAGE}:projects[0]", "projects[0].id", "no id"),
+                (f"{PAGE}:projects[1]", "projects[1].id", "no id"),
+            ],
+            tasks=1,
+        ),
+        "freelancer budget 1e308": Case(
+            "freelancer",
+            [freelancer([project(1, budget={"minimum": 1e308, "maximum": 1e308}), project(2)])],
+            [(f"{PAGE}:projects[0]", "projects[0].budget", "not an amount between 0 and 1e+09")],
+            tasks=1,
+        ),
+        "freelancer NaN budget": Case(
+            "freelancer",
+            [freelancer([project(1, budget={"minimum": float("nan")}), project(2)])],
+            [(f"{PAGE}:projects[0]", "projects[0].budget", "not a number")],
+            tasks=1,
         ),
         "freelancer a huge title": Case(
             "freelancer", [freelancer([project(1, title="x" * 2_000_000), project(2)])]
@@ -554,6 +664,9 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         total = con.execute(
             "select sum(amount) from core__tallies where source_id = ?", [case.source]
         ).fetchone()[0]
+        tasks = con.execute(
+            "select count(*) from core__tasks where source_id = ?", [case.source]
+        ).fetchone()[0]
     finally:
         con.close()
 
@@ -595,3 +708,5 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         assert want_reason in reason, rejects
     if case.total is not None:
         assert total == case.total
+    if case.tasks is not None:
+        assert tasks == case.tasks
