@@ -51,3 +51,32 @@ def test_readme_figure_is_the_number_of_tests(label: str, marker: str, marked) -
     match = re.search(rf"^\| {label} \| \*\*(\d+)\*\* tests marked `{marker}`", readme, re.M)
     assert match, f"README has no '{label}' figure"
     assert int(match[1]) == marked[marker]
+
+
+def figure(label: str) -> str:
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^\| {label} \| (.*) \|$", readme, re.M)
+    assert match, f"README has no '{label}' figure"
+    return match[1]
+
+
+def test_the_corpus_figure_is_the_number_of_corpus_cases() -> None:
+    from test_hostile_corpus import CASES
+
+    assert f"**{len(CASES)}** files and folders" in figure("bad inputs tested")
+    assert len(CASES) >= 40
+    assert {case.source for case in CASES.values()} == {"csv", "oli", "remotework", "freelancer"}
+
+
+@pytest.mark.parametrize("label", ["rows lost", "rows double-counted", "scripts executed in maps"])
+def test_the_figures_that_must_be_zero_are_zero(label: str) -> None:
+    # Each corpus case asserts (rows lost, rows double-counted) == (0, 0); the payload test
+    # asserts that no payload ran: a README saying anything else contradicts `make test`.
+    assert figure(label).startswith("**0**: ")
+
+
+def test_the_payload_figures_are_those_of_the_maps_test() -> None:
+    from test_maps_payloads import PAYLOADS, TEXTS
+
+    text = figure("scripts executed in maps")
+    assert f"**{len(TEXTS)}** texts" in text and f"**{len(PAYLOADS)}** script payloads" in text
