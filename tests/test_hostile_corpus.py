@@ -290,6 +290,9 @@ CASES: dict[str, Case] = {
         superseded=2,
         total=160,
     ),
+    "csv folder with a file and its copy": Case(
+        "csv", [csv(F, GOOD, 2), csv("flows copy.csv", GOOD, 2)], total=160
+    ),
     "csv the same file twice": Case(
         "csv", [csv(F, GOOD, 2, folder="first"), csv(F, GOOD, 2)], total=160
     ),
@@ -612,7 +615,8 @@ def import_all(case: Case, root: Path) -> None:
         single = [f for f in case.files if f.folder == name]
         target = given / single[0].name if len(single) == 1 else given
         lines: list[str] = []
-        run_fetch(case.source, target, None, out=lines.append)
+        # stored and reported (what it gives, what it rejects), never refused
+        assert run_fetch(case.source, target, None, out=lines.append) == 0, lines
 
 
 def rejected_lines(name: str, rejects: list[tuple]) -> set[str]:
