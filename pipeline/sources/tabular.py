@@ -201,15 +201,15 @@ def _unquoted_table(
 ) -> Table | None:
     """The same table read in bulk by Arrow, when the file allows it; None otherwise.
 
-    A plain UTF-8 file without any quote character (the common case for tables of codes and
-    counts) is split exactly by its delimiter, so Arrow can read its lines as text, in order,
-    with their physical line numbers, and split them in C++; anything else (quotes, archives,
-    NUL or undecodable bytes, a BOM) takes the row-by-row reader, which handles quoting.
+    Arrow reads the lines of a plain UTF-8 file as text, in order, with their physical line
+    numbers. Lines without a quote character are split exactly by the delimiter, in C++; the
+    few that hold one go through Python's csv reader, which consumes the lines a quoted field
+    spans and fails on broken quoting, as for any quoted file. Archives, NUL or undecodable
+    bytes and a BOM take the row-by-row reader for the whole file.
     """
     if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
         return None
     table = Table(header)
-    first_line = 2
     try:
         reader = pa_csv.open_csv(
             raw.path,
@@ -221,27 +221,88 @@ def _unquoted_table(
                 column_types={"text": pa.string()}, strings_can_be_null=False
             ),
         )
-        for batch in reader:
-            lines = batch.column(0)
-            numbers = pa.array(np.arange(first_line, first_line + len(lines), dtype=np.int64))
-            first_line += len(lines)
-            _split(raw, source_id, delimiter, header, positions, lines, numbers, table)
-            if table.records_in > max_rows:
-                raise TableError(f"{raw.name}: more than {max_rows} records")
+        chunks = [batch.column(0) for batch in reader]
     except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
         return None  # e.g. undecodable bytes: the row-by-row reader names their line
+    lines = pa.chunked_array(chunks, pa.string()).combine_chunks()
+    numbers = pa.array(np.arange(2, 2 + len(lines), dtype=np.int64))
+    quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy(zero_copy_only=False))
+    if len(quoted):
+        consumed = _quoted_records(
+            raw, source_id, delimiter, header, positions, lines, quoted, table
+        )
+        keep = np.ones(len(lines), dtype=bool)
+        keep[consumed] = False
+        mask = pa.array(keep)
+        lines, numbers = lines.filter(mask), numbers.filter(mask)
+    _split(raw, source_id, delimiter, header, positions, lines, numbers, table)
+    table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
+    if table.records_in > max_rows:
+        raise TableError(f"{raw.name}: more than {max_rows} records")
     return table
 
 
+def _quoted_records(
+    raw: RawFile,
+    source_id: str,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    lines: pa.Array,
+    quoted: np.ndarray,
+    table: Table,
+) -> list[int]:
+    """Read the records that start on the lines holding a quote with Python's csv reader (it
+    takes as many lines as a quoted field spans); returns the indices of the lines used."""
+    consumed: list[int] = []
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    total = len(lines)
+    for start in quoted.tolist():
+        if consumed and start <= consumed[-1]:
+            continue  # inside a record read already
+
+        def text(first: int = start) -> Iterator[str]:
+            for index in range(first, total):
+                consumed.append(index)
+                yield str(lines[index].as_py()) + "\n"
+
+        reader = csv.reader(text(), delimiter=delimiter, strict=True)
+        first_line = start + 2
+        try:
+            row = next(reader)
+        except StopIteration:
+            continue
+        except csv.Error as err:
+            table.records_in += 1
+            end = consumed[-1] + 2
+            span = f"lines {first_line}-{end}" if end > first_line else f"line {first_line}"
+            reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        table.records_in += 1
+        if len(row) != len(header):
+            reason = f"{len(row)} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
+            continue
+        rows.append(row)
+        numbers.append(first_line)
+    if rows:
+        table.batches.append(_batch(rows, numbers, positions))
+    return consumed
+
+
 def _plain_unquoted(path: Path) -> bool:
-    """True for an uncompressed file without BOM, quote, NUL or \\x01 bytes."""
+    """True for an uncompressed file without BOM, NUL or \\x01 bytes."""
     with path.open("rb") as handle:
         start = handle.read(3)
         if start[:2] in (b"\x1f\x8b", b"PK") or start == b"\xef\xbb\xbf":
             return False
         handle.seek(0)
         while chunk := handle.read(1 << 24):
-            if b'"' in chunk or b"\x00" in chunk or b"\x01" in chunk:
+            if b"\x00" in chunk or b"\x01" in chunk:
                 return False
     return True
 
@@ -299,39 +360,48 @@ def run_checks(
     params: Mapping[str, object],
     staged: Sequence[str],
     counted: Sequence[str] = (),
-) -> tuple[pa.Table, list[Reject], int, dict[str, int]]:
+) -> tuple[pa.Table, pa.Table, int, dict[str, int]]:
     """Run the checks of ``sql/parse/<name>.sql`` over the rows.
 
     The query returns every row with ``source_id, location, line``, the ``staged`` columns,
     ``problems`` (a list of field, value, reason) and ``is_staged`` (the row goes to staging:
     usually when it has no problem). Returns the staged rows (``staged`` columns), the rejects
-    (one per problem, by line), the number of records with a problem, and for each boolean
+    as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a problem, and for each boolean
     column in ``counted`` the number of rows (staged or not) where it is true.
     """
     # bounded, so that a large file spills to disk rather than growing the process
-    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
+    con = duckdb.connect(config={"memory_limit": "500MB"})
     try:
         con.register("raw_rows", rows)
         for table, data in lookups.items():
             con.register(table, data)
         sql = (SQL_DIR / "parse" / f"{name}.sql").read_text(encoding="utf-8")
-        con.sql(sql, params=dict(params)).create("checked")
-        problems = con.table("checked").filter("len(problems) > 0")
-        kept = arrow_table(con.table("checked").filter("is_staged").order("line").select(*staged))
-        bad = (
-            problems.select("line, source_id, location, unnest(problems) as problem")
+        # one pass over the rows, read back as columns: no table of every row is kept
+        checked = arrow_table(
+            con.sql(sql, params=dict(params))
+            .select("source_id", "line", "is_staged", "problems", *staged, *counted)
             .order("line")
-            .select("source_id, location, problem.field, problem.value, problem.reason")
-            .fetchall()
         )
-        n_bad = int(problems.aggregate("count(*)").fetchall()[0][0])
-        counts = {
-            column: int(con.table("checked").filter(column).aggregate("count(*)").fetchall()[0][0])
-            for column in counted
-        }
     finally:
         con.close()
-    return kept, [Reject(*row) for row in bad], n_bad, counts
+    kept = checked.filter(checked["is_staged"]).select(list(staged))
+    lengths = pc.fill_null(pc.list_value_length(checked["problems"]), 0)
+    bad = checked.filter(pc.greater(lengths, 0))
+    problems = bad["problems"].combine_chunks()
+    flat = pc.list_flatten(problems)
+    lines = pc.take(bad["line"].combine_chunks(), pc.list_parent_indices(problems))
+    prefix = f"{params['file_name']}:"
+    rejects = pa.table(
+        {
+            "source_id": pa.array([str(params["source_id"])] * len(lines), pa.string()),
+            "location": pc.binary_join_element_wise(prefix, pc.cast(lines, pa.string()), ""),
+            "field": flat.field("field"),
+            "value": flat.field("value"),
+            "reason": flat.field("reason"),
+        }
+    )
+    counts = {column: int(pc.sum(checked[column]).as_py() or 0) for column in counted}
+    return kept, rejects, bad.num_rows, counts
 
 
 def arrow_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:
