@@ -366,8 +366,8 @@ def run_checks(
     The query returns every row with ``source_id, location, line``, the ``staged`` columns,
     ``problems`` (a list of field, value, reason) and ``is_staged`` (the row goes to staging:
     usually when it has no problem). Returns the staged rows (``staged`` columns), the rejects
-    as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a problem, and for each boolean
-    column in ``counted`` the number of rows (staged or not) where it is true.
+    as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a
+    problem, and for each boolean column in ``counted`` the number of rows where it is true.
     """
     # bounded, so that a large file spills to disk rather than growing the process
     con = duckdb.connect(config={"memory_limit": "500MB"})
