@@ -408,8 +408,8 @@ def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSum
 
     for summary in summaries:
         rows = con.execute(
-            "select source_id, min(location), field, value, reason, count(*) from core__rejects "
-            "where source_id = ? group by all order by min(location)",
+            "select source_id, any_value(location), field, value, reason, count(*) as n "
+            "from core__rejects where source_id = ? group by all order by n desc",
             [summary.source_id],
         ).fetchall()
         groups = [(Reject(*row[:5]), int(row[5])) for row in rows]

@@ -187,8 +187,8 @@ def counted_rejects(staged: Iterable[StagedFile], root: Path) -> list[tuple[Reje
         out = []
         for source_id in dict.fromkeys(s for s, _ in files):
             rows = con.execute(
-                "select min(location), field, value, reason, count(*) from read_parquet(?) "
-                "group by field, value, reason order by min(location)",
+                "select any_value(location), field, value, reason, count(*) as n "
+                "from read_parquet(?) group by field, value, reason order by n desc",
                 [[f for s, f in files if s == source_id]],
             ).fetchall()
             out += [(Reject(source_id, *row[:4]), int(row[4])) for row in rows]

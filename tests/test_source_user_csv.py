@@ -198,10 +198,10 @@ def test_an_empty_file_or_a_header_alone_gives_no_rows(tmp_path: Path) -> None:
 
 
 def test_the_bulk_reader_and_the_row_reader_agree(tmp_path: Path) -> None:
-    # no quote anywhere: read in bulk by Arrow; one quoted header cell: read row by row
+    # a plain file is read in bulk by Arrow; a byte-order mark sends it to the row-by-row reader
     body = "US,IN,1,2020\n\n , ,,\nUS,IN,1\nAtlantis,PK,2,2020\r\nUS,PK,3,2020,x\nGB,BD,4,2021\n"
     bulk = parse("csv", write(tmp_path, HEADER + body, "bulk.csv"))
-    rows_ = parse("csv", write(tmp_path, '"buyer_country"' + HEADER[13:] + body, "rows.csv"))
+    rows_ = parse("csv", write(tmp_path, "\ufeff" + HEADER + body, "rows.csv"))
     same = ["line", "year", "buyer_country_code", "seller_country_code", "amount"]
     assert bulk.tables["csv_rows"].select(same).equals(rows_.tables["csv_rows"].select(same))
     assert [(r.location[-2:], r.field, r.value, r.reason) for r in bulk.all_rejects()] == [
@@ -213,3 +213,41 @@ def test_the_bulk_reader_and_the_row_reader_agree(tmp_path: Path) -> None:
         "bulk.csv:7",
     ]
     assert (bulk.records_in, bulk.records_ok) == (rows_.records_in, rows_.records_ok) == (5, 2)
+
+
+def test_quoted_lines_in_a_bulk_file_read_as_the_row_reader_reads_them(tmp_path: Path) -> None:
+    # quoted cells (a comma inside, a field spanning lines, a stray quote) among plain lines
+    body = (
+        "US,IN,1,2020\n"
+        '"Bonaire, Sint Eustatius and Saba",IN,2,2020\n'
+        "US,PK,3,2020\n"
+        '"United\nStates",BD,4,2020\n'
+        "Atlantis,PK,5,2020\n"
+        'US,"IN",1,2020\n'
+        'US,a"b,6,2020\n'
+        '"US"x,IN,7,2020\n'
+        "US,PK,3,2020\n"
+        'US,IN,8,2020,"x\n'
+        "GB,BD,9,2021\n"
+    )
+    bulk = parse("csv", write(tmp_path, HEADER + body, "bulk.csv"))
+    rows_ = parse("csv", write(tmp_path, "\ufeff" + HEADER + body, "rows.csv"))
+    same = ["line", "year", "buyer_country_code", "seller_country_code", "amount"]
+    assert bulk.tables["csv_rows"].select(same).equals(rows_.tables["csv_rows"].select(same))
+    assert [r["line"] for r in rows(bulk, "csv_rows")] == [2, 3, 4, 5]
+    found = sorted((r.location[-3:], r.field, r.reason) for r in bulk.all_rejects())
+    assert found == sorted((r.location[-3:], r.field, r.reason) for r in rows_.all_rejects())
+    assert [(r.location, r.field, r.value) for r in bulk.all_rejects()] == [
+        ("bulk.csv:10", None, None),  # '"US"x': text after a closing quote
+        ("bulk.csv:12", None, None),  # a quote never closed: lines 12-13 not read
+        ("bulk.csv:7", "buyer_country", "Atlantis"),  # after the field spanning lines 5-6
+        ("bulk.csv:8", None, None),  # 'US,"IN",1,2020' is line 2 again
+        ("bulk.csv:9", "seller_country", 'a"b'),
+        ("bulk.csv:11", None, None),
+    ]
+    assert "lines 12-13 not read" in bulk.all_rejects()[1].reason
+    assert (bulk.records_in, bulk.records_ok, bulk.records_rejected) == (
+        rows_.records_in,
+        rows_.records_ok,
+        rows_.records_rejected,
+    )

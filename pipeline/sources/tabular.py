@@ -33,6 +33,8 @@ BATCH_ROWS = 200_000
 MAX_FIELD_CHARS = 200
 MAX_CELL_BYTES = 1 << 20
 UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
+# what str.strip() removes, as an RE2 class: a line of these and delimiters is blank
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
 
 csv.field_size_limit(MAX_CELL_BYTES)
 
@@ -318,7 +320,7 @@ def _split(
     table: Table,
 ) -> None:
     """Split one batch of lines into the wanted columns; lines of another width are rejects."""
-    blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(lines, delimiter, "")), "")
+    blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
     keep = pc.invert(blank)
     lines, numbers = lines.filter(keep), numbers.filter(keep)
     table.records_in += len(lines)
