@@ -33,8 +33,9 @@ BATCH_ROWS = 200_000
 MAX_FIELD_CHARS = 200
 MAX_CELL_BYTES = 1 << 20
 UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
-# what str.strip() removes, as an RE2 class: a line of these and delimiters is blank
-_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
+# what str.strip() removes; as an RE2 class, a line of these and delimiters is blank
+SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in SPACE)
 
 csv.field_size_limit(MAX_CELL_BYTES)
 
@@ -110,12 +111,9 @@ class Table:
             return pa.table(
                 {n: pa.array([], pa.int64() if n == "line" else pa.string()) for n in names}
             )
-        table = pa.concat_tables(self.batches).select(names)
-        # trimmed once here, so the checks and the name lookups see the same values
-        for position, name in enumerate(names):
-            if name != "line":
-                table = table.set_column(position, name, pc.utf8_trim_whitespace(table[name]))
-        return table
+        # every builder trims its cells (str.strip's whitespace), so the checks and the name
+        # lookups see the same values
+        return pa.concat_tables(self.batches).select(names)
 
 
 def _header(line: str, delimiters: str, name: str) -> tuple[str, list[str]]:
@@ -226,9 +224,9 @@ def _unquoted_table(
         chunks = [batch.column(0) for batch in reader]
     except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
         return None  # e.g. undecodable bytes: the row-by-row reader names their line
-    lines = pa.chunked_array(chunks, pa.string()).combine_chunks()
-    numbers = pa.array(np.arange(2, 2 + len(lines), dtype=np.int64))
-    quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy(zero_copy_only=False))
+    lines = pa.chunked_array(chunks, pa.string())
+    numbers = pa.chunked_array([np.arange(2, 2 + len(lines), dtype=np.int64)])
+    quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy())
     if len(quoted):
         consumed = _quoted_records(
             raw, source_id, delimiter, header, positions, lines, quoted, table
@@ -315,35 +313,54 @@ def _split(
     delimiter: str,
     header: list[str],
     positions: dict[str, int],
-    lines: pa.Array,
-    numbers: pa.Array,
+    lines: pa.ChunkedArray,
+    numbers: pa.ChunkedArray,
     table: Table,
 ) -> None:
-    """Split one batch of lines into the wanted columns; lines of another width are rejects."""
+    """Split lines into the wanted (trimmed) columns; lines of another width are rejects.
+
+    DuckDB splits them, on every core, with the relational API (the split depends on the
+    header's positions); blank lines are found first by one regular expression in Arrow."""
     blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
     keep = pc.invert(blank)
     lines, numbers = lines.filter(keep), numbers.filter(keep)
     table.records_in += len(lines)
-    cells = pc.split_pattern(lines, delimiter)
-    widths = pc.list_value_length(cells)
-    good = pc.equal(widths, len(header))
-    bad_lines = numbers.filter(pc.invert(good)).to_pylist()
-    bad_widths = widths.filter(pc.invert(good)).to_pylist()
-    for line, width in zip(bad_lines, bad_widths, strict=True):
-        reason = f"{width} columns, the header has {len(header)}"
-        table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
-    cells = cells.filter(good)
-    data_columns: dict[str, Any] = {"line": numbers.filter(good)}
-    for name, position in positions.items():
-        data_columns[name] = pc.list_element(cells, position)
-    table.batches.append(pa.table(data_columns))
+    if not len(lines):
+        return
+    con = duckdb.connect(config={"memory_limit": "500MB"})
+    try:
+        column = duckdb.ColumnExpression
+        constant = duckdb.ConstantExpression
+        function = duckdb.FunctionExpression
+        split = con.from_arrow(pa.table({"line": numbers, "text": lines})).select(
+            column("line"),
+            function("string_split", column("text"), constant(delimiter)).alias("cells"),
+        )
+        cells = column("cells")
+        picked = [
+            function(
+                "trim", function("list_extract", cells, constant(at + 1)), constant(SPACE)
+            ).alias(f"c{at}")  # a header name may be empty: renamed below
+            for at in positions.values()
+        ]
+        width = function("len", cells)
+        good = arrow_table(
+            split.filter(width == constant(len(header))).select(column("line"), *picked)
+        ).rename_columns(["line", *positions])
+        bad = split.filter(width != constant(len(header))).select(column("line"), width)
+        for line, found in bad.order("line").fetchall():
+            reason = f"{found} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
+    finally:
+        con.close()
+    table.batches.append(good)
 
 
 def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pa.Table:
     columns = list(zip(*rows, strict=True))
     data: dict[str, pa.Array] = {"line": pa.array(lines, pa.int64())}
     for name, position in positions.items():
-        data[name] = pa.array(columns[position], pa.string())
+        data[name] = pa.array([cell.strip() for cell in columns[position]], pa.string())
     return pa.table(data)
 
 
