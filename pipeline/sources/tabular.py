@@ -33,9 +33,9 @@ BATCH_ROWS = 200_000
 MAX_FIELD_CHARS = 200
 MAX_CELL_BYTES = 1 << 20
 UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
-# what str.strip() removes; as an RE2 class, a line of these and delimiters is blank
-SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in SPACE)
+# what str.strip() (and Arrow's utf8_trim_whitespace) removes, as an RE2 class: a line of
+# these and delimiters is blank
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
 
 csv.field_size_limit(MAX_CELL_BYTES)
 
@@ -111,9 +111,14 @@ class Table:
             return pa.table(
                 {n: pa.array([], pa.int64() if n == "line" else pa.string()) for n in names}
             )
-        # every builder trims its cells (str.strip's whitespace), so the checks and the name
+        table = pa.concat_tables(self.batches).select(names)
+        self.batches = [table]  # the untrimmed cells are not kept beside the trimmed ones
+        # trimmed once here (Arrow's whitespace is str.strip's), so the checks and the name
         # lookups see the same values
-        return pa.concat_tables(self.batches).select(names)
+        for position, name in enumerate(names):
+            if name != "line":
+                table = table.set_column(position, name, pc.utf8_trim_whitespace(table[name]))
+        return table
 
 
 def _header(line: str, delimiters: str, name: str) -> tuple[str, list[str]]:
@@ -319,8 +324,8 @@ def _split(
 ) -> None:
     """Split lines into the wanted (trimmed) columns; lines of another width are rejects.
 
-    DuckDB splits them, on every core, with the relational API (the split depends on the
-    header's positions); blank lines are found first by one regular expression in Arrow."""
+    DuckDB splits them, on every core, with the relational API (the positions come from the
+    header); blank lines are found first by one regular expression in Arrow."""
     blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
     keep = pc.invert(blank)
     lines, numbers = lines.filter(keep), numbers.filter(keep)
@@ -338,9 +343,8 @@ def _split(
         )
         cells = column("cells")
         picked = [
-            function(
-                "trim", function("list_extract", cells, constant(at + 1)), constant(SPACE)
-            ).alias(f"c{at}")  # a header name may be empty: renamed below
+            # aliased by position (a header name may be empty), renamed below
+            function("list_extract", cells, constant(at + 1)).alias(f"c{at}")
             for at in positions.values()
         ]
         width = function("len", cells)
@@ -360,7 +364,7 @@ def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -
     columns = list(zip(*rows, strict=True))
     data: dict[str, pa.Array] = {"line": pa.array(lines, pa.int64())}
     for name, position in positions.items():
-        data[name] = pa.array([cell.strip() for cell in columns[position]], pa.string())
+        data[name] = pa.array(columns[position], pa.string())
     return pa.table(data)
 
 
@@ -395,17 +399,29 @@ def run_checks(
         for table, data in lookups.items():
             con.register(table, data)
         sql = (SQL_DIR / "parse" / f"{name}.sql").read_text(encoding="utf-8")
-        # one pass over the rows, read back as columns: no table of every row is kept
-        checked = arrow_table(
+        # one pass over the rows, read back batch by batch: only the staged rows and the
+        # problems are kept, never a table of every row (DuckDB's or Arrow's)
+        result: Any = (
             con.sql(sql, params=dict(params))
-            .select("source_id", "line", "is_staged", "problems", *staged, *counted)
-            .order("line")
+            .select("is_staged", "problems", *dict.fromkeys(["line", *staged, *counted]))
+            .arrow()  # DuckDB 2.x: a batch reader; 1.x: a table
         )
+        schema = result.schema
+        kept_parts, bad_parts = [], []
+        counts = dict.fromkeys(counted, 0)
+        for batch in result if hasattr(result, "read_next_batch") else result.to_batches():
+            kept_parts.append(batch.filter(batch.column("is_staged")).select(list(staged)))
+            lengths = pc.fill_null(pc.list_value_length(batch.column("problems")), 0)
+            bad_parts.append(batch.filter(pc.greater(lengths, 0)).select(["line", "problems"]))
+            for column in counted:
+                counts[column] += int(pc.sum(batch.column(column)).as_py() or 0)
     finally:
         con.close()
-    kept = checked.filter(checked["is_staged"]).select(list(staged))
-    lengths = pc.fill_null(pc.list_value_length(checked["problems"]), 0)
-    bad = checked.filter(pc.greater(lengths, 0))
+    # sorted by line here, apart, rather than every row in DuckDB
+    kept_schema = pa.schema([schema.field(n) for n in staged])
+    kept = pa.Table.from_batches(kept_parts, kept_schema).sort_by("line")
+    bad_schema = pa.schema([schema.field("line"), schema.field("problems")])
+    bad = pa.Table.from_batches(bad_parts, bad_schema).sort_by("line")
     problems = bad["problems"].combine_chunks()
     flat = pc.list_flatten(problems)
     lines = pc.take(bad["line"].combine_chunks(), pc.list_parent_indices(problems))
@@ -419,7 +435,6 @@ def run_checks(
             "reason": flat.field("reason"),
         }
     )
-    counts = {column: int(pc.sum(checked[column]).as_py() or 0) for column in counted}
     return kept, rejects, bad.num_rows, counts
 
 
