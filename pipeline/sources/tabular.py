@@ -112,12 +112,13 @@ class Table:
                 {n: pa.array([], pa.int64() if n == "line" else pa.string()) for n in names}
             )
         table = pa.concat_tables(self.batches).select(names)
-        self.batches = [table]  # the untrimmed cells are not kept beside the trimmed ones
+        self.batches = []  # the untrimmed cells are not kept beside the trimmed ones
         # trimmed once here (Arrow's whitespace is str.strip's), so the checks and the name
         # lookups see the same values
         for position, name in enumerate(names):
             if name != "line":
                 table = table.set_column(position, name, pc.utf8_trim_whitespace(table[name]))
+        self.batches = [table]
         return table
 
 
@@ -232,15 +233,13 @@ def _unquoted_table(
     lines = pa.chunked_array(chunks, pa.string())
     numbers = pa.chunked_array([np.arange(2, 2 + len(lines), dtype=np.int64)])
     quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy())
+    keep = np.ones(len(lines), dtype=bool)
     if len(quoted):
         consumed = _quoted_records(
             raw, source_id, delimiter, header, positions, lines, quoted, table
         )
-        keep = np.ones(len(lines), dtype=bool)
         keep[consumed] = False
-        mask = pa.array(keep)
-        lines, numbers = lines.filter(mask), numbers.filter(mask)
-    _split(raw, source_id, delimiter, header, positions, lines, numbers, table)
+    _split(raw, source_id, delimiter, header, positions, lines, numbers, keep, table)
     table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
     if table.records_in > max_rows:
         raise TableError(f"{raw.name}: more than {max_rows} records")
@@ -320,26 +319,32 @@ def _split(
     positions: dict[str, int],
     lines: pa.ChunkedArray,
     numbers: pa.ChunkedArray,
+    keep: np.ndarray,
     table: Table,
 ) -> None:
-    """Split lines into the wanted (trimmed) columns; lines of another width are rejects.
+    """Split the lines marked ``keep`` into the wanted columns; lines of another width are
+    rejects, blank lines are not records.
 
     DuckDB splits them, on every core, with the relational API (the positions come from the
-    header); blank lines are found first by one regular expression in Arrow."""
+    header); blank lines are found first by one regular expression in Arrow. The lines are
+    never copied: what is left out is a mask."""
     blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
-    keep = pc.invert(blank)
-    lines, numbers = lines.filter(keep), numbers.filter(keep)
-    table.records_in += len(lines)
-    if not len(lines):
+    keep &= ~blank.to_numpy()
+    table.records_in += int(keep.sum())
+    if not keep.any():
         return
-    con = duckdb.connect(config={"memory_limit": "500MB"})
+    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
     try:
         column = duckdb.ColumnExpression
         constant = duckdb.ConstantExpression
         function = duckdb.FunctionExpression
-        split = con.from_arrow(pa.table({"line": numbers, "text": lines})).select(
-            column("line"),
-            function("string_split", column("text"), constant(delimiter)).alias("cells"),
+        split = (
+            con.from_arrow(pa.table({"line": numbers, "text": lines, "keep": keep}))
+            .filter(column("keep"))
+            .select(
+                column("line"),
+                function("string_split", column("text"), constant(delimiter)).alias("cells"),
+            )
         )
         cells = column("cells")
         picked = [
@@ -392,8 +397,9 @@ def run_checks(
     as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a
     problem, and for each boolean column in ``counted`` the number of rows where it is true.
     """
-    # bounded, so that a large file spills to disk rather than growing the process
-    con = duckdb.connect(config={"memory_limit": "500MB"})
+    # bounded, so that a large file spills to disk rather than growing the process; rows come
+    # back in any order (sorted by line in Arrow), so DuckDB need not buffer them
+    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
     try:
         con.register("raw_rows", rows)
         for table, data in lookups.items():
@@ -407,12 +413,27 @@ def run_checks(
             .arrow()  # DuckDB 2.x: a batch reader; 1.x: a table
         )
         schema = result.schema
-        kept_parts, bad_parts = [], []
+        kept_parts, reject_parts, n_bad = [], [], 0
         counts = dict.fromkeys(counted, 0)
         for batch in result if hasattr(result, "read_next_batch") else result.to_batches():
             kept_parts.append(batch.filter(batch.column("is_staged")).select(list(staged)))
             lengths = pc.fill_null(pc.list_value_length(batch.column("problems")), 0)
-            bad_parts.append(batch.filter(pc.greater(lengths, 0)).select(["line", "problems"]))
+            bad = batch.filter(pc.greater(lengths, 0))
+            n_bad += bad.num_rows
+            # one reject per problem, made batch by batch so the lists are not kept
+            problems = bad.column("problems")
+            flat = pc.list_flatten(problems)
+            reject_parts.append(
+                pa.record_batch(
+                    [
+                        pc.take(bad.column("line"), pc.list_parent_indices(problems)),
+                        flat.field("field"),
+                        flat.field("value"),
+                        flat.field("reason"),
+                    ],
+                    names=["line", "field", "value", "reason"],
+                )
+            )
             for column in counted:
                 counts[column] += int(pc.sum(batch.column(column)).as_py() or 0)
     finally:
@@ -420,22 +441,26 @@ def run_checks(
     # sorted by line here, apart, rather than every row in DuckDB
     kept_schema = pa.schema([schema.field(n) for n in staged])
     kept = pa.Table.from_batches(kept_parts, kept_schema).sort_by("line")
-    bad_schema = pa.schema([schema.field("line"), schema.field("problems")])
-    bad = pa.Table.from_batches(bad_parts, bad_schema).sort_by("line")
-    problems = bad["problems"].combine_chunks()
-    flat = pc.list_flatten(problems)
-    lines = pc.take(bad["line"].combine_chunks(), pc.list_parent_indices(problems))
+    problem = schema.field("problems").type.value_type
+    reject_schema = pa.schema([("line", pa.int64()), *(problem.field(i) for i in range(3))])
+    found = pa.Table.from_batches(reject_parts, reject_schema).sort_by("line")
     prefix = f"{params['file_name']}:"
     rejects = pa.table(
         {
-            "source_id": pa.array([str(params["source_id"])] * len(lines), pa.string()),
-            "location": pc.binary_join_element_wise(prefix, pc.cast(lines, pa.string()), ""),
-            "field": flat.field("field"),
-            "value": flat.field("value"),
-            "reason": flat.field("reason"),
+            # one value for every row: dictionary-encoded, not repeated
+            "source_id": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(found.num_rows, dtype=np.int32)),
+                pa.array([str(params["source_id"])]),
+            ),
+            "location": pc.binary_join_element_wise(
+                prefix, pc.cast(found["line"], pa.string()), ""
+            ),
+            "field": found["field"],
+            "value": found["value"],
+            "reason": found["reason"],
         }
     )
-    return kept, rejects, bad.num_rows, counts
+    return kept, rejects, n_bad, counts
 
 
 def arrow_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:
