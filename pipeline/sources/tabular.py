@@ -240,6 +240,9 @@ def _unquoted_table(
         )
         keep[consumed] = False
     _split(raw, source_id, delimiter, header, positions, lines, numbers, keep, table)
+    del lines, numbers, chunks
+    # the lines are no longer needed: give their memory back before the checks run
+    pa.default_memory_pool().release_unused()
     table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
     if table.records_in > max_rows:
         raise TableError(f"{raw.name}: more than {max_rows} records")
