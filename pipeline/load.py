@@ -428,7 +428,6 @@ def _source_note(spec: Spec, staged: list[staging.StagedFile]) -> str | None:
 
 def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSummary]) -> None:
     """Reject counts by reason per source, from core__rejects, for the build summary."""
-    from pipeline.records import Reject
     from pipeline.summary import counted_reject_lines
 
     for summary in summaries:

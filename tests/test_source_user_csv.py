@@ -180,6 +180,16 @@ def test_exact_duplicate_rows_are_reported_and_counted_once(tmp_path: Path) -> N
     assert sum(r["amount"] for r in rows(parsed, "csv_rows")) == 6.0
 
 
+def test_rows_that_differ_only_where_a_cell_holds_a_bar_are_not_repeats(tmp_path: Path) -> None:
+    body = (
+        "buyer_country,seller_country,count,year,platform,occupation\n"
+        "US,IN,5,2020,a|b,writing and translation\n"
+        "US,IN,5,2020,a,b|writing and translation\n"
+    )
+    parsed = parse("csv", write(tmp_path, body))
+    assert not [r for r in parsed.all_rejects() if "exact duplicate" in r.reason]
+
+
 def test_wrong_number_of_cells_and_nul_bytes_reject_their_row(tmp_path: Path) -> None:
     body = HEADER + "US,IN,1\nUS,IN,1,2020,extra\nUS,\0IN,1,2020\nUS,IN,4,2020\n"
     parsed = parse("csv", write(tmp_path, body))
