@@ -21,7 +21,7 @@ from pipeline.progress import progress
 from pipeline.rawstore import RawStore
 from pipeline.sources import Spec, spec_for
 from pipeline.sources.contract import ParseContext, SourceContext, SourceError
-from pipeline.summary import reject_lines
+from pipeline.summary import counted_reject_lines
 
 
 def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]) -> None:
@@ -31,7 +31,7 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
     parser_key = staging.fingerprint(spec, paths.reference_dir())
     wanted = set(saved)
     records = ok = rejected = 0
-    rejects = []
+    staged_files = []
     for raw in progress(
         [r for r in raw_files(spec.source_id, paths.raw_dir()) if r.path in wanted],
         desc=f"parse {spec.source_id}",
@@ -46,11 +46,11 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
         records += staged.records_in
         ok += staged.records_ok
         rejected += staged.records_rejected
-        rejects += staging.read_rejects(staged, root)
+        staged_files.append(staged)
         for note in staged.notes:
             out(f"  {note}")
     out(f"parsed {records} records: {ok} usable, {rejected} rejected")
-    for line in reject_lines(rejects):
+    for line in counted_reject_lines(staging.counted_rejects(staged_files, root)):
         out(line)
 
 

@@ -428,12 +428,13 @@ def _source_note(spec: Spec, staged: list[staging.StagedFile]) -> str | None:
 
 def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSummary]) -> None:
     """Reject counts by reason per source, from core__rejects, for the build summary."""
-    from pipeline.summary import reject_lines
+    from pipeline.summary import counted_reject_lines
 
     for summary in summaries:
         rows = con.execute(
-            "select source_id, location, field, value, reason from core__rejects "
-            "where source_id = ?",
+            "select source_id, any_value(location), field, value, reason, count(*) as n "
+            "from core__rejects where source_id = ? group by all order by n desc",
             [summary.source_id],
         ).fetchall()
-        summary.reject_lines = reject_lines([Reject(*row) for row in rows], limit=10)
+        groups = [(Reject(*row[:5]), int(row[5])) for row in rows]
+        summary.reject_lines = counted_reject_lines(groups, limit=10)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -116,15 +117,20 @@ def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> Sta
         records_in=parsed.records_in,
         records_ok=parsed.records_ok,
         records_rejected=parsed.records_rejected,
-        rejects=len(parsed.rejects),
+        rejects=parsed.reject_count(),
         notes=list(parsed.notes),
         stats=dict(parsed.stats),
         parsed_now=True,
     )
     schemas: Mapping[str, pa.Schema] = spec.module.STAGED
     tables = dict(parsed.tables)
-    if parsed.rejects:
-        tables[REJECTS] = _rejects_table(parsed.rejects)
+    bulk = (
+        []
+        if parsed.reject_rows is None
+        else [parsed.reject_rows.select(REJECT_SCHEMA.names).cast(REJECT_SCHEMA)]
+    )
+    if parsed.rejects or bulk:
+        tables[REJECTS] = pa.concat_tables([_rejects_table(parsed.rejects), *bulk])
     for name, table in tables.items():
         schema = REJECT_SCHEMA if name == REJECTS else schemas[name]
         table = table.select(schema.names).cast(schema)
@@ -168,6 +174,27 @@ def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Pa
     except RecursionError:
         parsed = Parsed.unreadable(spec.source_id, raw.name, "nested too deeply to be read")
     return write(spec, raw, key, parsed, root)
+
+
+def counted_rejects(staged: Iterable[StagedFile], root: Path) -> list[tuple[Reject, int]]:
+    """The rejects of these staged files, one per source, field, value and reason, with how
+    many there are: summed by DuckDB over the Parquet files, not read row by row."""
+    files = [(s.source_id, str(root / f)) for s in staged for f in s.files.get(REJECTS, [])]
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        out = []
+        for source_id in dict.fromkeys(s for s, _ in files):
+            rows = con.execute(
+                "select any_value(location), field, value, reason, count(*) as n "
+                "from read_parquet(?) group by field, value, reason order by n desc",
+                [[f for s, f in files if s == source_id]],
+            ).fetchall()
+            out += [(Reject(source_id, *row[:4]), int(row[4])) for row in rows]
+    finally:
+        con.close()
+    return out
 
 
 def read_rejects(staged: StagedFile, root: Path) -> list[Reject]:

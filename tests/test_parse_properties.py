@@ -62,6 +62,6 @@ def test_any_file_gives_rows_and_rejects_that_add_up(source_id: str, body, raw: 
             path = Path(folder) / NAMES[source_id]
             path.write_bytes(content)
             parsed = parse(source_id, path)  # checks records in = used + rejected
-            assert all(r.location.startswith(path.name) for r in parsed.rejects)
+            assert all(r.location.startswith(path.name) for r in parsed.all_rejects())
             staged = sum(t.num_rows for t in parsed.tables.values())
             assert staged <= parsed.records_in

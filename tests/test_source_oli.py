@@ -108,7 +108,7 @@ def test_employer_shares_add_up_to_100_with_the_unmapped_rows_as_a_remainder(
 
 def test_employer_rejects_name_row_field_and_value() -> None:
     result = parse("oli", BUYERS)
-    found = {(r.location, r.field, r.value) for r in result.rejects}
+    found = {(r.location, r.field, r.value) for r in result.all_rejects()}
     assert found == {
         ("bcountrydata_2016-07-10.txt:9", "country", "Atlantis"),
         ("bcountrydata_2016-07-10.txt:10", "occupation", "Cooking"),
@@ -116,7 +116,7 @@ def test_employer_rejects_name_row_field_and_value() -> None:
         ("bcountrydata_2016-07-10.txt:14", "occupation", "Total"),
         ("bcountrydata_2016-07-10.txt:16", "count", "-1"),
     }
-    atlantis = next(r for r in result.rejects if r.value == "Atlantis")
+    atlantis = next(r for r in result.all_rejects() if r.value == "Atlantis")
     assert atlantis.reason.startswith("unknown country")
 
 
@@ -145,7 +145,7 @@ def test_worker_file_averages_over_collection_days_and_gives_seller_shares(
 def test_every_spelling_of_the_oli_country_table_maps(tmp_path: Path) -> None:
     parsed = parse("oli", SPELLINGS)
     assert parsed.records_in == 206
-    unmapped = sorted({r.value for r in parsed.rejects if r.field == "country"})
+    unmapped = sorted({r.value for r in parsed.all_rejects() if r.field == "country"})
     assert unmapped == []
     result = tallies(SPELLINGS, tmp_path)
     codes = {t["seller_country_code"] for t in result if t["measure"] == "workers"}
@@ -174,7 +174,7 @@ def test_zip_with_two_members_is_one_rejected_record(tmp_path: Path) -> None:
         archive.write(BUYERS, "b.txt")
     result = parse("oli", zipped)
     assert (result.records_in, result.records_rejected, result.tables) == (1, 1, {})
-    assert "expected one" in result.rejects[0].reason
+    assert "expected one" in result.all_rejects()[0].reason
 
 
 def test_decompressed_size_is_bounded() -> None:
@@ -186,7 +186,7 @@ def test_decompressed_size_is_bounded() -> None:
     ctx = ParseContext(dataclasses.replace(oli.meta(), max_mb=0), country_index())
     result = oli.parse(RawFile.of(BUYERS), ctx)
     assert (result.records_in, result.records_rejected, result.tables) == (1, 1, {})
-    assert "bytes" in result.rejects[0].reason
+    assert "bytes" in result.all_rejects()[0].reason
 
 
 def test_latest_files_are_picked_by_the_date_in_their_name() -> None:
@@ -373,7 +373,7 @@ def test_impossible_dates_and_amounts_are_rejected(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     parsed = parse("oli", path)
-    assert [(r.location.split(":")[1], r.field) for r in parsed.rejects] == [
+    assert [(r.location.split(":")[1], r.field) for r in parsed.all_rejects()] == [
         ("2", "timestamp"),
         ("3", "timestamp"),
         ("4", "timestamp"),
@@ -383,5 +383,5 @@ def test_impossible_dates_and_amounts_are_rejected(tmp_path: Path) -> None:
         ("8", "count"),
         ("10", None),
     ]
-    assert parsed.rejects[-1].reason == "exact duplicate of line 9 (counted once)"
+    assert parsed.all_rejects()[-1].reason == "exact duplicate of line 9 (counted once)"
     assert parsed.tables["oli_rows"].column("amount").to_pylist() == [2.0]

@@ -63,14 +63,14 @@ def test_quirky_names_map_to_their_countries(tmp_path: Path) -> None:
 
 def test_non_countries_missing_values_and_bad_counts_are_rejected() -> None:
     parsed = parse("remotework", FIXTURE)
-    found = {(r.location, r.field, r.value) for r in parsed.rejects}
+    found = {(r.location, r.field, r.value) for r in parsed.all_rejects()}
     assert found == {
         ("olm_network_data_2015.csv:16", "employer_country_real", "netherlands antilles"),
         ("olm_network_data_2015.csv:19", "employer_country_real", "antarctica"),
         ("olm_network_data_2015.csv:20", "employer_country_real", "NA"),
         ("olm_network_data_2015.csv:39", "count", "x"),
     }
-    reasons = {r.value: r.reason for r in parsed.rejects}
+    reasons = {r.value: r.reason for r in parsed.all_rejects()}
     assert "dissolved in 2010" in reasons["netherlands antilles"]
     assert "no permanent population" in reasons["antarctica"]
     assert reasons["NA"] == "missing country (NA)"
@@ -99,7 +99,7 @@ def test_impossible_years_are_rejected(tmp_path: Path) -> None:
     path = tmp_path / "olm_network_data_2015.csv"
     path.write_text(body + "\n", encoding="utf-8")
     parsed = parse("remotework", path)
-    assert [(r.location, r.value) for r in parsed.rejects] == [
+    assert [(r.location, r.value) for r in parsed.all_rejects()] == [
         ("olm_network_data_2015.csv:2", "2015-13-45"),
         ("olm_network_data_2015.csv:3", "1850"),
     ]
@@ -111,7 +111,7 @@ def test_a_file_with_another_header_is_one_rejected_record(tmp_path: Path) -> No
     other.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     parsed = parse("remotework", other)
     assert (parsed.records_in, parsed.records_rejected) == (1, 1)
-    assert "employer_country_real" in parsed.rejects[0].reason
+    assert "employer_country_real" in parsed.all_rejects()[0].reason
 
 
 REPO_PATH = "/Braesemann/remotework/main/data/olm_data/network_data/olm_network_data_{year}.csv"

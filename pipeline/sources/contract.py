@@ -71,6 +71,10 @@ class Parsed:
     records_rejected: int = 0
     notes: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    # rejects found in bulk (columns source_id, location, field, value, reason), after
+    # ``rejects``: kept as columns so that a file with a million faulty rows makes no Python
+    # object per row
+    reject_rows: pa.Table | None = None
 
     def check_balance(self, what: str) -> None:
         """Raise if some record is neither used nor rejected: that is a parser defect."""
@@ -79,6 +83,14 @@ class Parsed:
                 f"{what}: {self.records_in} records read but {self.records_ok} used and "
                 f"{self.records_rejected} rejected"
             )
+
+    def reject_count(self) -> int:
+        return len(self.rejects) + (0 if self.reject_rows is None else self.reject_rows.num_rows)
+
+    def all_rejects(self) -> list[Reject]:
+        """Every reject as an object (for tests and summaries of small files)."""
+        bulk = [] if self.reject_rows is None else self.reject_rows.to_pylist()
+        return self.rejects + [Reject(**row) for row in bulk]
 
     @classmethod
     def unreadable(cls, source_id: str, name: str, reason: str) -> Parsed:

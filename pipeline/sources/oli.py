@@ -181,7 +181,8 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     )
     parsed = Parsed(
         tables={"oli_rows": kept},
-        rejects=[*table.rejects, *rejects],
+        rejects=table.rejects,
+        reject_rows=rejects,
         records_in=table.records_in,
         records_ok=table.records_in - len(table.rejects) - n_bad,
         records_rejected=len(table.rejects) + n_bad,

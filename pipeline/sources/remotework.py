@@ -139,7 +139,8 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     disagree = counts["coordinates_disagree"]
     parsed = Parsed(
         tables={"remotework_rows": kept},
-        rejects=[*table.rejects, *rejects],
+        rejects=table.rejects,
+        reject_rows=rejects,
         records_in=table.records_in,
         records_ok=kept.num_rows,
         records_rejected=len(table.rejects) + n_bad,

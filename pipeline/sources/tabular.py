@@ -33,6 +33,9 @@ BATCH_ROWS = 200_000
 MAX_FIELD_CHARS = 200
 MAX_CELL_BYTES = 1 << 20
 UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
+# what str.strip() (and Arrow's utf8_trim_whitespace) removes, as an RE2 class: a line of
+# these and delimiters is blank
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
 
 csv.field_size_limit(MAX_CELL_BYTES)
 
@@ -109,10 +112,13 @@ class Table:
                 {n: pa.array([], pa.int64() if n == "line" else pa.string()) for n in names}
             )
         table = pa.concat_tables(self.batches).select(names)
-        # trimmed once here, so the checks and the name lookups see the same values
+        self.batches = []  # the untrimmed cells are not kept beside the trimmed ones
+        # trimmed once here (Arrow's whitespace is str.strip's), so the checks and the name
+        # lookups see the same values
         for position, name in enumerate(names):
             if name != "line":
                 table = table.set_column(position, name, pc.utf8_trim_whitespace(table[name]))
+        self.batches = [table]
         return table
 
 
@@ -201,15 +207,15 @@ def _unquoted_table(
 ) -> Table | None:
     """The same table read in bulk by Arrow, when the file allows it; None otherwise.
 
-    A plain UTF-8 file without any quote character (the common case for tables of codes and
-    counts) is split exactly by its delimiter, so Arrow can read its lines as text, in order,
-    with their physical line numbers, and split them in C++; anything else (quotes, archives,
-    NUL or undecodable bytes, a BOM) takes the row-by-row reader, which handles quoting.
+    Arrow reads the lines of a plain UTF-8 file as text, in order, with their physical line
+    numbers. Lines without a quote character are split exactly by the delimiter, in C++; the
+    few that hold one go through Python's csv reader, which consumes the lines a quoted field
+    spans and fails on broken quoting, as for any quoted file. Archives, NUL or undecodable
+    bytes and a BOM take the row-by-row reader for the whole file.
     """
     if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
         return None
     table = Table(header)
-    first_line = 2
     try:
         reader = pa_csv.open_csv(
             raw.path,
@@ -221,27 +227,89 @@ def _unquoted_table(
                 column_types={"text": pa.string()}, strings_can_be_null=False
             ),
         )
-        for batch in reader:
-            lines = batch.column(0)
-            numbers = pa.array(np.arange(first_line, first_line + len(lines), dtype=np.int64))
-            first_line += len(lines)
-            _split(raw, source_id, delimiter, header, positions, lines, numbers, table)
-            if table.records_in > max_rows:
-                raise TableError(f"{raw.name}: more than {max_rows} records")
+        chunks = [batch.column(0) for batch in reader]
     except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
         return None  # e.g. undecodable bytes: the row-by-row reader names their line
+    lines = pa.chunked_array(chunks, pa.string())
+    numbers = pa.chunked_array([np.arange(2, 2 + len(lines), dtype=np.int64)])
+    quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy())
+    keep = np.ones(len(lines), dtype=bool)
+    if len(quoted):
+        consumed = _quoted_records(
+            raw, source_id, delimiter, header, positions, lines, quoted, table
+        )
+        keep[consumed] = False
+    _split(raw, source_id, delimiter, header, positions, lines, numbers, keep, table)
+    del lines, numbers, chunks
+    # the lines are no longer needed: give their memory back before the checks run
+    pa.default_memory_pool().release_unused()
+    table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
+    if table.records_in > max_rows:
+        raise TableError(f"{raw.name}: more than {max_rows} records")
     return table
 
 
+def _quoted_records(
+    raw: RawFile,
+    source_id: str,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    lines: pa.Array,
+    quoted: np.ndarray,
+    table: Table,
+) -> list[int]:
+    """Read the records that start on the lines holding a quote with Python's csv reader (it
+    takes as many lines as a quoted field spans); returns the indices of the lines used."""
+    consumed: list[int] = []
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    total = len(lines)
+    for start in quoted.tolist():
+        if consumed and start <= consumed[-1]:
+            continue  # inside a record read already
+
+        def text(first: int = start) -> Iterator[str]:
+            for index in range(first, total):
+                consumed.append(index)
+                yield str(lines[index].as_py()) + "\n"
+
+        reader = csv.reader(text(), delimiter=delimiter, strict=True)
+        first_line = start + 2
+        try:
+            row = next(reader)
+        except StopIteration:
+            continue
+        except csv.Error as err:
+            table.records_in += 1
+            end = consumed[-1] + 2
+            span = f"lines {first_line}-{end}" if end > first_line else f"line {first_line}"
+            reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        table.records_in += 1
+        if len(row) != len(header):
+            reason = f"{len(row)} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
+            continue
+        rows.append(row)
+        numbers.append(first_line)
+    if rows:
+        table.batches.append(_batch(rows, numbers, positions))
+    return consumed
+
+
 def _plain_unquoted(path: Path) -> bool:
-    """True for an uncompressed file without BOM, quote, NUL or \\x01 bytes."""
+    """True for an uncompressed file without BOM, NUL or \\x01 bytes."""
     with path.open("rb") as handle:
         start = handle.read(3)
         if start[:2] in (b"\x1f\x8b", b"PK") or start == b"\xef\xbb\xbf":
             return False
         handle.seek(0)
         while chunk := handle.read(1 << 24):
-            if b'"' in chunk or b"\x00" in chunk or b"\x01" in chunk:
+            if b"\x00" in chunk or b"\x01" in chunk:
                 return False
     return True
 
@@ -252,28 +320,52 @@ def _split(
     delimiter: str,
     header: list[str],
     positions: dict[str, int],
-    lines: pa.Array,
-    numbers: pa.Array,
+    lines: pa.ChunkedArray,
+    numbers: pa.ChunkedArray,
+    keep: np.ndarray,
     table: Table,
 ) -> None:
-    """Split one batch of lines into the wanted columns; lines of another width are rejects."""
-    blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(lines, delimiter, "")), "")
-    keep = pc.invert(blank)
-    lines, numbers = lines.filter(keep), numbers.filter(keep)
-    table.records_in += len(lines)
-    cells = pc.split_pattern(lines, delimiter)
-    widths = pc.list_value_length(cells)
-    good = pc.equal(widths, len(header))
-    bad_lines = numbers.filter(pc.invert(good)).to_pylist()
-    bad_widths = widths.filter(pc.invert(good)).to_pylist()
-    for line, width in zip(bad_lines, bad_widths, strict=True):
-        reason = f"{width} columns, the header has {len(header)}"
-        table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
-    cells = cells.filter(good)
-    data_columns: dict[str, Any] = {"line": numbers.filter(good)}
-    for name, position in positions.items():
-        data_columns[name] = pc.list_element(cells, position)
-    table.batches.append(pa.table(data_columns))
+    """Split the lines marked ``keep`` into the wanted columns; lines of another width are
+    rejects, blank lines are not records.
+
+    DuckDB splits them, on every core, with the relational API (the positions come from the
+    header); blank lines are found first by one regular expression in Arrow. The lines are
+    never copied: what is left out is a mask."""
+    blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
+    keep &= ~blank.to_numpy()
+    table.records_in += int(keep.sum())
+    if not keep.any():
+        return
+    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
+    try:
+        column = duckdb.ColumnExpression
+        constant = duckdb.ConstantExpression
+        function = duckdb.FunctionExpression
+        split = (
+            con.from_arrow(pa.table({"line": numbers, "text": lines, "keep": keep}))
+            .filter(column("keep"))
+            .select(
+                column("line"),
+                function("string_split", column("text"), constant(delimiter)).alias("cells"),
+            )
+        )
+        cells = column("cells")
+        picked = [
+            # aliased by position (a header name may be empty), renamed below
+            function("list_extract", cells, constant(at + 1)).alias(f"c{at}")
+            for at in positions.values()
+        ]
+        width = function("len", cells)
+        good = arrow_table(
+            split.filter(width == constant(len(header))).select(column("line"), *picked)
+        ).rename_columns(["line", *positions])
+        bad = split.filter(width != constant(len(header))).select(column("line"), width)
+        for line, found in bad.order("line").fetchall():
+            reason = f"{found} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
+    finally:
+        con.close()
+    table.batches.append(good)
 
 
 def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pa.Table:
@@ -299,39 +391,79 @@ def run_checks(
     params: Mapping[str, object],
     staged: Sequence[str],
     counted: Sequence[str] = (),
-) -> tuple[pa.Table, list[Reject], int, dict[str, int]]:
+) -> tuple[pa.Table, pa.Table, int, dict[str, int]]:
     """Run the checks of ``sql/parse/<name>.sql`` over the rows.
 
     The query returns every row with ``source_id, location, line``, the ``staged`` columns,
     ``problems`` (a list of field, value, reason) and ``is_staged`` (the row goes to staging:
     usually when it has no problem). Returns the staged rows (``staged`` columns), the rejects
-    (one per problem, by line), the number of records with a problem, and for each boolean
-    column in ``counted`` the number of rows (staged or not) where it is true.
+    as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a
+    problem, and for each boolean column in ``counted`` the number of rows where it is true.
     """
-    # bounded, so that a large file spills to disk rather than growing the process
+    # bounded, so that a large file spills to disk rather than growing the process; rows come
+    # back in any order (sorted by line in Arrow), so DuckDB need not buffer them
     con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
     try:
         con.register("raw_rows", rows)
         for table, data in lookups.items():
             con.register(table, data)
         sql = (SQL_DIR / "parse" / f"{name}.sql").read_text(encoding="utf-8")
-        con.sql(sql, params=dict(params)).create("checked")
-        problems = con.table("checked").filter("len(problems) > 0")
-        kept = arrow_table(con.table("checked").filter("is_staged").order("line").select(*staged))
-        bad = (
-            problems.select("line, source_id, location, unnest(problems) as problem")
-            .order("line")
-            .select("source_id, location, problem.field, problem.value, problem.reason")
-            .fetchall()
+        # one pass over the rows, read back batch by batch: only the staged rows and the
+        # problems are kept, never a table of every row (DuckDB's or Arrow's)
+        result: Any = (
+            con.sql(sql, params=dict(params))
+            .select("is_staged", "problems", *dict.fromkeys(["line", *staged, *counted]))
+            .arrow()  # DuckDB 2.x: a batch reader; 1.x: a table
         )
-        n_bad = int(problems.aggregate("count(*)").fetchall()[0][0])
-        counts = {
-            column: int(con.table("checked").filter(column).aggregate("count(*)").fetchall()[0][0])
-            for column in counted
-        }
+        schema = result.schema
+        kept_parts, reject_parts, n_bad = [], [], 0
+        counts = dict.fromkeys(counted, 0)
+        for batch in result if hasattr(result, "read_next_batch") else result.to_batches():
+            kept_parts.append(batch.filter(batch.column("is_staged")).select(list(staged)))
+            lengths = pc.fill_null(pc.list_value_length(batch.column("problems")), 0)
+            bad = batch.filter(pc.greater(lengths, 0))
+            n_bad += bad.num_rows
+            # one reject per problem, made batch by batch so the lists are not kept
+            problems = bad.column("problems")
+            flat = pc.list_flatten(problems)
+            reject_parts.append(
+                pa.record_batch(
+                    [
+                        pc.take(bad.column("line"), pc.list_parent_indices(problems)),
+                        flat.field("field"),
+                        flat.field("value"),
+                        flat.field("reason"),
+                    ],
+                    names=["line", "field", "value", "reason"],
+                )
+            )
+            for column in counted:
+                counts[column] += int(pc.sum(batch.column(column)).as_py() or 0)
     finally:
         con.close()
-    return kept, [Reject(*row) for row in bad], n_bad, counts
+    # sorted by line here, apart, rather than every row in DuckDB
+    kept_schema = pa.schema([schema.field(n) for n in staged])
+    kept = pa.Table.from_batches(kept_parts, kept_schema).sort_by("line")
+    problem = schema.field("problems").type.value_type
+    reject_schema = pa.schema([("line", pa.int64()), *(problem.field(i) for i in range(3))])
+    found = pa.Table.from_batches(reject_parts, reject_schema).sort_by("line")
+    prefix = f"{params['file_name']}:"
+    rejects = pa.table(
+        {
+            # one value for every row: dictionary-encoded, not repeated
+            "source_id": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(found.num_rows, dtype=np.int32)),
+                pa.array([str(params["source_id"])]),
+            ),
+            "location": pc.binary_join_element_wise(
+                prefix, pc.cast(found["line"], pa.string()), ""
+            ),
+            "field": found["field"],
+            "value": found["value"],
+            "reason": found["reason"],
+        }
+    )
+    return kept, rejects, n_bad, counts
 
 
 def arrow_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:

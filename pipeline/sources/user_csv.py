@@ -94,7 +94,7 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
         STAGED["csv_rows"].names,
     )
     parsed.tables["csv_rows"] = kept
-    parsed.rejects.extend(rejects)
+    parsed.reject_rows = rejects
     parsed.records_ok = kept.num_rows
     parsed.records_rejected = len(table.rejects) + n_bad
     parsed.notes.extend(_mapping_notes(raw.name, names))

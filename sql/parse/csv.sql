@@ -13,16 +13,17 @@ cells as (
         nullif(platform, '') as platform,
         coalesce(nullif(lower(regexp_replace(occupation, '\s+', ' ', 'g')), ''), 'unknown')
             as occupation_text,
-        concat_ws('|', buyer_country, seller_country, "count", "year", platform, occupation)
-            as whole_row
+        concat_ws('|', buyer_country, seller_country, "count", "year", platform, occupation) as whole_row,
+        -- a list, not the joined text, so that a cell holding the separator cannot make two rows equal
+        list_value(buyer_country, seller_country, "count", "year", platform, occupation) as row_key
     from raw_rows
 ),
 
 repeats as (
     -- the first line of each row that occurs more than once in the file
-    select whole_row, min(line) as first_line
+    select row_key, min(line) as first_line
     from cells
-    group by whole_row
+    group by row_key
     having count(*) > 1
 ),
 
@@ -45,7 +46,7 @@ typed as (
     left join country_names as buyers on cells.buyer_country = buyers.name
     left join country_names as sellers on cells.seller_country = sellers.name
     left join occupations on cells.occupation_text = occupations.occupation
-    left join repeats on cells.whole_row = repeats.whole_row
+    left join repeats on cells.row_key = repeats.row_key
 ),
 
 checked as (

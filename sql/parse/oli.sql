@@ -19,7 +19,10 @@ typed as (
         labels.is_known,
         labels.note,
         concat_ws('|', "timestamp", country, country_group, occupation, amount_text,
-            num_projects) as whole_row
+            num_projects) as whole_row,
+        -- a list, not the joined text, so that a cell holding the separator cannot make two rows equal
+        list_value("timestamp", country, country_group, occupation, amount_text,
+            num_projects) as row_key
     from raw_rows
     left join country_names as countries on raw_rows.country = countries.name
     left join occupation_labels as labels on raw_rows.occupation = labels.label
@@ -27,9 +30,9 @@ typed as (
 
 repeats as (
     -- the first line of each row that occurs more than once in the file
-    select whole_row, min(line) as first_line
+    select row_key, min(line) as first_line
     from typed
-    group by whole_row
+    group by row_key
     having count(*) > 1
 ),
 
@@ -41,7 +44,7 @@ flagged as (
         amount is not null and isfinite(amount) and amount between 0 and 1e12 as is_amount,
         repeats.first_line
     from typed
-    left join repeats on typed.whole_row = repeats.whole_row
+    left join repeats on typed.row_key = repeats.row_key
 ),
 
 checked as (

@@ -20,7 +20,11 @@ typed as (
         try_cast("count" as double) as amount,
         concat_ws('|', row_id, "year", employer_country_real, employer_admin1,
             worker_country_real, worker_admin1, "count", employer_lat, employer_lng,
-            worker_lat, worker_lng) as whole_row
+            worker_lat, worker_lng) as whole_row,
+        -- a list, not the joined text, so that a cell holding the separator cannot make two rows equal
+        list_value(row_id, "year", employer_country_real, employer_admin1,
+            worker_country_real, worker_admin1, "count", employer_lat, employer_lng,
+            worker_lat, worker_lng) as row_key
     from raw_rows
     left join country_names as employers on raw_rows.employer_country_real = employers.name
     left join country_names as workers on raw_rows.worker_country_real = workers.name
@@ -28,9 +32,9 @@ typed as (
 
 repeats as (
     -- the first line of each row that occurs more than once in the file
-    select whole_row, min(line) as first_line
+    select row_key, min(line) as first_line
     from typed
-    group by whole_row
+    group by row_key
     having count(*) > 1
 ),
 
@@ -61,7 +65,7 @@ located as (
         on typed.buyer_country_code = employer_points.country_code
     left join country_points as worker_points
         on typed.seller_country_code = worker_points.country_code
-    left join repeats on typed.whole_row = repeats.whole_row
+    left join repeats on typed.row_key = repeats.row_key
 ),
 
 checked as (
