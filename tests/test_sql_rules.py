@@ -56,6 +56,11 @@ BREAKERS: dict[str, str | list[str]] = {
         "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
     ],
     "claims_have_sellers": "delete from core__claims where claim_id = 'C1' and role = 'seller'",
+    "task_ids_unique": (
+        "insert into core__tasks (task_id, source_id, platform, occupation) values "
+        "('T1', 'freelancer', 'Freelancer.com', 'unknown'), "
+        "('T1', 'freelancer', 'Freelancer.com', 'unknown')"
+    ),
 }
 
 

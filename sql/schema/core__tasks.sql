@@ -7,6 +7,6 @@ create table core__tasks (
     seller_country_code varchar,
     occupation varchar not null,
     price_usd double,
-    location varchar,                  -- raw file and record the row came from
-    primary key (source_id, task_id)
+    location varchar                   -- raw file and record the row came from
+    -- (source_id, task_id) is unique: checked by sql/tests/task_ids_unique.sql, not a key
 );
