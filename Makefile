@@ -10,7 +10,7 @@ MAX_PAGES ?=
 Q ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query bench clean
+.PHONY: help install maps db test lint fetch query bench spark clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,8 +49,15 @@ query: $(STAMP) ## run a saved query or SQL: make query Q=south_to_north
 	@test -n "$(Q)" || { echo "usage: make query Q=<name in sql/queries or SQL text>"; ls sql/queries; exit 2; }
 	@$(PY) -m pipeline query "$(Q)"
 
-bench: $(STAMP) ## benchmarks (never part of make test)
+$(VENV)/.installed-%: $(STAMP) pyproject.toml
+	@echo "==> installing the $* extra"
+	@$(PY) -m pip install --quiet -e '.[test,$*]'
+	@touch $@
+
+# SIZE (e.g. SIZE=100M) reaches bench through the environment, never through the shell line.
+bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make bench [SIZE=100M]
 	@$(PY) -m bench
+	@$(PY) -m bench.ingest
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-*
