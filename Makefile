@@ -59,6 +59,10 @@ bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make ben
 	@$(PY) -m bench
 	@$(PY) -m bench.ingest
 
+spark: $(VENV)/.installed-spark db ## the out__ tables built by Apache Spark (pyspark, local mode) as Parquet
+	@$(PY) -m pipeline.spark
+
 clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-*
+	rm -rf data/spark
 	find maps -mindepth 1 ! -name README.md -delete
