@@ -187,7 +187,7 @@ def write(stored: dict[str, Any], path: Path) -> None:
         "# Benchmark results",
         "",
         "Written by `make bench` (`python -m bench`, `python -m bench.ingest`) from "
-        "`bench/results.json`; see bench/README.md for what each step does. Synthetic data only "
+        "`bench/results.json`; bench/README.md says what each step does. Synthetic data only "
         "(source_id `synthetic_bench`), built in temporary folders.",
         "",
     ]

@@ -3,7 +3,7 @@
 By default the core__ tables of the DuckDB database are exported to Parquet and the out__
 tables are written as Parquet under data/spark/out, with Spark in local mode. ``--master``
 takes a cluster's URL (spark://host:7077, yarn, k8s://…); ``--inputs`` skips the export and
-reads Parquet already on storage the cluster sees.
+reads Parquet already on storage the cluster sees; ``--export-only`` writes the inputs and stops.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         "--out", help="where the out__ tables go (default data/spark/out or $ATLAS_SPARK_OUT)"
     )
     parser.add_argument(
+        "--export-only", action="store_true", help="write the input Parquet files and stop"
+    )
+    parser.add_argument(
         "--master",
         default=os.environ.get("SPARK_MASTER") or "local[*]",
         help="Spark master URL (default $SPARK_MASTER or local[*])",
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         export_inputs(db, plan, folder)
         inputs = str(folder)
         print(f"exported {', '.join(plan.inputs)} to {folder}")
+        if args.export_only:
+            return 0
     spark = session(args.master)
     try:
         counts = build(spark, plan, inputs, out)
