@@ -45,9 +45,8 @@ fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-
 	@test -n "$(SOURCE)" || { echo "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]"; exit 2; }
 	@$(PY) -m pipeline fetch $(SOURCE) $(if $(FROM),--from "$(FROM)") $(if $(MAX_PAGES),--max-pages $(MAX_PAGES))
 
-query: $(STAMP) ## run a saved query or SQL: make query Q=south_to_north
-	@test -n "$(Q)" || { echo "usage: make query Q=<name in sql/queries or SQL text>"; ls sql/queries; exit 2; }
-	@$(PY) -m pipeline query "$(Q)"
+query: $(STAMP) ## run a saved query or SQL: make query Q=country_profile COUNTRY=PHL [FORMAT=csv]
+	@$(PY) -m pipeline query
 
 $(VENV)/.installed-%: $(STAMP) pyproject.toml
 	@echo "==> installing the $* extra"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -47,10 +48,24 @@ def _cmd_maps(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from pipeline.query import run_query
+    import duckdb
 
+    from pipeline.query import run_query, saved_queries
+
+    # make passes Q, COUNTRY and FORMAT through the environment, never through a shell string
+    text = args.query or os.environ.get("Q")
+    if not text:
+        print("usage: make query Q=<name in sql/queries or SQL text> [COUNTRY=…] [FORMAT=csv]")
+        print("saved queries: " + ", ".join(saved_queries()))
+        return 2
     con = _connect_read_only(args.db)
-    print(run_query(con, args.query, max_rows=args.max_rows))
+    values = {"country": args.country or os.environ.get("COUNTRY")}
+    output = args.format or os.environ.get("FORMAT") or "table"
+    try:
+        print(run_query(con, text, max_rows=args.max_rows, values=values, output=output.lower()))
+    except duckdb.Error as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -77,9 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     maps.set_defaults(func=_cmd_maps)
 
     query = sub.add_parser("query", help="run sql/queries/<name>.sql or a SQL statement")
-    query.add_argument("query", help="a query name (see sql/queries/) or SQL text")
+    query.add_argument(
+        "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default $Q)"
+    )
     query.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
-    query.add_argument("--max-rows", type=int, default=100)
+    query.add_argument("--max-rows", type=int, default=100, help="rows printed as a table")
+    query.add_argument("--country", help="country code or name for $country (default $COUNTRY)")
+    query.add_argument("--format", help="table or csv (default $FORMAT, else table)")
     query.set_defaults(func=_cmd_query)
 
     fetch = sub.add_parser("fetch", help="fetch one source live, or import files given with --from")

@@ -17,7 +17,7 @@ import logging
 import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +44,7 @@ class FetchContext:
     store: RawStore
     max_pages: int | None
     state_dir: Path
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # -- metadata -----------------------------------------------------------------------------
@@ -281,7 +282,7 @@ def run_fetch(
         else:
             state_dir = paths.data_dir() / "state"
             with _session_for(module) as session:
-                ctx = FetchContext(session, store, max_pages, state_dir)
+                ctx = FetchContext(session, store, max_pages, state_dir, module.meta())
                 saved = module.fetch(ctx)
     except SourceError as err:
         print(f"error: {err}", file=sys.stderr)

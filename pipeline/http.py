@@ -1,35 +1,52 @@
 """The one HTTP session every source uses: identifies itself, reads robots.txt, goes slowly.
 
-Sources never call ``requests`` directly. ``PoliteSession.get`` applies, per host: robots.txt
-(fetched once, Disallow and Crawl-delay honoured), at most one request per second, timeouts,
-exponential backoff on 429/5xx/connection errors with Retry-After honoured, a give-up after
-repeated failures, a stop on block/challenge pages (retrying those only digs deeper), a size
-bound, and truncation checks. Secrets come from environment variables and are replaced by
-``***`` in everything this module returns or logs.
+Sources never call ``requests`` directly. What libraries do is left to them:
 
+* retries with exponential backoff and jitter on 429/5xx and connection errors, Retry-After in
+  both its forms: ``urllib3.util.Retry`` on the session's adapters;
+* at most one request per second per host: ``requests_ratelimiter.LimiterAdapter``;
+* robots.txt parsing: Protego.
+
+What no library does is written here, each part saying why: robots.txt checked on every
+redirect hop, credentials dropped on a redirect to another host, a Crawl-delay and the
+server's ``RateLimit-*`` headers turned into pauses (or a clean stop when the wait is too long),
+a size bound while streaming, block and challenge pages recognised, a host given up after
+repeated failures, and conditional requests (ETag / Last-Modified) so an unchanged file is not
+downloaded twice. Bodies are streamed to a temporary file in the raw store and hashed while
+written (``PoliteSession.save``), so memory does not grow with the size of a file.
+
+Credentials travel in headers, from environment variables, and never in URLs; the values of
+credential headers and parameters are replaced by ``***`` in everything this module returns.
 A session is meant to be used from one thread.
 """
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
-import json
 import logging
 import os
-import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus, urljoin, urlsplit, urlunsplit
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import requests
 from protego import Protego
-from requests.structures import CaseInsensitiveDict
+from requests.adapters import HTTPAdapter
+from requests_ratelimiter import LimiterAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util import Retry
 
 from pipeline import __version__
+
+if TYPE_CHECKING:
+    from urllib3 import BaseHTTPResponse
+    from urllib3.connectionpool import ConnectionPool
+
+    from pipeline.rawstore import RawStore
 
 log = logging.getLogger("pipeline.http")
 
@@ -37,55 +54,35 @@ PROJECT_URL = "https://github.com/microwork-atlas/microwork-atlas"
 ROBOTS_TOKEN = "MicroworkAtlas"
 REDACTED = "***"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-# Politeness floor for every real host; only loopback test servers may be hit faster.
+# GitHub serves raw files of up to 100 MB; figshare files need more and say so per source.
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+# Politeness floor for every real host; only loopback test servers may be asked faster.
 MIN_INTERVAL_FLOOR = 1.0
+# A Crawl-delay above this is read as this: a robots.txt asking for minutes between requests
+# would make a run of a few hundred pages last days. Logged when it happens.
+MAX_CRAWL_DELAY = 60.0
+# RFC 9309 asks parsers to read at least 500 KiB of a robots.txt; more is not read.
+ROBOTS_MAX_BYTES = 512 * 1024
+CHUNK = 64 * 1024
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-# Names treated as secret everywhere, in addition to those a session is given.
-DEFAULT_SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "freelancer-oauth-v1",
-        "x-api-key",
-        "x-csrf-token",
-    }
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "freelancer-oauth-v1", "x-api-key"}
 )
+# The last three sign the short-lived download URLs of S3 (figshare's files).
 DEFAULT_SECRET_PARAMS = frozenset(
-    {
-        "access_token",
-        "api_key",
-        "apikey",
-        "auth",
-        "client_secret",
-        "key",
-        "password",
-        "secret",
-        "sig",
-        "signature",
-        "token",
-    }
+    {"access_token", "api_key", "apikey", "client_secret", "key", "password", "secret", "token"}
+    | {"x-amz-signature", "x-amz-credential", "x-amz-security-token"}
 )
-
-# Response headers worth keeping for provenance; none of them carries a credential.
+# Response headers kept for provenance and for the next conditional request; none carries a
+# credential.
 KEPT_HEADERS = frozenset({"content-type", "etag", "last-modified", "retry-after", "date"})
 
 # Challenge pages are small; a large HTML page that mentions "captcha" is probably content.
 BLOCK_PAGE_MAX_BYTES = 64 * 1024
-BLOCK_MARKERS = (
-    "captcha",
-    "attention required",
-    "cf-chl",
-    "challenge-platform",
-    "just a moment...",
-    "incapsula",
-    "access denied",
-    "datadome",
-    "perimeterx",
-)
-
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+BLOCK_MARKERS = "captcha|attention required|cf-chl|challenge-platform|just a moment...|incapsula|"
+BLOCK_MARKERS += "access denied|datadome|perimeterx"
 
 ParamValue = str | int | float | Sequence[str | int | float] | None
 Params = Mapping[str, ParamValue]
@@ -96,7 +93,7 @@ class HttpError(Exception):
 
 
 class RobotsDisallowed(HttpError):
-    """robots.txt forbids this URL for our user agent; nothing was requested."""
+    """robots.txt forbids this URL (or could not be read); nothing was requested."""
 
 
 class BlockedError(HttpError):
@@ -105,6 +102,14 @@ class BlockedError(HttpError):
 
 class HostGivenUp(HttpError):
     """The host failed too often in a row (or blocked us); the run stops asking it."""
+
+
+class RateLimited(HostGivenUp):
+    """The host asks for a pause longer than the session waits; run again after ``wait``."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
 
 
 class ResponseTooLarge(HttpError):
@@ -119,12 +124,12 @@ class RetriesExhausted(HttpError):
         self.status = status
 
 
-class TruncatedResponse(RetriesExhausted):
-    """Fewer body bytes arrived than Content-Length announced, on every attempt."""
+class TruncatedResponse(HttpError):
+    """Fewer body bytes arrived than Content-Length announced; nothing was stored."""
 
 
 class HTTPStatusError(HttpError):
-    """Raised by ``FetchResult.raise_for_status`` for a non-2xx answer."""
+    """A non-2xx answer where a body was needed."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
@@ -133,7 +138,7 @@ class HTTPStatusError(HttpError):
 
 @dataclass(frozen=True)
 class FetchResult:
-    """One answered GET. ``url`` and ``params`` are already redacted; ``body`` is as received."""
+    """One answered GET held in memory (small answers only; big ones go through ``save``)."""
 
     url: str
     params: dict[str, Any]
@@ -141,53 +146,7 @@ class FetchResult:
     headers: dict[str, str]
     body: bytes = field(repr=False)
     retrieved_at: datetime
-    elapsed: float
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    def raise_for_status(self) -> None:
-        if not self.ok:
-            raise HTTPStatusError(f"HTTP {self.status} for {self.url}", self.status)
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-# Every secret value any session has seen, so log records from urllib3 (which prints request
-# lines with their query strings at DEBUG level) can be scrubbed too. Held in memory only.
-_KNOWN_SECRETS: set[str] = set()
-
-
-def _scrub(text: str) -> str:
-    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
-        for form in {secret, quote_plus(secret), quote(secret, safe="")}:
-            text = text.replace(form, REDACTED)
-    return text
-
-
-class _ScrubSecrets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _KNOWN_SECRETS:
-            message = record.getMessage()
-            clean = _scrub(message)
-            if clean != message:
-                record.msg, record.args = clean, ()
-        return True
-
-
-_SCRUBBER = _ScrubSecrets()
-for _name in ("pipeline.http", "urllib3.connectionpool"):
-    _logger = logging.getLogger(_name)
-    if _SCRUBBER not in _logger.filters:
-        _logger.addFilter(_SCRUBBER)
-
-
-def _remember_secret(value: str) -> None:
-    # Very short values would redact ordinary text ("1", "en") all over the logs.
-    if len(value) >= 4:
-        _KNOWN_SECRETS.add(value)
+    elapsed: float = 0.0
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -213,23 +172,19 @@ def headers_from_env(mapping: Mapping[str, str]) -> dict[str, str]:
     return headers
 
 
-def _lower_set(names: Iterable[str]) -> frozenset[str]:
-    return frozenset(name.lower() for name in names)
-
-
 def redact_params(
     params: Params | None, secret_names: Iterable[str] = DEFAULT_SECRET_PARAMS
 ) -> dict[str, Any]:
     """A JSON-ready copy of ``params`` with the values of secret names replaced by ``***``."""
-    secret = _lower_set(secret_names)
+    secret = {name.lower() for name in secret_names}
     out: dict[str, Any] = {}
     for name, value in (params or {}).items():
         if value is None:
             continue  # requests drops these too
         if name.lower() in secret:
             out[name] = REDACTED
-        elif isinstance(value, str | bytes | int | float):
-            out[name] = value.decode() if isinstance(value, bytes) else str(value)
+        elif isinstance(value, str | int | float):
+            out[name] = str(value)
         else:
             out[name] = [str(item) for item in value]
     return out
@@ -240,32 +195,21 @@ def redact_url(url: str, secret_names: Iterable[str] = DEFAULT_SECRET_PARAMS) ->
 
     The query is edited pair by pair so a URL without secrets comes back byte for byte.
     """
-    secret = _lower_set(secret_names)
+    secret = {name.lower() for name in secret_names}
     parts = urlsplit(url)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:{REDACTED}@{hostport}" if ":" in userinfo else netloc
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{hostport}"
     pairs = []
-    changed = netloc != parts.netloc
     for pair in parts.query.split("&") if parts.query else []:
         name = pair.partition("=")[0]
-        if unquote_plus(name).lower() in secret:
-            pairs.append(f"{name}={REDACTED}")
-            changed = True
-        else:
-            pairs.append(pair)
-    if not changed:
+        pairs.append(f"{name}={REDACTED}" if unquote_plus(name).lower() in secret else pair)
+    query = "&".join(pairs)
+    if netloc == parts.netloc and query == parts.query:
         return url
-    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))
-
-
-def redact_headers(
-    headers: Mapping[str, str], secret_names: Iterable[str] = DEFAULT_SECRET_HEADERS
-) -> dict[str, str]:
-    secret = _lower_set(secret_names)
-    return {k: (REDACTED if k.lower() in secret else v) for k, v in headers.items()}
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -273,87 +217,149 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     kept = {
         name.lower(): value
         for name, value in headers.items()
-        if name.lower() in KEPT_HEADERS or name.lower().startswith("x-ratelimit-")
+        if name.lower() in KEPT_HEADERS or name.lower().startswith(("ratelimit-", "x-ratelimit-"))
     }
     return dict(sorted(kept.items()))
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or HTTP date), None if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
+def _is_html(content_type: str | None, head: bytes) -> bool:
+    if content_type and "html" in content_type.lower():
+        return True
+    start = head[:256].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
 
 
-def _is_html(content_type: str | None, body: bytes) -> bool:
-    if content_type:
-        return "html" in content_type.lower()
-    head = body[:256].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+def block_reason(
+    status: int, headers: Mapping[str, str], head: bytes, expect: str | None = None
+) -> str | None:
+    """Why this answer looks like a block or challenge page, or None if it does not.
 
-
-def block_reason(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
-    """Why this response looks like a block or challenge page, or None if it does not."""
-    lower = CaseInsensitiveDict(headers)
-    if lower.get("cf-mitigated", "").strip().lower() == "challenge":
-        return "cf-mitigated: challenge"
-    if not _is_html(lower.get("content-type"), body):
+    ``head`` is the start of the body (at most a chunk); ``expect`` ("json", "csv", "data") is
+    what the caller asked for, so an HTML page in its place is recognised as a wall even without
+    any marker word. No library recognises these pages, hence this function.
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    challenge = _challenge_header(lower)
+    if challenge:
+        return challenge
+    if status == 202 and not head.strip():
+        return "202 with an empty body (a firewall challenge)"
+    if not _is_html(lower.get("content-type"), head):
         # JSON that mentions "captcha" is a task description, not a wall.
         return None
     if status == 403:
         return "403 with an HTML page"
-    if len(body) > BLOCK_PAGE_MAX_BYTES:
+    if 200 <= status < 300 and expect is not None and expect != "html":
+        return f"an HTML page where {expect} was expected"
+    if len(head) >= BLOCK_PAGE_MAX_BYTES:
         return None
-    text = body.decode("utf-8", "replace").lower()
-    for marker in BLOCK_MARKERS:
+    text = head.decode("utf-8", "replace").lower()
+    for marker in BLOCK_MARKERS.split("|"):
         if marker in text:
             return f"page contains {marker!r}"
     return None
 
 
-def _is_loopback(hostname: str | None) -> bool:
-    if not hostname:
-        return False
-    if hostname.lower() == "localhost":
-        return True
+def _challenge_header(headers: Mapping[str, str]) -> str | None:
+    """The challenge a firewall announces in its headers (names lower-cased), if any."""
+    if "x-amzn-waf-action" in headers:
+        return f"AWS WAF challenge (x-amzn-waf-action: {headers['x-amzn-waf-action'][:40]})"
+    if headers.get("cf-mitigated", "").strip().lower() == "challenge":
+        return "Cloudflare challenge (cf-mitigated: challenge)"
+    return None
+
+
+def _first_number(value: str | None) -> float | None:
+    """The leading number of a header such as ``RateLimit-Remaining: 57`` or ``200, 200;w=60``."""
+    if not value:
+        return None
+    head = value.split(",")[0].split(";")[0].strip()
     try:
-        return ipaddress.ip_address(hostname).is_loopback
+        number = float(head)
     except ValueError:
-        return False
+        return None
+    return number if number >= 0 else None
+
+
+class _Retry(Retry):
+    """urllib3's retry policy with the session's clock and limits.
+
+    urllib3 sleeps Retry-After whatever its length, and the first retry it makes without any
+    wait; here a wait is never shorter than the host's interval, and a Retry-After longer
+    than ``max_wait`` stops the run (``RateLimited``) rather than blocking it for an hour.
+    """
+
+    pause: Callable[[float], None] = staticmethod(time.sleep)
+    floor: float = MIN_INTERVAL_FLOOR
+    max_wait: float = 600.0
+
+    def new(self, **kw: Any) -> _Retry:
+        retry = super().new(**kw)
+        retry.pause, retry.floor, retry.max_wait = self.pause, self.floor, self.max_wait
+        return retry
+
+    def increment(self, *args: Any, **kwargs: Any) -> _Retry:
+        response = kwargs.get("response")
+        if response is not None:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            if _challenge_header(headers):
+                # A challenge answered with 503/429 is not retried: retrying only digs deeper.
+                # urllib3 then hands this answer back, and block detection names it.
+                pool = cast("ConnectionPool", kwargs.get("_pool"))
+                raise MaxRetryError(pool, kwargs.get("url") or "", None)
+        return super().increment(*args, **kwargs)
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        after = self.get_retry_after(response) if response is not None else None
+        if after is not None and after > self.max_wait:
+            raise RateLimited(f"the server asks to wait {after:.0f}s; run again later", after)
+        wait = max(self.floor, self.get_backoff_time(), after or 0.0)
+        status = response.status if response is not None else "no answer"
+        log.info("waiting %.2fs before retrying (%s)", wait, status)
+        self.pause(wait)
 
 
 @dataclass
 class _Host:
-    interval: float
-    last_request: float | None = None
+    not_before: float = 0.0
+    crawl_delay: float = 0.0
     failures: int = 0
     given_up: str | None = None
 
 
 @dataclass
-class _Raw:
+class Answer:
+    """An answer whose body is still on the wire; read it once with ``chunks()``."""
+
     url: str
+    params: dict[str, Any]
     status: int
-    headers: CaseInsensitiveDict[str]
-    body: bytes
-    elapsed: float
+    headers: dict[str, str]
+    retrieved_at: datetime
+    _first: bytes = field(repr=False)
+    _rest: Iterator[bytes] = field(repr=False)
+    _max_bytes: int = field(repr=False)
 
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
-class _Truncated(Exception):
-    pass
+    def chunks(self) -> Iterator[bytes]:
+        """The body in pieces of at most ``CHUNK`` bytes, bounded in total size."""
+        seen = len(self._first)
+        if self._first:
+            yield self._first
+        try:
+            for chunk in self._rest:
+                seen += len(chunk)
+                # Counted on the decoded bytes: the bound also holds against a gzip bomb.
+                if seen > self._max_bytes:
+                    raise ResponseTooLarge(f"{self.url} sent more than {self._max_bytes} bytes")
+                yield chunk
+        except requests.RequestException as exc:
+            # urllib3 enforces Content-Length and reports a short body as IncompleteRead; a
+            # connection lost or a bad gzip stream mid-body ends here too.
+            raise TruncatedResponse(f"{self.url}: body cut short or unreadable ({exc})") from None
 
 
 class PoliteSession:
@@ -361,9 +367,10 @@ class PoliteSession:
 
     ``min_interval`` below one second only takes effect for loopback hosts, so a real host can
     never be asked more than once a second. ``max_retries`` counts retries after the first
-    attempt. ``max_failures`` counts consecutive ``get`` calls to one host that ended in
-    failure (retries exhausted); reaching it gives the host up for the rest of the run.
-    ``clock`` returns epoch seconds and, with ``sleep``, can be replaced in tests.
+    attempt. ``max_failures`` counts consecutive requests to one host that ended in failure;
+    reaching it gives the host up for the rest of the run. ``max_wait`` is the longest pause
+    (Retry-After, RateLimit-Reset, Crawl-delay) the session accepts before stopping the run.
+    ``clock`` and ``sleep`` can be replaced in tests.
     """
 
     def __init__(
@@ -373,85 +380,74 @@ class PoliteSession:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_retries: int = 5,
         max_failures: int = 5,
-        backoff_base: float = 1.0,
-        backoff_factor: float = 2.0,
-        backoff_cap: float = 60.0,
-        jitter: bool = True,
-        max_retry_after: float = 600.0,
+        backoff_factor: float = 1.0,
+        jitter: float = 1.0,
+        max_wait: float = 600.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_redirects: int = 5,
         headers: Mapping[str, str] | None = None,
         env_headers: Mapping[str, str] | None = None,
-        secret_headers: Iterable[str] = (),
         secret_params: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        session: requests.Session | None = None,
     ) -> None:
-        if min_interval < 0:
-            raise ValueError("min_interval must be >= 0")
-        if max_retries < 0 or max_failures < 1 or max_bytes < 1 or max_redirects < 0:
-            raise ValueError("max_retries >= 0, max_failures >= 1, max_bytes >= 1 required")
-        if len(timeout) != 2 or min(timeout) <= 0:
-            raise ValueError("timeout must be (connect, read), both > 0")
-        self.min_interval = float(min_interval)
-        self.timeout = (float(timeout[0]), float(timeout[1]))
-        self.max_retries = max_retries
+        if min_interval < 0 or max_retries < 0 or max_failures < 1 or max_bytes < 1:
+            raise ValueError("min_interval, max_retries >= 0; max_failures, max_bytes >= 1")
+        self.timeout = timeout
         self.max_failures = max_failures
-        self.backoff_base = backoff_base
-        self.backoff_factor = backoff_factor
-        self.backoff_cap = backoff_cap
-        self.jitter = jitter
-        self.max_retry_after = max_retry_after
+        self.max_wait = max_wait
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.user_agent = user_agent()
         self._clock = clock
         self._sleep = sleep
-        self._rng = rng or random.Random()
-        env = headers_from_env(env_headers or {})
-        self.secret_headers = _lower_set(
-            [*DEFAULT_SECRET_HEADERS, *secret_headers, *(env_headers or {})]
-        )
-        self.secret_params = _lower_set([*DEFAULT_SECRET_PARAMS, *secret_params])
-        self._headers = {**(headers or {}), **env}
-        for name, value in self._headers.items():
-            if name.lower() in self.secret_headers:
-                _remember_secret(value)
-        self._session = session or requests.Session()
-        self._session.headers["User-Agent"] = self.user_agent
+        self._headers = {**(headers or {}), **headers_from_env(env_headers or {})}
+        self.secret_params = DEFAULT_SECRET_PARAMS | {n.lower() for n in secret_params}
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | None] = {}
 
-    # -- public helpers -------------------------------------------------------------------
+        retry = _Retry(
+            total=max_retries,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods={"GET"},
+            backoff_factor=backoff_factor,
+            backoff_jitter=jitter,
+            backoff_max=60.0,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.pause, retry.max_wait = sleep, max_wait
+        self._http = requests.Session()
+        self._http.headers["User-Agent"] = self.user_agent
+        # Only robots.txt is fetched with redirects followed by requests; RFC 9309 asks for five.
+        self._http.max_redirects = 5
+        # One request per second per host, whatever host: the limiter keeps a bucket per host.
+        retry.floor = MIN_INTERVAL_FLOOR
+        real = LimiterAdapter(per_second=1, per_host=True, max_retries=retry)
+        self._http.mount("http://", real)
+        self._http.mount("https://", real)
+        if min_interval < MIN_INTERVAL_FLOOR:
+            fast = retry.new()
+            fast.floor = min_interval
+            # burst = the interval: one request per interval, not a burst of 1/interval a second.
+            loopback: HTTPAdapter = (
+                LimiterAdapter(
+                    per_second=1 / min_interval,
+                    burst=min_interval,
+                    per_host=True,
+                    max_retries=fast,
+                )
+                if min_interval > 0
+                else HTTPAdapter(max_retries=fast)
+            )
+            for host in ("127.0.0.1", "localhost", "[::1]"):
+                self._http.mount(f"http://{host}:", loopback)
 
-    def redacted_params(self, params: Params | None) -> dict[str, Any]:
-        return redact_params(params, self.secret_params)
-
-    def redacted_url(self, url: str) -> str:
+    def _redact(self, url: str) -> str:
         return redact_url(url, self.secret_params)
 
-    def redacted_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return redact_headers(headers, self.secret_headers)
-
-    def interval_for(self, url: str) -> float:
-        """Current minimum seconds between two requests to the host of ``url``."""
-        return self._host(url).interval
-
-    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Wait before retry number ``attempt + 1``: base * factor**attempt, capped, jittered,
-        and never shorter than what the server asked for."""
-        delay = min(self.backoff_cap, self.backoff_base * self.backoff_factor**attempt)
-        if self.jitter:
-            # Keep at least half the delay so jitter never turns backoff into hammering.
-            delay *= 0.5 + 0.5 * self._rng.random()
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return delay
-
     def close(self) -> None:
-        self._session.close()
+        self._http.close()
 
     def __enter__(self) -> PoliteSession:
         return self
@@ -459,230 +455,266 @@ class PoliteSession:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- the one entry point --------------------------------------------------------------
+    # -- public entry points --------------------------------------------------------------
 
     def get(
         self,
         url: str,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        expect: str | None = None,
     ) -> FetchResult:
-        """GET ``url`` politely; see the class and module docstrings for what can be raised.
+        """GET a small answer into memory (bounded by ``max_bytes``); see ``open``."""
+        with self.open(url, params, headers, expect=expect) as answer:
+            body = b"".join(answer.chunks())
+        return FetchResult(
+            answer.url, answer.params, answer.status, answer.headers, body, answer.retrieved_at
+        )
 
-        A non-2xx answer that is neither retryable nor a block page (404, 401, JSON 403, ...)
-        is returned, not raised: call ``raise_for_status`` when that is an error.
+    @contextmanager
+    def open(
+        self,
+        url: str,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        expect: str | None = None,
+    ) -> Iterator[Answer]:
+        """GET ``url`` politely and hand over the answer with its body still streaming.
+
+        Raises ``RobotsDisallowed``, ``BlockedError``, ``RateLimited``, ``HostGivenUp``,
+        ``RetriesExhausted``, ``ResponseTooLarge`` (announced size). A non-2xx answer that is
+        neither retryable nor a block page (404, 304, a JSON 403, ...) is returned, not raised.
         """
-        request_headers = {**self._headers, **(headers or {})}
-        for name, value in request_headers.items():
-            if name.lower() in self.secret_headers:
-                _remember_secret(value)
-        for name, value in (params or {}).items():
-            if name.lower() in self.secret_params and value is not None:
-                values = [value] if isinstance(value, str | int | float) else value
-                for item in values:
-                    _remember_secret(str(item))
-        current = self._prepare(url, params)
-        origin_host = urlsplit(current).netloc.lower()
-        for _hop in range(self.max_redirects + 1):
-            self._check_robots(current)
-            raw = self._fetch(current, request_headers)
-            location = raw.headers.get("location") if raw.status in REDIRECT_STATUSES else None
-            if not location:
-                return FetchResult(
-                    url=self.redacted_url(raw.url),
-                    params=self.redacted_params(params),
-                    status=raw.status,
-                    headers=kept_headers(raw.headers),
-                    body=raw.body,
-                    retrieved_at=datetime.fromtimestamp(self._clock(), UTC),
-                    elapsed=raw.elapsed,
-                )
-            current = urljoin(current, location)
-            if urlsplit(current).scheme not in ("http", "https"):
-                raise HttpError(f"redirect to a non-HTTP URL from {self.redacted_url(raw.url)}")
-            if urlsplit(current).netloc.lower() != origin_host:
-                # Credentials are for the host they were issued by, never for a redirect target.
-                request_headers = {
-                    k: v for k, v in request_headers.items() if k.lower() not in self.secret_headers
-                }
-        raise HttpError(f"more than {self.max_redirects} redirects for {self.redacted_url(url)}")
-
-    # -- internals ------------------------------------------------------------------------
-
-    def _prepare(self, url: str, params: Params | None) -> str:
         if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"only http(s) URLs can be fetched: {self.redacted_url(url)}")
+            raise ValueError(f"only http(s) URLs can be fetched: {self._redact(url)}")
         prepared = requests.Request("GET", url, params=params).prepare().url
         assert prepared is not None
-        return prepared
-
-    def _host(self, url: str) -> _Host:
-        parts = urlsplit(url)
-        key = parts.netloc.lower()
-        host = self._hosts.get(key)
-        if host is None:
-            interval = self.min_interval
-            if not _is_loopback(parts.hostname):
-                interval = max(interval, MIN_INTERVAL_FLOOR)
-            host = self._hosts[key] = _Host(interval=interval)
-        return host
-
-    def _check_robots(self, url: str) -> None:
-        parser = self._robots_for(url)
-        if parser is not None and not parser.can_fetch(url, ROBOTS_TOKEN):
-            raise RobotsDisallowed(f"robots.txt disallows {self.redacted_url(url)}")
-
-    def _robots_for(self, url: str) -> Protego | None:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
-        if origin in self._robots:
-            return self._robots[origin]
-        robots_url = f"{origin}/robots.txt"
-        raw = self._fetch(robots_url, {})
-        for _hop in range(5):  # RFC 9309: follow at least five redirects
-            location = raw.headers.get("location") if raw.status in REDIRECT_STATUSES else None
-            if not location:
+        current, sent = prepared, {**self._headers, **(headers or {})}
+        origin = urlsplit(current).netloc.lower()
+        for _hop in range(self.max_redirects + 1):
+            # requests follows redirects itself, but would not read robots.txt for each hop.
+            self._check_robots(current)
+            response = self._request(current, sent)
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
                 break
-            raw = self._fetch(urljoin(raw.url, location), {})
-        parser: Protego | None = None
-        if 200 <= raw.status < 300:
-            parser = Protego.parse(raw.body.decode("utf-8", "replace"))
-        # 4xx (and endless redirects) mean "no rules": RFC 9309 allows crawling then.
-        self._robots[origin] = parser
-        if parser is not None:
-            self._apply_robots_rate(url, parser)
-        return parser
-
-    def _apply_robots_rate(self, url: str, parser: Protego) -> None:
-        host = self._host(url)
-        wanted = [host.interval]
-        delay = parser.crawl_delay(ROBOTS_TOKEN)
-        if delay:
-            wanted.append(float(delay))
-        rate = parser.request_rate(ROBOTS_TOKEN)
-        if rate and rate.requests:
-            wanted.append(rate.seconds / rate.requests)
-        if max(wanted) > host.interval:
-            host.interval = max(wanted)
-            log.info(
-                "robots.txt of %s asks for %.2fs between requests",
-                urlsplit(url).netloc,
-                host.interval,
-            )
-
-    def _wait_turn(self, host: _Host, url: str) -> None:
-        if host.last_request is not None:
-            wait = host.last_request + host.interval - self._clock()
-            if wait > 0:
-                log.info(
-                    "waiting %.2fs before %s (one request per %.2fs per host)",
-                    wait,
-                    self.redacted_url(url),
-                    host.interval,
-                )
-                self._sleep(wait)
-        host.last_request = self._clock()
-
-    def _fetch(self, url: str, headers: Mapping[str, str]) -> _Raw:
-        """One URL, no redirects followed, with retries, backoff and host bookkeeping."""
-        host = self._host(url)
-        shown = self.redacted_url(url)
-        if host.given_up:
-            raise HostGivenUp(f"{urlsplit(url).netloc} was given up earlier: {host.given_up}")
-        attempt = 0
-        while True:
-            self._wait_turn(host, url)
-            retry_after: float | None = None
-            status: int | None = None
-            truncated = False
-            try:
-                raw = self._attempt(url, headers)
-            except _Truncated as exc:
-                problem, truncated = str(exc), True
-            except requests.exceptions.SSLError as exc:
-                # A certificate problem will not fix itself between retries.
-                raise HttpError(f"TLS error for {shown}: {_scrub(str(exc))}") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = f"{type(exc).__name__}: {_scrub(str(exc))}"
-            except requests.exceptions.ContentDecodingError as exc:
-                problem = f"undecodable body: {_scrub(str(exc))}"
-            else:
-                reason = block_reason(raw.status, raw.headers, raw.body)
-                if reason:
-                    host.given_up = f"blocked ({reason})"
-                    raise BlockedError(f"{shown} answered HTTP {raw.status}: {reason}")
-                if raw.status != 429 and raw.status < 500:
-                    host.failures = 0
-                    return raw
-                status = raw.status
-                problem = f"HTTP {raw.status}"
-                retry_after = parse_retry_after(raw.headers.get("retry-after"), self._clock())
-            if attempt >= self.max_retries:
-                self._give_up(host, url, f"{problem} after {attempt + 1} attempts")
-                error = TruncatedResponse if truncated else RetriesExhausted
-                raise error(f"{shown}: {problem} after {attempt + 1} attempts", status)
-            if retry_after is not None and retry_after > self.max_retry_after:
-                host.given_up = f"asked to wait {retry_after:.0f}s"
-                raise HostGivenUp(f"{shown} asks to wait {retry_after:.0f}s; giving the host up")
-            wait = self.backoff_delay(attempt, retry_after)
-            log.info(
-                "waiting %.2fs before retry %d/%d of %s (%s)",
-                wait,
-                attempt + 1,
-                self.max_retries,
-                shown,
-                problem,
-            )
-            self._sleep(wait)
-            attempt += 1
-
-    def _give_up(self, host: _Host, url: str, problem: str) -> None:
-        host.failures += 1
-        if host.failures >= self.max_failures:
-            host.given_up = f"{host.failures} failed requests in a row, last: {problem}"
-            log.warning("giving up %s: %s", urlsplit(url).netloc, host.given_up)
-            raise HostGivenUp(f"{urlsplit(url).netloc}: {host.given_up}")
-
-    def _attempt(self, url: str, headers: Mapping[str, str]) -> _Raw:
-        log.debug("GET %s", self.redacted_url(url))
-        started = time.perf_counter()
-        response = self._session.get(
-            url, headers=dict(headers), timeout=self.timeout, stream=True, allow_redirects=False
-        )
+            response.close()
+            current = urljoin(current, location)
+            if urlsplit(current).scheme not in ("http", "https"):
+                raise HttpError(f"redirect to a non-HTTP URL from {self._redact(url)}")
+            if urlsplit(current).netloc.lower() != origin:
+                # requests strips only Authorization on such a hop; Freelancer's token header is
+                # another name, and a credential is for the host that issued it.
+                sent = {k: v for k, v in sent.items() if k.lower() not in SECRET_HEADERS}
+        else:
+            raise HttpError(f"more than {self.max_redirects} redirects for {self._redact(url)}")
         try:
-            declared = _content_length(response.headers)
-            if declared is not None and declared > self.max_bytes:
-                raise ResponseTooLarge(
-                    f"{self.redacted_url(url)} announces {declared} bytes (limit {self.max_bytes})"
-                )
-            body = bytearray()
-            try:
-                for chunk in response.iter_content(64 * 1024):
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise ResponseTooLarge(
-                            f"{self.redacted_url(url)} sent more than {self.max_bytes} bytes"
-                        )
-            except requests.exceptions.ChunkedEncodingError as exc:
-                # urllib3 enforces Content-Length and reports a short body as IncompleteRead.
-                raise _Truncated(f"body cut short: {_scrub(str(exc))}") from None
-            return _Raw(
-                url=url,
-                status=response.status_code,
-                headers=CaseInsensitiveDict(response.headers),
-                body=bytes(body),
-                elapsed=time.perf_counter() - started,
-            )
+            yield self._answer(response, params, expect)
         finally:
             response.close()
 
+    def save(
+        self,
+        store: RawStore,
+        url: str,
+        name: str,
+        *,
+        params: Params | None = None,
+        expect: str | None = None,
+        licence: str | None = None,
+        check: Callable[[Path], None] | None = None,
+        tap: Callable[[bytes], None] | None = None,
+        conditional: bool = False,
+    ) -> Path:
+        """Stream the body of ``url`` into ``store`` under ``name``; returns the stored path.
 
-def _content_length(headers: Mapping[str, str]) -> int | None:
-    value = headers.get("content-length")
-    if value is None:
-        return None
-    try:
-        length = int(value.split(",")[0].strip())
-    except ValueError:
-        return None
-    return length if length >= 0 else None
+        The body goes to a temporary file in the store, hashed while written; ``tap`` sees each
+        chunk (e.g. to compute an md5), ``check`` sees the finished temporary file, and either
+        can raise to refuse the body: then nothing is stored. With ``conditional`` the ETag /
+        Last-Modified of the last stored download of this URL are sent, and a 304 returns the
+        stored file without downloading it again. A non-2xx answer raises ``HTTPStatusError``.
+        """
+        shown = self._redact(requests.Request("GET", url, params=params).prepare().url or url)
+        previous = store.previous(shown) if conditional else None
+        validators: dict[str, str] = {}
+        if previous is not None:
+            if previous.get("etag"):
+                validators["If-None-Match"] = previous["etag"]
+            if previous.get("last-modified"):
+                validators["If-Modified-Since"] = previous["last-modified"]
+        with self.open(url, params, validators, expect=expect) as answer:
+            if answer.not_modified and previous is not None:
+                log.info("%s has not changed since %s", answer.url, previous["path"].name)
+                return Path(previous["path"])
+            if not 200 <= answer.status < 300:
+                raise HTTPStatusError(f"HTTP {answer.status} for {answer.url}", answer.status)
+            chunks = answer.chunks()
+            if tap is not None:
+                chunks = _tapped(chunks, tap)
+            provenance = {
+                # The URL asked for, not the last hop: that is what the next run asks again, and
+                # a signed download URL (S3) is not worth keeping.
+                "url": shown,
+                "params": answer.params,
+                "status": answer.status,
+                "retrieved_at": answer.retrieved_at.isoformat(timespec="seconds"),
+                "headers": answer.headers,
+                "licence": licence,
+            }
+            return store.save_stream(chunks, name, provenance, check=check)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _host(self, url: str) -> _Host:
+        return self._hosts.setdefault(urlsplit(url).netloc.lower(), _Host())
+
+    def _request(self, url: str, headers: Mapping[str, str]) -> requests.Response:
+        """One hop: host bookkeeping around urllib3's retries."""
+        host = self._host(url)
+        netloc = urlsplit(url).netloc
+        if host.given_up:
+            raise HostGivenUp(f"{netloc} was given up earlier: {host.given_up}")
+        self._pause(host, netloc)
+        log.debug("GET %s", self._redact(url))
+        try:
+            response = self._http.get(
+                url, headers=dict(headers), timeout=self.timeout, stream=True, allow_redirects=False
+            )
+        except RateLimited as exc:
+            host.given_up = str(exc)
+            raise
+        except requests.exceptions.SSLError as exc:
+            # A certificate problem will not fix itself between retries.
+            raise HttpError(f"TLS error for {self._redact(url)}: {exc}") from None
+        except requests.RequestException as exc:
+            self._failed(host, netloc, f"{type(exc).__name__}: {exc}")
+            raise RetriesExhausted(f"{self._redact(url)}: {type(exc).__name__}: {exc}") from None
+        self._after(host, netloc, response)
+        challenge = _challenge_header({k.lower(): v for k, v in response.headers.items()})
+        if response.status_code in RETRY_STATUSES and not challenge:
+            response.close()
+            self._failed(host, netloc, f"HTTP {response.status_code}")
+            raise RetriesExhausted(
+                f"{self._redact(url)}: HTTP {response.status_code} after every retry",
+                response.status_code,
+            )
+        host.failures = 0
+        return response
+
+    def _pause(self, host: _Host, netloc: str) -> None:
+        wait = host.not_before - self._clock()
+        if wait <= 0:
+            return
+        if wait > self.max_wait:
+            host.given_up = f"asks for a pause of {wait:.0f}s"
+            raise RateLimited(f"{netloc} asks for a pause of {wait:.0f}s; run again later", wait)
+        log.info("waiting %.2fs before asking %s again", wait, netloc)
+        self._sleep(wait)
+
+    def _after(self, host: _Host, netloc: str, response: requests.Response) -> None:
+        """Sets the earliest next request from Crawl-delay and the RateLimit-* headers.
+
+        The limiter spaces requests one second apart; these waits are per host and change with
+        every answer, which no rate-limiting library reads (draft-ietf-httpapi-ratelimit-headers:
+        ``RateLimit-Remaining`` requests are left until ``RateLimit-Reset`` seconds from now).
+        """
+        now = self._clock()
+        wait = host.crawl_delay
+        remaining = _first_number(response.headers.get("ratelimit-remaining"))
+        reset = _first_number(response.headers.get("ratelimit-reset"))
+        if remaining is not None and reset is not None:
+            # Spread what is left of the quota over the window instead of running into a wall.
+            wait = max(wait, reset if remaining < 1 else reset / remaining)
+        host.not_before = now + wait
+
+    def _failed(self, host: _Host, netloc: str, problem: str) -> None:
+        # urllib3 retries one request; this counts requests that failed after every retry, so a
+        # host that is down is given up instead of being retried for every page of the run.
+        host.failures += 1
+        if host.failures >= self.max_failures:
+            host.given_up = f"{host.failures} failed requests in a row, last: {problem}"
+            log.warning("giving up %s: %s", netloc, host.given_up)
+            raise HostGivenUp(f"{netloc}: {host.given_up}")
+
+    def _answer(
+        self, response: requests.Response, params: Params | None, expect: str | None
+    ) -> Answer:
+        url = self._redact(response.url)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise ResponseTooLarge(f"{url} announces {declared} bytes (limit {self.max_bytes})")
+        rest = response.iter_content(CHUNK)
+        try:
+            first = next(rest, b"")
+        except requests.RequestException as exc:
+            raise TruncatedResponse(f"{url}: body cut short ({exc})") from None
+        reason = block_reason(response.status_code, response.headers, first, expect)
+        if reason:
+            netloc = urlsplit(response.url).netloc
+            # Retrying a challenge only digs deeper: the host is not asked again this run.
+            self._host(response.url).given_up = f"blocked ({reason})"
+            raise BlockedError(f"{url} answered HTTP {response.status_code}: {reason} ({netloc})")
+        return Answer(
+            url=url,
+            params=redact_params(params, self.secret_params),
+            status=response.status_code,
+            headers=kept_headers(response.headers),
+            retrieved_at=datetime.fromtimestamp(self._clock(), UTC),
+            _first=first,
+            _rest=rest,
+            _max_bytes=self.max_bytes,
+        )
+
+    def _check_robots(self, url: str) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin not in self._robots:
+            given_up = self._host(url).given_up
+            if given_up:
+                raise HostGivenUp(f"{parts.netloc} was given up earlier: {given_up}")
+            self._robots[origin] = self._read_robots(origin)
+        parser = self._robots[origin]
+        if parser is not None and not parser.can_fetch(url, ROBOTS_TOKEN):
+            raise RobotsDisallowed(f"robots.txt disallows {self._redact(url)}")
+
+    def _read_robots(self, origin: str) -> Protego | None:
+        """RFC 9309: 2xx = the rules; 4xx = no rules (allowed); 5xx or no answer = disallowed."""
+        host = self._host(origin)
+        try:
+            response = self._http.get(f"{origin}/robots.txt", timeout=self.timeout, stream=True)
+            status = response.status_code
+            body = response.raw.read(ROBOTS_MAX_BYTES, decode_content=True) if status < 300 else b""
+            response.close()
+        except RateLimited as exc:
+            host.given_up = str(exc)
+            raise
+        except requests.TooManyRedirects:
+            return None  # RFC 9309: past five redirects robots.txt may be taken as unavailable
+        except requests.RequestException as exc:
+            status, body = None, b""
+            log.warning("robots.txt of %s unreachable: %s", origin, exc)
+        if status is not None and 400 <= status < 500:
+            return None
+        if status is None or status >= 500:
+            answer = f"HTTP {status}" if status else "no answer"
+            host.given_up = f"robots.txt unreachable ({answer}): disallowed by RFC 9309"
+            raise RobotsDisallowed(f"{origin}: {host.given_up}")
+        parser = Protego.parse(body.decode("utf-8", "replace"))
+        delay = float(parser.crawl_delay(ROBOTS_TOKEN) or 0)
+        rate = parser.request_rate(ROBOTS_TOKEN)
+        if rate and rate.requests:
+            delay = max(delay, rate.seconds / rate.requests)
+        if delay > MAX_CRAWL_DELAY:
+            log.warning(
+                "robots.txt of %s asks for %.0fs; capped at %.0fs", origin, delay, MAX_CRAWL_DELAY
+            )
+        host.crawl_delay = min(delay, MAX_CRAWL_DELAY)
+        return parser
+
+
+def _tapped(chunks: Iterator[bytes], tap: Callable[[bytes], None]) -> Iterator[bytes]:
+    for chunk in chunks:
+        tap(chunk)
+        yield chunk

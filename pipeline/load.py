@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from pipeline import paths, sqlfiles
+from pipeline import estimate, paths, sqlfiles
 from pipeline.countries import CountryIndex, country_index
 from pipeline.records import ParseResult, Reject, Source, Task
 from pipeline.sources import curated
@@ -55,9 +55,11 @@ class BuildReport:
     db_path: Path
     sources: list[SourceSummary]
     tables: dict[str, int]
+    estimates: str = ""
 
     def lines(self) -> list[str]:
         out = [s.line() for s in self.sources]
+        out += [self.estimates] if self.estimates else []
         out.append("tables: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
         return out
 
@@ -215,6 +217,7 @@ def build_database(
         load_reference(con, index, reference_dir)
         summaries = load_curated(con, index, curated_dir)
         summaries += load_raw_sources(con, index, raw_root)
+        estimates = estimate.run(con, sql_dir)
         built = sqlfiles.build_out_tables(con, sql_dir)
         failures = sqlfiles.run_sql_tests(con, sql_dir)
         if failures:
@@ -231,4 +234,4 @@ def build_database(
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
-    return BuildReport(target, summaries, tables)
+    return BuildReport(target, summaries, tables, estimates.line())

@@ -1,7 +1,11 @@
-"""Ad hoc SQL against the database: a saved query by name, or SQL text, printed as a table."""
+"""Ad hoc SQL against the database: a saved query by name, or SQL text, printed as a table or
+as CSV. User values (a country for ``$country``) reach DuckDB as bound parameters, never as SQL
+text."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import duckdb
@@ -9,6 +13,20 @@ import duckdb
 from pipeline.paths import SQL_DIR
 
 _NAME = re.compile(r"^[a-z0-9_]+$")
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+FORMATS = ("table", "csv")
+# parameter name in the SQL -> the make variable (environment variable) that sets it
+PARAMETER_VARIABLES = {"country": "COUNTRY"}
+
+
+def saved_queries() -> list[str]:
+    return sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql"))
+
+
+def parameters_of(sql: str) -> list[str]:
+    """The named parameters ($name) a statement uses, outside comments and string literals."""
+    return sorted(set(_PARAMETER.findall(_NOT_CODE.sub(" ", sql))))
 
 
 def resolve_query(text: str) -> str:
@@ -17,7 +35,7 @@ def resolve_query(text: str) -> str:
     if _NAME.match(name):
         path = SQL_DIR / "queries" / f"{name}.sql"
         if not path.exists():
-            known = ", ".join(sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql")))
+            known = ", ".join(saved_queries())
             raise SystemExit(f"error: no saved query {name!r}; saved queries: {known}")
         return path.read_text(encoding="utf-8")
     return text
@@ -37,10 +55,43 @@ def format_table(columns: list[str], rows: list[tuple], total: int) -> str:
     return "\n".join(lines)
 
 
-def run_query(con: duckdb.DuckDBPyConnection, text: str, max_rows: int = 100) -> str:
-    cursor = con.execute(resolve_query(text))
+def format_csv(columns: list[str], rows: list[tuple]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")
+
+
+def bind(sql: str, values: dict[str, str | None]) -> dict[str, str]:
+    """The parameters a statement needs, from the values given; a missing one is an error that
+    says which variable to set."""
+    bound = {}
+    for name in parameters_of(sql):
+        value = values.get(name)
+        if not value:
+            variable = PARAMETER_VARIABLES.get(name, name.upper())
+            raise SystemExit(f"error: this query needs {variable}=… (parameter ${name})")
+        bound[name] = value
+    return bound
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    max_rows: int = 100,
+    *,
+    values: dict[str, str | None] | None = None,
+    output: str = "table",
+) -> str:
+    if output not in FORMATS:
+        raise SystemExit(f"error: FORMAT must be one of {', '.join(FORMATS)}, not {output!r}")
+    sql = resolve_query(text)
+    cursor = con.execute(sql, bind(sql, values or {}))
     if cursor.description is None:
         return "(no result)"
     columns = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
+    if output == "csv":
+        return format_csv(columns, rows)
     return format_table(columns, rows[:max_rows], len(rows))

@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -241,29 +241,94 @@ class RawStore:
     def load_manifest(folder: Path) -> list[dict[str, Any]]:
         return load_manifest(folder)
 
+    def save_stream(
+        self,
+        chunks: Iterable[bytes],
+        name: str,
+        provenance: dict[str, Any],
+        check: Callable[[Path], None] | None = None,
+    ) -> Path:
+        """Store a body arriving in pieces, hashed while written; memory stays one chunk.
+
+        ``provenance`` holds the manifest fields of a fetched answer (url, params, status,
+        retrieved_at, headers, licence). ``check`` sees the complete temporary file and may raise
+        to refuse it: then nothing is stored. Bytes already stored for this source on any day
+        are not stored twice; that file's path is returned.
+        """
+        digest = hashlib.sha256()
+
+        def write(handle: IO[bytes]) -> None:
+            for chunk in chunks:
+                digest.update(chunk)
+                handle.write(chunk)
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temp = _write_temp(self.folder, write)
+        try:
+            if check is not None:
+                check(temp)
+            sha256 = digest.hexdigest()
+            for entry in self._entries():
+                if entry.get("sha256") == sha256 and entry["path"].is_file():
+                    return Path(entry["path"])
+            entry = {
+                **provenance,
+                "url": redact_url(str(provenance.get("url")), DEFAULT_SECRET_PARAMS),
+                "params": redact_params(provenance.get("params"), DEFAULT_SECRET_PARAMS),
+                "origin": "fetched",
+                "original_path": None,
+            }
+            return self._place(temp, safe_name(name), entry, sha256)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def previous(self, url: str) -> dict[str, Any] | None:
+        """The newest stored download of ``url``: its ``path``, ``etag`` and ``last-modified``."""
+        found = None
+        for entry in self._entries():
+            if entry.get("url") == url and entry.get("status") == 200 and entry["path"].is_file():
+                headers = entry.get("headers") or {}
+                found = {
+                    "path": entry["path"],
+                    "etag": headers.get("etag"),
+                    "last-modified": headers.get("last-modified"),
+                }
+        return found
+
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        """Manifest entries of this source over all day folders, oldest day first."""
+        base = self.root / self.source_id
+        if not base.is_dir():
+            return
+        for day in sorted(p for p in base.iterdir() if p.is_dir() and _DAY.match(p.name)):
+            for entry in load_manifest(day):
+                yield {**entry, "path": day / str(entry.get("name"))}
+
     def _store(self, name: str, write: Callable[[IO[bytes]], Any], entry: dict[str, Any]) -> Path:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
-        temp: Path | None = _write_temp(folder, write)
+        temp = _write_temp(folder, write)
         try:
-            sha256 = _sha256_file(temp)
-            size = temp.stat().st_size
-            for candidate in _candidates(name):
-                target = folder / candidate
-                if target.resolve().parent != folder.resolve():
-                    raise ValueError(f"refusing to write outside {folder}: {candidate!r}")
-                if target.exists():
-                    if _sha256_file(target) != sha256:
-                        continue
-                else:
-                    os.replace(temp, target)
-                    temp = None
-                self._record(candidate, {**entry, "sha256": sha256, "size": size})
-                return target
-            raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
+            return self._place(temp, name, entry, _sha256_file(temp))
         finally:
-            if temp is not None:
-                temp.unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
+
+    def _place(self, temp: Path, name: str, entry: dict[str, Any], sha256: str) -> Path:
+        """Rename ``temp`` to ``name`` (or ``name.N`` when other bytes hold the name)."""
+        folder = self.folder
+        size = temp.stat().st_size
+        for candidate in _candidates(name):
+            target = folder / candidate
+            if target.resolve().parent != folder.resolve():
+                raise ValueError(f"refusing to write outside {folder}: {candidate!r}")
+            if target.exists():
+                if _sha256_file(target) != sha256:
+                    continue
+            else:
+                os.replace(temp, target)
+            self._record(candidate, {**entry, "sha256": sha256, "size": size})
+            return target
+        raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
 
     def _record(self, name: str, entry: dict[str, Any]) -> None:
         """Add the entry for ``name`` unless one is there (identical bytes were saved before)."""

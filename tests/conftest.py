@@ -8,8 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import estimate
 from pipeline.load import BuildReport, build_database
 from pipeline.sqlfiles import build_out_tables, run_schema
+
+# the loopback HTTP server and fake clock fixtures (tests/loopback.py)
+pytest_plugins = ["loopback"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -56,6 +60,7 @@ def mini_atlas() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     run_schema(con)
     con.execute((FIXTURES / "maps" / "mini.sql").read_text(encoding="utf-8"))
+    estimate.run(con)
     build_out_tables(con)
     return con
 

@@ -1,17 +1,21 @@
 """Freelancer.com pages: projects give buyers, awarded bids give buyer and seller on one row;
-the fetch walk resumes from its stored mark and never asks for a page twice."""
+the live fetch walk, against a loopback Freelancer, resumes from its stored mark, honours the
+rate limit and never stores a page twice or an answer that is not a page."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from loopback import FakeClock, Reply, Server, session
 
+from pipeline import rawstore
 from pipeline.countries import country_index
-from pipeline.fetch import FetchContext
-from pipeline.http import FetchResult
+from pipeline.fetch import FetchContext, SourceError
+from pipeline.http import BlockedError, RateLimited
 from pipeline.rawstore import RawStore
 from pipeline.sources import freelancer
 
@@ -88,118 +92,218 @@ def project(pid: int, owner: int) -> dict:
         "currency": {"code": "USD", "exchange_rate": 1},
         "budget": {"minimum": 10, "maximum": 20},
         "time_submitted": 1764000000 + pid,
-        "jobs": [{"category": {"name": "Websites, IT & Software"}}],
+        "time_updated": 1764050000 + pid,
+        "jobs": [
+            {"id": 3, "name": "PHP", "category": {"id": 1, "name": "Websites, IT & Software"}}
+        ],
     }
 
 
-class FakeApi:
-    """Three settled projects served two per page, and one awarded bid for project 2."""
+LIMITS = "200, 200;window=60, 1000;window=3600"
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict]] = []
+
+class FreelancerApi:
+    """Answers /projects/0.1/projects/all/ and /projects/0.1/bids/ as the API does.
+
+    Three projects served two per page; one awarded bid, for project 2. The bids answer carries
+    the projects keyed by id without ``jobs`` (the bids call has no job_details projection) and
+    an empty ``bids`` list when there is no award (no ``compact``, so nothing is stripped).
+    Every answer has the RateLimit headers Freelancer sends; ``remaining`` and ``reset`` set them.
+    """
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
         self.projects = [project(1, 11), project(2, 12), project(3, 11)]
         self.users = {
-            "11": {"id": 11, "location": {"country": {"code": "us"}}},
-            "12": {"id": 12, "location": {"country": {"code": "gb"}}},
-            "21": {"id": 21, "location": {"country": {"code": "in"}}},
+            "11": {"id": 11, "location": {"country": {"name": "United States", "code": "us"}}},
+            "12": {"id": 12, "location": {"country": {"name": "United Kingdom", "code": "gb"}}},
+            "21": {"id": 21, "location": {"country": {"name": "India", "code": "in"}}},
         }
+        self.remaining, self.reset = 900, 3000
+        self.broken: Reply | None = None
+        server.handle("/api/projects/0.1/projects/all/", self.projects_page)
+        server.handle("/api/projects/0.1/bids/", self.bids_page)
 
-    def get(self, url: str, params=None, headers=None) -> FetchResult:
-        params = dict(params or {})
-        self.calls.append((url, params))
-        if url.endswith("/projects/0.1/projects/all/"):
-            start, limit = int(params["offset"]), int(params["limit"])
-            result = {
+    def base(self) -> str:
+        return self.server.base + "/api"
+
+    def reply(self, result: dict) -> Reply:
+        if self.broken is not None:
+            return self.broken
+        self.remaining -= 1
+        headers = {
+            "Content-Type": "application/json",
+            "RateLimit-Limit": LIMITS,
+            "RateLimit-Remaining": str(max(self.remaining, 0)),
+            "RateLimit-Reset": str(self.reset),
+        }
+        return Reply(
+            body=json.dumps({"status": "success", "result": result}).encode(), headers=headers
+        )
+
+    def projects_page(self, path: str, headers: dict) -> Reply:
+        query = parse_qs(urlsplit(path).query)
+        start, limit = int(query["offset"][0]), int(query["limit"][0])
+        return self.reply(
+            {
                 "projects": self.projects[start : start + limit],
                 "users": self.users,
                 "total_count": len(self.projects),
             }
-        else:
-            wanted = {int(i) for i in params["projects[]"]}
-            bids = [
-                {
-                    "id": 900 + p,
-                    "project_id": p,
-                    "bidder_id": 21,
-                    "amount": 15,
-                    "award_status": "awarded",
-                    "time_awarded": 1764100000,
-                }
-                for p in wanted
-                if p == 2
-            ]
-            result = {
-                "bids": bids,
-                "projects": {str(p["id"]): p for p in self.projects if p["id"] in wanted},
-                "users": self.users,
+        )
+
+    def bids_page(self, path: str, headers: dict) -> Reply:
+        wanted = {int(i) for i in parse_qs(urlsplit(path).query)["projects[]"]}
+        bids = [
+            {
+                "id": 902,
+                "project_id": 2,
+                "bidder_id": 21,
+                "amount": 15,
+                "award_status": "awarded",
+                "time_awarded": 1764100000,
             }
-        body = json.dumps({"status": "success", "result": result}).encode()
-        return FetchResult(url, params, 200, {}, body, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), 0.0)
+        ][: 1 if 2 in wanted else 0]
+        keyed = {
+            str(p["id"]): {k: v for k, v in p.items() if k != "jobs"}
+            for p in self.projects
+            if p["id"] in wanted
+        }
+        return self.reply({"bids": bids, "projects": keyed, "users": self.users})
+
+    def queries(self, endpoint: str) -> list[dict[str, list[str]]]:
+        return [
+            parse_qs(urlsplit(p).query)
+            for p, _ in self.server.hits
+            if p.split("?")[0].endswith(endpoint)
+        ]
 
 
-@pytest.fixture()
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    info = freelancer.meta()
-    monkeypatch.setattr(freelancer, "meta", lambda: {**info, "page_size": 2})
+def context(api: FreelancerApi, clock: FakeClock, tmp_path: Path, pages: int) -> FetchContext:
+    info = {**freelancer.meta(), "base_url": api.base(), "page_size": 2}
+    store = RawStore("freelancer", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
+    return FetchContext(session(clock), store, pages, tmp_path / "state", info)
 
 
-def test_walk_respects_the_page_cap_and_resumes_from_the_stored_mark(
-    tmp_path: Path, small_pages: None
-) -> None:
-    api = FakeApi()
-    state_dir = tmp_path / "state"
-    store = RawStore("freelancer", root=tmp_path / "raw")
-    now = 1_800_000_000
-    settled = now - 14 * 86400
-
-    first = freelancer.fetch(FetchContext(api, store, 1, state_dir), now=now)  # type: ignore[arg-type]
-    pages = [c for c in api.calls if c[0].endswith("/projects/all/")]
-    assert len(pages) == 1  # the cap
-    assert pages[0][1]["from_time"] == settled - 30 * 86400
-    assert pages[0][1]["to_time"] == settled
-    assert first[0].name.startswith("projects_")
-    state = json.loads((state_dir / "freelancer.json").read_text())
-    assert state == {
-        "high_water": None,
-        "window": {"from": settled - 30 * 86400, "to": settled, "offset": 2},
-    }
-
-    api.calls.clear()
-    second = freelancer.fetch(FetchContext(api, store, 5, state_dir), now=now + 3600)  # type: ignore[arg-type]
-    pages = [c for c in api.calls if c[0].endswith("/projects/all/")]
-    # Same window, next offset; the short page ends the window and moves the mark.
-    assert [(p[1]["offset"], p[1]["to_time"]) for p in pages] == [(2, settled)]
-    state = json.loads((state_dir / "freelancer.json").read_text())
-    assert state == {"high_water": settled, "window": None}
-
-    api.calls.clear()
-    freelancer.fetch(FetchContext(api, store, 5, state_dir), now=now + 86400)  # type: ignore[arg-type]
-    pages = [c for c in api.calls if c[0].endswith("/projects/all/")]
-    assert pages[0][1]["from_time"] == settled + 1
-    assert pages[0][1]["offset"] == 0
-
-    bids = [c for c in api.calls if c[0].endswith("/projects/0.1/bids/")]
-    assert bids and bids[0][1]["award_statuses[]"] == ["awarded"]
-    index = country_index()
-    tasks = {}
-    for path in [*first, *second]:
-        result = freelancer.parse(path, index)
-        result.check_balance()
-        tasks.update({t.task_id: t for t in result.tasks})
-    assert sorted(tasks) == ["award:902", "project:1", "project:2", "project:3"]
-    award = tasks["award:902"]
-    assert (award.buyer_country_code, award.seller_country_code) == ("GBR", "IND")
+NOW = 1_800_000_000
+SETTLED = NOW - 14 * 86400
 
 
-def test_a_page_already_saved_is_not_asked_for_again(tmp_path: Path, small_pages: None) -> None:
-    api = FakeApi()
-    store = RawStore("freelancer", root=tmp_path / "raw")
-    freelancer.fetch(FetchContext(api, store, 1, tmp_path / "state"), now=1_800_000_000)  # type: ignore[arg-type]
-    # The state is lost after the page was saved: the stored page is reused, not fetched.
+def test_walk_asks_for_updated_awarded_projects_with_occupations_and_their_bids(
+    server, clock, tmp_path
+):
+    api = FreelancerApi(server)
+    saved = freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    projects = api.queries("/projects/all/")
+    assert [q["offset"] for q in projects] == [["0"], ["2"]]
+    first = projects[0]
+    assert first["from_time"] == [str(SETTLED - 30 * 86400)] and first["to_time"] == [str(SETTLED)]
+    assert first["sort_field"] == ["time_updated"]  # the window is on last update
+    assert first["bid_award_statuses[]"] == ["awarded"]
+    assert first["job_details"] == ["true"] and "compact" not in first
+    bids = api.queries("/bids/")
+    assert bids[0]["projects[]"] == ["1", "2"] and bids[0]["award_statuses[]"] == ["awarded"]
+    assert "compact" not in bids[0] and "job_details" not in bids[0]
+    # Each projects page is stored beside the bids pages of its projects, named by window.
+    window = f"{SETTLED - 30 * 86400}_{SETTLED}"
+    assert [p.name for p in saved] == [
+        f"projects_{window}_0000000.json",
+        f"bids_{window}_0000000_00_00000.json",
+        f"projects_{window}_0000002.json",
+        f"bids_{window}_0000002_00_00000.json",
+    ]
+    # 10 requests left of 1000 per hour is spread: RateLimit-Reset / RateLimit-Remaining apart.
+    assert clock.sleeps and all(
+        w == pytest.approx(3000 / r, rel=0.01)
+        for w, r in zip(clock.sleeps, range(899, 0, -1), strict=False)
+    )
+    state = json.loads((tmp_path / "state" / "freelancer.json").read_text())
+    assert state == {"high_water": SETTLED, "window": None}
+    # The bids page has no jobs; the projects page of the same window has them.
+    bids_page = json.loads(saved[1].read_bytes())["result"]
+    assert "jobs" not in bids_page["projects"]["2"]
+    assert json.loads(saved[0].read_bytes())["result"]["projects"][1]["jobs"][0]["category"]
+
+
+def test_a_spent_rate_limit_stops_the_run_and_the_next_run_resumes_without_duplicates(
+    server, clock, tmp_path
+):
+    api = FreelancerApi(server)
+    # After the first page and its bids, 1 request is left for 1000 s: more than the session
+    # waits (600 s), so the run stops before the next page.
+    api.remaining, api.reset = 3, 1000
+    with pytest.raises(RateLimited):
+        freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    state = json.loads((tmp_path / "state" / "freelancer.json").read_text())
+    assert state["window"]["offset"] == 2  # the first page and its bids are complete
+    asked = len(server.hits)
+
+    api.remaining = 900
+    saved = freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    assert [q["offset"] for q in api.queries("/projects/all/")] == [["0"], ["2"]]
+    assert len(server.hits) - asked == 3  # robots.txt, the second page and its bids
+    names = [
+        p.name
+        for p in RawStore("freelancer", root=tmp_path / "raw").iter_files(
+            "freelancer", tmp_path / "raw"
+        )
+    ]
+    assert len(names) == len(set(names)) == 4
+    assert len(saved) == 2
+
+
+@pytest.mark.parametrize(
+    ("broken", "error"),
+    [
+        (
+            Reply(200, b"<!DOCTYPE html><html><h1>Down for maintenance</h1></html>", {}),
+            BlockedError,
+        ),
+        (
+            Reply(200, b"Service temporarily unavailable", {"Content-Type": "text/plain"}),
+            SourceError,
+        ),
+        (Reply(200, b'{"status": "error", "message": "Invalid sort field"}', {}), SourceError),
+        (Reply(200, b'{"status": "success", "result": {"projects": {"1": {}}}}', {}), SourceError),
+    ],
+    ids=["html-maintenance-page", "plain-text", "api-error", "unexpected-shape"],
+)
+def test_an_unexpected_answer_is_a_source_error_and_never_stored(
+    server, clock, tmp_path, broken, error
+):
+    api = FreelancerApi(server)
+    api.broken = broken
+    with pytest.raises(error):
+        freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    assert rawstore.iter_files("freelancer", tmp_path / "raw") == []
+    assert not (tmp_path / "state" / "freelancer.json").exists()
+    # Once the API answers properly, the same window is walked from its start.
+    api.broken = None
+    freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    assert len(rawstore.iter_files("freelancer", tmp_path / "raw")) == 4
+
+
+def test_a_compact_bids_page_without_awards_is_an_empty_page(server, clock, tmp_path):
+    """With compact=true the API strips empty lists: a page without awards is ``result: {}``."""
+    api = FreelancerApi(server)
+    stripped = (FIXTURES / "bids_page_no_awards_compact.json").read_bytes()
+    server.handle("/api/projects/0.1/bids/", lambda path, headers: Reply(body=stripped))
+    saved = freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    assert [p.name.startswith("bids_") for p in saved] == [False, True, False, True]
+
+
+def test_page_cap_and_a_lost_state_file(server, clock, tmp_path):
+    api = FreelancerApi(server)
+    first = freelancer.fetch(context(api, clock, tmp_path, 1), now=NOW)
+    assert len(api.queries("/projects/all/")) == 1 and len(first) == 2
+    # The state is lost after the page was saved: the stored pages are reused, not fetched.
     (tmp_path / "state" / "freelancer.json").unlink()
-    api.calls.clear()
-    freelancer.fetch(FetchContext(api, store, 1, tmp_path / "state"), now=1_800_000_000)  # type: ignore[arg-type]
-    assert [c for c in api.calls if c[0].endswith("/projects/all/")] == []
+    freelancer.fetch(context(api, clock, tmp_path, 1), now=NOW)
+    assert len(api.queries("/projects/all/")) == 1
+    # Then a later run starts the next window just after the last one.
+    freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
+    freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW + 86400)
+    assert api.queries("/projects/all/")[-1]["from_time"] == [str(SETTLED + 1)]
 
 
 def test_the_token_goes_in_a_header_read_from_the_environment() -> None:

@@ -10,13 +10,15 @@ import shutil
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import OLI_FIXTURES
+from loopback import FakeClock, Reply, Server, session
 
+from pipeline import rawstore
 from pipeline.countries import country_index
 from pipeline.fetch import FetchContext, SourceError
-from pipeline.http import FetchResult
 from pipeline.rawstore import RawStore
 from pipeline.sources import oli
 
@@ -192,70 +194,140 @@ def test_latest_files_are_picked_by_the_date_in_their_name() -> None:
     ]
 
 
-class FakeFigshare:
-    """Serves a deposit listing and its files the way figshare's API and downloader do."""
-
-    def __init__(self, files: dict[str, bytes], bad_md5: bool = False) -> None:
-        self.files = files
-        self.bad_md5 = bad_md5
-        self.calls: list[str] = []
-
-    def get(self, url: str, params=None, headers=None) -> FetchResult:
-        self.calls.append(url)
-        if url.startswith("https://api.figshare.com/"):
-            listing = {
-                "id": 3761562,
-                "files": [
-                    {
-                        "name": name,
-                        "size": len(body),
-                        "download_url": f"https://ndownloader.figshare.com/files/{i}",
-                        "computed_md5": "0" * 32 if self.bad_md5 else hashlib.md5(body).hexdigest(),
-                    }
-                    for i, (name, body) in enumerate(self.files.items())
-                ],
-            }
-            body = json.dumps(listing).encode()
-        else:
-            body = list(self.files.values())[int(url.rsplit("/", 1)[1])]
-        return FetchResult(url, {}, 200, {}, body, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), 0.0)
+LISTING = json.loads((FIXTURES / "figshare_files_page.json").read_text())
+ARTICLE = json.loads((FIXTURES / "figshare_article_record.json").read_text())
 
 
-def test_fetch_downloads_the_latest_files_once_and_checks_md5(tmp_path: Path) -> None:
-    files = {
-        "bcountrydata_2016-07-10.txt": BUYERS.read_bytes(),
-        "bcountrydata_2015-01-01.txt": b"timestamp,country,country_group,occupation,count\n",
-        "worker_countrydata_2017-07-05.txt": WORKERS.read_bytes(),
-    }
-    session = FakeFigshare(files)
+class Figshare:
+    """The figshare API's paged file listing and the download host, on the loopback server.
+
+    The listing is the fixture (12 files, the two the atlas needs past the first 10); the two
+    deposit files are served with the bytes of the hand-made fixtures, their md5 and size in the
+    listing computed from those bytes. ``download`` replaces the download answer.
+    """
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.bodies = {
+            "bcountrydata_2024-09-02.txt": BUYERS.read_bytes(),
+            "worker_countrydata_2024-09-02.txt": WORKERS.read_bytes(),
+        }
+        self.download: Reply | None = None
+        self.listing = []
+        for entry in LISTING:
+            entry = {**entry}
+            entry["download_url"] = entry["download_url"].replace(
+                "https://ndownloader.figshare.com", server.base
+            )
+            if entry["name"] in self.bodies:
+                body = self.bodies[entry["name"]]
+                entry.update(size=len(body), computed_md5=hashlib.md5(body).hexdigest())
+            self.listing.append(entry)
+        server.handle("/v2/articles/3761562/files", self.files)
+        for entry in self.listing:
+            server.handle(urlsplit(entry["download_url"]).path, self.file)
+
+    def files(self, path: str, headers: dict) -> Reply:
+        if headers.get("If-None-Match") == '"listing-v1"':
+            return Reply(304, b"", {"ETag": '"listing-v1"'})
+        query = parse_qs(urlsplit(path).query)
+        size, page = int(query["page_size"][0]), int(query["page"][0])
+        body = json.dumps(self.listing[(page - 1) * size : page * size]).encode()
+        return Reply(
+            body=body, headers={"Content-Type": "application/json", "ETag": '"listing-v1"'}
+        )
+
+    def file(self, path: str, headers: dict) -> Reply:
+        if self.download is not None:
+            return self.download
+        entry = next(e for e in self.listing if urlsplit(e["download_url"]).path == path)
+        return Reply(body=self.bodies.get(entry["name"], b"other file"), headers={})
+
+    def paths(self, prefix: str) -> list[str]:
+        return [p for p, _ in self.server.hits if p.startswith(prefix)]
+
+
+def context(server: Server, clock: FakeClock, tmp_path: Path) -> FetchContext:
+    info = {**oli.meta(), "figshare_api": server.base + "/v2/articles/3761562"}
     store = RawStore("oli", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
-    ctx = FetchContext(session, store, None, tmp_path / "state")  # type: ignore[arg-type]
-    saved = oli.fetch(ctx)
-    names = sorted(p.name for p in saved)
-    assert names == [
-        "bcountrydata_2016-07-10.txt",
-        "figshare_article_3761562.json",
-        "worker_countrydata_2017-07-05.txt",
-    ]
-    saved_file = next(p for p in saved if p.name == "bcountrydata_2016-07-10.txt")
-    assert saved_file.read_bytes() == BUYERS.read_bytes()
-    assert oli.source(saved).retrieved_at == dt.datetime(2026, 1, 2)
-    # A second run finds the same md5 in the store and downloads nothing but the listing.
-    session.calls.clear()
-    assert sorted(p.name for p in oli.fetch(ctx)) == names
-    assert session.calls == ["https://api.figshare.com/v2/articles/3761562"]
+    return FetchContext(session(clock), store, None, tmp_path / "state", info)
 
 
-def test_fetch_refuses_a_download_whose_md5_differs(tmp_path: Path) -> None:
-    session = FakeFigshare(
-        {"bcountrydata_2016-07-10.txt": b"x", "worker_countrydata_2017-07-05.txt": b"y"},
-        bad_md5=True,
+def test_the_article_record_lists_only_ten_files_so_the_files_endpoint_is_used() -> None:
+    assert len(ARTICLE["files"]) == 10
+    assert oli.latest_deposit_files(ARTICLE["files"]) == [
+        e for e in ARTICLE["files"] if e["name"] == "bcountrydata_2021-08-04.txt.zip"
+    ] + [e for e in ARTICLE["files"] if e["name"] == "worker_countrydata_2021-06-02.txt"]
+    names = [e["name"] for e in oli.latest_deposit_files(LISTING)]
+    assert names == ["bcountrydata_2024-09-02.txt", "worker_countrydata_2024-09-02.txt"]
+
+
+def test_fetch_lists_all_files_downloads_the_newest_pair_once_and_checks_md5(
+    server, clock, tmp_path
+) -> None:
+    server.route(
+        "/robots.txt", Reply(403, b"<html>Forbidden</html>", {"Content-Type": "text/html"})
     )
-    store = RawStore("oli", root=tmp_path / "raw")
-    ctx = FetchContext(session, store, None, tmp_path / "state")  # type: ignore[arg-type]
-    with pytest.raises(SourceError, match="md5"):
-        oli.fetch(ctx)
-    assert [p.name for p in store.folder.iterdir() if p.suffix == ".txt"] == []
+    figshare = Figshare(server)
+    ctx = context(server, clock, tmp_path)
+    saved = oli.fetch(ctx)
+    assert [p.name for p in saved] == [
+        "figshare_files_3761562_1.json",
+        "bcountrydata_2024-09-02.txt",
+        "worker_countrydata_2024-09-02.txt",
+    ]
+    listing = figshare.paths("/v2/")
+    assert listing == ["/v2/articles/3761562/files?page=1&page_size=1000"]
+    assert saved[1].read_bytes() == BUYERS.read_bytes()
+    assert oli.source(saved).retrieved_at is not None
+    # A second run: the listing has not changed (304) and both files are in the store.
+    saved_again = oli.fetch(ctx)
+    assert saved_again == saved
+    assert len(figshare.paths("/v2/")) == 2 and len(figshare.paths("/files/")) == 2
+    assert server.hits[-1][1]["If-None-Match"] == '"listing-v1"'
+
+
+@pytest.mark.parametrize(
+    ("download", "reason"),
+    [
+        (Reply(202, b"", {"x-amzn-waf-action": "challenge"}), "AWS WAF challenge"),
+        (Reply(403, b"<html><p>Request blocked</p></html>", {"Content-Type": "text/html"}), "403"),
+        (Reply(403, b"<Error><Code>AccessDenied</Code></Error>", {}), "HTTP 403"),
+    ],
+    ids=["aws-waf-202", "html-403", "s3-403"],
+)
+def test_a_firewall_answer_says_how_to_download_by_hand(
+    server, clock, tmp_path, download, reason
+) -> None:
+    figshare = Figshare(server)
+    figshare.download = download
+    with pytest.raises(SourceError) as info:
+        oli.fetch(context(server, clock, tmp_path))
+    message = str(info.value)
+    assert reason in message and "\n" not in message
+    assert "make fetch SOURCE=oli FROM=<that file>" in message
+    assert "bcountrydata_2024-09-02.txt" in message and "md5" not in message
+    stored = rawstore.iter_files("oli", tmp_path / "raw")
+    assert [p.name for p in stored] == ["figshare_files_3761562_1.json"]
+
+
+def test_a_corrupt_download_is_not_stored(server, clock, tmp_path) -> None:
+    figshare = Figshare(server)
+    figshare.download = Reply(body=b"timestamp,country\n2016-06-01,cut sh")
+    with pytest.raises(SourceError, match=r"corrupt transfer.*run the command again"):
+        oli.fetch(context(server, clock, tmp_path))
+    stored = rawstore.iter_files("oli", tmp_path / "raw")
+    assert [p.name for p in stored] == ["figshare_files_3761562_1.json"]
+    assert [p.name for p in (tmp_path / "raw" / "oli").rglob(".tmp-*")] == []
+
+
+def test_a_listing_without_the_pair_points_to_from(server, clock, tmp_path) -> None:
+    server.handle(
+        "/v2/articles/3761562/files",
+        lambda path, headers: Reply(body=json.dumps(ARTICLE["files"][:6]).encode()),
+    )
+    with pytest.raises(SourceError, match="FROM=<folder>"):
+        oli.fetch(context(server, clock, tmp_path))
 
 
 def test_import_takes_the_deposit_files_of_a_folder(tmp_path: Path) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from conftest import REMOTEWORK_FIXTURES
+from loopback import FakeClock, Reply, Server, session
 
+from pipeline import rawstore
 from pipeline.countries import country_index
-from pipeline.fetch import FetchContext
-from pipeline.http import FetchResult
+from pipeline.fetch import FetchContext, SourceError
+from pipeline.http import PoliteSession
 from pipeline.rawstore import RawStore
 from pipeline.sources import remotework
 
@@ -87,27 +90,86 @@ def test_a_file_with_another_header_is_one_rejected_record(tmp_path: Path) -> No
     assert "employer_country_real" in result.rejects[0].reason
 
 
-class FakeGitHub:
-    def __init__(self) -> None:
-        self.urls: list[str] = []
-
-    def get(self, url: str, params=None, headers=None) -> FetchResult:
-        self.urls.append(url)
-        body = FIXTURE.read_bytes().replace(b'"2015-01-01"', f'"{url[-8:-4]}-01-01"'.encode())
-        return FetchResult(url, {}, 200, {}, body, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), 0.0)
+REPO_PATH = "/Braesemann/remotework/main/data/olm_data/network_data/olm_network_data_{year}.csv"
+LFS_POINTER = Path(__file__).parent / "fixtures" / "remotework" / "lfs_pointer.txt"
 
 
-def test_fetch_saves_every_year_once(tmp_path: Path) -> None:
-    session = FakeGitHub()
-    store = RawStore("remotework", root=tmp_path / "raw")
-    ctx = FetchContext(session, store, None, tmp_path / "state")  # type: ignore[arg-type]
+class GitHubRaw:
+    """raw.githubusercontent.com on the loopback server: robots.txt is a 404 (as there), each
+    year's file carries an ETag and is answered 304 when asked again with it."""
+
+    def __init__(self, server: Server, missing=(), pointers=()) -> None:
+        self.server = server
+        for year in range(2013, 2021):
+            if year in missing:
+                continue
+            body = LFS_POINTER.read_bytes() if year in pointers else self.body(year)
+            server.handle(REPO_PATH.format(year=year), self.answer(body, f'"{year}-v1"'))
+
+    @staticmethod
+    def body(year: int) -> bytes:
+        return FIXTURE.read_bytes().replace(b'"2015-01-01"', f'"{year}-01-01"'.encode())
+
+    @staticmethod
+    def answer(body: bytes, etag: str):
+        def reply(path: str, headers: dict) -> Reply:
+            if headers.get("If-None-Match") == etag:
+                return Reply(304, b"", {"ETag": etag})
+            return Reply(body=body, headers={"Content-Type": "text/plain", "ETag": etag})
+
+        return reply
+
+    def downloads(self) -> int:
+        return sum(
+            1 for p, h in self.server.hits if p.endswith(".csv") and "If-None-Match" not in h
+        )
+
+
+def context(server: Server, clock: FakeClock, tmp_path: Path) -> FetchContext:
+    info = {**remotework.meta(), "url_pattern": server.base + REPO_PATH}
+    store = RawStore("remotework", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
+    return FetchContext(session(clock), store, None, tmp_path / "state", info)
+
+
+def test_meta_points_at_the_repository() -> None:
+    assert remotework.meta()["url_pattern"] == ("https://raw.githubusercontent.com" + REPO_PATH)
+
+
+def test_fetch_saves_every_year_once_and_does_not_download_unchanged_files_again(
+    server, clock, tmp_path
+) -> None:
+    github = GitHubRaw(server)
+    ctx = context(server, clock, tmp_path)
     saved = remotework.fetch(ctx)
     assert [p.name for p in saved] == [f"olm_network_data_{y}.csv" for y in range(2013, 2021)]
-    assert session.urls[2] == (
-        "https://raw.githubusercontent.com/Braesemann/remotework/main/data/olm_data/"
-        "network_data/olm_network_data_2015.csv"
-    )
     assert saved[2].read_bytes() == FIXTURE.read_bytes()
-    again = remotework.fetch(ctx)
-    assert again == saved
-    assert len(list(store.folder.glob("*.csv"))) == 8
+    assert github.downloads() == 8
+    assert remotework.fetch(ctx) == saved
+    assert github.downloads() == 8  # eight 304s, nothing downloaded twice
+    assert len(list(ctx.store.folder.glob("*.csv"))) == 8
+
+
+def test_a_missing_year_and_an_lfs_pointer_are_reported_and_the_rest_still_come(
+    server, clock, tmp_path, caplog
+) -> None:
+    GitHubRaw(server, missing={2013}, pointers={2016})
+    saved = remotework.fetch(context(server, clock, tmp_path))
+    assert [p.name for p in saved] == [
+        f"olm_network_data_{y}.csv" for y in (2014, 2015, 2017, 2018, 2019, 2020)
+    ]
+    assert "2013 not fetched: HTTP 404" in caplog.text
+    assert "2016 not fetched" in caplog.text and "Git LFS pointer" in caplog.text
+    stored = rawstore.iter_files("remotework", tmp_path / "raw")
+    assert all(not p.read_bytes().startswith(b"version https://git-lfs") for p in stored)
+    assert len(stored) == 6
+
+
+def test_no_year_at_all_is_an_error(server, clock, tmp_path) -> None:
+    GitHubRaw(server, missing=set(range(2013, 2021)))
+    with pytest.raises(SourceError, match="no year could be fetched"):
+        remotework.fetch(context(server, clock, tmp_path))
+
+
+def test_the_size_bound_fits_what_github_serves() -> None:
+    with PoliteSession() as http:
+        assert http.max_bytes >= 100 * 1024 * 1024

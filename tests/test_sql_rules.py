@@ -61,6 +61,13 @@ BREAKERS: dict[str, str | list[str]] = {
         "('T1', 'freelancer', 'Freelancer.com', 'unknown'), "
         "('T1', 'freelancer', 'Freelancer.com', 'unknown')"
     ),
+    "estimates_reproduce_marginals": (
+        "update int__estimated_flows set tasks = tasks * 2 where buyer_country_code = 'USA'"
+    ),
+    "estimate_check_matches_observed_flows": (
+        "insert into out__estimate_check values ('curated_oli_shares', 2016, 'un_m49_developed', "
+        "'south_to_north', 50, 40, 'none', 10, 1, 1)"
+    ),
 }
 
 

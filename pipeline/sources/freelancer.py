@@ -34,7 +34,6 @@ from pipeline.fetch import (
     SourceError,
     read_meta,
     save_file_once,
-    save_response_once,
     source_from_meta,
 )
 from pipeline.rawstore import RawStore, iter_files
@@ -293,6 +292,19 @@ def import_files(path: Path, store: RawStore) -> list[Path]:
 
 # -- fetch --------------------------------------------------------------------------------
 
+# The projects search returns projects whose *last update* falls between from_time and
+# to_time (API reference; go-freelancer-sdk SearchAllProjectsOptions), so the window is on
+# update time, sorted the same way. time_submitted is not an allowed sort field.
+SORT_FIELD = "time_updated"
+# Only projects with an awarded bid: their awards are the contracts, and the bids call is
+# spent on nothing else. project_statuses[] is left out: an awarded project still in progress
+# is already a contract, and the SDK's status names (open, complete, work_in_progress ...)
+# differ from the "closed" some clients send.
+PROJECT_FILTER = {"bid_award_statuses[]": ["awarded"]}
+BIDS_PAGE = 100
+# A bound on the bids pages of one batch of projects (50 projects rarely have 100 awards).
+MAX_BID_PAGES = 20
+
 
 def load_state(state_dir: Path) -> dict[str, Any]:
     path = state_dir / STATE_FILE
@@ -323,19 +335,53 @@ def _stored(store: RawStore, name: str) -> Path | None:
     return None
 
 
-def _page_body(path: Path) -> dict[str, Any]:
-    document = json.loads(path.read_bytes())
+def _result(path: Path, kind: str) -> dict[str, Any]:
+    """The ``result`` object of a saved or downloaded answer; SourceError if it is not one.
+
+    A key the API left out (empty lists are stripped when ``compact`` is set) counts as empty.
+    """
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise SourceError(f"the {kind} answer is not JSON ({err}); nothing was stored") from None
+    body = document.get("result") if isinstance(document, dict) else None
     if not isinstance(document, dict) or document.get("status") != "success":
-        raise SourceError(f"{path} is not a successful API answer; see the file, then retry")
-    body = document.get("result") or {}
-    if not isinstance(body.get("projects"), list):
-        raise SourceError(f"{path} holds no projects list; the API may have changed")
+        message = str(document.get("message", ""))[:200] if isinstance(document, dict) else ""
+        raise SourceError(f"the {kind} answer is not a success: {message!r}; nothing was stored")
+    if not isinstance(body, dict) or not isinstance(body.get(kind, []), list):
+        raise SourceError(f"the {kind} answer holds no {kind} list; the API may have changed")
     return body
 
 
+def _page(ctx: FetchContext, url: str, params: dict[str, Any], name: str, kind: str) -> Path:
+    """A page stored under ``name`` earlier, or fetched and stored only once it is valid."""
+    stored = _stored(ctx.store, name)
+    if stored is not None:
+        return stored
+
+    def check(temp: Path) -> None:
+        _result(temp, kind)
+
+    return ctx.session.save(
+        ctx.store,
+        url,
+        name,
+        params=params,
+        expect="json",
+        licence=ctx.meta.get("licence"),
+        check=check,
+    )
+
+
 def fetch(ctx: FetchContext, now: float | None = None) -> list[Path]:
-    """Walk settled projects from the stored high-water mark, at most ``ctx.max_pages`` pages."""
-    info = meta()
+    """Walk projects updated in a window, with their awarded bids; at most ``ctx.max_pages``.
+
+    Each projects page is stored with ``job_details`` (the occupations) beside the bids pages of
+    its projects, under names that carry the window and offsets; the state file moves on only
+    after a page and its bids are stored, so a stopped run (a spent rate limit, an error, the
+    page cap) resumes where it stopped and never stores a page twice.
+    """
+    info = ctx.meta
     base = str(info["base_url"]).rstrip("/")
     limit = int(info["page_size"])
     cap = ctx.max_pages if ctx.max_pages is not None else DEFAULT_MAX_PAGES
@@ -355,31 +401,26 @@ def fetch(ctx: FetchContext, now: float | None = None) -> list[Path]:
     for _ in range(cap):
         offset = int(window["offset"])
         name = _page_name(window, offset)
-        page = _stored(ctx.store, name)
-        if page is None:
-            result = ctx.session.get(
-                f"{base}/projects/0.1/projects/all/",
-                params={
-                    "from_time": window["from"],
-                    "to_time": window["to"],
-                    "sort_field": "time_submitted",
-                    "limit": limit,
-                    "offset": offset,
-                    "job_details": "true",
-                    "user_details": "true",
-                    "user_country_details": "true",
-                    "compact": "true",
-                },
-            )
-            result.raise_for_status()
-            page = save_response_once(ctx.store, result, name, info.get("licence"))
+        params = {
+            "from_time": window["from"],
+            "to_time": window["to"],
+            "sort_field": SORT_FIELD,
+            **PROJECT_FILTER,
+            "limit": limit,
+            "offset": offset,
+            "job_details": "true",
+            "user_details": "true",
+            "user_country_details": "true",
+        }
+        page = _page(ctx, f"{base}/projects/0.1/projects/all/", params, name, "projects")
         saved.append(page)
-        body = _page_body(page)
-        ids = [p["id"] for p in body["projects"] if isinstance(p, dict) and "id" in p]
-        saved.extend(_fetch_awards(ctx, base, name, ids, int(info["bids_batch"]), info))
-        offset += len(body["projects"])
+        body = _result(page, "projects")
+        projects = body.get("projects", [])
+        ids = [p["id"] for p in projects if isinstance(p, dict) and isinstance(p.get("id"), int)]
+        saved.extend(_fetch_awards(ctx, base, name, ids, int(info["bids_batch"])))
+        offset += len(projects)
         total = body.get("total_count")
-        if len(body["projects"]) < limit or (isinstance(total, int) and offset >= total):
+        if len(projects) < limit or (isinstance(total, int) and offset >= total):
             state = {"high_water": window["to"], "window": None}
             save_state(ctx.state_dir, state)
             break
@@ -389,35 +430,28 @@ def fetch(ctx: FetchContext, now: float | None = None) -> list[Path]:
 
 
 def _fetch_awards(
-    ctx: FetchContext, base: str, page_name: str, ids: list[int], batch: int, info: dict
+    ctx: FetchContext, base: str, page_name: str, ids: list[int], batch: int
 ) -> list[Path]:
+    """The awarded bids of ``ids``, batch by batch; ``bids_<window>_<offset>_<batch>_<n>``."""
     saved = []
     stem = page_name.removesuffix(".json").replace("projects_", "bids_", 1)
     for number, start in enumerate(range(0, len(ids), batch)):
         chunk = ids[start : start + batch]
-        offset = 0
-        while True:
+        for page in range(MAX_BID_PAGES):
+            offset = page * BIDS_PAGE
+            params = {
+                "projects[]": [str(i) for i in chunk],
+                "award_statuses[]": ["awarded"],
+                # The bids call has no job_details: occupations come from the projects page.
+                "project_details": "true",
+                "user_details": "true",
+                "user_country_details": "true",
+                "limit": BIDS_PAGE,
+                "offset": offset,
+            }
             name = f"{stem}_{number:02d}_{offset:05d}.json"
-            path = _stored(ctx.store, name)
-            if path is None:
-                result = ctx.session.get(
-                    f"{base}/projects/0.1/bids/",
-                    params={
-                        "projects[]": [str(i) for i in chunk],
-                        "award_statuses[]": ["awarded"],
-                        "project_details": "true",
-                        "user_details": "true",
-                        "user_country_details": "true",
-                        "compact": "true",
-                        "limit": 100,
-                        "offset": offset,
-                    },
-                )
-                result.raise_for_status()
-                path = save_response_once(ctx.store, result, name, info.get("licence"))
+            path = _page(ctx, f"{base}/projects/0.1/bids/", params, name, "bids")
             saved.append(path)
-            bids = (json.loads(path.read_bytes()).get("result") or {}).get("bids") or []
-            if len(bids) < 100:
+            if len(_result(path, "bids").get("bids", [])) < BIDS_PAGE:
                 break
-            offset += len(bids)
     return saved

@@ -21,6 +21,7 @@ import calendar
 import csv
 import datetime as dt
 import hashlib
+import json
 import math
 import re
 import zipfile
@@ -28,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pipeline.countries import CountryIndex, UnknownCountryError
 from pipeline.fetch import (
@@ -36,11 +38,10 @@ from pipeline.fetch import (
     import_matching,
     open_text_lines,
     read_meta,
-    save_response_once,
     source_from_meta,
     warn_bounds,
 )
-from pipeline.http import DEFAULT_MAX_BYTES
+from pipeline.http import DEFAULT_MAX_BYTES, BlockedError, HTTPStatusError, RobotsDisallowed
 from pipeline.rawstore import RawStore, iter_files
 from pipeline.records import OCCUPATIONS, ParseResult, Reject, Source, Tally
 
@@ -52,7 +53,8 @@ OCCUPATIONS_PATH = HERE / "oli_occupations.csv"
 REMAINDER_LABEL = "not mapped to a country"
 MAX_FIELD_CHARS = 200
 MAX_ROWS = 50_000_000
-# The worker file is tens of megabytes even zipped; the session's default bound is too tight.
+# The worker file is tens of megabytes even zipped; bodies are streamed to disk, so the bound is
+# about disk space, not memory.
 SESSION_OPTIONS = {"max_bytes": 20 * DEFAULT_MAX_BYTES}
 
 BUYER_COLUMNS = ("timestamp", "country", "occupation", "count")
@@ -364,9 +366,9 @@ def import_files(path: Path, store: RawStore) -> list[Path]:
     )
 
 
-def latest_deposit_files(files: list[dict]) -> list[dict]:
+def latest_deposit_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The newest employer-country and worker-country file of a figshare file listing."""
-    best: dict[str, tuple[str, dict]] = {}
+    best: dict[str, tuple[str, dict[str, Any]]] = {}
     for entry in files:
         match = DEPOSIT_FILE.match(str(entry.get("name", "")))
         if match and (match["kind"] not in best or match["date"] > best[match["kind"]][0]):
@@ -374,47 +376,125 @@ def latest_deposit_files(files: list[dict]) -> list[dict]:
     return [best[k][1] for k in sorted(best)]
 
 
+# figshare's article record lists at most 10 files; /files pages through all of them
+# (figshare API swagger: page_size up to 1000).
+FILES_PAGE_SIZE = 1000
+MAX_LISTING_PAGES = 10
+
+
+def _md5_of(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _already_stored(store: RawStore, name: str, md5: str | None) -> Path | None:
     if not md5:
         return None
     for path in iter_files(store.source_id, store.root):
-        if path.name == name and hashlib.md5(path.read_bytes()).hexdigest() == md5:
+        if path.name == name and _md5_of(path) == md5:
             return path
     return None
+
+
+def _json_list(path: Path) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise SourceError(
+            f"the figshare file listing is not JSON ({err}); nothing stored"
+        ) from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise SourceError("the figshare file listing is not a list of files; nothing stored")
+    return entries
+
+
+def _check_listing(path: Path) -> None:
+    _json_list(path)
+
+
+def _list_files(ctx: FetchContext) -> tuple[list[dict[str, Any]], list[Path]]:
+    """Every file of the deposit, page by page; the listing pages are stored for provenance."""
+    info = ctx.meta
+    article = str(info["figshare_api"]).rstrip("/")
+    url = f"{article}/files"
+    entries: list[dict[str, Any]] = []
+    pages: list[Path] = []
+    for page in range(1, MAX_LISTING_PAGES + 1):
+        path = ctx.session.save(
+            ctx.store,
+            url,
+            f"figshare_files_{article.rsplit('/', 1)[-1]}_{page}.json",
+            params={"page": page, "page_size": FILES_PAGE_SIZE},
+            expect="json",
+            licence=info.get("licence"),
+            check=_check_listing,
+            conditional=True,
+        )
+        pages.append(path)
+        found = _json_list(path)
+        entries.extend(found)
+        if len(found) < FILES_PAGE_SIZE:
+            break
+    return entries, pages
+
+
+def _download(ctx: FetchContext, entry: dict[str, Any]) -> Path:
+    """One deposit file streamed into the store, its md5 and size checked while written."""
+    info = ctx.meta
+    name, url = str(entry["name"]), str(entry["download_url"])
+    md5, size = entry.get("computed_md5") or None, entry.get("size")
+    digest = hashlib.md5()
+
+    def check(temp: Path) -> None:
+        got = temp.stat().st_size
+        if (md5 and digest.hexdigest() != md5) or (size and int(size) != got):
+            raise SourceError(
+                f"{name}: the download ({got} bytes) does not match the size and md5 figshare "
+                "lists: a corrupt transfer, nothing was saved; run the command again"
+            )
+
+    by_hand = (
+        f"download {name} in a browser from {info['url']} and run "
+        f"`make fetch SOURCE=oli FROM=<that file>`"
+    )
+    try:
+        return ctx.session.save(
+            ctx.store,
+            url,
+            name,
+            expect="data",
+            licence=info.get("licence"),
+            tap=digest.update,
+            check=check,
+        )
+    except (BlockedError, RobotsDisallowed) as err:
+        raise SourceError(f"figshare's download host refused a script ({err}); {by_hand}") from None
+    except HTTPStatusError as err:
+        if err.status in (401, 403):
+            raise SourceError(
+                f"figshare answered HTTP {err.status} for {name}; {by_hand}"
+            ) from None
+        raise
 
 
 def fetch(ctx: FetchContext) -> list[Path]:
     """Download the newest bcountrydata and worker_countrydata files of the deposit."""
     from pipeline.progress import progress
 
-    info = meta()
-    licence = info.get("licence")
-    listing = ctx.session.get(str(info["figshare_api"]))
-    listing.raise_for_status()
-    saved = [save_response_once(ctx.store, listing, "figshare_article_3761562.json", licence)]
-    chosen = latest_deposit_files(listing.json().get("files") or [])
+    entries, saved = _list_files(ctx)
+    chosen = latest_deposit_files(entries)
     if len(chosen) < 2:
         raise SourceError(
-            f"the deposit at {info['figshare_api']} lists no bcountrydata_*/worker_countrydata_* "
-            f"file; download them by hand from {info['url']} and run "
+            f"the deposit's {len(entries)} files include no bcountrydata_*/worker_countrydata_* "
+            f"pair; download them by hand from {ctx.meta['url']} and run "
             "`make fetch SOURCE=oli FROM=<folder>`"
         )
     for entry in progress(chosen, desc="download oli", unit="file"):
-        name, md5 = str(entry["name"]), entry.get("computed_md5") or None
-        present = _already_stored(ctx.store, name, md5)
-        if present is not None:
-            saved.append(present)
-            continue
-        result = ctx.session.get(str(entry["download_url"]))
-        result.raise_for_status()
-        if md5 and hashlib.md5(result.body).hexdigest() != md5:
-            raise SourceError(
-                f"{name}: the download does not match the md5 figshare lists; nothing was "
-                "saved, run the command again"
-            )
-        if entry.get("size") and int(entry["size"]) != len(result.body):
-            raise SourceError(f"{name}: {len(result.body)} bytes, figshare lists {entry['size']}")
-        saved.append(save_response_once(ctx.store, result, name, licence))
+        present = _already_stored(ctx.store, str(entry["name"]), entry.get("computed_md5"))
+        saved.append(present if present is not None else _download(ctx, entry))
     return saved
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import math
 import re
 import zipfile
@@ -25,15 +26,23 @@ from typing import Any
 from pipeline.countries import CountryIndex, UnknownCountryError
 from pipeline.fetch import (
     FetchContext,
+    SourceError,
     import_matching,
     open_text_lines,
     read_meta,
-    save_response_once,
     source_from_meta,
     warn_bounds,
 )
+from pipeline.http import (
+    HTTPStatusError,
+    ResponseTooLarge,
+    RetriesExhausted,
+    TruncatedResponse,
+)
 from pipeline.rawstore import RawStore
 from pipeline.records import ParseResult, Reject, Source, Tally
+
+log = logging.getLogger(__name__)
 
 SOURCE_ID = "remotework"
 HERE = Path(__file__).parent
@@ -264,17 +273,54 @@ def import_files(path: Path, store: RawStore) -> list[Path]:
     )
 
 
+# What raw.githubusercontent.com serves in place of a file kept in Git LFS.
+LFS_POINTER = b"version https://git-lfs"
+
+
+def _not_an_lfs_pointer(path: Path) -> None:
+    with path.open("rb") as handle:
+        if handle.read(len(LFS_POINTER)) == LFS_POINTER:
+            raise SourceError(
+                "the repository serves a Git LFS pointer, not the file; nothing was stored "
+                "(download the file from the repository page and use FROM=)"
+            )
+
+
 def fetch(ctx: FetchContext) -> list[Path]:
-    """Download every year's file from the repository (about 40 MB in all)."""
+    """Download every year's file from the repository (about 40 MB in all), year by year.
+
+    A year that fails (404, an error, an LFS pointer) is reported and the others still come;
+    the run fails only if no year could be had. An unchanged file is not downloaded again.
+    """
     from pipeline.progress import progress
 
-    info = meta()
-    saved = []
+    info = ctx.meta
+    saved: list[Path] = []
+    failed: list[str] = []
     for year in progress(list(info["years"]), desc="download remotework", unit="file"):
-        result = ctx.session.get(str(info["url_pattern"]).format(year=year))
-        result.raise_for_status()
-        name = f"olm_network_data_{year}.csv"
-        saved.append(save_response_once(ctx.store, result, name, info.get("licence")))
+        try:
+            saved.append(
+                ctx.session.save(
+                    ctx.store,
+                    str(info["url_pattern"]).format(year=year),
+                    f"olm_network_data_{year}.csv",
+                    expect="csv",
+                    licence=info.get("licence"),
+                    check=_not_an_lfs_pointer,
+                    conditional=True,
+                )
+            )
+        except (
+            SourceError,
+            HTTPStatusError,
+            RetriesExhausted,
+            TruncatedResponse,
+            ResponseTooLarge,
+        ) as err:
+            log.warning("remotework %s not fetched: %s", year, err)
+            failed.append(f"{year} ({err})")
+    if failed and not saved:
+        raise SourceError(f"no year could be fetched: {'; '.join(failed)}")
     return saved
 
 

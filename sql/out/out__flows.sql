@@ -1,10 +1,12 @@
 -- Work flowing between countries: one row per source × year × occupation × buyer/seller pair.
 -- observed: counted from tasks, or from published buyer × seller pair counts.
--- estimated: where a source gives only buyer shares and seller shares, the flow is the product
--- of the two marginals, share(b, s) = share(b) × share(s) / 100, i.e. work is assumed to be
--- spread over worker countries in proportion to their share of workers, whoever the buyer is.
+-- estimated: where a source gives only buyer shares and seller shares, the flow matrix is fitted
+-- to both by pipeline/estimate.py (iterative proportional fitting) into int__estimated_flows;
+-- with no prior that is the product of the two marginals, share(b) × share(s) / 100, and with
+-- an observed matrix as prior (named in the column prior) its structure carries over.
 -- Estimated flows are in percent of all projects (unit pct_of_projects); shares of regions
 -- and remainders ("rest of world") take part in the 100 but give no country pair.
+-- prior: 'none' or '<source_id> <year>' on estimated rows, null on observed rows.
 with
 
 tasks as (
@@ -19,12 +21,12 @@ sources as (
     select * from core__sources
 ),
 
-marginal_pairs as (
-    select * from out__marginal_pairs
+estimated_flows as (
+    select * from int__estimated_flows
 ),
 
 -- Tasks are grouped on their raw keys first; the label, unit and method are added to the
--- grouped rows, not to every task (at 10 M tasks that halves the build).
+-- grouped rows, not to every task (with no final ORDER BY, that halved the build at 10 M).
 task_groups as (
     select
         source_id,
@@ -62,7 +64,8 @@ observed_tasks as (
         'projects' as unit,
         value_usd,
         'observed' as method,
-        cast(null as varchar) as citation
+        cast(null as varchar) as citation,
+        cast(null as varchar) as prior
     from task_groups
 ),
 
@@ -100,61 +103,29 @@ observed_pairs as (
         'projects' as unit,
         null::double as value_usd,
         'observed' as method,
-        max(citation) as citation
+        max(citation) as citation,
+        null::varchar as prior
     from pair_tallies
     group by all
 ),
 
-buyer_shares as (
-    select
-        tallies.*,
-        marginal_pairs.year,
-        marginal_pairs.period_label,
-        marginal_pairs.seller_period_start,
-        marginal_pairs.seller_period_end
-    from tallies
-    inner join marginal_pairs
-        on tallies.source_id = marginal_pairs.source_id
-        and tallies.period_start = marginal_pairs.buyer_period_start
-        and tallies.period_end = marginal_pairs.buyer_period_end
-    where
-        tallies.role = 'buyer'
-        and tallies.measure = 'share_pct'
-        and tallies.buyer_country_code is not null
-),
-
-seller_shares as (
-    select *
-    from tallies
-    where
-        role = 'seller'
-        and measure = 'share_pct'
-        and seller_country_code is not null
-),
-
 estimated as (
     select
-        buyer_shares.source_id,
-        buyer_shares.platform,
-        buyer_shares.year,
-        buyer_shares.period_label,
-        buyer_shares.occupation,
-        buyer_shares.buyer_country_code,
-        seller_shares.seller_country_code,
-        buyer_shares.amount * seller_shares.amount / 100 as tasks,
-        'pct_of_projects' as unit,
+        source_id,
+        platform,
+        year,
+        period_label,
+        occupation,
+        buyer_country_code,
+        seller_country_code,
+        tasks,
+        unit,
         null::double as value_usd,
         'estimated' as method,
-        case
-            when buyer_shares.citation = seller_shares.citation then buyer_shares.citation
-            else concat_ws(' × ', buyer_shares.citation, seller_shares.citation)
-        end as citation
-    from buyer_shares
-    inner join seller_shares
-        on buyer_shares.source_id = seller_shares.source_id
-        and buyer_shares.seller_period_start = seller_shares.period_start
-        and buyer_shares.seller_period_end = seller_shares.period_end
-        and buyer_shares.occupation = seller_shares.occupation
+        citation,
+        prior
+    from estimated_flows
+    where buyer_country_code is not null and seller_country_code is not null
 ),
 
 unioned as (
@@ -178,7 +149,8 @@ final as (
         unioned.unit,
         unioned.value_usd,
         unioned.method,
-        coalesce(unioned.citation, sources.citation) as citation
+        coalesce(unioned.citation, sources.citation) as citation,
+        unioned.prior
     from unioned
     left join sources on unioned.source_id = sources.source_id
 )

@@ -1,0 +1,36 @@
+-- In which occupations does the work flow most from the South to the North? Per scheme, source,
+-- year and occupation: the share of the work done in the South for buyers in the North.
+-- Sources that do not break work down by occupation show it as 'unknown'.
+with
+
+classified as (
+    select
+        buyer_groups.scheme,
+        flows.source_id,
+        flows.year,
+        flows.occupation,
+        flows.method,
+        flows.unit,
+        flows.tasks,
+        work_direction(seller_groups.is_north, buyer_groups.is_north) as direction
+    from out__flows as flows
+    inner join core__country_groups as buyer_groups
+        on flows.buyer_country_code = buyer_groups.country_code
+    inner join core__country_groups as seller_groups
+        on flows.seller_country_code = seller_groups.country_code
+        and buyer_groups.scheme = seller_groups.scheme
+)
+
+select
+    scheme,
+    source_id,
+    year,
+    occupation,
+    any_value(method) as method,
+    round(100 * sum(tasks) filter (where direction = 'south_to_north') / sum(tasks), 1)
+        as south_to_north_pct,
+    sum(tasks) as tasks,
+    any_value(unit) as unit
+from classified
+group by scheme, source_id, year, occupation
+order by scheme, source_id, year, south_to_north_pct desc nulls last, occupation

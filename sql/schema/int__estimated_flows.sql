@@ -1,0 +1,21 @@
+-- Written by pipeline/estimate.py (iterative proportional fitting), read by sql/out/out__flows.sql.
+-- One row per estimate (source × year × pairing of marginals × occupation) and cell of its
+-- buyer × seller grid. A side's cell is a country or, for remainders such as "rest of world",
+-- a region label: those cells take part in the fit (they hold their share of the 100) but give
+-- no country pair, so out__flows keeps only the cells with two country codes.
+create table int__estimated_flows (
+    source_id varchar not null,
+    platform varchar not null,
+    year integer not null,
+    period_label varchar not null,
+    occupation varchar not null,
+    buyer_country_code varchar,
+    buyer_region_label varchar,
+    seller_country_code varchar,
+    seller_region_label varchar,
+    tasks double not null,             -- percent of all projects of the estimate
+    unit varchar not null,
+    citation varchar,
+    prior varchar not null,            -- 'none', or '<source_id> <year>' of the observed prior
+    iterations integer not null
+);
