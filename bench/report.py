@@ -78,8 +78,16 @@ STEP_NAMES = {
     "polars_eager": "polars eager (string keys)",
     "polars_lazy": "polars lazy (string keys)",
     "polars_eager_categorical": "polars eager (categorical keys)",
+    "polars_lazy_categorical": "polars lazy (categorical keys)",
 }
-ENGINES = ("plain_duckdb", "pandas", "polars_eager", "polars_lazy", "polars_eager_categorical")
+ENGINES = (
+    "plain_duckdb",
+    "pandas",
+    "polars_eager",
+    "polars_lazy",
+    "polars_eager_categorical",
+    "polars_lazy_categorical",
+)
 
 
 def _size_section(label: str, run: dict[str, Any]) -> list[str]:

@@ -38,7 +38,15 @@ pytestmark = [
     pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
 ]
 
-COMPARED = ("out__marginal_pairs", "out__flows", "out__flows_by_direction", "out__country_balance")
+COMPARED = (
+    "out__marginal_pairs",
+    "out__flows",
+    "out__flows_by_direction",
+    "out__country_balance",
+    "out__country_shares",
+    "out__estimate_check",
+    "out__claims_check",
+)
 
 
 def _fixture_atlas(root: Path) -> Path:
@@ -137,3 +145,16 @@ def test_a_macro_called_with_the_wrong_arity_is_refused() -> None:
     macros = read_macros([SQL_DIR / "schema" / "macros.sql"])
     with pytest.raises(TranspileError, match="takes 2 arguments"):
         to_spark("select work_direction(true) as d", macros)
+
+
+def test_named_windows_are_written_out_for_spark() -> None:
+    from pipeline.spark.transpile import to_spark
+
+    sql = to_spark(
+        "select rank() over (side order by a desc) as r, count(*) over side as n "
+        "from t window side as (partition by x)",
+        {},
+    )
+    assert "RANK() OVER (PARTITION BY x ORDER BY a DESC)" in sql
+    assert "COUNT(*) OVER (PARTITION BY x)" in sql
+    assert "WINDOW" not in sql

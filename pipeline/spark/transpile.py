@@ -4,6 +4,10 @@ Spark has no equivalent of a DuckDB ``create macro``, so each call of a macro is
 macro's body with the call's arguments put in place of its parameters before the statement is
 written in the Spark dialect. Only scalar macros (``create macro f(a, b) as <expression>``) are
 supported; anything else raises, rather than running different SQL on Spark.
+
+Named windows that a call extends (``rank() over (side order by tasks desc)`` with ``window side
+as (partition by …)``) are standard SQL that Spark does not parse: every use of a named window
+is replaced by the full window it stands for.
 """
 
 from __future__ import annotations
@@ -66,12 +70,34 @@ def _inline(node: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
     return exp.Paren(this=macro.body.copy().transform(substitute))
 
 
+def _expand_named_windows(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.Select) or not node.args.get("windows"):
+        return node
+    named = {w.this.name.lower(): w for w in node.args["windows"]}
+    for window in list(node.find_all(exp.Window)):
+        reference = window.args.get("alias")
+        if window.parent_select is not node or reference is None:
+            continue
+        base = named.get(reference.name.lower())
+        if base is None:
+            raise TranspileError(f"window {reference.name} is not defined")
+        for part in ("partition_by", "order", "spec"):
+            if base.args.get(part) and not window.args.get(part):
+                value = base.args[part]
+                copied = [v.copy() for v in value] if isinstance(value, list) else value.copy()
+                window.set(part, copied)
+        window.set("alias", None)
+    node.set("windows", None)
+    return node
+
+
 def to_spark(sql: str, macros: dict[str, Macro]) -> str:
     """One DuckDB SELECT statement as Spark SQL."""
     statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     if len(statements) != 1:
         raise TranspileError(f"expected one statement, found {len(statements)}")
     tree = statements[0].transform(lambda node: _inline(node, macros))
+    tree = tree.transform(_expand_named_windows)
     left = [
         str(node.this) for node in tree.find_all(exp.Anonymous) if str(node.this).lower() in macros
     ]
