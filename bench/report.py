@@ -97,8 +97,9 @@ def _size_section(label: str, run: dict[str, Any]) -> list[str]:
         "",
         _machine_line(run["machine"]),
         "",
-        f"Seconds are the best of {run['repeat']} runs for the build and the engines (the machine "
-        "is shared: other work only ever adds time; every run is listed) and one run for "
+        f"Seconds are the best of {run['repeat']} runs for the build and the engines, run in "
+        "interleaved rounds with the order rotated (the machine is shared: other work only ever "
+        "adds time, and falls on every engine alike; every run is listed), and one run for "
         "generation and ingestion; rows/s = rows in / seconds; peak = the step's process peak "
         "resident memory, data loaded included. pandas and polars load the Parquet file first "
         "(load s); their seconds are the aggregation alone, on data in memory. The out__ build "
