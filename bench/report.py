@@ -147,6 +147,13 @@ def _size_section(label: str, run: dict[str, Any]) -> list[str]:
         lines.append(
             f"- pandas / out__ build: **{steps['pandas']['seconds'] / build:.2f}×** (target ≥ 3×)"
         )
+    ingest = steps["ingest_parquet"]
+    whole = steps["build"].get("full_build_seconds", build)
+    lines.append(
+        f"- ingest from Parquet + whole out__ build: {ingest['seconds'] + whole:.1f} s, peak "
+        f"{max(ingest['peak_mb'], steps['build']['peak_mb']) / 1024:.2f} GB (issue 10's target "
+        "at 100M: ≤ 60 s, < 4 GB; the ingest peak includes the uniqueness rule)"
+    )
     if "ingest_parquet_pk" in steps:
         pk, plain = steps["ingest_parquet_pk"], steps["ingest_parquet"]
         lines.append(
@@ -206,6 +213,10 @@ def write(stored: dict[str, Any], path: Path) -> None:
         "(source_id `synthetic_bench`), built in temporary folders.",
         "",
     ]
+    if stored.get("notes"):
+        lines += ["## Notes", ""]
+        lines += [f"- {note}" for note in stored["notes"]]
+        lines.append("")
     sizes = stored.get("sizes", {})
     for label in sorted(sizes, key=lambda s: sizes[s]["rows"]):
         lines += _size_section(label, sizes[label])
