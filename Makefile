@@ -4,13 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SOURCE ?=
-FROM ?=
-MAX_PAGES ?=
-Q ?=
+# Values given by the user (`make fetch FROM=…`) reach Python only through the environment:
+# no recipe expands them, so no file name or query text is ever read by a shell. Each one is
+# made a simple variable holding its text unexpanded ($(value …)), so that exporting it cannot
+# run a `$(shell …)` hidden in it either.
+USER_VARS := SOURCE FROM MAX_PAGES Q COUNTRY FORMAT YEAR RETIRE RESTORE
+$(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
+export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query bench spark clean
+.PHONY: help install maps db test lint fetch query raw bench spark clean screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,20 +36,26 @@ maps: db ## the main job: build the database and write maps/*.html
 	@$(PY) -m pipeline maps
 	@echo "==> open maps/index.html in a browser"
 
+screenshots: maps ## regenerate the README's screenshots of the maps (docs/screenshots/)
+	@$(PY) -m pipeline.render.screenshots
+
 test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless Chromium)
 	@echo "==> running tests"
 	@$(PY) -m pytest -q
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and mypy (strict on pipeline/sources)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
-	@test -n "$(SOURCE)" || { echo "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]"; exit 2; }
-	@$(PY) -m pipeline fetch $(SOURCE) $(if $(FROM),--from "$(FROM)") $(if $(MAX_PAGES),--max-pages $(MAX_PAGES))
+	@$(PY) -m pipeline fetch
 
 query: $(STAMP) ## run a saved query or SQL: make query Q=country_profile COUNTRY=PHL [FORMAT=csv]
 	@$(PY) -m pipeline query
+
+raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<path or id> sets one aside
+	@$(PY) -m pipeline raw
 
 $(VENV)/.installed-%: $(STAMP) pyproject.toml
 	@echo "==> installing the $* extra"
@@ -57,11 +66,12 @@ $(VENV)/.installed-%: $(STAMP) pyproject.toml
 bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make bench [SIZE=100M]
 	@$(PY) -m bench
 	@$(PY) -m bench.ingest
+	@$(PY) -m bench.maps
 
 spark: $(VENV)/.installed-spark db ## the out__ tables built by Apache Spark (pyspark, local mode) as Parquet
 	@$(PY) -m pipeline.spark
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
-	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-*
-	rm -rf data/spark
+	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
+	rm -rf data/staging data/spark
 	find maps -mindepth 1 ! -name README.md -delete

@@ -120,7 +120,7 @@ def _size_section(label: str, run: dict[str, Any]) -> list[str]:
         if "load_seconds" in step:
             notes.append(f"load {step['load_seconds']:.2f} s")
         if "rule_seconds" in step:
-            notes.append(f"task_ids_unique rule {step['rule_seconds']:.2f} s")
+            notes.append(f"uniqueness rule {step['rule_seconds']:.2f} s")
         if "db_mb" in step:
             notes.append(f"database {step['db_mb']:,.0f} MB")
         if "all_seconds" in step:

@@ -9,18 +9,36 @@ import sys
 from pathlib import Path
 
 from pipeline import paths
+from pipeline.countries import DEFAULT_SCHEME
+
+_WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk quota")
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipeline import rawstore
+    from pipeline.atomic import SwapError
     from pipeline.load import BuildError, build_database
 
+    target = Path(args.db) if args.db else paths.db_path()
     try:
-        report = build_database(Path(args.db) if args.db else None)
-    except BuildError as err:
+        report = build_database(target)
+    except (BuildError, SwapError) as err:
         print(f"error: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
         return 1
+    except (OSError, duckdb.Error) as err:
+        # A full disk or a file size limit is a fault of the machine, not of the data; DuckDB
+        # reports it with whichever exception the failed write happened in.
+        if isinstance(err, duckdb.Error) and not any(m in str(err) for m in _WRITE_FAILURES):
+            raise
+        print(f"error: could not write the new database beside {target}: {err}", file=sys.stderr)
+        print("the previous database, if any, was left as it was", file=sys.stderr)
+        return 1
     for line in report.lines():
+        print(line)
+    for line in rawstore.summary_lines():
         print(line)
     print(f"wrote {report.db_path}")
     return 0
@@ -41,10 +59,21 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     con = _connect_read_only(args.db)
     out_dir = Path(args.out) if args.out else paths.maps_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for path in render_all(con, out_dir, scheme=args.scheme, top_n=args.top_n):
-        size_kb = path.stat().st_size / 1024
-        print(f"wrote {path} ({size_kb:,.0f} KB)")
+    render_all(
+        con, out_dir, scheme=args.scheme, top_n=args.top_n, routes=args.routes, lon_0=args.centre
+    )
+    for path in sorted(out_dir.glob("*.*")):
+        if path.suffix in (".html", ".svg", ".png"):
+            print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
     return 0
+
+
+def _from_env(value: str | None, name: str) -> str | None:
+    """An argument not given on the command line is read from the environment variable that
+    `make` passes (make exports its command-line variables; no value goes through a shell)."""
+    if value is not None:
+        return value
+    return os.environ.get(name) or None
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
@@ -72,7 +101,42 @@ def _cmd_query(args: argparse.Namespace) -> int:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from pipeline.fetch import run_fetch
 
-    return run_fetch(args.source, Path(args.from_path) if args.from_path else None, args.max_pages)
+    source = _from_env(args.source, "SOURCE")
+    from_path = _from_env(args.from_path, "FROM")
+    pages = _from_env(args.max_pages, "MAX_PAGES")
+    if source is None:
+        print(
+            "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]",
+            file=sys.stderr,
+        )
+        return 2
+    max_pages = None
+    if pages is not None:
+        if not (pages.isascii() and pages.strip().isdigit() and int(pages) > 0):
+            print(f"error: MAX_PAGES must be a whole number above 0: {pages!r}", file=sys.stderr)
+            return 2
+        max_pages = int(pages)
+    return run_fetch(source, Path(from_path) if from_path is not None else None, max_pages)
+
+
+def _cmd_raw(args: argparse.Namespace) -> int:
+    from pipeline import rawstore
+
+    retire = _from_env(args.retire, "RETIRE")
+    restore = _from_env(args.restore, "RESTORE")
+    try:
+        if retire is not None:
+            item = rawstore.retire(retire)
+            print(f"retired {item.path}: kept in data/raw, no longer loaded (`make db` to rebuild)")
+        if restore is not None:
+            item = rawstore.restore(restore)
+            print(f"restored {item.path}: loaded again if it is the newest version")
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for line in rawstore.listing():
+        print(line)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,13 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
     maps = sub.add_parser("maps", help="write the HTML maps from the database")
     maps.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
     maps.add_argument("--out", help="output folder (default maps/ or $ATLAS_MAPS)")
-    maps.add_argument("--scheme", default="un_m49_developed", help="North/South scheme")
-    maps.add_argument("--top-n", type=int, default=200, help="flows drawn per layer")
+    maps.add_argument("--scheme", default=DEFAULT_SCHEME, help="North/South scheme")
+    maps.add_argument("--top-n", type=int, default=100, help="largest flows drawn per view")
+    maps.add_argument(
+        "--routes",
+        choices=["curved", "great-circle"],
+        default="curved",
+        help="flow geometry: symmetric curves (default) or great circles",
+    )
+    maps.add_argument(
+        "--centre", type=float, default=11.0, help="central longitude (150 for Asia-Pacific)"
+    )
     maps.set_defaults(func=_cmd_maps)
 
     query = sub.add_parser("query", help="run sql/queries/<name>.sql or a SQL statement")
     query.add_argument(
-        "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default $Q)"
+        "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default: $Q)"
     )
     query.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
     query.add_argument("--max-rows", type=int, default=100, help="rows printed as a table")
@@ -102,10 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     query.set_defaults(func=_cmd_query)
 
     fetch = sub.add_parser("fetch", help="fetch one source live, or import files given with --from")
-    fetch.add_argument("source", help="source id: oli, remotework, freelancer, csv")
-    fetch.add_argument("--from", dest="from_path", help="a file or folder downloaded by hand")
-    fetch.add_argument("--max-pages", type=int, default=None, help="page cap for scrapers")
+    fetch.add_argument(
+        "source", nargs="?", help="source id: oli, remotework, freelancer, csv (default: $SOURCE)"
+    )
+    fetch.add_argument(
+        "--from", dest="from_path", help="a file or folder downloaded by hand (default: $FROM)"
+    )
+    fetch.add_argument("--max-pages", default=None, help="page cap for scrapers ($MAX_PAGES)")
     fetch.set_defaults(func=_cmd_fetch)
+
+    raw = sub.add_parser("raw", help="list the raw files, their versions and status")
+    raw.add_argument("--retire", help="a raw file's path or id to set aside (default: $RETIRE)")
+    raw.add_argument("--restore", help="a retired file's path or id to load again ($RESTORE)")
+    raw.set_defaults(func=_cmd_raw)
     return parser
 
 

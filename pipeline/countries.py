@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 from pipeline import paths
 
 COUNTRIES_FILE = "countries.csv"
+# The North/South scheme the maps and queries use unless told otherwise.
+DEFAULT_SCHEME = "un_m49_developed"
 ALIASES_FILE = "country_aliases.csv"
 GROUPS_FILE = "country_groups.csv"
 
@@ -205,6 +208,11 @@ class CountryIndex:
         index = CountryIndex(self.countries, self._keys, self._groups, self._group_sources)
         index._extra = extra
         return index
+
+    def aliases_not_in(self, values: Iterable[str]) -> list[str]:
+        """Source-specific aliases that none of ``values`` matches, as written in the file."""
+        seen = {normalise_name(v) for v in values if isinstance(v, str)}
+        return [alias for key, (alias, _, _) in self._extra.items() if key not in seen]
 
     def unused_aliases(self) -> list[str]:
         """Source-specific aliases no resolve() call has matched yet, as written in the file."""

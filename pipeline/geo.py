@@ -148,37 +148,3 @@ def read_country_shapes(
     path = (path or paths.geo_dir() / BOUNDARIES_FILE).resolve()
     codes_path = (codes_path or path.parent / FEATURE_CODES_FILE).resolve()
     return _country_shapes(path, codes_path).copy()
-
-
-def load_boundaries(
-    path: Path | None = None,
-    *,
-    codes_path: Path | None = None,
-    reference_dir: Path | None = None,
-) -> gpd.GeoDataFrame:
-    """Country outlines (EPSG:4326) with columns country_code, name, geometry.
-
-    Names come from ``data/reference/countries.csv`` so tooltips match the rest of the atlas.
-    """
-    from pipeline.countries import country_index  # runtime import keeps geo usable alone
-
-    shapes = read_country_shapes(path, codes_path=codes_path)
-    countries = country_index(reference_dir).countries
-    missing = sorted(set(shapes["country_code"]) - set(countries))
-    if missing:
-        raise ValueError(f"boundary codes missing from countries.csv: {missing}")
-    shapes.insert(1, "name", [countries[code].name for code in shapes["country_code"]])
-    return shapes
-
-
-@lru_cache(maxsize=4)
-def _land(path: Path) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(path, layer="land")
-    fixed = [fix_antimeridian(geom) for geom in frame.geometry]
-    return gpd.GeoDataFrame(geometry=fixed, crs=CRS)
-
-
-def load_land(path: Path | None = None) -> gpd.GeoDataFrame:
-    """All land as one antimeridian-safe multipolygon (EPSG:4326), Antarctica included."""
-    path = (path or paths.geo_dir() / BOUNDARIES_FILE).resolve()
-    return _land(path).copy()

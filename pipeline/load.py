@@ -1,29 +1,40 @@
-"""Builds data/atlas.duckdb from the reference tables, the curated datasets and the raw files.
+"""Builds data/atlas.duckdb: reference tables, then every source parsed into staging, then the
+``core__`` tables (``sql/core``) and the ``out__`` tables (``sql/out``) in SQL.
 
 The database is written to a temporary file beside the target and renamed into place only once
-every table is built and every SQL test passes, so a failed build never leaves a broken database.
+every table is built and every SQL test passes (``pipeline.atomic.DatabaseSwap``), so a failed
+build never leaves a broken database. A raw file that cannot be read, that no longer matches its
+manifest, or a row that breaks a check, is quarantined in ``core__rejects`` (file, row, field,
+value, reason) and the build goes on with the rest.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import logging
-import os
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-import yaml
+import pyarrow as pa
+import pyarrow.dataset as ds
 
-from pipeline import estimate, paths, sqlfiles
+from pipeline import atomic, estimate, paths, rawstore, sqlfiles, staging
 from pipeline.countries import CountryIndex, country_index
-from pipeline.records import ParseResult, Reject, Source, Task
-from pipeline.sources import curated
-from pipeline.summary import reject_lines
+from pipeline.progress import progress
+from pipeline.records import Reject
+from pipeline.sources import Spec, curated_specs, fetchable, load_module, reference_sources
+from pipeline.sources.contract import ParseContext, RawFile
+from pipeline.sources.meta import MetadataError, SourceMeta
 
 log = logging.getLogger(__name__)
+
+
+# A rule broken by input quarantines the files it names and the build runs again; each round
+# removes at least one file, and this bounds the rounds.
+MAX_QUARANTINE_ROUNDS = 5
 
 
 class BuildError(RuntimeError):
@@ -33,20 +44,28 @@ class BuildError(RuntimeError):
 @dataclass
 class SourceSummary:
     source_id: str
+    files: int = 0
+    files_parsed: int = 0
     records_in: int = 0
     records_ok: int = 0
     records_rejected: int = 0
-    rejects: list[Reject] = field(default_factory=list)
-    repeated_tasks: int = 0
+    notes: list[str] = field(default_factory=list)
+    reject_lines: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        cached = self.files - self.files_parsed
         lines = [
             f"{self.source_id}: {self.records_in} records read, {self.records_ok} loaded, "
             f"{self.records_rejected} rejected"
+            + (f" ({self.files} files, {cached} unchanged since the last build)" if cached else "")
         ]
-        if self.repeated_tasks:
-            lines.append(f"  {self.repeated_tasks} repeated observations of a task: newest kept")
-        lines += ["  " + line for line in reject_lines(self.rejects, limit=10)]
+        if self.quarantined:
+            lines.append(
+                f"  quarantined (nothing usable; see core__rejects): {', '.join(self.quarantined)}"
+            )
+        lines += ["  " + n for n in self.notes]
+        lines += ["  " + r for r in self.reject_lines]
         return "\n".join(lines)
 
 
@@ -55,143 +74,183 @@ class BuildReport:
     db_path: Path
     sources: list[SourceSummary]
     tables: dict[str, int]
+    stages: list[tuple[str, float, int]] = field(default_factory=list)
     estimates: str = ""
 
     def lines(self) -> list[str]:
         out = [s.line() for s in self.sources]
         out += [self.estimates] if self.estimates else []
+        out += [
+            f"stage {name}: {seconds:.2f} s, {rows} rows" for name, seconds, rows in self.stages
+        ]
         out.append("tables: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
         return out
 
 
-def _frame(rows: Sequence[object], columns: list[str]) -> pd.DataFrame:
-    records = [dataclasses.asdict(r) for r in rows]  # type: ignore[call-overload]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    return frame.astype(object).where(frame.notna(), None)
+def _latest_retrieved_at(files: Iterable[Path]) -> dt.datetime | None:
+    """The latest ``retrieved_at`` the day-folder manifests record for these files."""
+    wanted: dict[Path, set[str]] = {}
+    for path in files:
+        wanted.setdefault(path.parent, set()).add(path.name)
+    latest: dt.datetime | None = None
+    for folder, names in wanted.items():
+        for entry in rawstore.load_manifest(folder):
+            stamp = entry.get("retrieved_at")
+            if entry.get("name") not in names or not stamp:
+                continue
+            when = dt.datetime.fromisoformat(str(stamp))
+            if when.tzinfo is not None:
+                when = when.astimezone(dt.UTC).replace(tzinfo=None)
+            latest = when if latest is None or when > latest else latest
+    return latest
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[object]) -> int:
-    """Append dataclass rows to a table, matching fields to the table's columns by name."""
-    if not rows:
-        return 0
-    columns = con.table(table).columns
-    frame = _frame(rows, columns)
-    con.from_df(frame).insert_into(table)
-    return len(frame)
+def raw_files(source_id: str, raw_root: Path) -> list[RawFile]:
+    """The raw files the build loads, with the sha256 their manifest records."""
+    found = []
+    digests: dict[Path, dict[str, str]] = {}
+    for path in rawstore.iter_files(source_id, raw_root):
+        if path.parent not in digests:
+            digests[path.parent] = {
+                str(e.get("name")): str(e.get("sha256"))
+                for e in rawstore.load_manifest(path.parent)
+                if e.get("sha256")
+            }
+        found.append(RawFile.of(path, digests[path.parent].get(path.name), path.parent.name))
+    return found
 
 
-def reference_sources(reference_dir: Path) -> list[Source]:
-    entries = yaml.safe_load((reference_dir / "sources.yaml").read_text(encoding="utf-8"))
-    if isinstance(entries, dict):
-        entries = entries.get("sources", entries)
-    fields = {f.name for f in dataclasses.fields(Source)}
-    return [Source(**{k: v for k, v in e.items() if k in fields}) for e in entries]
+def _sources_table(rows: Sequence[tuple[SourceMeta, dt.datetime | None, str | None]]) -> pa.Table:
+    def column(values: list[object], kind: pa.DataType) -> pa.Array:
+        return pa.array(values, kind)
 
-
-def load_reference(
-    con: duckdb.DuckDBPyConnection, index: CountryIndex, reference_dir: Path
-) -> None:
-    insert_rows(con, "core__sources", reference_sources(reference_dir))
-    countries = [
-        _CountryRow(c.code, c.iso2, c.name, c.region, c.subregion, c.lon, c.lat)
-        for c in sorted(index.countries.values(), key=lambda c: c.code)
-    ]
-    insert_rows(con, "core__countries", countries)
-    scheme_sources = index.group_sources()
-    groups = [
-        _Group(scheme, code, is_north, scheme_sources[scheme])
-        for scheme, code, is_north in sorted(index.groups(), key=lambda g: (g[0], g[1]))
-    ]
-    insert_rows(con, "core__country_groups", groups)
-
-
-@dataclass(frozen=True)
-class _CountryRow:
-    country_code: str
-    iso2: str
-    name: str
-    region: str | None
-    subregion: str | None
-    lon: float
-    lat: float
-
-
-@dataclass(frozen=True)
-class _Group:
-    scheme: str
-    country_code: str
-    is_north: bool | None
-    source_id: str
-
-
-def _summarise(result: ParseResult) -> SourceSummary:
-    return SourceSummary(
-        result.source_id,
-        result.records_in,
-        result.records_ok,
-        result.records_rejected,
-        list(result.rejects),
+    return pa.table(
+        {
+            "source_id": column([m.source_id for m, _, _ in rows], pa.string()),
+            "title": column([m.title for m, _, _ in rows], pa.string()),
+            "publisher": column([m.publisher for m, _, _ in rows], pa.string()),
+            "url": column([m.url for m, _, _ in rows], pa.string()),
+            "licence": column([m.licence for m, _, _ in rows], pa.string()),
+            "citation": column([m.citation for m, _, _ in rows], pa.string()),
+            "method": column([m.method for m, _, _ in rows], pa.string()),
+            "retrieved_at": column([r for _, r, _ in rows], pa.timestamp("us")),
+            "vintage": column([m.vintage for m, _, _ in rows], pa.string()),
+            "notes": column(
+                [" ".join(t for t in (m.notes, extra) if t) or None for m, _, extra in rows],
+                pa.string(),
+            ),
+        }
     )
 
 
-def _newest_observation_per_task(tasks: list[Task]) -> tuple[list[Task], int]:
-    """One row per task: a task seen in several raw files (a page fetched again) keeps the row
-    from the newest file, since raw files are parsed oldest first."""
-    newest: dict[str, Task] = {}
-    for task in tasks:
-        newest[task.task_id] = task
-    return sorted(newest.values(), key=lambda t: t.task_id), len(tasks) - len(newest)
+def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
+    countries = sorted(index.countries.values(), key=lambda c: c.code)
+    _insert(
+        con,
+        "core__countries",
+        pa.table(
+            {
+                "country_code": [c.code for c in countries],
+                "iso2": [c.iso2 for c in countries],
+                "name": [c.name for c in countries],
+                "region": pa.array([c.region for c in countries], pa.string()),
+                "subregion": pa.array([c.subregion for c in countries], pa.string()),
+                "lon": [c.lon for c in countries],
+                "lat": [c.lat for c in countries],
+            }
+        ),
+    )
+    scheme_sources = index.group_sources()
+    groups = sorted(index.groups(), key=lambda g: (g[0], g[1]))
+    _insert(
+        con,
+        "core__country_groups",
+        pa.table(
+            {
+                "scheme": [g[0] for g in groups],
+                "country_code": [g[1] for g in groups],
+                "is_north": pa.array([g[2] for g in groups], pa.bool_()),
+                "source_id": [scheme_sources[g[0]] for g in groups],
+            }
+        ),
+    )
 
 
-def _store(con: duckdb.DuckDBPyConnection, result: ParseResult) -> None:
-    result.check_balance()
-    insert_rows(con, "core__tasks", result.tasks)
-    insert_rows(con, "core__tallies", result.tallies)
-    insert_rows(con, "core__claims", result.claims)
-    insert_rows(con, "core__rejects", result.rejects)
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    con.register("_rows", rows)
+    con.execute(f"insert into {table} by name select * from _rows")
+    con.unregister("_rows")
 
 
-def load_curated(
-    con: duckdb.DuckDBPyConnection, index: CountryIndex, folder: Path
-) -> list[SourceSummary]:
-    summaries = []
-    for yaml_path in curated.discover(folder):
-        try:
-            source, result = curated.parse(yaml_path, index)
-        except curated.CuratedError as err:
-            raise BuildError(str(err)) from err
-        insert_rows(con, "core__sources", [source])
-        _store(con, result)
-        summaries.append(_summarise(result))
-    return summaries
+def _timed(stages: list[tuple[str, float, int]], name: str, start: float, rows: int) -> None:
+    stages.append((name, time.perf_counter() - start, rows))
 
 
-def load_raw_sources(
-    con: duckdb.DuckDBPyConnection,
+def stage_sources(
+    specs: Sequence[tuple[Spec, list[RawFile]]],
     index: CountryIndex,
-    raw_root: Path,
-    source_ids: Iterable[str] | None = None,
-) -> list[SourceSummary]:
-    """Parse every raw file kept for each fetchable source (no network involved)."""
-    from pipeline import rawstore, sources
-    from pipeline.progress import progress
-
-    summaries = []
-    for source_id in source_ids if source_ids is not None else sources.available():
-        files = rawstore.iter_files(source_id, raw_root)
-        if not files:
-            continue
-        module = sources.module_for(source_id)
-        total = ParseResult(source_id=source_id)
-        for path in progress(files, desc=f"parse {source_id}", unit="file"):
-            total.extend(module.parse(path, index))
-        total.tasks, repeated = _newest_observation_per_task(total.tasks)
-        insert_rows(con, "core__sources", [module.source(files)])
-        _store(con, total)
-        summary = _summarise(total)
-        summary.repeated_tasks = repeated
+    reference_dir: Path,
+    root: Path,
+) -> tuple[list[SourceSummary], list[staging.StagedFile]]:
+    """Parse every raw file that changed since the last build into staging; reuse the rest."""
+    summaries, staged_files = [], []
+    for spec, files in specs:
+        ctx = ParseContext(spec.meta, index)
+        parser_key = staging.fingerprint(spec, reference_dir)
+        summary = SourceSummary(spec.source_id, files=len(files))
+        for raw in progress(files, desc=f"parse {spec.source_id}", unit="file"):
+            staged = staging.stage(spec, raw, ctx, parser_key, root)
+            staged_files.append(staged)
+            summary.files_parsed += staged.parsed_now
+            summary.records_in += staged.records_in
+            summary.records_ok += staged.records_ok
+            summary.records_rejected += staged.records_rejected
+            if staged.records_rejected and not staged.records_ok:
+                summary.quarantined.append(raw.name)
+            warning = spec.meta.expected_rows.check(raw.name, staged.records_in)
+            summary.notes += ([warning + "; check the file"] if warning else []) + [
+                n for n in staged.notes if not n.startswith(raw.name + ": '")
+            ]
         summaries.append(summary)
-    return summaries
+    return summaries, staged_files
+
+
+def create_staging_views(
+    con: duckdb.DuckDBPyConnection,
+    staged_files: Iterable[staging.StagedFile],
+    root: Path,
+    quarantined: Iterable[tuple[str, str]] = (),
+) -> None:
+    """One view ``stg__<table>`` per staged table of every source module, over exactly the
+    files of this build (empty when a source has none); a quarantined file keeps only its
+    rejects."""
+    left_out = set(quarantined)
+    schemas: dict[str, pa.Schema] = {staging.REJECTS: staging.REJECT_SCHEMA}
+    for module in [load_module("curated"), *(spec.module for spec in fetchable().values())]:
+        schemas.update(module.STAGED)
+    files: dict[str, list[str]] = {name: [] for name in schemas}
+    for staged in staged_files:
+        for name, listed in staged.files.items():
+            if name != staging.REJECTS and (staged.source_id, staged.name) in left_out:
+                continue
+            files[name].extend(str(root / f) for f in listed if str(root / f) not in files[name])
+    for name, schema in schemas.items():
+        hive = [pa.field("source_id", pa.string())]
+        if "year" in schema.names:
+            hive.append(pa.field("year", pa.int64()))
+        full = pa.schema([*[f for f in schema if f.name != "year"], *hive])
+        if files[name]:
+            data: object = ds.dataset(
+                files[name],
+                schema=full,
+                format="parquet",
+                partitioning=ds.partitioning(pa.schema(hive), flavor="hive"),
+                partition_base_dir=str(root / name),
+            )
+        else:
+            data = full.empty_table()
+        # registered, not created: the database file keeps no view of the staging folder
+        con.register(f"stg__{name}", data)
 
 
 def build_database(
@@ -200,38 +259,182 @@ def build_database(
     reference_dir: Path | None = None,
     curated_dir: Path | None = None,
     raw_root: Path | None = None,
+    staging_root: Path | None = None,
     sql_dir: Path = paths.SQL_DIR,
+    out: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build the whole database into ``target`` atomically and return what went in."""
     target = target or paths.db_path()
     reference_dir = reference_dir or paths.reference_dir()
     curated_dir = curated_dir or paths.curated_dir()
     raw_root = raw_root or paths.raw_dir()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    root = staging_root or staging.staging_dir()
+    swap = atomic.DatabaseSwap(target)
+    con = swap.connect()
+    stages: list[tuple[str, float, int]] = []
+    say = out or (lambda _: None)
     try:
+        start = time.perf_counter()
         index = country_index(reference_dir)
+        try:
+            sources = [
+                (spec, [RawFile.of(spec.data_file)])
+                for spec in curated_specs(curated_dir)
+                if spec.data_file
+            ]
+            raw_rejects: list[Reject] = []
+            for spec in fetchable().values():
+                files = raw_files(spec.source_id, raw_root)
+                if files:
+                    sources.append((spec, files))
+                # Raw files that fail their manifest check, also of a source with none loaded.
+                raw_rejects += rawstore.quarantine_result(spec.source_id, raw_root)
+            reference_meta = reference_sources(reference_dir)
+        except (MetadataError, FileNotFoundError) as err:
+            raise BuildError(str(err)) from err
         created = sqlfiles.run_schema(con, sql_dir)
-        load_reference(con, index, reference_dir)
-        summaries = load_curated(con, index, curated_dir)
-        summaries += load_raw_sources(con, index, raw_root)
-        estimates = estimate.run(con, sql_dir)
-        built = sqlfiles.build_out_tables(con, sql_dir)
-        failures = sqlfiles.run_sql_tests(con, sql_dir)
-        if failures:
-            raise BuildError("SQL tests failed:\n" + "\n".join(f.describe() for f in failures))
+        load_reference(con, index)
+        _timed(stages, "reference", start, len(index.countries))
+        say(f"stage reference: {stages[-1][1]:.2f} s")
+
+        start = time.perf_counter()
+        # temporary files of killed runs (their pid is gone); a running build's are kept
+        atomic.clean_stale(root, recursive=True)
+        summaries, staged_files = stage_sources(sources, index, reference_dir, root)
+        _count_raw_rejects(summaries, raw_rejects)
+        _timed(stages, "parse", start, sum(s.records_in for s in summaries))
+        say(f"stage parse: {stages[-1][1]:.2f} s, {stages[-1][2]} records")
+
+        start = time.perf_counter()
+        rows: list[tuple[SourceMeta, dt.datetime | None, str | None]] = [
+            (m, None, None) for m in reference_meta
+        ]
+        for spec, files in sources:
+            extra = _source_note(spec, [s for s in staged_files if s.source_id == spec.source_id])
+            retrieved = None if spec.data_file else _latest_retrieved_at(f.path for f in files)
+            rows.append((spec.meta, retrieved, extra))
+        _insert(con, "core__sources", _sources_table(rows))
+        quarantined: dict[tuple[str, str], str] = {}
+        for _ in range(MAX_QUARANTINE_ROUNDS):
+            sqlfiles.empty_core_tables(con, sql_dir)
+            create_staging_views(con, staged_files, root, quarantined)
+            core_rows = sqlfiles.build_core_tables(con, sql_dir)
+            _insert(con, "core__rejects", _quarantine_rejects(quarantined))
+            _insert(con, "core__rejects", _rejects_table(raw_rejects))
+            _timed(stages, "core", start, sum(core_rows.values()))
+            say(f"stage core: {stages[-1][1]:.2f} s, {stages[-1][2]} rows")
+
+            start = time.perf_counter()
+            estimates = estimate.run(con, sql_dir)
+            built = sqlfiles.build_out_tables(con, sql_dir)
+            failures = sqlfiles.run_sql_tests(con, sql_dir)
+            if not failures:
+                break
+            culprits = _culprits(failures, staged_files)
+            if culprits is None or set(culprits) <= set(quarantined):
+                raise BuildError("SQL tests failed:\n" + "\n".join(f.describe() for f in failures))
+            quarantined.update(culprits)
+            start = time.perf_counter()
+        else:
+            raise BuildError(f"still failing after quarantining {len(quarantined)} files")
+        for staged in staged_files:
+            key = (staged.source_id, staged.name)
+            summary = next(s for s in summaries if s.source_id == staged.source_id)
+            if key in quarantined:
+                summary.quarantined.append(f"{staged.name} ({quarantined[key]})")
+                summary.records_ok -= staged.records_ok
+                summary.records_rejected += staged.records_ok
         tables = {
-            name: con.execute(f"select count(*) from {name}").fetchone()[0]  # type: ignore[index]
+            name: int(con.execute(f"select count(*) from {name}").fetchall()[0][0])
             for name in [t for t in created if t.startswith("core__")] + built
         }
+        _timed(stages, "out", start, sum(tables[t] for t in built))
+        say(f"stage out: {stages[-1][1]:.2f} s, {stages[-1][2]} rows")
+        _add_build_rejects(con, summaries)
         con.execute("checkpoint")
         con.close()
-        os.replace(tmp, target)
+        swap.commit()
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        swap.abort()
         raise
-    return BuildReport(target, summaries, tables, estimates.line())
+    return BuildReport(target, summaries, tables, stages, estimates.line())
+
+
+def _culprits(
+    failures: Sequence[sqlfiles.SqlTestFailure], staged: Sequence[staging.StagedFile]
+) -> dict[tuple[str, str], str] | None:
+    """The raw files named by failing rules that input can break (those returning ``files``);
+    None when a failing rule names no file: then the pipeline itself is at fault."""
+    known = {(s.source_id, s.name) for s in staged}
+    found: dict[tuple[str, str], str] = {}
+    for failure in failures:
+        if "files" not in failure.columns or "source_id" not in failure.columns:
+            return None
+        for row in failure.rows:
+            record = dict(zip(failure.columns, row, strict=True))
+            names = str(record["files"] or "").split(",")
+            hits = [
+                (str(record["source_id"]), n) for n in names if (record["source_id"], n) in known
+            ]
+            if not hits:
+                return None
+            for hit in hits:
+                found.setdefault(hit, f"its rows break sql/tests/{failure.name}.sql")
+    return found
+
+
+def _quarantine_rejects(quarantined: dict[tuple[str, str], str]) -> pa.Table:
+    items = sorted(quarantined.items())
+    return pa.table(
+        {
+            "source_id": pa.array([s for (s, _), _ in items], pa.string()),
+            "location": pa.array([n for (_, n), _ in items], pa.string()),
+            "field": pa.array([None] * len(items), pa.string()),
+            "value": pa.array([None] * len(items), pa.string()),
+            "reason": pa.array([f"file quarantined: {r}" for _, r in items], pa.string()),
+        }
+    )
+
+
+def _rejects_table(rejects: Sequence[Reject]) -> pa.Table:
+    def column(name: str) -> pa.Array:
+        return pa.array([getattr(r, name) for r in rejects], pa.string())
+
+    return pa.table(
+        {name: column(name) for name in ("source_id", "location", "field", "value", "reason")}
+    )
+
+
+def _count_raw_rejects(summaries: list[SourceSummary], rejects: Sequence[Reject]) -> None:
+    """A quarantined raw file counts as one record read and rejected for its source."""
+    for reject in rejects:
+        summary = next((s for s in summaries if s.source_id == reject.source_id), None)
+        if summary is None:
+            summary = SourceSummary(reject.source_id)
+            summaries.append(summary)
+        summary.records_in += 1
+        summary.records_rejected += 1
+
+
+def _source_note(spec: Spec, staged: list[staging.StagedFile]) -> str | None:
+    """What the parse of a source's files adds to its ``core__sources.notes``."""
+    note = getattr(spec.module, "source_note", None)
+    if note is None:
+        return None
+    text = note(staged)
+    return str(text) if text else None
+
+
+def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSummary]) -> None:
+    """Reject counts by reason per source, from core__rejects, for the build summary."""
+    from pipeline.summary import counted_reject_lines
+
+    for summary in summaries:
+        rows = con.execute(
+            "select source_id, any_value(location), field, value, reason, count(*) as n "
+            "from core__rejects where source_id = ? group by all order by n desc",
+            [summary.source_id],
+        ).fetchall()
+        groups = [(Reject(*row[:5]), int(row[5])) for row in rows]
+        summary.reject_lines = counted_reject_lines(groups, limit=10)

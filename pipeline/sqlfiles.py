@@ -27,9 +27,9 @@ def run_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[
     return created
 
 
-def out_table_order(sql_dir: Path = SQL_DIR) -> list[Path]:
-    """The out__ files ordered so that every table is built after the tables it reads."""
-    files = {p.stem: p for p in sorted((sql_dir / "out").glob("out__*.sql"))}
+def out_table_order(sql_dir: Path = SQL_DIR, layer: str = "out") -> list[Path]:
+    """The files of a layer ordered so that every table is built after the tables it reads."""
+    files = {p.stem: p for p in sorted((sql_dir / layer).glob(f"{layer}__*.sql"))}
     deps = {
         name: {
             ref
@@ -44,11 +44,30 @@ def out_table_order(sql_dir: Path = SQL_DIR) -> list[Path]:
         ready = sorted(n for n in files if n not in done and deps[n] <= done)
         if not ready:
             stuck = sorted(set(files) - done)
-            raise ValueError(f"circular references between {', '.join(stuck)} in {sql_dir}/out")
+            raise ValueError(f"circular references between {', '.join(stuck)} in {sql_dir}/{layer}")
         for name in ready:
             ordered.append(files[name])
             done.add(name)
     return ordered
+
+
+def build_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    """Fill every core__ table that has a file in sql/core from the staging views.
+
+    The tables themselves (types, checks) come from sql/schema; each sql/core file is a plain
+    query, so another engine can run it over the staged Parquet as it is.
+    """
+    rows = {}
+    for path in out_table_order(sql_dir, "core"):
+        con.execute(f"insert into {path.stem} by name (\n{read_sql(path)}\n)")
+        rows[path.stem] = int(con.execute(f"select count(*) from {path.stem}").fetchall()[0][0])
+    return rows
+
+
+def empty_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Remove the rows sql/core put in, so the core__ tables can be built again."""
+    for path in out_table_order(sql_dir, "core"):
+        con.execute(f"delete from {path.stem}")
 
 
 def build_out_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:

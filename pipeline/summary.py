@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pipeline.records import Reject
 
@@ -17,20 +17,27 @@ def _is_known_non_country(reject: Reject) -> bool:
 def reject_lines(rejects: Sequence[Reject], limit: int = 25) -> list[str]:
     """Rejects by reason, then the values no mapping table knows, then the values that a table
     lists as non-countries on purpose."""
-    lines = []
-    reasons = Counter(r.reason.split(":")[0] for r in rejects if not _is_known_non_country(r))
-    for reason, n in reasons.most_common(10):
-        lines.append(f"  rejected {n} x {reason}")
-    unmapped = Counter(
-        (r.field or "", r.value or "")
-        for r in rejects
-        if r.reason.startswith(UNMAPPED_REASONS) and not _is_known_non_country(r)
-    )
+    return counted_reject_lines(((r, 1) for r in rejects), limit)
+
+
+def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) -> list[str]:
+    """``reject_lines`` from rejects already counted (one per distinct field, value and reason,
+    with how many there are), so that a large parse is summed in SQL, not one object per row."""
+    reasons: Counter[str] = Counter()
+    unmapped: Counter[tuple[str, str]] = Counter()
+    known: Counter[str] = Counter()
+    for r, n in groups:
+        if _is_known_non_country(r):
+            known[r.value or ""] += n
+            continue
+        reasons[r.reason.split(":")[0]] += n
+        if r.reason.startswith(UNMAPPED_REASONS):
+            unmapped[(r.field or "", r.value or "")] += n
+    lines = [f"  rejected {n} x {reason}" for reason, n in reasons.most_common(10)]
     if unmapped:
         lines.append("unmapped values (add them to the source's alias or mapping table):")
         for (field, value), n in unmapped.most_common(limit):
             lines.append(f"  {field} = {value!r} x {n}")
-    known = Counter(r.value or "" for r in rejects if _is_known_non_country(r))
     if known:
         listed = ", ".join(f"{v!r} x {n}" for v, n in known.most_common(10))
         lines.append(f"listed as non-countries (rejected on purpose): {listed}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +17,9 @@ from pipeline.sqlfiles import build_out_tables, run_schema
 pytest_plugins = ["loopback"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Parsed rows are staged here, never in the checkout's data/staging.
+os.environ.setdefault("ATLAS_STAGING", tempfile.mkdtemp(prefix="atlas-staging-"))
+atexit.register(shutil.rmtree, os.environ["ATLAS_STAGING"], ignore_errors=True)
 
 
 def staged(files: dict[str, Path]) -> Path:

@@ -8,7 +8,23 @@ from pathlib import Path
 import pytest
 
 from pipeline.countries import country_index
-from pipeline.sources import curated
+from pipeline.sources import curated_specs
+from pipeline.sources.contract import ParseContext, Parsed, RawFile
+from pipeline.sources.meta import MetadataError
+
+
+def read(yaml_path: Path) -> Parsed:
+    """One curated dataset through the source contract, as the build reads it."""
+    (spec,) = [s for s in curated_specs(yaml_path.parent) if s.meta.path == yaml_path]
+    assert spec.data_file is not None
+    parsed = spec.module.parse(RawFile.of(spec.data_file), ParseContext(spec.meta, country_index()))
+    parsed.check_balance(yaml_path.name)
+    return parsed
+
+
+def tallies(parsed: Parsed) -> list[dict]:
+    return parsed.tables["curated_tallies"].to_pylist()
+
 
 TALLY_HEADER = (
     "platform,period_start,period_end,role,buyer_country,seller_country,region_label,"
@@ -44,15 +60,10 @@ def test_good_rows_become_tallies_with_codes(tmp_path: Path) -> None:
         + ",2016-05-01,2016-09-30,buyer,Royaume-Uni,,,unknown,share_pct,6.3,,cite,verified,\n"
         + ",2016-05-01,2016-09-30,buyer,,,rest of world,unknown,share_pct,93.7,,cite,,\n",
     )
-    source, result = curated.parse(path, country_index())
-    assert source.source_id == "curated_good"
-    assert [(t.buyer_country_code, t.amount) for t in result.tallies] == [
-        ("GBR", 6.3),
-        (None, 93.7),
-    ]
-    assert result.tallies[1].region_label == "rest of world"
-    assert result.tallies[0].platform == "Test platform"
-    result.check_balance()
+    found = tallies(read(path))
+    assert [(t["buyer_country_code"], t["amount"]) for t in found] == [("GBR", 6.3), (None, 93.7)]
+    assert found[1]["region_label"] == "rest of world"
+    assert found[0]["platform"] == "Test platform"
 
 
 def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
@@ -67,7 +78,7 @@ def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
         + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,150,,c,,\n"
         + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,5,,c,,\n",
     )
-    _, result = curated.parse(path, country_index())
+    result = read(path)
     found = {(r.location, r.field) for r in result.rejects}
     assert found == {
         ("bad.csv:2", "buyer_country"),
@@ -79,10 +90,10 @@ def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
     unknown = next(r for r in result.rejects if r.field == "buyer_country")
     assert unknown.value == "Atlantis" and "unknown country" in unknown.reason
     assert (result.records_in, result.records_ok, result.records_rejected) == (6, 1, 5)
-    assert [t.buyer_country_code for t in result.tallies] == ["IND"]
+    assert [t["buyer_country_code"] for t in tallies(result)] == ["IND"]
 
 
-def test_row_count_outside_expected_bounds_fails_loudly(tmp_path: Path) -> None:
+def test_row_count_outside_expected_bounds_is_reported(tmp_path: Path) -> None:
     path = write_dataset(
         tmp_path,
         "few",
@@ -90,14 +101,16 @@ def test_row_count_outside_expected_bounds_fails_loudly(tmp_path: Path) -> None:
         lo=2,
         hi=5,
     )
-    with pytest.raises(curated.CuratedError, match=r"few\.csv: 1 usable rows, outside"):
-        curated.parse(path, country_index())
+    (spec,) = curated_specs(tmp_path)
+    assert spec.meta.expected_rows.check("few.csv", read(path).records_in) == (
+        "few.csv: 1 records, outside the expected 2..5"
+    )
 
 
 def test_missing_yaml_key_names_the_key(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text("source_id: curated_x\nkind: tallies\n", encoding="utf-8")
-    with pytest.raises(curated.CuratedError, match=r"missing required key.*title"):
-        curated.parse(tmp_path / "x.yaml", country_index())
+    with pytest.raises(MetadataError, match=r"x\.yaml: missing required key.*title"):
+        curated_specs(tmp_path)
 
 
 def test_claim_rows_keep_regions_as_labels(tmp_path: Path) -> None:
@@ -109,8 +122,8 @@ def test_claim_rows_keep_regions_as_labels(tmp_path: Path) -> None:
         "C3,seller,Filippine,,Buyers in the North.,«Filippine»,it,MTurk,004.txt,\n"
     )
     path = write_dataset(tmp_path, "claims", body, kind="claims")
-    _, result = curated.parse(path, country_index())
-    assert [(c.role, c.country_code, c.region_label) for c in result.claims] == [
+    claims = read(path).tables["curated_claims"].to_pylist()
+    assert [(c["role"], c["country_code"], c["region_label"]) for c in claims] == [
         ("buyer", "USA", None),
         ("seller", None, "Central America"),
         ("seller", "PHL", None),

@@ -27,6 +27,7 @@ def sha256(path: Path) -> str:
 def raw_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "raw"
     monkeypatch.setenv("ATLAS_RAW", str(root))
+    monkeypatch.setenv("ATLAS_STAGING", str(tmp_path / "staging"))
     return root
 
 
@@ -124,3 +125,14 @@ def test_imported_sources_reach_the_flow_tables(raw_root: Path, tmp_path: Path) 
         }
     finally:
         con.close()
+
+
+def test_special_files_are_refused_with_a_message(
+    raw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    for path in (Path("/dev/null"), link):
+        assert run_fetch("csv", path, None, out=lambda _: None) == 1
+        assert "not a regular file" in capsys.readouterr().err
+    assert rawstore.iter_files("csv", raw_root) == []

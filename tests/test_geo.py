@@ -7,7 +7,8 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from pipeline import paths
-from pipeline.geo import fix_antimeridian, load_boundaries, load_land
+from pipeline.countries import country_index
+from pipeline.geo import fix_antimeridian, read_country_shapes
 
 TOPOJSON = paths.ROOT / "data" / "geo" / "world-50m.topo.json"
 REFERENCE = paths.ROOT / "data" / "reference"
@@ -15,7 +16,7 @@ REFERENCE = paths.ROOT / "data" / "reference"
 
 @pytest.fixture(scope="module")
 def boundaries() -> gpd.GeoDataFrame:
-    return load_boundaries(TOPOJSON, reference_dir=REFERENCE)
+    return read_country_shapes(TOPOJSON)
 
 
 def _parts(geom: Polygon | MultiPolygon) -> list[Polygon]:
@@ -27,11 +28,12 @@ def _shape(frame: gpd.GeoDataFrame, code: str) -> Polygon | MultiPolygon:
 
 
 def test_columns_and_crs(boundaries: gpd.GeoDataFrame) -> None:
-    assert list(boundaries.columns) == ["country_code", "name", "geometry"]
+    assert list(boundaries.columns) == ["country_code", "geometry"]
     assert boundaries.crs.to_epsg() == 4326
     assert boundaries["country_code"].is_unique
     assert _shape(boundaries, "USA") is not None
-    assert boundaries.set_index("country_code").loc["GBR", "name"] == "United Kingdom"
+    # every outline is a country of the reference tables, so tooltips can name it
+    assert set(boundaries["country_code"]) <= set(country_index(REFERENCE).countries)
 
 
 def test_has_small_and_disputed_places(boundaries: gpd.GeoDataFrame) -> None:
@@ -99,18 +101,8 @@ def test_fix_antimeridian_leaves_ordinary_shapes_alone() -> None:
     assert fix_antimeridian(square).equals(square)
 
 
-def test_land_is_valid_and_fixed() -> None:
-    land = load_land(TOPOJSON)
-    assert len(land) == 1 and land.crs.to_epsg() == 4326
-    geom = land.geometry.iloc[0]
-    assert geom.is_valid
-    assert geom.contains(Point(-173.0, 65.5))  # Chukotka
-    assert geom.contains(Point(0, -85))  # Antarctica kept in the land layer
-    assert not geom.contains(Point(-30, 0))  # mid-Atlantic
-
-
 def test_results_are_copies(boundaries: gpd.GeoDataFrame) -> None:
-    first = load_boundaries(TOPOJSON, reference_dir=REFERENCE)
-    first.loc[first.index[0], "name"] = "changed"
-    again = load_boundaries(TOPOJSON, reference_dir=REFERENCE)
-    assert again["name"].iloc[0] == boundaries["name"].iloc[0] != "changed"
+    first = read_country_shapes(TOPOJSON)
+    first.loc[first.index[0], "country_code"] = "changed"
+    again = read_country_shapes(TOPOJSON)
+    assert again["country_code"].iloc[0] == boundaries["country_code"].iloc[0] != "changed"

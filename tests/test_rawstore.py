@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.http import FetchResult, PoliteSession
+from pipeline.intake import IntakeError
 from pipeline.rawstore import MANIFEST, RawStore, iter_files, load_manifest, name_for_url, safe_name
 
 DAY = date(2026, 3, 14)
@@ -53,6 +54,8 @@ def test_response_saved_unchanged_with_manifest(store, tmp_path):
         "licence": "Freelancer API terms",
         "origin": "fetched",
         "original_path": None,
+        "given_name": path.name,
+        "seq": 1,
     }
 
 
@@ -81,8 +84,8 @@ def test_different_content_never_overwrites(store):
 
 
 def test_distinct_urls_get_distinct_names(store):
-    a = store.save_response(result(url="https://x.org/api/projects/?offset=0"))
-    b = store.save_response(result(url="https://x.org/api/projects/?offset=100"))
+    a = store.save_response(result(b"0", url="https://x.org/api/projects/?offset=0"))
+    b = store.save_response(result(b"1", url="https://x.org/api/projects/?offset=100"))
     assert a != b and a.stem.startswith("api_projects-") and b.stem.startswith("api_projects-")
 
 
@@ -99,7 +102,7 @@ def test_user_file_copied_byte_for_byte(store, tmp_path):
     assert entry["original_path"] == str(original.resolve())
     assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["size"] == len(data)
     assert entry["url"] is None and entry["licence"] == "CC BY 4.0"
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(IntakeError, match="is a folder, not a regular file"):
         store.save_file(tmp_path / "downloads")
 
 
@@ -140,16 +143,16 @@ def test_manifest_is_deterministic(tmp_path):
 def test_iter_files_lists_all_days_sorted(tmp_path):
     for day, body in ((date(2026, 3, 15), b"late"), (date(2026, 3, 1), b"early")):
         store = RawStore("remotework", root=tmp_path, day=day)
-        store.save_response(result(body), name="b.json")
-        store.save_response(result(body + b"!"), name="a.json")
+        store.save_response(result(body), name=f"b{day.day}.json")
+        store.save_response(result(body + b"!"), name=f"a{day.day}.json")
     (tmp_path / "remotework" / "not-a-day").mkdir()
     (tmp_path / "remotework" / "not-a-day" / "x.json").write_bytes(b"x")
     files = iter_files("remotework", root=tmp_path)
     assert [f"{p.parent.name}/{p.name}" for p in files] == [
-        "2026-03-01/a.json",
-        "2026-03-01/b.json",
-        "2026-03-15/a.json",
-        "2026-03-15/b.json",
+        "2026-03-01/a1.json",
+        "2026-03-01/b1.json",
+        "2026-03-15/a15.json",
+        "2026-03-15/b15.json",
     ]
     assert RawStore.iter_files("remotework", root=tmp_path) == files
     assert iter_files("nothing", root=tmp_path) == []

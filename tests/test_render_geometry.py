@@ -1,10 +1,15 @@
-"""Map geometry and content: antimeridian-safe arcs, honest scales, escaped text, counts."""
+"""Map data and geometry without a browser: projection, routes, arrowheads, scales, views."""
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import re
+import stat
+import xml.etree.ElementTree as ET
+from itertools import permutations
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -12,26 +17,31 @@ import pytest
 import shapely
 from conftest import cross_border_pairs_per_layer, mini_atlas
 
+from pipeline.render import render_all
 from pipeline.render.assets import RemoteAssetError, assert_self_contained, inline_assets
-from pipeline.render.flows import flow_map_data
-from pipeline.render.geometry import (
-    AreaScale,
-    LinearScale,
-    NodePlacer,
-    arrowhead,
-    choose_centre,
-    great_circle,
-    max_lon_step,
-    shift_to_centre,
-    unwrap_lons,
-)
+from pipeline.render.balance import balance_records
+from pipeline.render.curves import arrow_at_end, crosses_edge, head_size, route, sample
+from pipeline.render.flow_data import flow_records, flow_view, series_maxima
+from pipeline.render.flows import flow_map_data, page_data
+from pipeline.render.projection import WorldProjection, delta_decode, delta_encode
+from pipeline.render.style import MAX_WIDTH_PX, MIN_WIDTH_PX, width_px
 from pipeline.render.text import esc, esc_full, json_for_script
+from pipeline.render.write import write_atomic
 
 USA = (-98.5, 39.5)
 CAN = (-101.0, 57.0)
 PHL = (122.0, 12.5)
 AUS = (134.0, -25.0)
 GBR = (-1.5, 52.5)
+IND = (78.5, 22.0)
+JPN = (138.0, 36.0)
+BGD = (90.3, 23.7)
+REFERENCE = Path(__file__).parents[1] / "data" / "reference" / "countries.csv"
+
+
+@pytest.fixture(scope="module")
+def proj() -> WorldProjection:
+    return WorldProjection()
 
 
 @pytest.fixture
@@ -39,92 +49,212 @@ def con() -> duckdb.DuckDBPyConnection:
     return mini_atlas()
 
 
-def _same_lon(a: float, b: float) -> bool:
-    return abs(((a - b + 180) % 360) - 180) < 0.02
+def _inside(proj: WorldProjection, pts: np.ndarray) -> bool:
+    outline = proj.outline_polygon.buffer(1e-6)
+    return bool(np.all(shapely.covers(outline, shapely.points(pts))))
 
 
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [(USA, PHL), (PHL, USA), (CAN, PHL), (AUS, GBR), (GBR, AUS), (USA, AUS)],
-)
-def test_great_circle_has_no_jump_and_ends_at_label_points(start, end) -> None:
-    line = great_circle(*start, *end)
-    assert max_lon_step(line) < 180
-    assert line[0, 0] == pytest.approx(start[0]) and line[0, 1] == pytest.approx(start[1])
-    assert _same_lon(line[-1, 0], end[0]) and line[-1, 1] == pytest.approx(end[1])
-    assert 2 <= len(line) <= 96
+def _label_points(limit: int = 60) -> list[tuple[float, float]]:
+    with REFERENCE.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["lon"] and r["lat"]]
+    step = max(1, len(rows) // limit)
+    return [(float(r["lon"]), float(r["lat"])) for r in rows[::step]]
 
 
-def test_us_to_philippines_crosses_the_pacific_not_africa() -> None:
-    line = great_circle(*USA, *PHL)
-    # westward over the Pacific: longitudes fall below -180 instead of passing 0
-    assert line[:, 0].min() < -180
-    assert not np.any(np.abs(line[:, 0]) < 10)
+def test_equal_earth_world_is_one_convex_shape_without_clamping(proj) -> None:
+    outline = proj.outline_polygon
+    assert outline.is_valid and outline.convex_hull.area == pytest.approx(outline.area)
+    # the poles are lines, not clamped points: 89.9 degrees north is still drawn, near the top
+    top = proj.outline[:, 1].max()
+    assert proj.point(78.5, 89.9)[1] == pytest.approx(top, rel=1e-3)
+    assert proj.point(78.5, 89.9)[1] < top + 1e-9
+    # centred on 11 E: the cut runs through the Pacific, at the outline's east and west edges
+    east, west = proj.point(-169.0 - 1e-9, 0.0), proj.point(-169.0 + 1e-9, 0.0)
+    assert east[0] == pytest.approx(proj.outline[:, 0].max()) and west[0] == -east[0]
 
 
-def test_australia_to_uk_goes_over_asia() -> None:
-    line = great_circle(*AUS, *GBR)
-    mid = line[len(line) // 2]
-    assert 40 < mid[0] < 110 and mid[1] > 10
+def test_encoded_rings_round_trip_to_ten_kilometres(proj) -> None:
+    ring = proj.outline
+    back = delta_decode(delta_encode(ring))
+    assert np.abs(back - ring).max() <= 0.05 + 1e-9
 
 
-def test_vertices_grow_with_distance_and_are_capped() -> None:
-    short = great_circle(0, 50, 4, 50)
-    long = great_circle(*USA, *PHL)
-    assert len(short) < len(long) <= 96
+def test_pacific_flows_are_split_at_the_edge_and_others_are_not(proj) -> None:
+    for seller, buyer in [(PHL, USA), (USA, PHL), (PHL, CAN), (AUS, USA), (JPN, USA)]:
+        r = route(proj, seller, buyer)
+        assert r.split and len(r.pieces) == 2, (seller, buyer)
+        leave, enter = r.edge_points()
+        assert leave[1] == pytest.approx(enter[1])  # same latitude on both edges
+        assert leave[0] == pytest.approx(-enter[0])  # opposite edges
+        assert r.pieces[0][0] == pytest.approx(proj.point(*seller))
+        assert r.pieces[-1][-1] == pytest.approx(proj.point(*buyer))
+    for seller, buyer in [(IND, USA), (BGD, USA), (GBR, IND), (IND, GBR), (USA, GBR)]:
+        r = route(proj, seller, buyer)
+        assert not r.split, (seller, buyer)
+    assert crosses_edge(proj, PHL[0], USA[0]) and not crosses_edge(proj, IND[0], USA[0])
 
 
-def test_unwrap_removes_every_jump() -> None:
-    lons = unwrap_lons([170, 179, -179, -170, 175])
-    assert np.all(np.abs(np.diff(lons)) <= 180)
-    assert lons.tolist() == [170, 179, 181, 190, 175]
+def test_reciprocal_flows_lie_on_opposite_sides_and_long_flows_bow_more(proj) -> None:
+    there = route(proj, IND, GBR).pieces[0]
+    back = route(proj, GBR, IND).pieces[0]
+    chord = there[2] - there[0]
+
+    def side(point: np.ndarray) -> float:
+        rel = point - there[0]
+        return float(np.sign(chord[0] * rel[1] - chord[1] * rel[0]))
+
+    assert side(sample(there)[12]) == -side(sample(back)[12]) != 0
+
+    def bow(ctrl: np.ndarray) -> float:
+        mid = (ctrl[0] + ctrl[2]) / 2
+        return float(np.hypot(*(ctrl[1] - mid)) / np.hypot(*(ctrl[2] - ctrl[0])))
+
+    short = route(proj, (2.3, 48.9), (13.4, 52.5)).pieces[0]  # Paris -> Berlin
+    long = route(proj, IND, USA).pieces[0]
+    assert bow(long) > bow(short) > 0
 
 
-def test_shift_puts_whole_line_near_centre_without_breaking_it() -> None:
-    line = great_circle(*USA, *PHL)
-    shifted = shift_to_centre(line, 150.0)
-    assert max_lon_step(shifted) == max_lon_step(line)
-    assert abs((shifted[:, 0].min() + shifted[:, 0].max()) / 2 - 150) <= 180
+def test_no_drawn_vertex_leaves_the_world(proj) -> None:
+    points = _label_points(40)
+    for kind in ("curved", "great-circle"):
+        for seller, buyer in permutations(points[:25], 2):
+            r = route(proj, seller, buyer, kind)
+            assert _inside(proj, r.sampled()), (kind, seller, buyer)
 
 
-def test_pacific_flows_get_a_pacific_centre_and_no_duplicate_nodes() -> None:
-    lines = [
-        ("PHL", "USA", great_circle(*PHL, *USA)),
-        ("PHL", "CAN", great_circle(*PHL, *CAN)),
-        ("USA", "AUS", great_circle(*USA, *AUS)),
+def test_great_circle_option_reaches_the_pole_line_without_clamping(proj) -> None:
+    r = route(proj, IND, USA, "great-circle")
+    ys = r.sampled()[:, 1]
+    assert ys.max() > proj.point(0, 80)[1]  # over the Arctic, as the globe says
+    assert _inside(proj, r.sampled())
+    assert route(proj, PHL, USA, "great-circle").split
+    with pytest.raises(ValueError, match="routes must be one of"):
+        route(proj, IND, USA, "straight")
+
+
+@pytest.mark.parametrize("ppu", [2.0, 8.0])
+def test_arrowheads_are_pixel_sized_wider_than_the_line_and_touch_the_circle(proj, ppu) -> None:
+    pts = sample(route(proj, IND, GBR).pieces[0], 24)
+    for width in (1.0, 6.0, 18.0):
+        line, head = arrow_at_end(pts, width, end_radius_px=10.0, px_per_unit=ppu)
+        tip = head[0]
+        gap_px = np.hypot(*(tip - pts[-1])) * ppu
+        assert gap_px == pytest.approx(11.0, abs=0.5)  # circle radius + 1 px
+        head_width_px = np.hypot(*(head[1] - head[2])) * ppu
+        assert head_width_px == pytest.approx(head_size(width)[1]) and head_width_px > width
+        # the line ends inside the head, before the tip
+        assert np.hypot(*(line[-1] - pts[-1])) > np.hypot(*(tip - pts[-1]))
+
+
+def test_widths_separate_a_heavy_tail_from_one_to_eighteen_pixels() -> None:
+    volumes = 16_179 / np.arange(1, 201) ** 1.05  # heavy-tailed like a real year's top 200
+    widths = [width_px(v, volumes[0]) for v in volumes]
+    assert widths[0] == MAX_WIDTH_PX and min(widths) >= MIN_WIDTH_PX
+    assert widths == sorted(widths, reverse=True)
+    assert sum(w == MIN_WIDTH_PX for w in widths) < 10  # no floor holding most lines
+    assert widths[18] > 3 * widths[-1]  # rank 19 no longer looks like rank 200
+
+
+def test_flow_view_is_the_top_n_of_the_table(con) -> None:
+    records = flow_records(con)
+    expected = cross_border_pairs_per_layer(con)
+    for i, info in enumerate(records.layers):
+        view = flow_view(records, i, top_n=200)
+        assert (
+            view.flows_total == len(view.flows) == expected[f"{info['source_id']}:{info['year']}"]
+        )
+    view = flow_view(records, 0, top_n=3)
+    assert [(f.seller, f.buyer) for f in view.flows] == [
+        ("PHL", "USA"),
+        ("IND", "USA"),
+        ("IND", "GBR"),
     ]
-    centre = choose_centre(lines)
-    placer = NodePlacer(centre)
-    for a, b, c in lines:
-        s = shift_to_centre(c, centre)
-        placer.add(a, s[0, 0])
-        placer.add(b, s[-1, 0])
-    assert 90 <= centre % 360 <= 220  # Pacific-centred, however it is written
-    for code, lon in [("USA", USA[0]), ("PHL", PHL[0]), ("AUS", AUS[0])]:
-        assert len(placer.lons(code, lon)) == 1
+    assert view.tasks_total == 340 and view.tasks_shown == 270
+    assert view.share_shown_pct == pytest.approx(100 * 270 / 340)
+    assert {f.direction for f in view.flows} == {"south_to_north"}
+    assert view.nodes["USA"].internal == 50 and view.nodes["USA"].bought == 120 + 90
 
 
-def test_arrowhead_points_at_the_line_end() -> None:
-    line = great_circle(*PHL, *USA)
-    tri = arrowhead(line, 3.0)
-    tip = tri[0]
-    base_mid = (tri[1] + tri[2]) / 2
-    end = line[-1]
-    assert np.hypot(*(tip - end)) < np.hypot(*(base_mid - end))
-    assert np.hypot(*(tip - end)) < 3
+def test_focus_keeps_exactly_the_country_flows_and_occupation_filters(con) -> None:
+    records = flow_records(con)
+    view = flow_view(records, 0, top_n=1, focus="IND")
+    assert {(f.seller, f.buyer) for f in view.flows} == {
+        ("IND", "USA"),
+        ("IND", "GBR"),
+        ("GBR", "IND"),
+        ("USA", "IND"),
+    }
+    clerical = flow_view(records, 0, occupation="clerical and data entry")
+    assert {(f.seller, f.buyer): f.tasks for f in clerical.flows} == {
+        ("PHL", "USA"): 40,
+        ("PHL", "CAN"): 30,
+        ("USA", "IND"): 5,
+    }
 
 
-def test_width_scale_is_linear_from_zero() -> None:
-    scale = LinearScale(max_value=200.0, max_px=12.0, floor_px=0.6)
-    assert scale(0) == 0
-    assert scale(200) == 12
-    assert scale(50) * 2 == pytest.approx(scale(100))
-    assert scale.drawn(0.001) == 0.6
+def test_kenya_unclassified_by_income_changes_direction_with_the_scheme(con) -> None:
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount, location) values "
+        "('remotework', 'various', '2020-01-01', '2020-12-31', 'pair', 'USA', 'KEN', "
+        "'clerical and data entry', 'projects', 7, 'f:13')"
+    )
+    from pipeline.sqlfiles import build_out_tables
+
+    build_out_tables(con)
+    records = flow_records(con)
+    m49 = {(f.seller, f.buyer): f.direction for f in flow_view(records, 0).flows}
+    wb = {(f.seller, f.buyer): f.direction for f in flow_view(records, 0, "wb_high_income").flows}
+    assert m49[("KEN", "USA")] == "south_to_north" and wb[("KEN", "USA")] == "unclassified"
 
 
-def test_circle_area_is_proportional_to_value() -> None:
-    scale = AreaScale(max_value=100.0, max_radius_px=20.0)
-    assert scale(25) ** 2 * 4 == pytest.approx(scale(100) ** 2)
+def test_one_scale_for_every_year_of_a_source(con) -> None:
+    records = flow_records(con)
+    layers = {(x["source_id"], x["year"]): i for i, x in enumerate(records.layers)}
+    a = series_maxima(records, layers[("remotework", 2020)])
+    b = series_maxima(records, layers[("remotework", 2019)])
+    # USA 2020: bought 120 + 90, sold 25 + 5, domestic 50
+    assert a == b == (120.0, 290.0)
+    data = page_data(records, WorldProjection())
+    l2019 = next(x for x in data["layers"] if x["year"] == 2019)
+    l2020 = next(x for x in data["layers"] if x["year"] == 2020)
+    assert (l2019["wmax"], l2019["cmax"]) == (l2020["wmax"], l2020["cmax"])
+
+
+def test_flow_map_opens_on_the_richest_observed_layer(con) -> None:
+    records = flow_records(con)
+    assert (records.layers[0]["source_id"], records.layers[0]["year"]) == ("remotework", 2020)
+    assert records.layers[-1]["method"] == "estimated"
+    layers = balance_records(con)
+    assert layers[0].observed and (layers[0].source_id, layers[0].year) == ("remotework", 2020)
+
+
+def test_page_data_embeds_every_layer_compactly_with_one_route_per_pair(con) -> None:
+    records = flow_records(con)
+    data = page_data(records, WorldProjection())
+    expected = cross_border_pairs_per_layer(con)
+    for layer in data["layers"]:
+        pairs = {layer["rows"][i] for i in range(0, len(layer["rows"]), 4)}
+        assert len(pairs) == expected[f"{layer['source']}:{layer['year']}"]
+    assert len(data["pairs"]) == len({tuple(p[:2]) for p in data["pairs"]})
+    codes = data["countries"]["code"]
+    split = [p for p in data["pairs"] if len(p) > 3]
+    assert {(codes[p[0]], codes[p[1]]) for p in split} == {
+        ("PHL", "USA"),
+        ("PHL", "CAN"),
+        ("USA", "AUS"),
+    }
+    assert set(data["groups"]) == {"un_m49_developed", "wb_high_income"}
+
+
+def test_legacy_features_match_the_database(con) -> None:
+    data = flow_map_data(con, top_n=200)
+    expected = cross_border_pairs_per_layer(con)
+    got = {f"{layer.source_id}:{layer.year}": len(layer.lines) for layer in data.layers}
+    assert got == expected
+    layer = data.layers[0]
+    usa = next(n["properties"] for n in layer.nodes if n["properties"]["code"] == "USA")
+    assert usa["internal"] == 50 and usa["bought"] == 210
 
 
 def test_hostile_strings_are_escaped_and_bounded() -> None:
@@ -133,6 +263,8 @@ def test_hostile_strings_are_escaped_and_bounded() -> None:
     assert len(html.unescape(esc("x" * 1000, 300))) == 300
     island = json_for_script({"name": attack + "</script><!--"})
     assert "<" not in island and json.loads(island)["name"].startswith(attack)
+    cut = esc_full("Kässi, O., Hadley, C. & Lehdonvirta, V. (2019), Online <b>x</b> tail", 40)
+    assert "<b>" not in cut and cut.startswith('<span class="cut" title="')
 
 
 def test_inlining_leaves_no_remote_asset_and_refuses_unknown_ones() -> None:
@@ -149,128 +281,51 @@ def test_inlining_leaves_no_remote_asset_and_refuses_unknown_ones() -> None:
         assert_self_contained('<img src="http://example.org/a.png">')
 
 
-def test_flow_features_match_the_database(con) -> None:
-    data = flow_map_data(con, top_n=200)
-    expected = cross_border_pairs_per_layer(con)
-    got = {f"{layer.source_id}:{layer.year}": layer.flows_shown for layer in data.layers}
-    assert got == expected
-    island = data.island()
-    assert [(x["flows_shown"], x["flows_total"]) for x in island["layers"]] == [
-        (expected[f"{x['source_id']}:{x['year']}"],) * 2 for x in island["layers"]
-    ]
+def test_outputs_are_written_atomically(tmp_path) -> None:
+    target = tmp_path / "a" / "page.html"
+    write_atomic(target, "one")
+    write_atomic(target, b"two")
+    assert target.read_text() == "two"
+    assert [p.name for p in target.parent.iterdir()] == ["page.html"]
+    assert stat.S_IMODE(target.stat().st_mode) & 0o044  # readable by others, not 0600
 
 
-def test_flow_lines_end_at_their_circles_and_never_jump(con) -> None:
-    data = flow_map_data(con, top_n=200)
-    for layer in data.layers:
-        nodes = {}
-        for f in layer.nodes:
-            nodes.setdefault(f["properties"]["code"], []).append(f["geometry"]["coordinates"])
-        for f in layer.lines:
-            if f["properties"]["kind"] != "flow":
-                continue
-            coords = np.array(f["geometry"]["coordinates"])
-            assert max_lon_step(coords) < 180
-            for code, point in [
-                (f["properties"]["seller_code"], coords[0]),
-                (f["properties"]["buyer_code"], coords[-1]),
-            ]:
-                assert any(np.allclose(point, n, atol=0.02) for n in nodes[code]), code
-
-
-def test_domestic_work_is_a_circle_figure_not_a_line(con) -> None:
-    data = flow_map_data(con, top_n=200)
-    layer = next(x for x in data.layers if (x.source_id, x.year) == ("remotework", 2020))
-    assert all(f["properties"]["buyer_code"] != f["properties"]["seller_code"] for f in layer.lines)
-    usa = next(f for f in layer.nodes if f["properties"]["code"] == "USA")
-    assert usa["properties"]["internal"] == "50 projects"
-    assert usa["properties"]["bought"] == "120 projects"
-
-
-def test_widths_follow_volumes_in_each_layer(con) -> None:
-    data = flow_map_data(con, top_n=200)
-    layer = next(x for x in data.layers if (x.source_id, x.year) == ("remotework", 2020))
-    flows = {
-        (f["properties"]["seller_code"], f["properties"]["buyer_code"]): f["properties"]
-        for f in layer.lines
-        if f["properties"]["kind"] == "flow"
-    }
-    assert flows[("PHL", "USA")]["volume"] == "120 projects (2 occupations)"
-    assert flows[("PHL", "USA")]["weight"] == pytest.approx(12.0)
-    assert flows[("IND", "GBR")]["weight"] == pytest.approx(12.0 * 60 / 120)
-    assert flows[("PHL", "USA")]["share"].startswith("49")
-
-
-def test_top_n_is_reported_as_n_of_m(con) -> None:
-    data = flow_map_data(con, top_n=2)
-    layer = next(x for x in data.layers if (x.source_id, x.year) == ("remotework", 2020))
-    summary = layer.summary(True)
-    assert (summary["flows_shown"], summary["flows_total"]) == (2, 5)
-    kept = {f["properties"]["seller_code"] for f in layer.lines}
-    assert kept == {"PHL", "IND"}  # the two largest: PHL->USA 120, IND->GBR 60
-
-
-def test_hostile_data_is_escaped_in_every_page(con, tmp_path) -> None:
-    from pipeline.render import render_all
-
-    pages = render_all(con, tmp_path, top_n=200)
+def test_every_page_and_print_version_is_written_and_escaped(con, tmp_path) -> None:
+    pages = render_all(con, tmp_path)
     assert [p.name for p in pages] == ["flows.html", "balance.html", "claims.html", "index.html"]
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert "<script>alert(" not in text, page.name
-        assert "<img src=https://evil" not in text, page.name
+        assert '<html lang="en">' in text and re.search(r"<title>[^<]+</title>", text)
+        assert "<script>alert(" not in text and "<img src=https://evil" not in text, page.name
         assert_self_contained(text)
         island = re.search(r'<script type="application/json" id="atlas-data">(.*?)</script>', text)
         assert island, page.name
         json.loads(island.group(1))
-    claims = (tmp_path / "claims.html").read_text(encoding="utf-8")
-    # shown as text: escaped in the legend, and escaped then JSON-encoded in tooltip data
-    assert "Kenya &lt;script&gt;alert(3)&lt;/script&gt;" in claims
-    assert "\\u0026lt;script\\u0026gt;alert(1)" in claims
+    for name in ("flows", "balance", "claims"):
+        root = ET.parse(tmp_path / f"{name}.svg").getroot()
+        assert root.tag.endswith("svg")
+        from PIL import Image
+
+        with Image.open(tmp_path / f"{name}.png") as png:
+            assert round(png.info["dpi"][0]) == 300 and png.size[0] >= 3000
+    svg = (tmp_path / "flows.svg").read_text(encoding="utf-8")
+    assert "7 of 7 flows, 100% of the work shown" in svg
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
 
 
-def test_long_text_is_cut_between_words_and_kept_whole_in_the_title() -> None:
-    text = "Kässi, O., Hadley, C. & Lehdonvirta, V. (2019), Online Labour Index <b>x</b> tail"
-    short = html.unescape(esc(text, 40))
-    assert short.endswith("…") and len(short) <= 40
-    assert text.startswith(short[:-1])  # nothing added, nothing reordered
-    # the cut falls where a word ends (before a space or the punctuation dropped with it)
-    assert text[len(short) - 1] in " ,;:.-("
-    assert short[:-1].split()[-1] in text.split() or text.split()[
-        len(short[:-1].split()) - 1
-    ].startswith(short[:-1].split()[-1])
-    cut = esc_full(text, 40)
-    assert "<b>" not in cut and cut.startswith('<span class="cut" title="')
-    title = re.search(r'title="([^"]*)"', cut).group(1)
-    assert html.unescape(title) == text
-    # short text is left as it is, without a title
-    assert esc_full("short", 40) == "short"
+def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
+    from pipeline.render.claims import VERDICT_FILL
+    from pipeline.render.print_maps import print_claims
+    from pipeline.render.projection import WorldProjection
+    from pipeline.render.queries import query_rows
 
-
-def test_copies_of_a_circle_carry_the_same_tooltip(con) -> None:
-    data = flow_map_data(con, top_n=200)
-    copies = 0
-    for layer in data.layers:
-        by_code: dict[str, list[dict]] = {}
-        for f in layer.nodes:
-            by_code.setdefault(f["properties"]["code"], []).append(f)
-        for features in by_code.values():
-            for f in features[1:]:
-                copies += 1
-                assert f["properties"] == features[0]["properties"]
-                assert f["geometry"]["coordinates"][1] == features[0]["geometry"]["coordinates"][1]
-    # IND -> USA over the pole and PHL -> USA over the Pacific reach the US from both sides
-    assert copies >= 1
-
-
-def test_background_clips_even_shapes_that_rounding_made_invalid() -> None:
-    from pipeline.render.background import Background, _clip, load_countries
-
-    bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
-    assert not bowtie.is_valid
-    part = _clip(bowtie, 1.0, 3.0)
-    assert part.geom_type in ("Polygon", "MultiPolygon") and part.bounds[0] >= 1.0
-    # the range a zoomed-out, legend-padded flow map asks for (it reaches the Cayman Islands'
-    # rounded ring, which GEOS cannot clip as it is)
-    features = Background.from_frame(load_countries()).features((-440.0, 280.0))
-    assert features and all(f["geometry"]["coordinates"] for f in features)
+    svg = print_claims(con, WorldProjection(), tmp_path, "curved")[0].read_text(encoding="utf-8")
+    # matplotlib writes each text as paths after a comment holding it
+    for verdict in ("supported", "sources disagree", "contradicted", "no data"):
+        assert f"<!-- {verdict} -->" in svg
+    assert "<!-- C1 (supported): Rich countries buy, Asia works -->" in svg
+    assert "<!-- 1 sources disagree, 1 contradicted, 1 no data -->" in svg
+    # a mark per drawn party, filled with its verdict's colour, and one in the key
+    drawn = [r["party_verdict"] for r in query_rows(con, "claims_check") if r["is_drawn"]]
+    for verdict in ("supported", "sources disagree", "contradicted"):
+        assert svg.count(f"fill: {VERDICT_FILL[verdict]}") == drawn.count(verdict) + 1

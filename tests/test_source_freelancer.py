@@ -1,6 +1,5 @@
 """Freelancer.com pages: projects give buyers, awarded bids give buyer and seller on one row;
-the live fetch walk, against a loopback Freelancer, resumes from its stored mark, honours the
-rate limit and never stores a page twice or an answer that is not a page."""
+the fetch walk resumes from its stored mark and never asks for a page twice."""
 
 from __future__ import annotations
 
@@ -10,79 +9,86 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from ingest import core, fetch_context, parse, records, rows
 from loopback import FakeClock, Reply, Server, session
 
 from pipeline import rawstore
-from pipeline.countries import country_index
-from pipeline.fetch import FetchContext, SourceError
 from pipeline.http import BlockedError, RateLimited
 from pipeline.rawstore import RawStore
 from pipeline.sources import freelancer
+from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
 
 
 def test_projects_page_gives_one_buyer_task_per_project() -> None:
-    result = freelancer.parse(FIXTURES / "projects_page.json", country_index())
-    result.check_balance()
+    result = parse("freelancer", FIXTURES / "projects_page.json")
     assert (result.records_in, result.records_ok, result.records_rejected) == (6, 4, 2)
-    rows = {t.task_id: t for t in result.tasks}
-    assert sorted(rows) == [
+    found = {t["task_id"]: t for t in rows(result, "freelancer_tasks")}
+    assert sorted(found) == [
         "project:39000001",
         "project:39000002",
         "project:39000003",
         "project:39000006",
     ]
     # "us" -> USA; lower-case "gb" and the non-ISO "uk" both -> GBR.
-    assert [rows[k].buyer_country_code for k in sorted(rows)] == ["USA", "GBR", "GBR", "IND"]
-    assert all(t.seller_country_code is None for t in result.tasks)
-    assert rows["project:39000001"].price_usd == 140.0  # midpoint of 30..250 USD
-    assert rows["project:39000002"].price_usd == 187.5  # 150 GBP at 1.25
-    assert rows["project:39000003"].price_usd == 84.0  # 7000 INR at 0.012
-    assert rows["project:39000006"].price_usd == 50.0  # only a minimum
-    assert rows["project:39000003"].occupation == "clerical and data entry"
-    assert rows["project:39000001"].task_date == dt.date(2025, 11, 24)
+    assert [found[k]["buyer_country_code"] for k in sorted(found)] == ["USA", "GBR", "GBR", "IND"]
+    assert all(t["seller_country_code"] is None for t in found.values())
+    assert found["project:39000001"]["price_usd"] == 140.0  # midpoint of 30..250 USD
+    assert found["project:39000002"]["price_usd"] == 187.5  # 150 GBP at 1.25
+    assert found["project:39000003"]["price_usd"] == 84.0  # 7000 INR at 0.012
+    assert found["project:39000006"]["price_usd"] == 50.0  # only a minimum
+    assert found["project:39000003"]["occupation"] == "clerical and data entry"
+    assert found["project:39000001"]["task_date"] == dt.date(2025, 11, 24)
 
 
 def test_projects_without_owner_country_or_with_unmapped_category_are_rejected() -> None:
-    result = freelancer.parse(FIXTURES / "projects_page.json", country_index())
+    result = parse("freelancer", FIXTURES / "projects_page.json")
     found = {(r.location, r.field, r.value) for r in result.rejects}
     assert found == {
         ("projects_page.json:projects[3]", "users[7000004].location.country", None),
-        ("projects_page.json:projects[4]", "jobs[0].category.name", "Underwater Basket Weaving"),
+        (
+            "projects_page.json:projects[4]",
+            "projects[39000005].jobs[0].category.name",
+            "Underwater Basket Weaving",
+        ),
     }
     unmapped = next(r for r in result.rejects if r.value == "Underwater Basket Weaving")
     assert "freelancer_occupations.csv" in unmapped.reason
 
 
 def test_awarded_bids_carry_buyer_and_seller_on_one_row() -> None:
-    result = freelancer.parse(FIXTURES / "bids_page.json", country_index())
-    result.check_balance()
+    result = parse("freelancer", FIXTURES / "bids_page.json")
     assert (result.records_in, result.records_ok, result.records_rejected) == (5, 3, 2)
+    tasks = rows(result, "freelancer_tasks")
     pairs = {
-        t.task_id: (t.buyer_country_code, t.seller_country_code, t.price_usd, t.occupation)
-        for t in result.tasks
+        t["task_id"]: (
+            t["buyer_country_code"],
+            t["seller_country_code"],
+            t["price_usd"],
+            t["occupation"],
+        )
+        for t in tasks
     }
     assert pairs == {
         "award:55500001": ("USA", "PAK", 100.0, "software development and technology"),
         "award:55500002": ("GBR", "BGD", 200.0, "writing and translation"),
         "award:55500003": ("IND", "PHL", 45.0, "creative and multimedia"),
     }
-    first = next(t for t in result.tasks if t.task_id == "award:55500001")
-    assert first.task_date == dt.date(2025, 11, 25)  # time_awarded, not time_submitted
+    first = next(t for t in tasks if t["task_id"] == "award:55500001")
+    assert first["task_date"] == dt.date(2025, 11, 25)  # time_awarded, not time_submitted
     found = {(r.location, r.field) for r in result.rejects}
     assert found == {
         ("bids_page.json:bids[3]", "owner_id"),
-        ("bids_page.json:bids[4]", "award_status"),
+        ("bids_page.json:bids[4]", "bids[4].award_status"),
     }
 
 
 def test_a_failed_api_answer_is_one_rejected_record(tmp_path: Path) -> None:
     path = tmp_path / "projects_x.json"
     path.write_text(json.dumps({"status": "error", "message": "rate limited"}))
-    result = freelancer.parse(path, country_index())
-    result.check_balance()
-    assert (result.records_in, result.records_rejected, result.tasks) == (1, 1, [])
+    result = parse("freelancer", path)
+    assert (result.records_in, result.records_rejected, result.tables) == (1, 1, {})
 
 
 def project(pid: int, owner: int) -> dict:
@@ -179,10 +185,17 @@ class FreelancerApi:
         ]
 
 
-def context(api: FreelancerApi, clock: FakeClock, tmp_path: Path, pages: int) -> FetchContext:
-    info = {**freelancer.meta(), "base_url": api.base(), "page_size": 2}
+def context(api: FreelancerApi, clock: FakeClock, tmp_path: Path, pages: int) -> SourceContext:
     store = RawStore("freelancer", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
-    return FetchContext(session(clock), store, pages, tmp_path / "state", info)
+    return fetch_context(
+        "freelancer",
+        session(clock),
+        store,
+        pages,
+        tmp_path / "state",
+        base_url=api.base(),
+        page_size=2,
+    )
 
 
 NOW = 1_800_000_000
@@ -223,6 +236,12 @@ def test_walk_asks_for_updated_awarded_projects_with_occupations_and_their_bids(
     bids_page = json.loads(saved[1].read_bytes())["result"]
     assert "jobs" not in bids_page["projects"]["2"]
     assert json.loads(saved[0].read_bytes())["result"]["projects"][1]["jobs"][0]["category"]
+    # so the awards take their occupation from the projects pages of the same window, in SQL
+    tasks = records(
+        core("freelancer", saved, tmp_path), "select task_id, occupation from core__tasks"
+    )
+    awards = [t for t in tasks if t["task_id"].startswith("award:")]
+    assert awards and all(t["occupation"] != "unknown" for t in awards)
 
 
 def test_a_spent_rate_limit_stops_the_run_and_the_next_run_resumes_without_duplicates(

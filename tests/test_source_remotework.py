@@ -7,45 +7,52 @@ from pathlib import Path
 
 import pytest
 from conftest import REMOTEWORK_FIXTURES
+from ingest import core, fetch_context, parse, records, rows
 from loopback import FakeClock, Reply, Server, session
 
 from pipeline import rawstore
-from pipeline.countries import country_index
-from pipeline.fetch import FetchContext, SourceError
 from pipeline.http import PoliteSession
 from pipeline.rawstore import RawStore
 from pipeline.sources import remotework
+from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURE = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
 
 
-def pairs(result) -> dict[tuple[str, str], float]:
-    return {(t.buyer_country_code, t.seller_country_code): t.amount for t in result.tallies}
+def tallies(tmp_path: Path) -> list[dict]:
+    return records(core("remotework", [FIXTURE], tmp_path), "select * from core__tallies")
 
 
-def test_rows_are_summed_per_country_pair_and_year() -> None:
-    result = remotework.parse(FIXTURE, country_index())
-    result.check_balance()
-    assert (result.records_in, result.records_ok, result.records_rejected) == (40, 36, 4)
-    found = pairs(result)
-    assert found[("USA", "IND")] == 12.0  # five admin1 rows: 3 + 2 + 1 + 4 + 2
-    assert found[("GBR", "BGD")] == 4.0
-    assert found[("ARG", "ARG")] == 3.0  # domestic work is kept
-    assert len(found) == 29
-    assert sum(found.values()) == 60.0  # 64 in numeric rows, less 4 in rejected rows
-    tally = result.tallies[0]
-    assert (tally.period_start, tally.period_end) == (dt.date(2015, 1, 1), dt.date(2015, 12, 31))
-    assert {(t.role, t.measure, t.occupation) for t in result.tallies} == {
+def pairs(found: list[dict]) -> dict[tuple[str, str], float]:
+    return {(t["buyer_country_code"], t["seller_country_code"]): t["amount"] for t in found}
+
+
+def test_rows_are_summed_per_country_pair_and_year(tmp_path: Path) -> None:
+    parsed = parse("remotework", FIXTURE)
+    assert (parsed.records_in, parsed.records_ok, parsed.records_rejected) == (40, 36, 4)
+    found = tallies(tmp_path)
+    by_pair = pairs(found)
+    assert by_pair[("USA", "IND")] == 12.0  # five admin1 rows: 3 + 2 + 1 + 4 + 2
+    assert by_pair[("GBR", "BGD")] == 4.0
+    assert by_pair[("ARG", "ARG")] == 3.0  # domestic work is kept
+    assert len(by_pair) == 29
+    assert sum(by_pair.values()) == 60.0  # 64 in numeric rows, less 4 in rejected rows
+    tally = found[0]
+    assert (tally["period_start"], tally["period_end"]) == (
+        dt.date(2015, 1, 1),
+        dt.date(2015, 12, 31),
+    )
+    assert {(t["role"], t["measure"], t["occupation"]) for t in found} == {
         ("pair", "projects", "unknown")
     }
     usa_ind = next(
-        t for t in result.tallies if (t.buyer_country_code, t.seller_country_code) == ("USA", "IND")
+        t for t in found if (t["buyer_country_code"], t["seller_country_code"]) == ("USA", "IND")
     )
-    assert usa_ind.location == "olm_network_data_2015.csv:2 (+4 rows)"
+    assert usa_ind["location"] == "olm_network_data_2015.csv:2 (+4 rows)"
 
 
-def test_quirky_names_map_to_their_countries() -> None:
-    found = pairs(remotework.parse(FIXTURE, country_index()))
+def test_quirky_names_map_to_their_countries(tmp_path: Path) -> None:
+    found = pairs(tallies(tmp_path))
     assert found[("HKG", "PHL")] == 2.0  # hong kong sar
     assert found[("DEU", "HRV")] == 1.0  # croatia (hrvatska)
     assert found[("KOR", "VNM")] == 2.0  # korea
@@ -55,39 +62,56 @@ def test_quirky_names_map_to_their_countries() -> None:
 
 
 def test_non_countries_missing_values_and_bad_counts_are_rejected() -> None:
-    result = remotework.parse(FIXTURE, country_index())
-    found = {(r.location, r.field, r.value) for r in result.rejects}
+    parsed = parse("remotework", FIXTURE)
+    found = {(r.location, r.field, r.value) for r in parsed.all_rejects()}
     assert found == {
         ("olm_network_data_2015.csv:16", "employer_country_real", "netherlands antilles"),
         ("olm_network_data_2015.csv:19", "employer_country_real", "antarctica"),
         ("olm_network_data_2015.csv:20", "employer_country_real", "NA"),
         ("olm_network_data_2015.csv:39", "count", "x"),
     }
-    reasons = {r.value: r.reason for r in result.rejects}
+    reasons = {r.value: r.reason for r in parsed.all_rejects()}
     assert "dissolved in 2010" in reasons["netherlands antilles"]
     assert "no permanent population" in reasons["antarctica"]
     assert reasons["NA"] == "missing country (NA)"
 
 
-def test_coordinates_far_from_the_named_country_are_counted_not_used() -> None:
-    index = country_index()
-    assert remotework.coordinate_disagreements(FIXTURE, index) == 3
+def test_coordinates_far_from_the_named_country_are_counted_not_used(tmp_path: Path) -> None:
+    parsed = parse("remotework", FIXTURE)
+    assert parsed.stats == {"coordinate_disagreements": 3}
     # The Albanian employer geocoded to Kowloon stays Albanian.
-    assert pairs(remotework.parse(FIXTURE, index))[("ALB", "UKR")] == 1.0
-    lines = remotework.summary_lines([FIXTURE], index)
-    assert (
-        lines[0]
-        == "olm_network_data_2015.csv: 3 rows with coordinates far from their country (kept)"
+    assert pairs(tallies(tmp_path))[("ALB", "UKR")] == 1.0
+    assert parsed.notes[0] == (
+        "olm_network_data_2015.csv: 3 rows with coordinates far from their country (kept)"
     )
+
+
+def test_impossible_years_are_rejected(tmp_path: Path) -> None:
+    header = FIXTURE.read_text(encoding="utf-8").splitlines()[0]
+    body = "\n".join(
+        [
+            header,
+            '"1","2015-13-45","united states","NA","india","NA",1,NA,NA,NA,NA',
+            '"2","1850","united states","NA","india","NA",1,NA,NA,NA,NA',
+            '"3","2015-02-28","united states","NA","india","NA",1,NA,NA,NA,NA',
+        ]
+    )
+    path = tmp_path / "olm_network_data_2015.csv"
+    path.write_text(body + "\n", encoding="utf-8")
+    parsed = parse("remotework", path)
+    assert [(r.location, r.value) for r in parsed.all_rejects()] == [
+        ("olm_network_data_2015.csv:2", "2015-13-45"),
+        ("olm_network_data_2015.csv:3", "1850"),
+    ]
+    assert [r["year"] for r in rows(parsed, "remotework_rows")] == [2015]
 
 
 def test_a_file_with_another_header_is_one_rejected_record(tmp_path: Path) -> None:
     other = tmp_path / "olm_network_data_2016.csv"
     other.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    result = remotework.parse(other, country_index())
-    result.check_balance()
-    assert (result.records_in, result.records_rejected) == (1, 1)
-    assert "employer_country_real" in result.rejects[0].reason
+    parsed = parse("remotework", other)
+    assert (parsed.records_in, parsed.records_rejected) == (1, 1)
+    assert "employer_country_real" in parsed.all_rejects()[0].reason
 
 
 REPO_PATH = "/Braesemann/remotework/main/data/olm_data/network_data/olm_network_data_{year}.csv"
@@ -125,10 +149,16 @@ class GitHubRaw:
         )
 
 
-def context(server: Server, clock: FakeClock, tmp_path: Path) -> FetchContext:
-    info = {**remotework.meta(), "url_pattern": server.base + REPO_PATH}
+def context(server: Server, clock: FakeClock, tmp_path: Path) -> SourceContext:
     store = RawStore("remotework", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
-    return FetchContext(session(clock), store, None, tmp_path / "state", info)
+    return fetch_context(
+        "remotework",
+        session(clock),
+        store,
+        None,
+        tmp_path / "state",
+        url_pattern=server.base + REPO_PATH,
+    )
 
 
 def test_meta_points_at_the_repository() -> None:

@@ -6,39 +6,57 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from ingest import context, core, parse, records, rows
 
-from pipeline.countries import country_index
-from pipeline.fetch import FetchContext, SourceError
-from pipeline.rawstore import RawStore
 from pipeline.sources import user_csv
+from pipeline.sources.contract import SourceError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+HEADER = "buyer_country,seller_country,count,year\n"
 
 
-def test_rows_become_yearly_pair_tallies() -> None:
-    result = user_csv.parse(FIXTURES / "flows.csv", country_index())
-    result.check_balance()
-    assert (result.records_in, result.records_ok, result.records_rejected) == (9, 5, 4)
-    rows = [
-        (t.buyer_country_code, t.seller_country_code, t.amount, t.platform, t.occupation)
-        for t in result.tallies
-    ]
-    assert rows == [
+def write(tmp_path: Path, text: str | bytes, name: str = "flows.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def test_rows_become_yearly_pair_tallies(tmp_path: Path) -> None:
+    parsed = parse("csv", FIXTURES / "flows.csv")
+    assert (parsed.records_in, parsed.records_ok, parsed.records_rejected) == (9, 5, 4)
+    con = core("csv", [FIXTURES / "flows.csv"], tmp_path)
+    tallies = records(con, "select * from core__tallies order by location")
+    assert [
+        (
+            t["buyer_country_code"],
+            t["seller_country_code"],
+            t["amount"],
+            t["platform"],
+            t["occupation"],
+        )
+        for t in tallies
+    ] == [
         ("USA", "IND", 120.0, "Example platform", "software development and technology"),
         ("GBR", "PAK", 40.0, "user data", "writing and translation"),
         ("USA", "PHL", 35.0, "user data", "unknown"),
         ("USA", "BGD", 10.0, "Example platform", "clerical and data entry"),
         ("DEU", "UKR", 7.5, "user data", "creative and multimedia"),
     ]
-    assert {(t.role, t.measure) for t in result.tallies} == {("pair", "projects")}
-    first = result.tallies[0]
-    assert (first.period_start, first.period_end) == (dt.date(2019, 1, 1), dt.date(2019, 12, 31))
-    assert first.location == "flows.csv:2"
+    assert {(t["role"], t["measure"]) for t in tallies} == {("pair", "projects")}
+    first = tallies[0]
+    assert (first["period_start"], first["period_end"]) == (
+        dt.date(2019, 1, 1),
+        dt.date(2019, 12, 31),
+    )
+    assert first["location"] == "flows.csv:2"
 
 
 def test_each_fault_is_a_reject_naming_row_and_field() -> None:
-    result = user_csv.parse(FIXTURES / "flows.csv", country_index())
-    assert {(r.location, r.field, r.value) for r in result.rejects} == {
+    parsed = parse("csv", FIXTURES / "flows.csv")
+    assert {(r.location, r.field, r.value) for r in parsed.all_rejects()} == {
         ("flows.csv:7", "buyer_country", "Atlantis"),
         ("flows.csv:8", "year", "20x0"),
         ("flows.csv:9", "count", "-2"),
@@ -46,38 +64,200 @@ def test_each_fault_is_a_reject_naming_row_and_field() -> None:
     }
 
 
-def test_a_table_without_year_rejects_every_row_naming_the_column() -> None:
-    result = user_csv.parse(FIXTURES / "flows_no_year.csv", country_index())
-    result.check_balance()
-    assert (result.records_in, result.records_rejected, result.tallies) == (2, 2, [])
-    assert {r.field for r in result.rejects} == {"year"}
-    assert "no year column" in result.rejects[0].reason
+def test_a_table_without_year_is_rejected_naming_the_column() -> None:
+    parsed = parse("csv", FIXTURES / "flows_no_year.csv")
+    assert (parsed.records_in, parsed.records_rejected, parsed.records_ok) == (2, 2, 0)
+    assert [(r.location, r.field) for r in parsed.all_rejects()] == [
+        ("flows_no_year.csv:1", "year")
+    ]
+    assert "no year column" in parsed.all_rejects()[0].reason
 
 
 def test_semicolon_tables_from_french_spreadsheets_are_read(tmp_path: Path) -> None:
-    path = tmp_path / "flux.csv"
-    path.write_text("buyer_country;seller_country;count;year\nFrance;Sénégal;3;2021\n")
-    result = user_csv.parse(path, country_index())
-    assert [(t.buyer_country_code, t.seller_country_code) for t in result.tallies] == [
-        ("FRA", "SEN")
-    ]
+    path = write(tmp_path, "buyer_country;seller_country;count;year\nFrance;Sénégal;3;2021\n")
+    staged = rows(parse("csv", path), "csv_rows")
+    assert [(r["buyer_country_code"], r["seller_country_code"]) for r in staged] == [("FRA", "SEN")]
 
 
-def test_mapping_report_lists_every_name_with_its_code() -> None:
-    report = dict(
-        (value, code)
-        for value, code, _ in user_csv.mapping_report(FIXTURES / "flows.csv", country_index())
-    )
-    assert report["Royaume-Uni"] == "GBR"
-    assert report["Stati Uniti"] == "USA"
-    assert report["Filippine"] == "PHL"
-    assert report["bd"] == "BGD"
-    assert report["Atlantis"] is None
-    lines = user_csv.summary_lines([FIXTURES / "flows.csv"], country_index())
-    assert any("'Atlantis' -> NOT MAPPED" in line for line in lines)
+def test_the_mapping_of_every_name_is_reported() -> None:
+    notes = parse("csv", FIXTURES / "flows.csv").notes
+    assert "flows.csv: 'Royaume-Uni' -> GBR (1 mentions)" in notes
+    assert "flows.csv: 'Filippine' -> PHL (1 mentions)" in notes
+    assert "flows.csv: 'bd' -> BGD (1 mentions)" in notes
+    assert any(n.startswith("flows.csv: 'Atlantis' -> NOT MAPPED") for n in notes)
 
 
 def test_there_is_nothing_to_fetch(tmp_path: Path) -> None:
-    ctx = FetchContext(None, RawStore("csv", root=tmp_path), None, tmp_path)  # type: ignore[arg-type]
     with pytest.raises(SourceError, match="FROM="):
-        user_csv.fetch(ctx)
+        user_csv.fetch(context("csv", tmp_path))
+
+
+# -- strictness ---------------------------------------------------------------------------
+
+
+def test_numbers_must_be_finite_and_within_bounds(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + "US,IN,1e308,2020\nUS,IN,inf,2020\nUS,IN,nan,2020\nUS,IN,1e12,2020\nUS,IN,1,2020\n",
+    )
+    parsed = parse("csv", path)
+    assert [(r.location, r.value) for r in parsed.all_rejects()] == [
+        ("flows.csv:2", "1e308"),
+        ("flows.csv:3", "inf"),
+        ("flows.csv:4", "nan"),
+    ]
+    assert [r["amount"] for r in rows(parsed, "csv_rows")] == [1e12, 1.0]
+
+
+def test_impossible_years_are_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "US,IN,1,1850\nUS,IN,1,2201\nUS,IN,1,true\nUS,IN,1,2027\n")
+    parsed = parse("csv", path, today=dt.date(2026, 11, 24))
+    assert [(r.location, r.field, r.value) for r in parsed.all_rejects()] == [
+        ("flows.csv:2", "year", "1850"),
+        ("flows.csv:3", "year", "2201"),
+        ("flows.csv:4", "year", "true"),
+    ]
+    assert parsed.records_ok == 1
+
+
+def test_an_unbalanced_quote_is_reported_with_its_lines_and_drops_nothing_silently(
+    tmp_path: Path,
+) -> None:
+    body = (
+        HEADER
+        + "US,IN,1,2020\n"
+        + '"US,IN,2,2020\n'
+        + "".join(f"US,PK,{n},2020\n" for n in range(3, 11))
+    )
+    parsed = parse("csv", write(tmp_path, body))
+    # the quote opened on line 3 swallows the rest: one reject says which lines were not read
+    assert parsed.records_in == parsed.records_ok + parsed.records_rejected
+    assert parsed.records_ok == 1
+    (reject,) = parsed.all_rejects()
+    assert reject.location == "flows.csv:3"
+    assert "lines 3-11" in reject.reason
+
+
+def test_a_quoted_field_spanning_lines_keeps_later_line_numbers_right(tmp_path: Path) -> None:
+    body = HEADER + '"United\nStates",IN,1,2020\nAtlantis,IN,1,2020\n'
+    parsed = parse("csv", write(tmp_path, body))
+    assert [(r.location, r.value) for r in parsed.all_rejects()] == [("flows.csv:4", "Atlantis")]
+    assert [r["line"] for r in rows(parsed, "csv_rows")] == [2]
+
+
+def test_a_duplicated_header_column_rejects_the_file(tmp_path: Path) -> None:
+    parsed = parse(
+        "csv", write(tmp_path, "buyer_country,seller_country,count,count,year\nUS,IN,1,2,2020\n")
+    )
+    assert (parsed.records_in, parsed.records_rejected) == (1, 1)
+    assert "'count' appears twice" in parsed.all_rejects()[0].reason
+
+
+def test_a_header_with_a_stray_quote_rejects_the_file_naming_line_1(tmp_path: Path) -> None:
+    parsed = parse(
+        "csv", write(tmp_path, 'buyer_country,"seller_country,count,year\nUS,IN,1,2020\n')
+    )
+    assert parsed.records_rejected == parsed.records_in
+    assert parsed.all_rejects()[0].location.startswith("flows.csv")
+    assert "header cannot be read" in parsed.all_rejects()[0].reason
+
+
+def test_an_undecodable_byte_rejects_its_row_only(tmp_path: Path) -> None:
+    body = (HEADER + "US,IN,1,2020\nUS,IN\xff,2,2020\nUS,PK,3,2020\n").encode("latin-1")
+    parsed = parse("csv", write(tmp_path, body))
+    assert {r.location for r in parsed.all_rejects()} == {"flows.csv:3"}
+    assert any("not UTF-8" in r.reason for r in parsed.all_rejects())
+    assert [r["line"] for r in rows(parsed, "csv_rows")] == [2, 4]
+
+
+def test_exact_duplicate_rows_are_reported_and_counted_once(tmp_path: Path) -> None:
+    body = HEADER + "US,IN,5,2020\nUS,PK,1,2020\nUS,IN,5,2020\n"
+    parsed = parse("csv", write(tmp_path, body))
+    assert [(r.location, r.reason) for r in parsed.all_rejects()] == [
+        ("flows.csv:4", "exact duplicate of line 2 (counted once)")
+    ]
+    assert sum(r["amount"] for r in rows(parsed, "csv_rows")) == 6.0
+
+
+def test_rows_that_differ_only_where_a_cell_holds_a_bar_are_not_repeats(tmp_path: Path) -> None:
+    body = (
+        "buyer_country,seller_country,count,year,platform,occupation\n"
+        "US,IN,5,2020,a|b,writing and translation\n"
+        "US,IN,5,2020,a,b|writing and translation\n"
+    )
+    parsed = parse("csv", write(tmp_path, body))
+    assert not [r for r in parsed.all_rejects() if "exact duplicate" in r.reason]
+
+
+def test_wrong_number_of_cells_and_nul_bytes_reject_their_row(tmp_path: Path) -> None:
+    body = HEADER + "US,IN,1\nUS,IN,1,2020,extra\nUS,\0IN,1,2020\nUS,IN,4,2020\n"
+    parsed = parse("csv", write(tmp_path, body))
+    assert [r.location for r in parsed.all_rejects()] == [
+        "flows.csv:2",
+        "flows.csv:3",
+        "flows.csv:4",
+    ]
+    assert parsed.records_ok == 1
+
+
+def test_an_empty_file_or_a_header_alone_gives_no_rows(tmp_path: Path) -> None:
+    assert parse("csv", write(tmp_path, b"", "empty.csv")).records_in == 1
+    header_only = parse("csv", write(tmp_path, HEADER, "header.csv"))
+    assert (header_only.records_in, header_only.all_rejects()) == (0, [])
+
+
+def test_the_bulk_reader_and_the_row_reader_agree(tmp_path: Path) -> None:
+    # a plain file is read in bulk by Arrow; a byte-order mark sends it to the row-by-row reader
+    body = "US,IN,1,2020\n\n , ,,\nUS,IN,1\nAtlantis,PK,2,2020\r\nUS,PK,3,2020,x\nGB,BD,4,2021\n"
+    bulk = parse("csv", write(tmp_path, HEADER + body, "bulk.csv"))
+    rows_ = parse("csv", write(tmp_path, "\ufeff" + HEADER + body, "rows.csv"))
+    same = ["line", "year", "buyer_country_code", "seller_country_code", "amount"]
+    assert bulk.tables["csv_rows"].select(same).equals(rows_.tables["csv_rows"].select(same))
+    assert [(r.location[-2:], r.field, r.value, r.reason) for r in bulk.all_rejects()] == [
+        (r.location[-2:], r.field, r.value, r.reason) for r in rows_.all_rejects()
+    ]
+    assert sorted(r.location for r in bulk.all_rejects()) == [
+        "bulk.csv:5",
+        "bulk.csv:6",
+        "bulk.csv:7",
+    ]
+    assert (bulk.records_in, bulk.records_ok) == (rows_.records_in, rows_.records_ok) == (5, 2)
+
+
+def test_quoted_lines_in_a_bulk_file_read_as_the_row_reader_reads_them(tmp_path: Path) -> None:
+    # quoted cells (a comma inside, a field spanning lines, a stray quote) among plain lines
+    body = (
+        "US,IN,1,2020\n"
+        '"Bonaire, Sint Eustatius and Saba",IN,2,2020\n'
+        "US,PK,3,2020\n"
+        '"United\nStates",BD,4,2020\n'
+        "Atlantis,PK,5,2020\n"
+        'US,"IN",1,2020\n'
+        'US,a"b,6,2020\n'
+        '"US"x,IN,7,2020\n'
+        "US,PK,3,2020\n"
+        'US,IN,8,2020,"x\n'
+        "GB,BD,9,2021\n"
+    )
+    bulk = parse("csv", write(tmp_path, HEADER + body, "bulk.csv"))
+    rows_ = parse("csv", write(tmp_path, "\ufeff" + HEADER + body, "rows.csv"))
+    same = ["line", "year", "buyer_country_code", "seller_country_code", "amount"]
+    assert bulk.tables["csv_rows"].select(same).equals(rows_.tables["csv_rows"].select(same))
+    assert [r["line"] for r in rows(bulk, "csv_rows")] == [2, 3, 4, 5]
+    found = sorted((r.location[-3:], r.field, r.reason) for r in bulk.all_rejects())
+    assert found == sorted((r.location[-3:], r.field, r.reason) for r in rows_.all_rejects())
+    assert [(r.location, r.field, r.value) for r in bulk.all_rejects()] == [
+        ("bulk.csv:10", None, None),  # '"US"x': text after a closing quote
+        ("bulk.csv:12", None, None),  # a quote never closed: lines 12-13 not read
+        ("bulk.csv:7", "buyer_country", "Atlantis"),  # after the field spanning lines 5-6
+        ("bulk.csv:8", None, None),  # 'US,"IN",1,2020' is line 2 again
+        ("bulk.csv:9", "seller_country", 'a"b'),
+        ("bulk.csv:11", None, None),
+    ]
+    assert "lines 12-13 not read" in bulk.all_rejects()[1].reason
+    assert (bulk.records_in, bulk.records_ok, bulk.records_rejected) == (
+        rows_.records_in,
+        rows_.records_ok,
+        rows_.records_rejected,
+    )

@@ -3,9 +3,11 @@ inlined, run by pyspark in local mode on the shipped data plus the source fixtur
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +70,27 @@ def _fixture_atlas(root: Path) -> Path:
     return build_database(root / "atlas.duckdb", raw_root=root / "raw").db_path
 
 
+@contextlib.contextmanager
+def _without_module_mocks() -> Iterator[None]:
+    """colour-science (imported by the map tests) puts a mock in sys.modules for scipy when scipy
+    is not installed; pyspark calls importlib.util.find_spec on optional packages when a session
+    starts, which raises on a module without __spec__. The mocks are set aside meanwhile."""
+    mocked = {
+        name: module
+        for name, module in list(sys.modules.items())
+        if getattr(module, "__spec__", None) is None
+        and "." not in name
+        and name != "__main__"
+        and type(module).__module__.startswith("unittest.mock")
+    }
+    for name in mocked:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        sys.modules.update(mocked)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """(DuckDB database, folder of the Spark-built tables): one Spark session per test run."""
@@ -78,11 +101,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     db = _fixture_atlas(root)
     plan = load_plan()
     export_inputs(db, plan, root / "inputs")
-    spark = session("local[2]")
-    try:
-        build(spark, plan, str(root / "inputs"), str(root / "out"))
-    finally:
-        spark.stop()
+    with _without_module_mocks():
+        spark = session("local[2]")
+        try:
+            build(spark, plan, str(root / "inputs"), str(root / "out"))
+        finally:
+            spark.stop()
     yield db, root / "out"
 
 

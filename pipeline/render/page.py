@@ -1,211 +1,111 @@
-"""The parts every folium map page shares: an empty map (no web tiles), CSS, the legend box,
-the JSON data island tests read, and legends that follow the layer control."""
+"""One HTML page per map: Leaflet inlined, the page's data as JSON, its JavaScript inlined.
+
+The pages are written by hand rather than through folium: folium can only use Leaflet's
+built-in CRSs and writes one JavaScript object per feature, while these pages need
+``CRS.Simple`` for the pre-projected world and draw every flow from compact data, so a
+hidden year costs a few bytes per flow instead of a whole layer. The JavaScript lives in
+``pipeline/render/js/`` and is inlined at build time; ``atlas.js`` holds what the maps share.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-import folium
-from branca.element import Element, MacroElement
-from jinja2 import Template
-
-from pipeline.render.style import OCEAN
+from pipeline.render.assets import assert_self_contained, leaflet_css, leaflet_js
 from pipeline.render.text import esc, json_for_script
+from pipeline.render.write import write_atomic
 
+JS_DIR = Path(__file__).parent / "js"
 DATA_ISLAND_ID = "atlas-data"
-LEGEND_ID = "atlas-legend"
-LEGEND_WIDTH_PX = 290
-# Tall enough for a layer's section, short enough to leave most of a laptop screen to the map.
-LEGEND_MAX_HEIGHT = "min(62vh, calc(100vh - 150px))"
-# Free space kept between the drawing and the window edges or a panel, in px.
-FIT_GAP_PX = 10
-MIN_ZOOM = 0.5
-MAX_ZOOM = 8
+SIDE_WIDTH_PX = 300
 
-_CSS = f"""
-<style>
-  /* leaflet.css comes after user styles in folium's header, hence !important */
-  .leaflet-container {{ background: {OCEAN} !important; font: 12px/1.4 system-ui, sans-serif; }}
-  .atlas-legend {{ position: absolute; z-index: 1000; left: 10px; bottom: 24px;
-    width: {LEGEND_WIDTH_PX}px; max-width: calc(100vw - 60px); max-height: {LEGEND_MAX_HEIGHT};
-    overflow-y: auto; box-sizing: border-box; background: rgba(255,255,255,0.95);
-    padding: 6px 9px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
-    font: 11.5px/1.3 system-ui, sans-serif; color: #222; }}
-  .atlas-legend:not([open]) {{ width: auto; }}
-  .atlas-legend > summary {{ cursor: pointer; padding: 1px 0; }}
-  .atlas-legend > summary h1 {{ display: inline; font-size: 13px; margin: 0; }}
-  .atlas-legend h2 {{ font-size: 11.5px; margin: 6px 0 1px 0; }}
-  .atlas-legend p {{ margin: 2px 0; }}
-  .atlas-legend table {{ border-collapse: collapse; }}
-  .atlas-legend td {{ padding: 0 4px 0 0; vertical-align: middle; }}
-  .atlas-legend .muted {{ color: #666; }}
-  .atlas-legend svg {{ display: block; }}
-  .atlas-legend .scales {{ display: flex; gap: 10px; align-items: center; }}
-  .atlas-legend .cut {{ cursor: help; text-decoration: underline dotted #aaa; }}
-  .leaflet-tooltip table th {{ text-align: left; padding-right: 6px; color: #555; }}
-  .leaflet-tooltip {{ max-width: 360px; white-space: normal; }}
-</style>
+CSS = f"""
+html, body {{ margin: 0; height: 100%; }}
+body {{ font: 13px/1.4 system-ui, sans-serif; color: #222; background: #fff; }}
+#atlas {{ display: flex; height: 100vh; }}
+#atlas-side {{ width: {SIDE_WIDTH_PX}px; flex: none; overflow-y: auto; box-sizing: border-box;
+  padding: 8px 12px 12px; border-right: 1px solid #d0d7de; background: #fbfcfd; }}
+#atlas-map {{ flex: 1; min-width: 0; background: #fff; }}
+.leaflet-container {{ background: #fff !important; font: 12px/1.4 system-ui, sans-serif; }}
+#atlas-side h1 {{ font-size: 16px; margin: 2px 0 4px; }}
+#atlas-side h2 {{ font-size: 13px; margin: 10px 0 3px; }}
+#atlas-side p {{ margin: 3px 0; }}
+#atlas-side .muted {{ color: #555; font-size: 12px; }}
+#atlas-side table {{ border-collapse: collapse; }}
+#atlas-side td {{ padding: 1px 5px 1px 0; vertical-align: middle; }}
+#atlas-side select {{ max-width: 190px; font: inherit; }}
+#atlas-side fieldset {{ border: none; margin: 0; padding: 0; }}
+#atlas-side label {{ margin-right: 8px; white-space: nowrap; }}
+#atlas-side .shown-count {{ font-weight: 600; }}
+.key button {{ display: flex; align-items: center; gap: 6px; width: 100%; text-align: left;
+  border: 1px solid transparent; background: none; font: inherit; padding: 1px 2px;
+  cursor: pointer; border-radius: 3px; }}
+.key button[aria-pressed="false"] {{ opacity: 0.45; }}
+.key button:hover {{ border-color: #bbb; }}
+.downloads button, .plain-button {{ font: inherit; margin: 2px 4px 2px 0; padding: 3px 8px;
+  cursor: pointer; }}
+.focus-box {{ background: #fff6d6; border: 1px solid #e6d38a; padding: 4px 6px;
+  border-radius: 4px; margin-top: 6px; }}
+#atlas-tip {{ position: fixed; z-index: 2000; max-width: 360px; pointer-events: none;
+  background: rgba(255,255,255,0.97); border: 1px solid #999; border-radius: 4px;
+  padding: 4px 7px; font: 12px/1.35 system-ui, sans-serif; box-shadow: 0 1px 4px #0003; }}
+#atlas-tip th {{ text-align: left; color: #555; padding-right: 6px; vertical-align: top;
+  font-weight: normal; }}
+.atlas-label span {{ font: 600 11px/1 system-ui, sans-serif; color: #222; white-space: nowrap;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none;
+  display: inline-block; transform: translate(-50%, -50%); }}
+@media (max-width: 700px) {{
+  #atlas {{ flex-direction: column; }}
+  #atlas-side {{ width: auto; max-height: 45vh; border-right: none;
+    border-bottom: 1px solid #d0d7de; }}
+}}
 """
 
 
-def new_map(centre_lon: float) -> folium.Map:
-    """A blank map: countries come from our own polygons, never from a tile server.
+@cache
+def script(name: str) -> str:
+    text = (JS_DIR / name).read_text(encoding="utf-8")
+    if "</script" in text.lower():
+        raise ValueError(f"{name} contains '</script'")
+    return text
 
-    The initial view is set later by ``fit_view``, once the legend and the controls exist.
-    """
-    m = folium.Map(
-        location=[20.0, centre_lon],
-        zoom_start=2,
-        # Fractional zooms let the first view fill the space the panels leave free.
-        zoom_snap=0.25,
-        zoom_delta=0.5,
-        tiles=None,
-        world_copy_jump=False,
-        control_scale=False,
-        # SVG, not canvas: thin lines stay hoverable and the arrowheads render the same way.
-        prefer_canvas=False,
+
+def map_page(title: str, data: Any, scripts: list[str], description: str) -> str:
+    """A map page: sidebar (filled by the page's script), map, tooltip box, data, scripts."""
+    body_scripts = "".join(
+        f"<script>{text}</script>"
+        for text in [leaflet_js(), *(script(name) for name in ["atlas.js", *scripts])]
     )
-    # folium hands min_zoom/max_zoom to the tile layer, and this map has none: set them here.
-    m.options["minZoom"] = MIN_ZOOM
-    m.options["maxZoom"] = MAX_ZOOM
-    m.get_root().header.add_child(Element(_CSS))
-    return m
-
-
-def legend_box(title: str, body_html: str) -> str:
-    """A legend a reader can fold: the title stays visible, the (already escaped) body folds."""
     return (
-        f'<details open class="atlas-legend" id="{LEGEND_ID}">'
-        f'<summary title="Click to fold or unfold the legend"><h1>{esc(title, 120)}</h1>'
-        f"</summary>{body_html}</details>"
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title, 120)}</title>\n"
+        f'<meta name="description" content="{esc(description, 300)}">\n'
+        f"<style>{leaflet_css()}</style>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        '<div id="atlas"><aside id="atlas-side" aria-label="Legend and choices"></aside>'
+        f'<main id="atlas-map" role="img" aria-label="{esc(description, 300)}"></main></div>\n'
+        '<div id="atlas-tip" role="tooltip" hidden></div>\n'
+        f'<script type="application/json" id="{DATA_ISLAND_ID}">{json_for_script(data)}</script>\n'
+        f"{body_scripts}\n</body>\n</html>\n"
     )
 
 
-def add_legend(m: folium.Map, title: str, body_html: str) -> None:
-    """Pin a foldable legend to the bottom left of the page."""
-    m.get_root().html.add_child(Element(legend_box(title, body_html)))
-
-
-class FitAroundPanels(MacroElement):
-    """Open the map on ``bounds``, fitted into the part of the window no panel covers.
-
-    The legend and the Leaflet controls sit in the corners. Each panel can be kept clear of
-    the drawing either by a band beside it (left or right) or by a band above or below it;
-    every combination is tried and the one that allows the largest zoom wins, so the widest
-    view is used in which no drawn point starts under a panel. Runs once, when the page opens.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var bounds = L.latLngBounds({{ this.bounds | tojson }});
-            var gap = {{ this.gap }};
-            function bands() {
-                var box = map.getContainer().getBoundingClientRect();
-                var size = map.getSize();
-                var found = [];
-                var panels = document.querySelectorAll(
-                    '#{{ this.legend_id }}, .leaflet-control-container .leaflet-control');
-                panels.forEach(function (el) {
-                    var r = el.getBoundingClientRect();
-                    if (r.width <= 0 || r.height <= 0) { return; }
-                    var x0 = r.left - box.left, x1 = r.right - box.left;
-                    var y0 = r.top - box.top, y1 = r.bottom - box.top;
-                    var side = (x0 + x1) / 2 < size.x / 2
-                        ? {left: x1 + gap} : {right: size.x - x0 + gap};
-                    var end = (y0 + y1) / 2 < size.y / 2
-                        ? {top: y1 + gap} : {bottom: size.y - y0 + gap};
-                    found.push([side, end]);
-                });
-                return found;
-            }
-            function fit() {
-                var options = bands();
-                var best = null;
-                for (var mask = 0; mask < (1 << options.length); mask++) {
-                    var pad = {left: gap, top: gap, right: gap, bottom: gap};
-                    options.forEach(function (pair, i) {
-                        var band = pair[(mask >> i) & 1];
-                        for (var k in band) { pad[k] = Math.max(pad[k], band[k]); }
-                    });
-                    var free = map.getSize().subtract(
-                        L.point(pad.left + pad.right, pad.top + pad.bottom));
-                    // a band that leaves no room to draw in is no choice at all
-                    if (free.x < 80 || free.y < 80) { continue; }
-                    var zoom = map.getBoundsZoom(
-                        bounds, false, L.point(pad.left + pad.right, pad.top + pad.bottom));
-                    if (!isFinite(zoom)) { continue; }
-                    var cost = pad.left + pad.right + pad.top + pad.bottom;
-                    if (!best || zoom > best.zoom || (zoom === best.zoom && cost < best.cost)) {
-                        best = {zoom: zoom, cost: cost, pad: pad};
-                    }
-                }
-                var pad = best ? best.pad : {left: gap, top: gap, right: gap, bottom: gap};
-                map.fitBounds(bounds, {
-                    paddingTopLeft: [pad.left, pad.top],
-                    paddingBottomRight: [pad.right, pad.bottom],
-                    animate: false
-                });
-            }
-            fit();
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]], gap: int = FIT_GAP_PX):
-        super().__init__()
-        self._name = "FitAroundPanels"
-        self.bounds = [[float(v) for v in corner] for corner in bounds]
-        self.gap = int(gap)
-        self.legend_id = LEGEND_ID
-
-
-def fit_view(m: folium.Map, bounds: list[list[float]] | None) -> None:
-    """Set the first view; call after the legend and the layer control have been added."""
-    if bounds:
-        FitAroundPanels(bounds).add_to(m)
-
-
-def add_data_island(m: folium.Map, data: Any) -> None:
-    m.get_root().html.add_child(Element(data_island(data)))
+def save_page(html: str, path: Path) -> Path:
+    """Write a page after checking it loads nothing from the network."""
+    assert_self_contained(html)
+    return write_atomic(path, html)
 
 
 def data_island(data: Any) -> str:
     return f'<script type="application/json" id="{DATA_ISLAND_ID}">{json_for_script(data)}</script>'
 
 
-class LegendFollowsLayers(MacroElement):
-    """Show a layer's legend section only while that layer is switched on."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var sections = {{ this.sections | tojson }};
-            var map = {{ this._parent.get_name() }};
-            function sync(layer, on) {
-                for (var name in sections) {
-                    if (window[name] === layer) {
-                        var el = document.getElementById(sections[name]);
-                        if (el) { el.style.display = on ? '' : 'none'; }
-                    }
-                }
-            }
-            map.on('overlayadd', function (e) { sync(e.layer, true); });
-            map.on('overlayremove', function (e) { sync(e.layer, false); });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, sections: dict[str, str]):
-        super().__init__()
-        self._name = "LegendFollowsLayers"
-        self.sections = sections
-
-
-def feature_group(name: str, show: bool) -> folium.FeatureGroup:
-    return folium.FeatureGroup(name=name, show=show, overlay=True, control=True)
+def compact_number(value: float | None, digits: int = 4) -> float | int | None:
+    """A volume as short as JSON allows: integers stay integers, others keep 4 decimals."""
+    if value is None:
+        return None
+    r = round(float(value), digits)
+    return int(r) if r == int(r) else r

@@ -1,16 +1,20 @@
-"""Colours shared by the maps, chosen to stay apart for colour-blind readers where possible."""
+"""Colours and sizes shared by the pages, the print versions and the tests."""
 
 from __future__ import annotations
 
 from typing import Any
 
-# Lines by direction of the work. South -> North is the story of the atlas: one strong colour.
+# Lines by direction of the work. The smallest CIEDE2000 distance between any two of these,
+# drawn at LINE_OPACITY over the ocean or either land colour, is 18.7 under deuteranopia (and
+# more under protanopia and tritanopia; Machado et al. 2009): tests/test_render_colours.py
+# checks it stays >= 15. Lightness carries part of the difference (dark blue, mid red, light
+# teal, orange), so the key also reads in greyscale.
 DIRECTION_COLOURS = {
-    "south_to_north": "#c2185b",
-    "north_to_north": "#4a78b0",
-    "south_to_south": "#2e9a6a",
-    "north_to_south": "#e08e0b",
-    "unclassified": "#8c8c8c",
+    "south_to_north": "#b2182b",
+    "north_to_north": "#253494",
+    "south_to_south": "#41b6c4",
+    "north_to_south": "#e6850e",
+    "unclassified": "#737373",
 }
 DIRECTION_TEXT = {
     "south_to_north": "South → North (worker South, buyer North)",
@@ -19,21 +23,43 @@ DIRECTION_TEXT = {
     "north_to_south": "North → South (worker North, buyer South)",
     "unclassified": "not classified by this scheme",
 }
+LINE_OPACITY = 0.9
+# Lines the direction filter leaves out stay as faint context.
+GREYED = "#c4c4c4"
+GREYED_OPACITY = 0.55
+# Estimated flows (modelled from published shares) are dashed; observed ones are solid.
+ESTIMATED_DASH = "7 4"
+
+# Line widths and circle radii in screen pixels (print: points). Width grows with the square
+# root of the volume so the largest flows do not reduce the rest to hairlines.
+MIN_WIDTH_PX = 1.0
+MAX_WIDTH_PX = 18.0
+MIN_RADIUS_PX = 2.0
+MAX_RADIUS_PX = 24.0
+LABELS = 15
 
 # Circles by the country's group.
 GROUP_COLOURS = {True: "#2c5d8f", False: "#d0661c", None: "#8c8c8c"}
 GROUP_TEXT = {True: "North", False: "South", None: "not classified"}
 
-# Background polygons: faint North/South shading so the lines stay in front.
-BACKGROUND_FILL = {True: "#dfe4ec", False: "#efeae2", None: "#e8e8e8"}
-BACKGROUND_EDGE = "#ffffff"
-OCEAN = "#f6f8fb"
+# The world: ocean inside the projection's outline, land in one quiet tone, page outside.
+OCEAN = "#eef3f8"
+LAND = "#dcdcd6"
+LAND_EDGE = "#ffffff"
+PAGE = "#ffffff"
+OUTLINE_EDGE = "#9fb2c6"
+LAND_FILL = {True: "#d8dde6", False: "#e6e0d4", None: "#dcdcd6"}
 
-# Diverging classes for the balance map: net buyers (purple) <-> net sellers (orange), PuOr.
+# Balance map: net buyers (purple) <-> net sellers (orange), PuOr; gross views sequential.
 BALANCE_BUYER = ("#542788", "#8073ac", "#b2abd2")  # strongest first
 BALANCE_SELLER = ("#b35806", "#e08214", "#fdb863")  # strongest first
-BALANCE_EVEN = "#f7f7f7"
-BALANCE_ONE_SIDED = "#d9d9d9"
+BALANCE_EVEN = "#fbfbf5"
+# One side only: hatched, so it differs from countries without data and from "balanced".
+ONE_SIDED_HATCH = "#6b6b6b"
+ONE_SIDED_BACK = "#f3f3f3"
+NO_DATA = "#d4d4d4"
+GROSS_BOUGHT = ("#3f007d", "#6a51a3", "#9e9ac8", "#dadaeb")  # strongest first
+GROSS_SOLD = ("#7f2704", "#d94801", "#fd8d3c", "#fdd0a2")  # strongest first
 
 # Claims: one colour per claim (Tableau 10), cycled.
 CLAIM_COLOURS = (
@@ -52,3 +78,53 @@ CLAIM_COLOURS = (
 
 def group_key(is_north: Any) -> bool | None:
     return None if is_north is None else bool(is_north)
+
+
+def style_for_page() -> dict[str, Any]:
+    """The same constants, for the page's JavaScript."""
+    return {
+        "direction_colours": DIRECTION_COLOURS,
+        "direction_text": DIRECTION_TEXT,
+        "line_opacity": LINE_OPACITY,
+        "greyed": GREYED,
+        "greyed_opacity": GREYED_OPACITY,
+        "estimated_dash": ESTIMATED_DASH,
+        "min_width": MIN_WIDTH_PX,
+        "max_width": MAX_WIDTH_PX,
+        "min_radius": MIN_RADIUS_PX,
+        "max_radius": MAX_RADIUS_PX,
+        "labels": LABELS,
+        "group_colours": {
+            "north": GROUP_COLOURS[True],
+            "south": GROUP_COLOURS[False],
+            "none": GROUP_COLOURS[None],
+        },
+        "ocean": OCEAN,
+        "land": LAND_FILL[None],
+        "land_north": LAND_FILL[True],
+        "land_south": LAND_FILL[False],
+        "land_edge": LAND_EDGE,
+        "outline_edge": OUTLINE_EDGE,
+        "balance_buyer": BALANCE_BUYER,
+        "balance_seller": BALANCE_SELLER,
+        "balance_even": BALANCE_EVEN,
+        "one_sided_hatch": ONE_SIDED_HATCH,
+        "one_sided_back": ONE_SIDED_BACK,
+        "no_data": NO_DATA,
+        "gross_bought": GROSS_BOUGHT,
+        "gross_sold": GROSS_SOLD,
+    }
+
+
+def width_px(value: float, max_value: float) -> float:
+    """Line width for a volume on a series whose largest pair is ``max_value``."""
+    if max_value <= 0 or value <= 0:
+        return MIN_WIDTH_PX
+    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * (value / max_value) ** 0.5), 2)
+
+
+def radius_px(value: float, max_value: float) -> float:
+    """Circle radius: area proportional to the country's total."""
+    if max_value <= 0 or value <= 0:
+        return MIN_RADIUS_PX
+    return round(max(MIN_RADIUS_PX, MAX_RADIUS_PX * (value / max_value) ** 0.5), 2)

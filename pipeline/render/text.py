@@ -92,5 +92,5 @@ def layer_name(source_id: Any, year: Any, unit: Any = None, with_unit: bool = Fa
 
 def json_for_script(data: Any) -> str:
     """JSON that is safe inside <script type="application/json">: no '<', '>' or '&' at all."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,41 +1,83 @@
-"""One module per data source.
+"""One module per data source, found from the metadata files beside them.
 
-Each source module exposes ``SOURCE_ID``, ``parse(path, index) -> ParseResult`` (pure: the bytes of
-one raw file in, rows and rejects out) and, when it can be fetched, ``fetch(ctx, ...)``, which only
-writes raw files. The registry below is how the loader finds them; curated datasets are found by
-their YAML files instead (see ``pipeline.sources.curated``).
+Every ``pipeline/sources/<name>.yaml`` names a fetchable source whose code is
+``pipeline/sources/<name>.py``; every ``data/curated/<name>.yaml`` names a curated dataset read by
+``pipeline.sources.curated``. All follow ``pipeline.sources.contract.SourceModule``. Modules are
+imported on demand, and none imports the HTTP layer until a fetch asks for the session.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import cast
 
-# source_id -> module name; modules are imported lazily so one broken source cannot stop the rest.
-FETCHABLE = {
-    "oli": "pipeline.sources.oli",
-    "remotework": "pipeline.sources.remotework",
-    "freelancer": "pipeline.sources.freelancer",
-    "csv": "pipeline.sources.user_csv",
-}
+from pipeline.sources import meta as metadata
+from pipeline.sources.contract import SourceModule
+from pipeline.sources.meta import SourceMeta
+
+HERE = Path(__file__).parent
 
 
-def available() -> list[str]:
-    """Source ids whose module is present in this installation."""
-    found = []
-    for source_id, module in FETCHABLE.items():
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
-            continue
-        found.append(source_id)
+@dataclass(frozen=True)
+class Spec:
+    """A source found on disk: its module, its validated metadata and, for a curated dataset,
+    the data file beside the YAML."""
+
+    source_id: str
+    module: SourceModule
+    meta: SourceMeta
+    data_file: Path | None = None
+
+
+def load_module(name: str) -> SourceModule:
+    return cast(SourceModule, importlib.import_module(f"pipeline.sources.{name}"))
+
+
+@lru_cache(maxsize=1)
+def fetchable() -> dict[str, Spec]:
+    """source_id -> Spec for every ``pipeline/sources/*.yaml``."""
+    found: dict[str, Spec] = {}
+    for path in sorted(HERE.glob("*.yaml")):
+        module = load_module(path.stem)
+        meta = metadata.load(path, module.OPTION_KEYS)
+        if meta.source_id != module.SOURCE_ID:
+            raise metadata.MetadataError(
+                f"{path}: source_id {meta.source_id!r}, but {path.stem}.py says "
+                f"{module.SOURCE_ID!r}"
+            )
+        found[meta.source_id] = Spec(meta.source_id, module, meta)
     return found
 
 
-def module_for(source_id: str) -> ModuleType:
-    if source_id not in FETCHABLE:
-        known = ", ".join(sorted(FETCHABLE))
+def spec_for(source_id: str) -> Spec:
+    specs = fetchable()
+    if source_id not in specs:
+        known = ", ".join(sorted(specs))
         raise KeyError(f"unknown source {source_id!r}; known sources: {known}")
-    return importlib.import_module(FETCHABLE[source_id])
+    return specs[source_id]
+
+
+def curated_specs(folder: Path) -> list[Spec]:
+    """One Spec per ``<name>.yaml`` + ``<name>.csv`` pair of a curated folder."""
+    module = load_module("curated")
+    specs = []
+    for path in sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_")):
+        meta = metadata.load(path, module.OPTION_KEYS)
+        expected = f"curated_{path.stem}"
+        if meta.source_id != expected:
+            raise metadata.MetadataError(
+                f"{path}: source_id must be {expected!r} (curated_ + file name), "
+                f"not {meta.source_id!r}"
+            )
+        if meta.kind is None:
+            raise metadata.MetadataError(f"{path}: missing required key(s): kind")
+        specs.append(Spec(meta.source_id, module, meta, path.with_suffix(".csv")))
+    return specs
+
+
+def reference_sources(reference_dir: Path) -> list[SourceMeta]:
+    """The vendored reference tables, as sources (``data/reference/sources.yaml``)."""
+    return metadata.load_list(reference_dir / "sources.yaml")

@@ -1,8 +1,10 @@
 """Hand-curated datasets: one CSV plus one YAML each in ``data/curated/``.
 
-The YAML says what the rows are and where they come from; the CSV holds either claims (who is
-said to buy or sell) or tallies (published shares, ranks and counts). Every row is checked; a row
-that cannot be used becomes a reject naming the file, the row and the field.
+The YAML (the shared metadata schema, plus ``kind``) says what the rows are and where they come
+from; the CSV holds either claims (who is said to buy or sell) or tallies (published shares,
+ranks and counts). Every row is checked; a row that cannot be used becomes a reject naming the
+file, the row and the field. The files are small and hand-written, so rows are checked one by
+one here and staged like any other source's.
 """
 
 from __future__ import annotations
@@ -11,109 +13,124 @@ import csv
 import datetime as dt
 import io
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+import pyarrow as pa
 
 from pipeline.countries import CountryIndex, UnknownCountryError
-from pipeline.records import (
-    OCCUPATIONS,
-    ROLES_CLAIM,
-    ROLES_TALLY,
-    Claim,
-    ParseResult,
-    Reject,
-    Source,
-    Tally,
-)
+from pipeline.records import OCCUPATIONS, ROLES_CLAIM, ROLES_TALLY, Reject
+from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
+from pipeline.sources.meta import SourceMeta
 
-REQUIRED_KEYS = ("source_id", "kind", "title", "citation", "licence", "method", "expected_rows")
+SOURCE_ID = "curated"
+OPTION_KEYS: frozenset[str] = frozenset()
+SESSION_OPTIONS: Mapping[str, Any] = {}
 MEASURES = ("share_pct", "rank", "workers", "projects")
 MAX_FIELD_CHARS = 2000
+MAX_AMOUNT = 1e12
+EARLIEST = dt.date(2000, 1, 1)
+STAGED: Mapping[str, pa.Schema] = {
+    "curated_tallies": pa.schema(
+        [
+            ("platform", pa.string()),
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+            ("year", pa.int64()),
+            ("role", pa.string()),
+            ("buyer_country_code", pa.string()),
+            ("seller_country_code", pa.string()),
+            ("region_label", pa.string()),
+            ("occupation", pa.string()),
+            ("measure", pa.string()),
+            ("amount", pa.float64()),
+            ("qualifier", pa.string()),
+            ("citation", pa.string()),
+            ("location", pa.string()),
+        ]
+    ),
+    "curated_claims": pa.schema(
+        [
+            ("claim_id", pa.string()),
+            ("role", pa.string()),
+            ("country_code", pa.string()),
+            ("region_label", pa.string()),
+            ("statement", pa.string()),
+            ("quote", pa.string()),
+            ("platform", pa.string()),
+            ("seed_file", pa.string()),
+            ("cited_study", pa.string()),
+            ("location", pa.string()),
+        ]
+    ),
+}
 
 
-class CuratedError(ValueError):
-    """A curated dataset's YAML or CSV header is unusable as a whole."""
-
-
-def discover(folder: Path) -> list[Path]:
-    """The YAML files of every curated dataset in a folder, in a stable order."""
-    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
-
-
-def read_metadata(yaml_path: Path) -> dict[str, Any]:
-    meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-    if not isinstance(meta, dict):
-        raise CuratedError(f"{yaml_path}: expected a mapping of keys, got {type(meta).__name__}")
-    missing = [k for k in REQUIRED_KEYS if not meta.get(k)]
+def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
+    """One curated CSV, read with the metadata of its YAML."""
+    meta = ctx.meta
+    try:
+        text = raw.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        return Parsed.unreadable(meta.source_id, raw.name, f"not readable as UTF-8 text: {err}")
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    row_parser = _ClaimRow if meta.kind == "claims" else _TallyRow
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as err:
+        return Parsed.unreadable(meta.source_id, raw.name, f"header not readable: {err}")
+    missing = [c for c in row_parser.required_columns if c not in columns]
     if missing:
-        raise CuratedError(f"{yaml_path}: missing required key(s): {', '.join(missing)}")
-    if meta["source_id"] != f"curated_{yaml_path.stem}":
-        raise CuratedError(
-            f"{yaml_path}: source_id must be 'curated_{yaml_path.stem}' (curated_ + file name), "
-            f"not {meta['source_id']!r}"
+        return Parsed.unreadable(
+            meta.source_id, raw.name, f"missing column(s): {', '.join(missing)}"
         )
-    if meta["kind"] not in ("claims", "tallies"):
-        raise CuratedError(f"{yaml_path}: kind must be 'claims' or 'tallies', not {meta['kind']!r}")
-    bounds = meta["expected_rows"]
-    if not (isinstance(bounds, dict) and {"min", "max"} <= bounds.keys()):
-        raise CuratedError(f"{yaml_path}: expected_rows needs 'min' and 'max'")
-    return meta
-
-
-def source_of(meta: dict[str, Any]) -> Source:
-    return Source(
-        source_id=meta["source_id"],
-        title=meta["title"],
-        citation=" ".join(str(meta["citation"]).split()),
-        method="curated",
-        publisher=meta.get("publisher"),
-        url=meta.get("url"),
-        licence=meta["licence"],
-        vintage=str(meta.get("compiled_on")) if meta.get("compiled_on") else None,
-        notes=" ".join(str(meta.get("description", "")).split()) or None,
-    )
-
-
-def parse(yaml_path: Path, index: CountryIndex) -> tuple[Source, ParseResult]:
-    """Read one curated dataset (its YAML and the CSV with the same stem)."""
-    meta = read_metadata(yaml_path)
-    csv_path = yaml_path.with_suffix(".csv")
-    if not csv_path.exists():
-        raise CuratedError(f"{yaml_path}: no data file {csv_path.name} beside it")
-    text = csv_path.read_bytes().decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    row_parser = _ClaimRow if meta["kind"] == "claims" else _TallyRow
-    missing = [c for c in row_parser.required_columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise CuratedError(f"{csv_path}: missing column(s): {', '.join(missing)}")
-
-    result = ParseResult(source_id=meta["source_id"])
-    for line_no, row in enumerate(reader, start=2):
-        result.records_in += 1
-        location = f"{csv_path.name}:{line_no}"
-        if None in row or any(v is None for v in row.values()):
-            result.rejects.append(
-                Reject(meta["source_id"], location, None, None, "wrong number of columns")
+    if len(set(columns)) != len(columns):
+        return Parsed.unreadable(meta.source_id, raw.name, "a column appears twice in the header")
+    parsed = Parsed()
+    out: list[dict[str, Any]] = []
+    rows = iter(reader)
+    while True:
+        line_no = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            parsed.records_in += 1
+            parsed.records_rejected += 1
+            reason = f"broken CSV quoting ({err}), lines {line_no}-{reader.line_num}"
+            parsed.rejects.append(
+                Reject(meta.source_id, f"{raw.name}:{line_no}", None, None, reason)
             )
-            result.records_rejected += 1
             continue
-        parsed = row_parser(meta, index, location, row)
-        if parsed.rejects:
-            result.rejects.extend(parsed.rejects)
-            result.records_rejected += 1
+        parsed.records_in += 1
+        location = f"{raw.name}:{line_no}"
+        if None in row or any(v is None for v in row.values()):
+            parsed.rejects.append(
+                Reject(meta.source_id, location, None, None, "wrong number of columns")
+            )
+            parsed.records_rejected += 1
+            continue
+        checked = row_parser(meta, ctx.countries, location, row)
+        if checked.rejects:
+            parsed.rejects.extend(checked.rejects)
+            parsed.records_rejected += 1
         else:
-            result.claims.extend(parsed.claims)
-            result.tallies.extend(parsed.tallies)
-            result.records_ok += 1
-    lo, hi = int(meta["expected_rows"]["min"]), int(meta["expected_rows"]["max"])
-    if not lo <= result.records_ok <= hi:
-        raise CuratedError(
-            f"{csv_path}: {result.records_ok} usable rows, outside expected_rows {lo}..{hi} "
-            f"({result.records_rejected} rejected)"
-        )
-    return source_of(meta), result
+            out.extend(checked.rows)
+            parsed.records_ok += 1
+    name = "curated_claims" if meta.kind == "claims" else "curated_tallies"
+    schema = STAGED[name]
+    parsed.tables[name] = pa.Table.from_pylist(out, schema=schema)
+    return parsed
+
+
+def import_files(path: Path, ctx: SourceContext) -> list[Path]:
+    raise SourceError("curated datasets live in data/curated/ and are read from there")
+
+
+def fetch(ctx: SourceContext) -> list[Path]:
+    raise SourceError("curated datasets are compiled by hand; there is nothing to fetch")
 
 
 class _Row:
@@ -121,14 +138,15 @@ class _Row:
 
     required_columns: tuple[str, ...] = ()
 
-    def __init__(self, meta: dict[str, Any], index: CountryIndex, location: str, row: dict):
+    def __init__(
+        self, meta: SourceMeta, index: CountryIndex, location: str, row: dict[str, str]
+    ) -> None:
         self.meta = meta
         self.index = index
         self.location = location
         self.row = {k.strip(): (v or "").strip() for k, v in row.items()}
         self.rejects: list[Reject] = []
-        self.claims: list[Claim] = []
-        self.tallies: list[Tally] = []
+        self.rows: list[dict[str, Any]] = []
         for key, value in self.row.items():
             if len(value) > MAX_FIELD_CHARS:
                 self.reject(key, value[:80] + "…", f"longer than {MAX_FIELD_CHARS} characters")
@@ -136,7 +154,7 @@ class _Row:
             self.build()
 
     def reject(self, field: str, value: str | None, reason: str) -> None:
-        self.rejects.append(Reject(self.meta["source_id"], self.location, field, value, reason))
+        self.rejects.append(Reject(self.meta.source_id, self.location, field, value, reason))
 
     def text(self, key: str) -> str | None:
         return self.row.get(key) or None
@@ -178,20 +196,19 @@ class _ClaimRow(_Row):
             self.reject("country", "", "neither a country nor a region_label")
         if self.rejects:
             return
-        self.claims.append(
-            Claim(
-                claim_id=claim_id or "",
-                source_id=self.meta["source_id"],
-                role=role,
-                country_code=code,
-                region_label=region,
-                statement=statement or "",
-                location=self.location,
-                quote=self.text("quote"),
-                platform=self.text("platform"),
-                seed_file=self.text("seed_file"),
-                cited_study=self.text("cited_study"),
-            )
+        self.rows.append(
+            {
+                "claim_id": claim_id or "",
+                "role": role,
+                "country_code": code,
+                "region_label": region,
+                "statement": statement or "",
+                "location": self.location,
+                "quote": self.text("quote"),
+                "platform": self.text("platform"),
+                "seed_file": self.text("seed_file"),
+                "cited_study": self.text("cited_study"),
+            }
         )
 
 
@@ -210,11 +227,17 @@ class _TallyRow(_Row):
 
     def date(self, key: str) -> dt.date | None:
         value = self.row.get(key, "")
+        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=365)
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value) if len(value) == 10 else None
         except ValueError:
-            self.reject(key, value, "not a date in YYYY-MM-DD form")
+            day = None
+        if day is None or not EARLIEST <= day <= latest:
+            self.reject(
+                key, value, f"not a YYYY-MM-DD date between {EARLIEST} and a year from today"
+            )
             return None
+        return day
 
     def build(self) -> None:
         role = self.choice("role", ROLES_TALLY)
@@ -226,10 +249,10 @@ class _TallyRow(_Row):
         raw_amount = self.row.get("amount", "")
         try:
             amount = float(raw_amount)
-            if not math.isfinite(amount) or amount < 0:
+            if not math.isfinite(amount) or not 0 <= amount <= MAX_AMOUNT:
                 raise ValueError
         except ValueError:
-            self.reject("amount", raw_amount, "not a non-negative number")
+            self.reject("amount", raw_amount, f"not a number between 0 and {MAX_AMOUNT:g}")
             amount = 0.0
         if measure == "share_pct" and amount > 100:
             self.reject("amount", raw_amount, "a share cannot exceed 100")
@@ -242,26 +265,26 @@ class _TallyRow(_Row):
             self.reject(
                 wanted[0], "", f"a {role} row needs {' and '.join(wanted)} or a region_label"
             )
-        platform = self.text("platform") or self.meta.get("platform")
+        platform = self.text("platform") or self.meta.platform
         if not platform:
             self.reject("platform", "", "empty here and no default platform in the YAML")
         if self.rejects or start is None or end is None:
             return
-        self.tallies.append(
-            Tally(
-                source_id=self.meta["source_id"],
-                platform=str(platform),
-                period_start=start,
-                period_end=end,
-                role=role,
-                buyer_country_code=buyer,
-                seller_country_code=seller,
-                occupation=occupation,
-                measure=measure,
-                amount=amount,
-                location=self.location,
-                region_label=region,
-                qualifier=self.text("qualifier"),
-                citation=self.text("citation"),
-            )
+        self.rows.append(
+            {
+                "platform": str(platform),
+                "period_start": start,
+                "period_end": end,
+                "year": start.year,
+                "role": role,
+                "buyer_country_code": buyer,
+                "seller_country_code": seller,
+                "region_label": region,
+                "occupation": occupation,
+                "measure": measure,
+                "amount": amount,
+                "location": self.location,
+                "qualifier": self.text("qualifier"),
+                "citation": self.text("citation"),
+            }
         )

@@ -8,12 +8,18 @@ response is saved raw before anything else; the state file (``data/state/freelan
 moves on only after a page and its bids are saved, so an interrupted or capped run resumes
 where it stopped, and windows never overlap, so no project is fetched twice.
 
-Parse turns a projects page into one ``project:<id>`` task per project (buyer only) and a bids
-page into one ``award:<bid id>`` task per awarded bid (buyer and seller on one row); flows
-count only rows with both sides, so a project and its award are never counted twice. Which
-page is which is read from the JSON itself. A Freelancer category missing from
-``freelancer_occupations.csv`` rejects the record, naming the category: add a line and
-rebuild, the raw page is kept.
+Parse turns a projects page into one ``project:<id>`` row per project (buyer only) and a bids
+page into one ``award:<bid id>`` row per awarded bid (buyer and seller on one row); flows count
+only rows with both sides, so a project and its award are never counted twice. Which page is
+which is read from the JSON (and, for an empty page, from its file name). The API strips empty
+values (``compact``): a missing key is empty, ``result: {}`` is an empty page. ``users`` and
+``projects`` are read keyed by id or as lists. An award's owner is its project's ``owner_id``,
+else the bid's ``project_owner_id``; its occupation is its project's job category, else
+(``sql/core/core__tasks.sql``) the category of the same project in the projects pages of the same
+fetch window. One malformed record rejects that record only, naming its index and JSON path. A
+Freelancer category missing from ``freelancer_occupations.csv`` rejects the record, naming the
+category: add a line and rebuild, the raw page is kept. Times must lie between 2000-01-01 and a
+year from today; amounts between 0 and 10^9.
 """
 
 from __future__ import annotations
@@ -22,39 +28,63 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.countries import CountryIndex, UnknownCountryError
-from pipeline.fetch import (
-    FetchContext,
-    SourceError,
-    read_meta,
-    save_file_once,
-    source_from_meta,
-)
+import pyarrow as pa
+
+from pipeline.countries import UnknownCountryError
 from pipeline.rawstore import RawStore, iter_files
-from pipeline.records import OCCUPATIONS, ParseResult, Reject, Source, Task
+from pipeline.records import OCCUPATIONS, Reject
+from pipeline.sources import meta as metadata
+from pipeline.sources import storing
+from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
+from pipeline.sources.meta import SourceMeta
 
 SOURCE_ID = "freelancer"
 HERE = Path(__file__).parent
 META_PATH = HERE / "freelancer.yaml"
 OCCUPATIONS_PATH = HERE / "freelancer_occupations.csv"
+OPTION_KEYS = frozenset({"base_url", "page_size", "bids_batch", "settle_days", "initial_days"})
 STATE_FILE = "freelancer.json"
 TOKEN_ENV = "FREELANCER_TOKEN"
 DEFAULT_MAX_PAGES = 20
 MAX_RECORDS = 10_000
 MAX_FIELD_CHARS = 200
-SESSION_OPTIONS = {"env_headers": {"Freelancer-OAuth-V1": TOKEN_ENV}}
+MAX_AMOUNT = 1e9
+EARLIEST = dt.date(2000, 1, 1)
+SESSION_OPTIONS: Mapping[str, Any] = {"env_headers": {"Freelancer-OAuth-V1": TOKEN_ENV}}
+STAGED: Mapping[str, pa.Schema] = {
+    "freelancer_tasks": pa.schema(
+        [
+            ("file_name", pa.string()),
+            ("raw_day", pa.string()),
+            ("record", pa.int64()),
+            ("task_id", pa.string()),
+            ("kind", pa.string()),
+            ("project_id", pa.int64()),
+            ("fetch_window", pa.string()),
+            ("task_date", pa.date32()),
+            ("year", pa.int64()),
+            ("buyer_country_code", pa.string()),
+            ("seller_country_code", pa.string()),
+            ("occupation", pa.string()),
+            ("price_usd", pa.float64()),
+            ("platform", pa.string()),
+            ("location", pa.string()),
+        ]
+    )
+}
+_WINDOW = re.compile(r"^(?:projects|bids)_(\d+)_(\d+)_")
 
-Bad = Callable[[str, Any, str], None]
 
-
-def meta() -> dict[str, Any]:
-    return read_meta(META_PATH)
+def meta() -> SourceMeta:
+    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 @lru_cache(maxsize=1)
@@ -76,218 +106,299 @@ def _key(text: str) -> str:
 # -- parse --------------------------------------------------------------------------------
 
 
-def parse(path: Path, index: CountryIndex) -> ParseResult:
-    """One saved API response (a projects page or a bids page) -> tasks and rejects."""
-    result = ParseResult(source_id=SOURCE_ID)
-    max_bytes = int(meta().get("max_json_mb", 50)) * 1024 * 1024
+def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
+    """One saved API response (a projects page or a bids page) -> task rows and rejects."""
     try:
-        if path.stat().st_size > max_bytes:
-            raise ValueError(f"larger than {max_bytes} bytes")
-        document = json.loads(path.read_bytes())
-        body = document.get("result") if isinstance(document, dict) else None
-        if document.get("status") != "success" or not isinstance(body, dict):
-            raise ValueError(f"status {str(document.get('status'))[:40]!r}, no result object")
-        if isinstance(body.get("bids"), list):
-            _parse_bids(path.name, body, index, result)
-        elif isinstance(body.get("projects"), list):
-            _parse_projects(path.name, body, index, result)
-        else:
-            raise ValueError("neither a projects page nor a bids page")
-    except (ValueError, OSError, AttributeError) as err:
-        result = ParseResult(source_id=SOURCE_ID, records_in=1, records_rejected=1)
-        reason = f"file not readable as a Freelancer API page: {err}"
-        result.rejects.append(Reject(SOURCE_ID, path.name, None, None, reason[:500]))
-    return result
+        if raw.path.stat().st_size > ctx.meta.max_bytes:
+            raise ValueError(f"larger than {ctx.meta.max_bytes} bytes")
+        document = json.loads(raw.read_bytes())
+    except RecursionError:
+        return Parsed.unreadable(SOURCE_ID, raw.name, "JSON nested too deeply to be read")
+    except (ValueError, OSError) as err:
+        return Parsed.unreadable(SOURCE_ID, raw.name, f"not a Freelancer API page: {err}")
+    if not isinstance(document, dict) or document.get("status") != "success":
+        status = document.get("status") if isinstance(document, dict) else None
+        reason = f"not a successful Freelancer API answer (status {str(status)[:40]!r})"
+        return Parsed.unreadable(SOURCE_ID, raw.name, reason)
+    body = document.get("result")
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        return Parsed.unreadable(SOURCE_ID, raw.name, "result is not an object")
+    try:
+        page = _Page(raw, ctx, body)
+        if "bids" in body or raw.name.startswith("bids_"):
+            page.records("bids", page.award)
+        elif "projects" in body:
+            page.records("projects", page.project)
+    except _PageError as err:
+        return Parsed.unreadable(SOURCE_ID, raw.name, str(err))
+    return page.result()
+
+
+class _PageError(ValueError):
+    pass
 
 
 class _Record:
-    """Collects the problems of one project or bid, each naming its field and value."""
+    """Collects the problems of one project or bid, each naming its JSON path and value."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, path: str) -> None:
         self.where = where
+        self.path = path
         self.rejects: list[Reject] = []
 
-    def bad(self, field: str, value: Any, reason: str) -> None:
+    def bad(self, path: str, value: Any, reason: str) -> None:
         text = None if value is None else str(value)[:MAX_FIELD_CHARS]
-        self.rejects.append(Reject(SOURCE_ID, self.where, field, text, reason))
+        self.rejects.append(Reject(SOURCE_ID, self.where, path, text, reason))
 
 
-def _records(items: list[Any], result: ParseResult) -> Iterator[tuple[int, Any]]:
-    if len(items) > MAX_RECORDS:
-        raise ValueError(f"{len(items)} records in one page (at most {MAX_RECORDS})")
-    for position, item in enumerate(items):
-        result.records_in += 1
-        yield position, item
+def _keyed(value: Any, what: str) -> dict[str, Any]:
+    """``users``/``projects`` keyed by id, whether the API sent an object or a list."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    if isinstance(value, list):
+        return {str(v.get("id")): v for v in value if isinstance(v, dict)}
+    raise _PageError(f"{what} is neither an object nor a list")
 
 
-def _finish(record: _Record, task: Task | None, result: ParseResult) -> None:
-    if record.rejects or task is None:
-        result.rejects.extend(record.rejects)
-        result.records_rejected += 1
-    else:
-        result.tasks.append(task)
-        result.records_ok += 1
+@dataclass
+class _Page:
+    raw: RawFile
+    ctx: ParseContext
+    body: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    parsed: Parsed = field(default_factory=Parsed)
 
+    def __post_init__(self) -> None:
+        self.users = _keyed(self.body.get("users"), "users")
+        self.projects = _keyed(self.body.get("projects"), "projects")
+        match = _WINDOW.match(self.raw.name)
+        self.window = f"{match[1]}_{match[2]}" if match else ""
+        self.platform = self.ctx.meta.platform_for()
+        self.latest = self.ctx.today + dt.timedelta(days=365)
 
-def _parse_projects(name: str, body: dict, index: CountryIndex, result: ParseResult) -> None:
-    users = body.get("users") or {}
-    for position, project in _records(body["projects"], result):
-        record = _Record(f"{name}:projects[{position}]")
-        task = _project_task(record, project, users, index)
-        _finish(record, task, result)
+    def records(self, key: str, build: Any) -> None:
+        items = self.body.get(key)
+        if items is None:
+            items = []
+        if isinstance(items, dict):
+            items = list(items.values())
+        if not isinstance(items, list):
+            raise _PageError(f"{key} is not a list")
+        if len(items) > MAX_RECORDS:
+            raise _PageError(f"{len(items)} records in one page (at most {MAX_RECORDS})")
+        for position, item in enumerate(items):
+            self.parsed.records_in += 1
+            record = _Record(f"{self.raw.name}:{key}[{position}]", f"{key}[{position}]")
+            try:
+                row = build(record, item)
+            except (TypeError, AttributeError, KeyError, IndexError, ValueError) as err:
+                record.bad(record.path, None, f"malformed record: {type(err).__name__}: {err}")
+                row = None
+            if record.rejects or row is None:
+                self.parsed.rejects.extend(record.rejects)
+                self.parsed.records_rejected += 1
+            else:
+                self.rows.append({**row, "record": position, "location": record.where})
+                self.parsed.records_ok += 1
 
+    def result(self) -> Parsed:
+        schema = STAGED["freelancer_tasks"]
+        common = {"file_name": self.raw.name, "raw_day": self.raw.day, "platform": self.platform}
+        rows = [{**common, **row, "fetch_window": self.window} for row in self.rows]
+        self.parsed.tables["freelancer_tasks"] = pa.Table.from_pylist(rows, schema=schema)
+        return self.parsed
 
-def _project_task(record: _Record, project: Any, users: dict, index: CountryIndex) -> Task | None:
-    if not isinstance(project, dict) or not isinstance(project.get("id"), int):
-        record.bad("id", None if not isinstance(project, dict) else project.get("id"), "no id")
-        return None
-    owner = project.get("owner_id")
-    buyer = _user_country(record, users, owner, "owner", index)
-    occupation = _occupation(record, project)
-    day = _date(record, "time_submitted", project.get("time_submitted"))
-    if record.rejects:
-        return None
-    return Task(
-        task_id=f"project:{project['id']}",
-        source_id=SOURCE_ID,
-        platform=str(meta()["platform"]),
-        task_date=day,
-        buyer_country_code=buyer,
-        seller_country_code=None,
-        occupation=str(occupation),
-        price_usd=_budget_usd(project),
-        location=record.where,
-    )
+    # -- records
 
+    def project(self, record: _Record, project: Any) -> dict[str, Any] | None:
+        project_id = _id(record, f"{record.path}.id", project)
+        if project_id is None:
+            return None
+        buyer = self.user_country(record, project.get("owner_id"), "owner")
+        occupation = self.occupation(record, project, required=True)
+        day = self.date(record, f"{record.path}.time_submitted", project.get("time_submitted"))
+        price = self.budget_usd(record, project)
+        if record.rejects or day is None:
+            return None
+        return {
+            "task_id": f"project:{project_id}",
+            "kind": "project",
+            "project_id": project_id,
+            "task_date": day,
+            "year": day.year,
+            "buyer_country_code": buyer,
+            "seller_country_code": None,
+            "occupation": occupation,
+            "price_usd": price,
+        }
 
-def _parse_bids(name: str, body: dict, index: CountryIndex, result: ParseResult) -> None:
-    users = body.get("users") or {}
-    projects = body.get("projects") or {}
-    if isinstance(projects, list):
-        projects = {str(p.get("id")): p for p in projects if isinstance(p, dict)}
-    for position, bid in _records(body["bids"], result):
-        record = _Record(f"{name}:bids[{position}]")
-        task = _award_task(record, bid, projects, users, index)
-        _finish(record, task, result)
-
-
-def _award_task(
-    record: _Record, bid: Any, projects: dict, users: dict, index: CountryIndex
-) -> Task | None:
-    if not isinstance(bid, dict) or not isinstance(bid.get("id"), int):
-        record.bad("id", None if not isinstance(bid, dict) else bid.get("id"), "no id")
-        return None
-    if bid.get("award_status") != "awarded":
-        record.bad("award_status", bid.get("award_status"), "not an awarded bid")
-        return None
-    project = projects.get(str(bid.get("project_id")))
-    if not isinstance(project, dict):
-        record.bad("project_id", bid.get("project_id"), "project not in this page")
-        return None
-    buyer = _user_country(record, users, project.get("owner_id"), "owner", index)
-    seller = _user_country(record, users, bid.get("bidder_id"), "bidder", index)
-    occupation = _occupation(record, project)
-    when = bid.get("time_awarded") or bid.get("time_submitted")
-    day = _date(record, "time_awarded", when)
-    if record.rejects:
-        return None
-    return Task(
-        task_id=f"award:{bid['id']}",
-        source_id=SOURCE_ID,
-        platform=str(meta()["platform"]),
-        task_date=day,
-        buyer_country_code=buyer,
-        seller_country_code=seller,
-        occupation=str(occupation),
-        price_usd=_usd(bid.get("amount"), project.get("currency")),
-        location=record.where,
-    )
-
-
-def _user_country(
-    record: _Record, users: dict, user_id: Any, role: str, index: CountryIndex
-) -> str | None:
-    field = f"users[{user_id}].location.country"
-    user = users.get(str(user_id)) if user_id is not None else None
-    if not isinstance(user, dict):
-        record.bad(f"{role}_id", user_id, f"the {role} is not among this page's users")
-        return None
-    country = (user.get("location") or {}).get("country") or {}
-    code = str(country.get("code") or "").strip()
-    name = str(country.get("name") or "").strip()
-    value = code or name
-    if not value:
-        record.bad(field, None, f"the {role} has no country on the profile")
-        return None
-    try:
-        # Codes first (lower-case alpha-2, sometimes "uk"); the name only when no code is given.
-        return index.resolve(value[:MAX_FIELD_CHARS])
-    except UnknownCountryError as err:
-        record.bad(field, value, f"unknown country: {err}")
-        return None
-
-
-def _occupation(record: _Record, project: dict) -> str | None:
-    jobs = project.get("jobs") or []
-    category = (jobs[0].get("category") or {}).get("name") if jobs else None
-    if not category:
-        record.bad("jobs[0].category.name", None, "no job category")
-        return None
-    occupation = occupation_table().get(_key(str(category)))
-    if occupation is None:
-        record.bad(
-            "jobs[0].category.name",
-            category,
-            "unmapped category: add it to freelancer_occupations.csv",
+    def award(self, record: _Record, bid: Any) -> dict[str, Any] | None:
+        bid_id = _id(record, f"{record.path}.id", bid)
+        if bid_id is None:
+            return None
+        if bid.get("award_status") != "awarded":
+            record.bad(f"{record.path}.award_status", bid.get("award_status"), "not an awarded bid")
+            return None
+        project_id = bid.get("project_id")
+        if not _is_id(project_id):
+            record.bad(f"{record.path}.project_id", project_id, "not a project id")
+            return None
+        project = self.projects.get(str(project_id))
+        if project is not None and not isinstance(project, dict):
+            record.bad(f"projects[{project_id}]", None, "the project is not an object")
+            return None
+        project = project or {}
+        owner = project.get("owner_id", bid.get("project_owner_id"))
+        buyer = self.user_country(record, owner, "owner")
+        seller = self.user_country(record, bid.get("bidder_id"), "bidder")
+        occupation = self.occupation(record, project, required=False) if project else None
+        when = bid.get("time_awarded") or bid.get("time_submitted")
+        day = self.date(record, f"{record.path}.time_awarded", when)
+        price = self.usd(
+            record, f"{record.path}.amount", bid.get("amount"), project.get("currency")
         )
-    return occupation
+        if record.rejects or day is None:
+            return None
+        return {
+            "task_id": f"award:{bid_id}",
+            "kind": "award",
+            "project_id": project_id,
+            "task_date": day,
+            "year": day.year,
+            "buyer_country_code": buyer,
+            "seller_country_code": seller,
+            "occupation": occupation,
+            "price_usd": price,
+        }
 
+    # -- fields
 
-def _date(record: _Record, field: str, value: Any) -> dt.date | None:
-    if isinstance(value, int | float) and math.isfinite(value) and 0 < value < 2**33:
-        return dt.datetime.fromtimestamp(value, dt.UTC).date()
-    record.bad(field, value, "not a unix time")
-    return None
+    def user_country(self, record: _Record, user_id: Any, role: str) -> str | None:
+        user = self.users.get(str(user_id)) if _is_id(user_id) else None
+        if not isinstance(user, dict):
+            record.bad(f"{role}_id", user_id, f"the {role} is not among this page's users")
+            return None
+        path = f"users[{user_id}].location.country"
+        location = user.get("location") or {}
+        country = location.get("country") if isinstance(location, dict) else None
+        country = country or {}
+        if not isinstance(country, dict):
+            record.bad(path, None, "not an object")
+            return None
+        code = str(country.get("code") or "").strip()
+        name = str(country.get("name") or "").strip()
+        value = code or name
+        if not value:
+            record.bad(path, None, f"the {role} has no country on the profile")
+            return None
+        try:
+            # Codes first (lower-case alpha-2, sometimes "uk"); the name only when no code is given.
+            return self.ctx.countries.resolve(value[:MAX_FIELD_CHARS])
+        except UnknownCountryError as err:
+            record.bad(path, value, f"unknown country: {err}")
+            return None
 
+    def occupation(self, record: _Record, project: dict[str, Any], required: bool) -> str | None:
+        jobs = project.get("jobs")
+        path = f"projects[{project.get('id')}].jobs"
+        if jobs is None:
+            jobs = []
+        if not isinstance(jobs, list):
+            record.bad(path, type(jobs).__name__, "jobs is not a list")
+            return None
+        first = jobs[0] if jobs else {}
+        category = first.get("category") if isinstance(first, dict) else None
+        name = category.get("name") if isinstance(category, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            if required:
+                record.bad(f"{path}[0].category.name", None, "no job category")
+            return None
+        occupation = occupation_table().get(_key(name))
+        if occupation is None:
+            record.bad(
+                f"{path}[0].category.name",
+                name,
+                "unmapped category: add it to freelancer_occupations.csv",
+            )
+        return occupation
 
-def _usd(amount: Any, currency: Any) -> float | None:
-    """An amount in US dollars, or None when the amount or the exchange rate is missing."""
-    if not isinstance(amount, int | float) or not math.isfinite(amount) or amount < 0:
+    def date(self, record: _Record, path: str, value: Any) -> dt.date | None:
+        if _is_number(value) and 0 < value < 2**33:
+            day = dt.datetime.fromtimestamp(value, dt.UTC).date()
+            if EARLIEST <= day <= self.latest:
+                return day
+        record.bad(path, value, f"not a unix time between {EARLIEST} and a year from today")
         return None
-    currency = currency if isinstance(currency, dict) else {}
-    rate = currency.get("exchange_rate")
-    if rate is None and currency.get("code") == "USD":
-        rate = 1
-    if not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+
+    def usd(self, record: _Record, path: str, amount: Any, currency: Any) -> float | None:
+        """An amount in US dollars; None when the amount or the exchange rate is missing."""
+        if amount is None:
+            return None
+        if not _is_number(amount) or not 0 <= amount <= MAX_AMOUNT:
+            record.bad(path, amount, f"not an amount between 0 and {MAX_AMOUNT:g}")
+            return None
+        currency = currency if isinstance(currency, dict) else {}
+        rate = currency.get("exchange_rate")
+        if rate is None and currency.get("code") == "USD":
+            rate = 1
+        if not _is_number(rate) or not 0 < rate <= MAX_AMOUNT:
+            return None
+        return round(float(amount) * float(rate), 2)
+
+    def budget_usd(self, record: _Record, project: dict[str, Any]) -> float | None:
+        budget = project.get("budget") or {}
+        if not isinstance(budget, dict):
+            return None
+        numbers: list[float] = []
+        for key in ("minimum", "maximum"):
+            value = budget.get(key)
+            if value is None:
+                continue
+            if not _is_number(value):
+                record.bad(f"{record.path}.budget", value, "not a number")
+                return None
+            numbers.append(float(value))
+        if not numbers:
+            return None
+        average = sum(numbers) / len(numbers)
+        return self.usd(record, f"{record.path}.budget", average, project.get("currency"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _id(record: _Record, path: str, item: Any) -> int | None:
+    if not isinstance(item, dict):
+        record.bad(record.path, type(item).__name__, "not an object")
         return None
-    return round(float(amount) * float(rate), 2)
-
-
-def _budget_usd(project: dict) -> float | None:
-    budget = project.get("budget") or {}
-    low, high = budget.get("minimum"), budget.get("maximum")
-    numbers = [v for v in (low, high) if isinstance(v, int | float) and math.isfinite(v)]
-    if not numbers:
+    value = item.get("id")
+    if not isinstance(value, int) or not _is_id(value):
+        record.bad(path, value, "no id")
         return None
-    return _usd(sum(numbers) / len(numbers), project.get("currency"))
+    return value
 
 
-# -- metadata and import ------------------------------------------------------------------
+# -- import -------------------------------------------------------------------------------
 
 
-def source(raw_files: list[Path]) -> Source:
-    return source_from_meta(SOURCE_ID, meta(), raw_files)
-
-
-def import_files(path: Path, store: RawStore) -> list[Path]:
+def import_files(path: Path, ctx: SourceContext) -> list[Path]:
     """Saved API responses (``.json``), e.g. from another machine, copied unchanged."""
     if not path.exists():
         raise SourceError(f"{path} does not exist")
-    files = [path] if path.is_file() else sorted(path.glob("*.json"))
+    files = sorted(p for p in path.glob("*.json") if not p.is_dir()) if path.is_dir() else [path]
     files = [p for p in files if p.suffix.lower() == ".json" and p.name != "manifest.json"]
     if not files:
         raise SourceError(f"no Freelancer API responses (*.json) in {path}")
-    return [save_file_once(store, p, meta().get("licence")) for p in files]
+    return storing.save_files(ctx.store, files, ctx.meta.licence)
 
 
 # -- fetch --------------------------------------------------------------------------------
@@ -353,7 +464,7 @@ def _result(path: Path, kind: str) -> dict[str, Any]:
     return body
 
 
-def _page(ctx: FetchContext, url: str, params: dict[str, Any], name: str, kind: str) -> Path:
+def _page(ctx: SourceContext, url: str, params: dict[str, Any], name: str, kind: str) -> Path:
     """A page stored under ``name`` earlier, or fetched and stored only once it is valid."""
     stored = _stored(ctx.store, name)
     if stored is not None:
@@ -373,7 +484,7 @@ def _page(ctx: FetchContext, url: str, params: dict[str, Any], name: str, kind: 
     )
 
 
-def fetch(ctx: FetchContext, now: float | None = None) -> list[Path]:
+def fetch(ctx: SourceContext, now: float | None = None) -> list[Path]:
     """Walk projects updated in a window, with their awarded bids; at most ``ctx.max_pages``.
 
     Each projects page is stored with ``job_details`` (the occupations) beside the bids pages of
@@ -430,7 +541,7 @@ def fetch(ctx: FetchContext, now: float | None = None) -> list[Path]:
 
 
 def _fetch_awards(
-    ctx: FetchContext, base: str, page_name: str, ids: list[int], batch: int
+    ctx: SourceContext, base: str, page_name: str, ids: list[int], batch: int
 ) -> list[Path]:
     """The awarded bids of ``ids``, batch by batch; ``bids_<window>_<offset>_<batch>_<n>``."""
     saved = []

@@ -9,65 +9,84 @@ Two deposit files are used, each published as a daily series and re-issued under
   num_projects]``): a weighted sample of worker profiles -> monthly ``seller`` tallies (measure
   ``workers``, the mean over the month's collection days).
 
-For both, each calendar year also gets ``share_pct`` tallies over all occupations (occupation
-``unknown``): every country's share of the year, plus a remainder for rows whose country or
-occupation could not be mapped, so the year adds up to 100 and the pipeline can pair the two
-sides into estimated flows.
+Parsing stages the daily rows as they are (countries and occupations mapped);
+``sql/core/core__tallies.sql`` sums them per month and computes each calendar year's
+``share_pct`` tallies over all occupations (occupation ``unknown``): every country's share of the
+year, plus a remainder for rows whose country or occupation could not be mapped, so the year
+adds up to 100 and the pipeline can pair the two sides into estimated flows. Checks
+(``sql/parse/oli.sql``): a real date between 2000-01-01 and a year from today, an amount between
+0 and 10^12, known countries and occupations, no undecodable byte; an exact repeat of an
+earlier row is rejected (counted once).
 """
 
 from __future__ import annotations
 
-import calendar
 import csv
-import datetime as dt
 import hashlib
 import json
-import math
 import re
-import zipfile
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.countries import CountryIndex, UnknownCountryError
-from pipeline.fetch import (
-    FetchContext,
-    SourceError,
-    import_matching,
-    open_text_lines,
-    read_meta,
-    source_from_meta,
-    warn_bounds,
-)
-from pipeline.http import DEFAULT_MAX_BYTES, BlockedError, HTTPStatusError, RobotsDisallowed
+import pyarrow as pa
+
+from pipeline.countries import CountryIndex
 from pipeline.rawstore import RawStore, iter_files
-from pipeline.records import OCCUPATIONS, ParseResult, Reject, Source, Tally
+from pipeline.records import OCCUPATIONS
+from pipeline.sources import meta as metadata
+from pipeline.sources import storing
+from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
+from pipeline.sources.lookups import country_table, distinct_counts
+from pipeline.sources.meta import SourceMeta
+from pipeline.sources.tabular import TableError, read_table, run_checks
 
 SOURCE_ID = "oli"
 HERE = Path(__file__).parent
 META_PATH = HERE / "oli.yaml"
 ALIASES_PATH = HERE / "oli_aliases.csv"
 OCCUPATIONS_PATH = HERE / "oli_occupations.csv"
-REMAINDER_LABEL = "not mapped to a country"
-MAX_FIELD_CHARS = 200
-MAX_ROWS = 50_000_000
+OPTION_KEYS = frozenset({"figshare_api"})
 # The worker file is tens of megabytes even zipped; bodies are streamed to disk, so the bound is
-# about disk space, not memory.
-SESSION_OPTIONS = {"max_bytes": 20 * DEFAULT_MAX_BYTES}
+# about disk space, not memory (20 times the session's default of 100 MiB).
+SESSION_OPTIONS: Mapping[str, Any] = {"max_bytes": 20 * 100 * 1024 * 1024}
 
 BUYER_COLUMNS = ("timestamp", "country", "occupation", "count")
 WORKER_COLUMNS = ("timestamp", "country", "occupation", "num_workers")
+COLUMNS = (
+    "timestamp",
+    "country",
+    "country_group",
+    "occupation",
+    "count",
+    "num_workers",
+    "num_projects",
+)
 DEPOSIT_FILE = re.compile(
     r"^(?P<kind>bcountrydata|worker_countrydata)_(?P<date>\d{4}-\d{2}-\d{2})\.(txt|csv)(\.zip)?$"
 )
 _RECOGNISED = re.compile(r"^(bcountrydata|worker_countrydata)[_-].*\.(txt|csv|zip|gz)$", re.I)
-_MONTH = tuple[int, int]
+STAGED: Mapping[str, pa.Schema] = {
+    "oli_rows": pa.schema(
+        [
+            ("file_name", pa.string()),
+            ("line", pa.int64()),
+            ("kind", pa.string()),
+            ("day", pa.date32()),
+            ("year", pa.int64()),
+            ("country_code", pa.string()),
+            ("occupation", pa.string()),
+            ("counted", pa.bool_()),
+            ("amount", pa.float64()),
+            ("platform", pa.string()),
+        ]
+    )
+}
 
 
-def meta() -> dict:
-    return read_meta(META_PATH)
+def meta() -> SourceMeta:
+    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 @lru_cache(maxsize=4)
@@ -85,7 +104,7 @@ def occupation_table() -> dict[str, tuple[str | None, str]]:
             target = row["occupation"].strip() or None
             if target is not None and target not in OCCUPATIONS:
                 raise ValueError(f"{OCCUPATIONS_PATH}:{line}: {target!r} is not an occupation")
-            table[_label_key(row["label"])] = (target, row.get("note", "").strip())
+            table[_label_key(row["label"])] = (target, (row.get("note") or "").strip())
     return table
 
 
@@ -93,276 +112,107 @@ def _label_key(label: str) -> str:
     return " ".join(label.casefold().split())
 
 
-def _month_end(month: _MONTH) -> dt.date:
-    return dt.date(month[0], month[1], calendar.monthrange(*month)[1])
+def _occupation_labels(rows: pa.Table) -> pa.Table:
+    """``label, occupation_class, is_known, note`` for every distinct label of the file."""
+    table = occupation_table()
+    labels, targets, known, notes = [], [], [], []
+    for label, _ in distinct_counts(rows, ("occupation",)):
+        found = table.get(_label_key(label))
+        labels.append(label)
+        targets.append(found[0] if found else None)
+        known.append(found is not None)
+        notes.append(found[1] if found else None)
+    return pa.table(
+        {
+            "label": pa.array(labels, pa.string()),
+            "occupation_class": pa.array(targets, pa.string()),
+            "is_known": pa.array(known, pa.bool_()),
+            "note": pa.array(notes, pa.string()),
+        }
+    )
 
 
-# -- parse --------------------------------------------------------------------------------
-
-
-class _Aggregate:
-    """Monthly sums for one file, and the bookkeeping that keeps every row accounted for."""
-
-    def __init__(self) -> None:
-        self.by_occupation: dict[tuple[_MONTH, str, str], float] = defaultdict(float)
-        self.by_country: dict[tuple[_MONTH, str], float] = defaultdict(float)
-        self.remainder: dict[_MONTH, float] = defaultdict(float)
-        self.days: dict[_MONTH, set[dt.date]] = defaultdict(set)
-
-
-def parse(path: Path, index: CountryIndex) -> ParseResult:
-    """One OLI deposit file (plain, zipped or gzipped) -> monthly tallies and rejects."""
-    result = ParseResult(source_id=SOURCE_ID)
-    if path.suffix.lower() == ".json":
-        return result  # the deposit's file listing, kept for provenance: no records in it
-    info = meta()
-    max_bytes = int(info.get("max_text_mb", 1500)) * 1024 * 1024
+def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
+    """One OLI deposit file (plain, zipped or gzipped) -> its daily rows, staged, and rejects."""
+    if raw.name.lower().endswith(".json"):
+        return Parsed()  # the deposit's file listing, kept for provenance: no records in it
     try:
-        kind, agg = _read(path, source_index(index), max_bytes, result)
-    except (ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile, csv.Error) as err:
-        return _unreadable(path, err)
-    if kind is None:
-        return result
-    role = "buyer" if kind == "bcountrydata" else "seller"
-    platform = str(info["platform_buyer" if role == "buyer" else "platform_seller"])
-    result.tallies.extend(_tallies(path.name, role, platform, agg))
-    warn_bounds(path.name, result.records_in, (info.get("expected_rows") or {}).get(kind))
-    return result
-
-
-def _unreadable(path: Path, err: Exception) -> ParseResult:
-    result = ParseResult(source_id=SOURCE_ID, records_in=1, records_rejected=1)
-    reason = f"file not readable as an OLI deposit file: {err}"
-    result.rejects.append(Reject(SOURCE_ID, path.name, None, None, reason[:500]))
-    return result
-
-
-def _read(
-    path: Path, index: CountryIndex, max_bytes: int, result: ParseResult
-) -> tuple[str | None, _Aggregate]:
-    lines = open_text_lines(path, max_bytes)
-    header_line = next(lines, "")
-    delimiter = max(",;\t", key=header_line.count)
-    header = [
-        c.strip().strip('"').casefold()
-        for c in next(csv.reader([header_line], delimiter=delimiter))
-    ]
+        table = read_table(raw, SOURCE_ID, ctx.meta.max_bytes, delimiters=",;\t", wanted=COLUMNS)
+    except (TableError, OSError, EOFError) as err:
+        return Parsed.unreadable(
+            SOURCE_ID, raw.name, f"file not readable as an OLI deposit file: {err}"
+        )
+    header = table.header
     if all(c in header for c in BUYER_COLUMNS) and "num_workers" not in header:
         kind, amount_column = "bcountrydata", "count"
     elif all(c in header for c in WORKER_COLUMNS):
         kind, amount_column = "worker_countrydata", "num_workers"
     else:
-        raise ValueError(
-            f"header {header_line.strip()[:200]!r} has neither the employer columns "
-            f"{', '.join(BUYER_COLUMNS)} nor the worker columns {', '.join(WORKER_COLUMNS)}"
+        return Parsed.unreadable(
+            SOURCE_ID,
+            raw.name,
+            f"file not readable as an OLI deposit file: header {header[:8]} has neither the "
+            f"employer columns {', '.join(BUYER_COLUMNS)} nor the worker columns "
+            f"{', '.join(WORKER_COLUMNS)}",
         )
-    col = {name: header.index(name) for name in ("timestamp", "country", "occupation")}
-    col["amount"] = header.index(amount_column)
-    agg = _Aggregate()
-    countries: dict[str, tuple[str | None, str]] = {}
-    occupations = occupation_table()
-    for line_no, row in enumerate(csv.reader(lines, delimiter=delimiter), start=2):
-        if not row:
-            continue
-        result.records_in += 1
-        if result.records_in > MAX_ROWS:
-            raise ValueError(f"more than {MAX_ROWS} rows")
-        rejects = _row(
-            path.name,
-            line_no,
-            row,
-            (len(header), col, amount_column),
-            index,
-            countries,
-            occupations,
-            agg,
-        )
-        if rejects:
-            result.rejects.extend(rejects)
-            result.records_rejected += 1
-        else:
-            result.records_ok += 1
-    return kind, agg
-
-
-def _row(
-    name: str,
-    line_no: int,
-    row: list[str],
-    layout: tuple[int, dict[str, int], str],
-    index: CountryIndex,
-    countries: dict[str, tuple[str | None, str]],
-    occupations: dict[str, tuple[str | None, str]],
-    agg: _Aggregate,
-) -> list[Reject]:
-    where = f"{name}:{line_no}"
-    width, col, amount_field = layout
-    if len(row) != width:
-        return [Reject(SOURCE_ID, where, None, None, f"{len(row)} columns, expected {width}")]
-    rejects: list[Reject] = []
-
-    def bad(field: str, value: str, reason: str) -> None:
-        rejects.append(Reject(SOURCE_ID, where, field, value[:MAX_FIELD_CHARS], reason))
-
-    raw_date, raw_country = row[col["timestamp"]].strip(), row[col["country"]].strip()
-    raw_occupation, raw_amount = row[col["occupation"]].strip(), row[col["amount"]].strip()
-    day = None
-    try:
-        day = dt.date.fromisoformat(raw_date[:10])
-    except ValueError:
-        bad("timestamp", raw_date, "not a date in YYYY-MM-DD form")
-    amount = None
-    try:
-        amount = float(raw_amount)
-        if not math.isfinite(amount) or amount < 0:
-            amount = None
-    except ValueError:
-        pass
-    if amount is None:
-        bad(amount_field, raw_amount, "not a non-negative number")
-    occupation, counted = None, True
-    target = occupations.get(_label_key(raw_occupation))
-    if target is None:
-        bad("occupation", raw_occupation, "unknown occupation: add it to oli_occupations.csv")
-    elif target[0] is None:
-        bad("occupation", raw_occupation, f"not an occupation class: {target[1]}")
-        counted = False  # a total of other rows; counting it would count them twice
-    else:
-        occupation = target[0]
-    code = _country(raw_country, index, countries, bad)
-    if day is None or amount is None:
-        return rejects
-    month = (day.year, day.month)
-    agg.days[month].add(day)
-    if rejects:
-        if counted:
-            agg.remainder[month] += amount
-        return rejects
-    assert code is not None and occupation is not None
-    agg.by_occupation[(month, code, occupation)] += amount
-    agg.by_country[(month, code)] += amount
-    return rejects
-
-
-def _country(
-    value: str,
-    index: CountryIndex,
-    cache: dict[str, tuple[str | None, str]],
-    bad: Callable[[str, str, str], None],
-) -> str | None:
-    if value not in cache:
-        if not value:
-            cache[value] = (None, "empty country")
-        elif len(value) > MAX_FIELD_CHARS:
-            cache[value] = (None, f"longer than {MAX_FIELD_CHARS} characters")
-        else:
-            try:
-                cache[value] = (index.resolve(value), "")
-            except UnknownCountryError as err:
-                cache[value] = (None, f"unknown country: {err}")
-    code, reason = cache[value]
-    if code is None:
-        bad("country", value, reason)
-    return code
-
-
-def _tallies(name: str, role: str, platform: str, agg: _Aggregate) -> list[Tally]:
-    measure = "projects" if role == "buyer" else "workers"
-    side = "buyer_country_code" if role == "buyer" else "seller_country_code"
-
-    def tally(
-        month: _MONTH,
-        code: str | None,
-        occupation: str,
-        measure: str,
-        amount: float,
-        region: str | None = None,
-    ) -> Tally:
-        return Tally(
-            source_id=SOURCE_ID,
-            platform=platform,
-            period_start=dt.date(month[0], month[1], 1),
-            period_end=_month_end(month),
-            role=role,
-            buyer_country_code=code if side == "buyer_country_code" else None,
-            seller_country_code=code if side == "seller_country_code" else None,
-            occupation=occupation,
-            measure=measure,
-            amount=amount,
-            location=f"{name}:{month[0]:04d}-{month[1]:02d}",
-            region_label=region,
-        )
-
-    def per_month(month: _MONTH, total: float) -> float:
-        # Workers are a daily sample: the month's level is the mean over its collection days.
-        return total if role == "buyer" else total / max(1, len(agg.days[month]))
-
-    out = [
-        tally(month, code, occupation, measure, per_month(month, amount))
-        for (month, code, occupation), amount in sorted(agg.by_occupation.items())
+    present = [c for c in COLUMNS if c in header]
+    rows = table.arrow(present)
+    for column in ("country_group", "num_projects"):
+        if column not in present:
+            rows = rows.append_column(column, pa.array([None] * rows.num_rows, pa.string()))
+    rows = rows.rename_columns(
+        ["amount_text" if n == amount_column else n for n in rows.column_names]
+    )
+    index = source_index(ctx.countries)
+    names = country_table(index, rows, ("country",))
+    kept, rejects, n_bad, _ = run_checks(
+        "oli",
+        rows,
+        {"country_names": names, "occupation_labels": _occupation_labels(rows)},
+        {
+            "source_id": SOURCE_ID,
+            "file_name": raw.name,
+            "kind": kind,
+            "amount_field": amount_column,
+            "platform": ctx.meta.platform_for(kind),
+            "today": ctx.today,
+        },
+        STAGED["oli_rows"].names,
+    )
+    parsed = Parsed(
+        tables={"oli_rows": kept},
+        rejects=table.rejects,
+        reject_rows=rejects,
+        records_in=table.records_in,
+        records_ok=table.records_in - len(table.rejects) - n_bad,
+        records_rejected=len(table.rejects) + n_bad,
+    )
+    seen = [
+        n
+        for n, m in zip(names["name"].to_pylist(), names["mentions"].to_pylist(), strict=True)
+        if m
     ]
-    # Shares are per calendar year (the collection days of that year): the pipeline pairs the
-    # employer and worker shares of the same year into estimated flows, and monthly shares would
-    # multiply those estimates twelvefold without making them any less of an assumption.
-    by_year: dict[tuple[int, str], float] = defaultdict(float)
-    remainder: dict[int, float] = defaultdict(float)
-    for (month, code), amount in agg.by_country.items():
-        by_year[(month[0], code)] += amount
-    for month, amount in agg.remainder.items():
-        remainder[month[0]] += amount
-    totals: dict[int, float] = defaultdict(float)
-    for (year, _), amount in by_year.items():
-        totals[year] += amount
-    for year, amount in remainder.items():
-        totals[year] += amount
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for month, seen in agg.days.items():
-        days[month[0]].extend(seen)
-
-    def yearly(year: int, code: str | None, amount: float, region: str | None = None) -> Tally:
-        return Tally(
-            source_id=SOURCE_ID,
-            platform=platform,
-            period_start=min(days[year]),
-            period_end=max(days[year]),
-            role=role,
-            buyer_country_code=code if side == "buyer_country_code" else None,
-            seller_country_code=code if side == "seller_country_code" else None,
-            occupation="unknown",
-            measure="share_pct",
-            amount=100 * amount / totals[year],
-            location=f"{name}:{year:04d}",
-            region_label=region,
-        )
-
-    for (year, code), amount in sorted(by_year.items()):
-        if totals[year] > 0:
-            out.append(yearly(year, code, amount))
-    for year, amount in sorted(remainder.items()):
-        if totals[year] > 0 and amount > 0:
-            out.append(yearly(year, None, amount, REMAINDER_LABEL))
-    return out
+    unused = index.aliases_not_in(seen)
+    if unused:
+        parsed.notes.append(f"oli_aliases.csv entries not seen in {raw.name}: {', '.join(unused)}")
+    return parsed
 
 
-# -- metadata, import, fetch --------------------------------------------------------------
-
-
-def source(raw_files: list[Path]) -> Source:
-    return source_from_meta(SOURCE_ID, meta(), raw_files)
+# -- import, fetch ------------------------------------------------------------------------
 
 
 def recognises(name: str) -> bool:
     return bool(_RECOGNISED.match(name))
 
 
-def import_files(path: Path, store: RawStore) -> list[Path]:
+def import_files(path: Path, ctx: SourceContext) -> list[Path]:
     """A deposit file, or the bcountrydata_*/worker_countrydata_* files of a folder."""
-    return import_matching(
+    return storing.import_matching(
         path,
-        store,
+        ctx.store,
         recognises,
         "an OLI deposit file (bcountrydata_*.txt[.zip] or worker_countrydata_*.txt[.zip])",
-        meta().get("licence"),
+        ctx.meta.licence,
     )
 
 
@@ -415,7 +265,7 @@ def _check_listing(path: Path) -> None:
     _json_list(path)
 
 
-def _list_files(ctx: FetchContext) -> tuple[list[dict[str, Any]], list[Path]]:
+def _list_files(ctx: SourceContext) -> tuple[list[dict[str, Any]], list[Path]]:
     """Every file of the deposit, page by page; the listing pages are stored for provenance."""
     info = ctx.meta
     article = str(info["figshare_api"]).rstrip("/")
@@ -441,7 +291,7 @@ def _list_files(ctx: FetchContext) -> tuple[list[dict[str, Any]], list[Path]]:
     return entries, pages
 
 
-def _download(ctx: FetchContext, entry: dict[str, Any]) -> Path:
+def _download(ctx: SourceContext, entry: dict[str, Any]) -> Path:
     """One deposit file streamed into the store, its md5 and size checked while written."""
     info = ctx.meta
     name, url = str(entry["name"]), str(entry["download_url"])
@@ -455,6 +305,8 @@ def _download(ctx: FetchContext, entry: dict[str, Any]) -> Path:
                 f"{name}: the download ({got} bytes) does not match the size and md5 figshare "
                 "lists: a corrupt transfer, nothing was saved; run the command again"
             )
+
+    from pipeline.http import BlockedError, HTTPStatusError, RobotsDisallowed
 
     by_hand = (
         f"download {name} in a browser from {info['url']} and run "
@@ -480,7 +332,7 @@ def _download(ctx: FetchContext, entry: dict[str, Any]) -> Path:
         raise
 
 
-def fetch(ctx: FetchContext) -> list[Path]:
+def fetch(ctx: SourceContext) -> list[Path]:
     """Download the newest bcountrydata and worker_countrydata files of the deposit."""
     from pipeline.progress import progress
 
@@ -496,10 +348,3 @@ def fetch(ctx: FetchContext) -> list[Path]:
         present = _already_stored(ctx.store, str(entry["name"]), entry.get("computed_md5"))
         saved.append(present if present is not None else _download(ctx, entry))
     return saved
-
-
-def summary_lines(files: list[Path], index: CountryIndex) -> list[str]:
-    unused = source_index(index).unused_aliases()
-    if not unused:
-        return []
-    return [f"oli_aliases.csv entries not seen in these files: {', '.join(unused)}"]

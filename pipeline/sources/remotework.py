@@ -3,44 +3,33 @@
 Files ``olm_network_data_<year>.csv`` (2013-2020) from GitHub ``Braesemann/remotework``, columns
 ``"", year, employer_country_real, employer_admin1, worker_country_real, worker_admin1, count,
 employer_lat, employer_lng, worker_lat, worker_lng``. Each row counts projects between two
-first-level regions; they are summed per country pair into ``pair`` tallies of measure
-``projects`` for the calendar year. Country names are lower-case English, missing values are
-the bare string ``NA`` (R's default), and some coordinates do not lie in the named country:
-the country column is kept and those rows are only counted (:func:`coordinate_disagreements`).
+first-level regions; rows are staged as they are and ``sql/core/core__tallies.sql`` sums them
+per country pair into ``pair`` tallies of measure ``projects`` for the calendar year. Country
+names are lower-case English, missing values are the bare string ``NA`` (R's default), and some
+coordinates do not lie in the named country: the country column is kept and those rows are only
+counted (in ``core__sources.notes``). Checks (``sql/parse/remotework.sql``): a year (``YYYY`` or a
+real ``YYYY-MM-DD``) between 2000 and next year, a count between 0 and 10^12, known countries, no
+undecodable byte; an exact repeat of an earlier row is rejected (counted once).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import logging
-import math
 import re
-import zipfile
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.countries import CountryIndex, UnknownCountryError
-from pipeline.fetch import (
-    FetchContext,
-    SourceError,
-    import_matching,
-    open_text_lines,
-    read_meta,
-    source_from_meta,
-    warn_bounds,
-)
-from pipeline.http import (
-    HTTPStatusError,
-    ResponseTooLarge,
-    RetriesExhausted,
-    TruncatedResponse,
-)
-from pipeline.rawstore import RawStore
-from pipeline.records import ParseResult, Reject, Source, Tally
+import pyarrow as pa
+
+from pipeline.countries import CountryIndex
+from pipeline.sources import meta as metadata
+from pipeline.sources import storing
+from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
+from pipeline.sources.lookups import country_table
+from pipeline.sources.meta import SourceMeta
+from pipeline.sources.tabular import TableError, read_table, run_checks
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +37,41 @@ SOURCE_ID = "remotework"
 HERE = Path(__file__).parent
 META_PATH = HERE / "remotework.yaml"
 ALIASES_PATH = HERE / "remotework_aliases.csv"
+OPTION_KEYS = frozenset({"url_pattern", "years", "coordinate_check"})
+SESSION_OPTIONS: Mapping[str, Any] = {}
 MISSING = "NA"
-MAX_FIELD_CHARS = 200
-MAX_ROWS = 10_000_000
-EARTH_RADIUS_KM = 6371.0
 REQUIRED = ("year", "employer_country_real", "worker_country_real", "count")
-COORDINATES = {
-    "employer_country_real": ("employer_lat", "employer_lng"),
-    "worker_country_real": ("worker_lat", "worker_lng"),
+COLUMNS = (
+    "",
+    "year",
+    "employer_country_real",
+    "employer_admin1",
+    "worker_country_real",
+    "worker_admin1",
+    "count",
+    "employer_lat",
+    "employer_lng",
+    "worker_lat",
+    "worker_lng",
+)
+STAGED: Mapping[str, pa.Schema] = {
+    "remotework_rows": pa.schema(
+        [
+            ("file_name", pa.string()),
+            ("line", pa.int64()),
+            ("year", pa.int64()),
+            ("buyer_country_code", pa.string()),
+            ("seller_country_code", pa.string()),
+            ("platform", pa.string()),
+            ("amount", pa.float64()),
+        ]
+    )
 }
 _RECOGNISED = re.compile(r"^olm_network_data_\d{4}.*\.(csv|zip|gz)$", re.I)
 
 
-def meta() -> dict[str, Any]:
-    return read_meta(META_PATH)
+def meta() -> SourceMeta:
+    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 @lru_cache(maxsize=4)
@@ -70,206 +80,110 @@ def source_index(index: CountryIndex) -> CountryIndex:
     return index.with_aliases(ALIASES_PATH)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row by column name); raises ValueError when the header is not the one."""
-    max_bytes = int(meta().get("max_text_mb", 500)) * 1024 * 1024
-    reader = csv.reader(open_text_lines(path, max_bytes))
-    header = [c.strip() for c in next(reader, [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ValueError(f"no column(s) {', '.join(missing)} in the header {header[:12]}")
-    for count, (line_no, row) in enumerate(enumerate(reader, start=2), start=1):
-        if count > MAX_ROWS:
-            raise ValueError(f"more than {MAX_ROWS} rows")
-        if not row:
-            continue
-        if len(row) != len(header):
-            yield line_no, {}
-            continue
-        yield line_no, {name: value.strip() for name, value in zip(header, row, strict=True)}
-
-
-def _year(value: str) -> int | None:
-    """The year of "2015-01-01" (as the files have it) or "2015"."""
-    match = re.fullmatch(r"(\d{4})(-\d{2}-\d{2})?", value)
-    if not match:
-        return None
-    year = int(match[1])
-    return year if 1990 <= year <= 2100 else None
-
-
-class _Countries:
-    """Resolves names once per distinct value; missing and unknown values carry a reason."""
-
-    def __init__(self, index: CountryIndex) -> None:
-        self.index = index
-        self.cache: dict[str, tuple[str | None, str]] = {}
-
-    def code(self, value: str) -> tuple[str | None, str]:
-        if value not in self.cache:
-            if value in ("", MISSING):
-                self.cache[value] = (None, "missing country (NA)")
-            elif len(value) > MAX_FIELD_CHARS:
-                self.cache[value] = (None, f"longer than {MAX_FIELD_CHARS} characters")
-            else:
-                try:
-                    self.cache[value] = (self.index.resolve(value), "")
-                except UnknownCountryError as err:
-                    self.cache[value] = (None, f"unknown country: {err}")
-        return self.cache[value]
-
-
-def parse(path: Path, index: CountryIndex) -> ParseResult:
-    """One ``olm_network_data_<year>.csv`` -> yearly pair tallies per country pair."""
-    result = ParseResult(source_id=SOURCE_ID)
-    countries = _Countries(source_index(index))
-    sums: dict[tuple[int, str, str], float] = defaultdict(float)
-    first_line: dict[tuple[int, str, str], int] = {}
-    lines: dict[tuple[int, str, str], int] = defaultdict(int)
-    try:
-        for line_no, row in _rows(path):
-            result.records_in += 1
-            rejects, key, amount = _check(path.name, line_no, row, countries)
-            if rejects or key is None:
-                result.rejects.extend(rejects)
-                result.records_rejected += 1
-                continue
-            result.records_ok += 1
-            sums[key] += amount
-            first_line.setdefault(key, line_no)
-            lines[key] += 1
-    except (ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile, csv.Error) as err:
-        result = ParseResult(source_id=SOURCE_ID, records_in=1, records_rejected=1)
-        reason = f"file not readable as olm_network_data: {err}"
-        result.rejects.append(Reject(SOURCE_ID, path.name, None, None, reason[:500]))
-        return result
-    platform = str(meta()["platform"])
-    for key, amount in sorted(sums.items()):
-        year, buyer, seller = key
-        extra = f" (+{lines[key] - 1} rows)" if lines[key] > 1 else ""
-        result.tallies.append(
-            Tally(
-                source_id=SOURCE_ID,
-                platform=platform,
-                period_start=dt.date(year, 1, 1),
-                period_end=dt.date(year, 12, 31),
-                role="pair",
-                buyer_country_code=buyer,
-                seller_country_code=seller,
-                occupation="unknown",
-                measure="projects",
-                amount=amount,
-                location=f"{path.name}:{first_line[key]}{extra}",
-            )
-        )
-    warn_bounds(path.name, result.records_in, (meta().get("expected_rows") or {}).get("per_file"))
-    return result
-
-
-def _check(
-    name: str, line_no: int, row: dict[str, str], countries: _Countries
-) -> tuple[list[Reject], tuple[int, str, str] | None, float]:
-    where = f"{name}:{line_no}"
-    if not row:
-        return [Reject(SOURCE_ID, where, None, None, "wrong number of columns")], None, 0.0
-    rejects: list[Reject] = []
-
-    def bad(field: str, reason: str) -> None:
-        rejects.append(Reject(SOURCE_ID, where, field, row[field][:MAX_FIELD_CHARS], reason))
-
-    year = _year(row["year"])
-    if year is None:
-        bad("year", "not a year (YYYY or YYYY-MM-DD between 1990 and 2100)")
-    try:
-        amount = float(row["count"])
-    except ValueError:
-        amount = math.nan
-    if not (math.isfinite(amount) and amount >= 0):
-        bad("count", "not a non-negative number")
-    codes = []
-    for field in ("employer_country_real", "worker_country_real"):
-        code, reason = countries.code(row[field])
-        if code is None:
-            bad(field, reason)
-        codes.append(code)
-    if rejects or year is None or None in codes:
-        return rejects, None, 0.0
-    return [], (year, str(codes[0]), str(codes[1])), amount
-
-
-# -- coordinates --------------------------------------------------------------------------
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _disagrees(
-    row: dict[str, str],
-    index: CountryIndex,
-    countries: _Countries,
-    default_km: float,
-    wider: dict[str, float],
-) -> bool:
-    for field, (lat_field, lng_field) in COORDINATES.items():
-        code, _ = countries.code(row.get(field, ""))
-        try:
-            lat, lng = float(row.get(lat_field, "")), float(row.get(lng_field, ""))
-        except ValueError:
-            continue
-        if code is None or not (math.isfinite(lat) and math.isfinite(lng)):
-            continue
-        country = index.countries[code]
-        if _distance_km(lat, lng, country.lat, country.lon) > wider.get(code, default_km):
-            return True
-    return False
-
-
-def coordinate_disagreements(path: Path, index: CountryIndex) -> int:
-    """Rows with an employer or worker point far from the label point of the named country.
-
-    A diagnostic only: the parser keeps the country column whatever the coordinates say.
-    Rows without usable coordinates or countries are not counted.
-    """
-    check = meta().get("coordinate_check") or {}
+def _points(index: CountryIndex, info: SourceMeta) -> pa.Table:
+    """Label point and tolerance (km) per country for the coordinate check."""
+    check = info.options.get("coordinate_check") or {}
     default_km = float(check.get("default_km", 2500))
     wider = {str(k): float(v) for k, v in (check.get("wider_km") or {}).items()}
-    countries = _Countries(source_index(index))
-    found = 0
+    codes = sorted(index.countries)
+    return pa.table(
+        {
+            "country_code": codes,
+            "lat": [index.countries[c].lat for c in codes],
+            "lon": [index.countries[c].lon for c in codes],
+            "radius_km": [wider.get(c, default_km) for c in codes],
+        }
+    )
+
+
+def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
+    """One ``olm_network_data_<year>.csv`` -> its rows, staged as they are, and rejects."""
     try:
-        for _, row in _rows(path):
-            found += _disagrees(row, index, countries, default_km, wider)
-    except (ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile, csv.Error):
-        return found
-    return found
+        table = read_table(raw, SOURCE_ID, ctx.meta.max_bytes, wanted=COLUMNS)
+    except (TableError, OSError, EOFError) as err:
+        return Parsed.unreadable(
+            SOURCE_ID, raw.name, f"file not readable as olm_network_data: {err}"
+        )
+    missing = [c for c in REQUIRED if c not in table.header]
+    if missing:
+        reason = f"no column(s) {', '.join(missing)} in the header {table.header[:12]}"
+        return Parsed.unreadable(
+            SOURCE_ID, raw.name, f"file not readable as olm_network_data: {reason}"
+        )
+    present = [c for c in COLUMNS if c in table.header]
+    rows = table.arrow(present)
+    for column in COLUMNS:
+        if column not in present:
+            rows = rows.append_column(column, pa.array([None] * rows.num_rows, pa.string()))
+    rows = rows.rename_columns(["row_id" if n == "" else n for n in rows.column_names])
+    index = source_index(ctx.countries)
+    names = country_table(
+        index,
+        rows,
+        ("employer_country_real", "worker_country_real"),
+        {"": "missing country (NA)", MISSING: "missing country (NA)"},
+    )
+    kept, rejects, n_bad, counts = run_checks(
+        "remotework",
+        rows,
+        {"country_names": names, "country_points": _points(index, ctx.meta)},
+        {
+            "source_id": SOURCE_ID,
+            "file_name": raw.name,
+            "platform": ctx.meta.platform_for(),
+            "today": ctx.today,
+        },
+        STAGED["remotework_rows"].names,
+        counted=("coordinates_disagree",),
+    )
+    disagree = counts["coordinates_disagree"]
+    parsed = Parsed(
+        tables={"remotework_rows": kept},
+        rejects=table.rejects,
+        reject_rows=rejects,
+        records_in=table.records_in,
+        records_ok=kept.num_rows,
+        records_rejected=len(table.rejects) + n_bad,
+        stats={"coordinate_disagreements": disagree},
+    )
+    parsed.notes.append(
+        f"{raw.name}: {disagree} rows with coordinates far from their country (kept)"
+    )
+    unused = _unused_aliases(index, names)
+    if unused:
+        parsed.notes.append(
+            f"remotework_aliases.csv entries not seen in {raw.name}: {', '.join(unused)}"
+        )
+    return parsed
 
 
-# -- metadata, import, fetch --------------------------------------------------------------
+def _unused_aliases(index: CountryIndex, names: pa.Table) -> list[str]:
+    return index.aliases_not_in(
+        n
+        for n, m in zip(names["name"].to_pylist(), names["mentions"].to_pylist(), strict=True)
+        if m
+    )
 
 
-def source(raw_files: list[Path]) -> Source:
-    from pipeline.countries import country_index
-
-    index = country_index()
-    disagreements = sum(coordinate_disagreements(p, index) for p in raw_files)
-    note = (
+def source_note(staged: Sequence[Any]) -> str:
+    disagreements = sum(int(s.stats.get("coordinate_disagreements", 0)) for s in staged)
+    return (
         f"{disagreements} rows have coordinates far from the country they name "
         "(country column kept)."
     )
-    return source_from_meta(SOURCE_ID, meta(), raw_files, note)
+
+
+# -- import, fetch ------------------------------------------------------------------------
 
 
 def recognises(name: str) -> bool:
     return bool(_RECOGNISED.match(name))
 
 
-def import_files(path: Path, store: RawStore) -> list[Path]:
+def import_files(path: Path, ctx: SourceContext) -> list[Path]:
     """One ``olm_network_data_<year>.csv``, or every such file in a folder."""
-    return import_matching(
-        path, store, recognises, "an olm_network_data_<year>.csv file", meta().get("licence")
+    return storing.import_matching(
+        path, ctx.store, recognises, "an olm_network_data_<year>.csv file", ctx.meta.licence
     )
 
 
@@ -286,12 +200,18 @@ def _not_an_lfs_pointer(path: Path) -> None:
             )
 
 
-def fetch(ctx: FetchContext) -> list[Path]:
+def fetch(ctx: SourceContext) -> list[Path]:
     """Download every year's file from the repository (about 40 MB in all), year by year.
 
     A year that fails (404, an error, an LFS pointer) is reported and the others still come;
     the run fails only if no year could be had. An unchanged file is not downloaded again.
     """
+    from pipeline.http import (
+        HTTPStatusError,
+        ResponseTooLarge,
+        RetriesExhausted,
+        TruncatedResponse,
+    )
     from pipeline.progress import progress
 
     info = ctx.meta
@@ -322,14 +242,3 @@ def fetch(ctx: FetchContext) -> list[Path]:
     if failed and not saved:
         raise SourceError(f"no year could be fetched: {'; '.join(failed)}")
     return saved
-
-
-def summary_lines(files: list[Path], index: CountryIndex) -> list[str]:
-    out = []
-    for path in files:
-        n = coordinate_disagreements(path, index)
-        out.append(f"{path.name}: {n} rows with coordinates far from their country (kept)")
-    unused = source_index(index).unused_aliases()
-    if unused:
-        out.append(f"remotework_aliases.csv entries not seen in these files: {', '.join(unused)}")
-    return out

@@ -1,6 +1,6 @@
 -- One row per flow-map layer (source × year × unit): how many cross-border pairs there are,
 -- how many cannot be drawn (a country without a label point), and the domestic total.
--- Richest layer first: the flow map opens on it.
+-- Richest layer first (observed before estimated): the flow map opens on it.
 with
 
 flows as (
@@ -38,7 +38,9 @@ layers as (
         coalesce(sum(tasks) filter (where is_domestic), 0) as tasks_domestic,
         string_agg(distinct method, ' and ' order by method) as method,
         string_agg(distinct period_label, '; ' order by period_label) as period_label,
-        string_agg(distinct platform, ', ' order by platform) as platform
+        string_agg(distinct platform, ', ' order by platform) as platform,
+        string_agg(distinct citation, ' | ' order by citation) as row_citation,
+        string_agg(distinct occupation, '|' order by occupation) as occupations
     from marked
     group by source_id, year, unit
 ),
@@ -48,10 +50,11 @@ final as (
         layers.*,
         sources.title as source_title,
         sources.citation as source_citation,
+        coalesce(layers.row_citation, sources.citation) as citation,
         sources.url as source_url
     from layers
     left join sources on layers.source_id = sources.source_id
 )
 
 select * from final
-order by flows_total desc, source_id, year desc, unit
+order by method <> 'observed', flows_total desc, source_id, year desc, unit

@@ -11,6 +11,8 @@ create type occupation_class as enum (
     'unknown'
 );
 
+-- One row per (source_id, task_id): sql/core/core__tasks.sql keeps the newest observation and
+-- sql/tests/tasks_unique_key.sql checks it (a primary key would cost memory at scale).
 create table core__tasks (
     task_id varchar not null,
     source_id varchar not null,
@@ -21,5 +23,4 @@ create table core__tasks (
     occupation occupation_class not null,
     price_usd double,
     location varchar                   -- raw file and record the row came from
-    -- (source_id, task_id) is unique: checked by sql/tests/task_ids_unique.sql, not a key
 );

@@ -1,8 +1,7 @@
--- One row per task and source: the loader keeps the newest observation of a task seen in
--- several raw files. A rule rather than a primary key on core__tasks, whose index made loading
--- 100 M tasks take 245 s and 11 GB (bench/results.md). Task ids are grouped by their 64-bit
--- hash, which holds a quarter less memory than the ids themselves; only ids whose hash repeats
--- are compared as text, so a hash collision is never reported as a repeated task.
+-- core__tasks has one row per source and task (a rule, not a primary key: the key cost
+-- 2-3x the loading time and 5x the file at 10 M tasks, bench/results.md). Task ids are grouped by
+-- their 64-bit hash, which holds a quarter less memory than the ids themselves; only ids whose
+-- hash repeats are compared as text, so a hash collision is never reported as a repeated task.
 with
 
 hashed as (

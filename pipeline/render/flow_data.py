@@ -1,0 +1,193 @@
+"""The flow map's data: plain records from the database, and the view a reader chooses.
+
+Nothing here draws or projects anything, so it is tested without a browser. ``flow_view`` is
+the same selection the page makes in JavaScript (flows.js, ``viewFlows``): the N largest
+cross-border pairs of a layer (occupations summed, or one occupation), or every flow of one
+country when the reader focuses on it; ties are broken by buyer code, then seller code.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from pipeline.render.queries import query_rows
+
+DIRECTIONS = ("south_to_north", "north_to_north", "south_to_south", "north_to_south")
+UNCLASSIFIED = "unclassified"
+
+
+def direction(seller_is_north: bool | None, buyer_is_north: bool | None) -> str:
+    """Direction of the work, as the database's macro work_direction defines it."""
+    if seller_is_north is None or buyer_is_north is None:
+        return UNCLASSIFIED
+    if not seller_is_north and buyer_is_north:
+        return "south_to_north"
+    if seller_is_north and buyer_is_north:
+        return "north_to_north"
+    if not seller_is_north and not buyer_is_north:
+        return "south_to_south"
+    return "north_to_south"
+
+
+LayerKey = tuple[str, int | None, str]
+
+
+@dataclass(frozen=True)
+class FlowRecords:
+    """What the flow map needs from the database, as plain rows."""
+
+    countries: list[dict[str, Any]]
+    groups: dict[str, dict[str, bool | None]]
+    schemes: list[dict[str, Any]]
+    layers: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    published: list[dict[str, Any]]
+
+    def layer_key(self, index: int) -> LayerKey:
+        info = self.layers[index]
+        return (info["source_id"], info["year"], info["unit"])
+
+    def layer_rows(self, index: int) -> list[dict[str, Any]]:
+        key = self.layer_key(index)
+        return [r for r in self.rows if (r["source_id"], r["year"], r["unit"]) == key]
+
+    def series_layers(self, index: int) -> list[int]:
+        """Layers of the same source and unit (its years): they share one width scale."""
+        source, _, unit = self.layer_key(index)
+        return [
+            i
+            for i in range(len(self.layers))
+            if (self.layers[i]["source_id"], self.layers[i]["unit"]) == (source, unit)
+        ]
+
+    def occupations(self) -> list[str]:
+        return sorted({r["occupation"] for r in self.rows})
+
+
+def flow_records(con: duckdb.DuckDBPyConnection) -> FlowRecords:
+    """Read every flow-map record from the database (all layers, all schemes)."""
+    groups: dict[str, dict[str, bool | None]] = defaultdict(dict)
+    for g in query_rows(con, "country_groups"):
+        groups[g["scheme"]][g["country_code"]] = g["is_north"]
+    return FlowRecords(
+        countries=query_rows(con, "map_countries"),
+        groups=dict(groups),
+        schemes=query_rows(con, "schemes"),
+        layers=query_rows(con, "flow_layers"),
+        rows=query_rows(con, "flow_rows"),
+        published=query_rows(con, "published_shares"),
+    )
+
+
+@dataclass(frozen=True)
+class DrawnFlow:
+    seller: str
+    buyer: str
+    tasks: float
+    direction: str
+    method: str
+    share_pct: float | None
+
+
+@dataclass
+class NodeFigures:
+    bought: float = 0.0
+    sold: float = 0.0
+    internal: float = 0.0
+
+    @property
+    def involved(self) -> float:
+        return self.bought + self.sold + self.internal
+
+
+@dataclass
+class FlowView:
+    """One layer as a reader sees it: the drawn flows, largest first, and the totals."""
+
+    layer: int
+    scheme: str
+    occupation: str | None
+    focus: str | None
+    flows: list[DrawnFlow]
+    flows_total: int
+    tasks_total: float
+    tasks_shown: float
+    nodes: dict[str, NodeFigures] = field(default_factory=dict)
+
+    @property
+    def share_shown_pct(self) -> float:
+        return 100.0 * self.tasks_shown / self.tasks_total if self.tasks_total else 0.0
+
+
+def pair_totals(
+    rows: list[dict[str, Any]], occupation: str | None = None
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], set[str]], dict[str, NodeFigures]]:
+    """Cross-border volume per (seller, buyer), the methods behind it, and per-country figures."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    methods: dict[tuple[str, str], set[str]] = defaultdict(set)
+    nodes: dict[str, NodeFigures] = defaultdict(NodeFigures)
+    for r in rows:
+        if occupation is not None and r["occupation"] != occupation:
+            continue
+        seller, buyer, tasks = r["seller_country_code"], r["buyer_country_code"], r["tasks"]
+        if seller == buyer:
+            nodes[seller].internal += tasks
+            continue
+        totals[(seller, buyer)] += tasks
+        methods[(seller, buyer)].add(r["method"])
+        nodes[buyer].bought += tasks
+        nodes[seller].sold += tasks
+    return dict(totals), dict(methods), dict(nodes)
+
+
+def flow_view(
+    records: FlowRecords,
+    layer: int = 0,
+    scheme: str = "un_m49_developed",
+    occupation: str | None = None,
+    top_n: int = 100,
+    focus: str | None = None,
+) -> FlowView:
+    """The flows drawn for one layer: the ``top_n`` largest, or all of ``focus``'s flows."""
+    totals, methods, nodes = pair_totals(records.layer_rows(layer), occupation)
+    groups = records.groups.get(scheme, {})
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
+    chosen = [kv for kv in ranked if focus in kv[0]] if focus is not None else ranked[:top_n]
+    all_tasks = sum(totals.values())
+    flows = [
+        DrawnFlow(
+            seller=s,
+            buyer=b,
+            tasks=v,
+            direction=direction(groups.get(s), groups.get(b)),
+            method=next(iter(methods[(s, b)])) if len(methods[(s, b)]) == 1 else "mixed",
+            share_pct=100.0 * v / all_tasks if all_tasks else None,
+        )
+        for (s, b), v in chosen
+    ]
+    return FlowView(
+        layer=layer,
+        scheme=scheme,
+        occupation=occupation,
+        focus=focus,
+        flows=flows,
+        flows_total=len(totals),
+        tasks_total=all_tasks,
+        tasks_shown=sum(f.tasks for f in flows),
+        nodes=nodes,
+    )
+
+
+def series_maxima(records: FlowRecords, layer: int) -> tuple[float, float]:
+    """Largest pair volume and largest country total over every year of the layer's series:
+    one width scale and one circle scale per source and unit, so years compare."""
+    widest, largest = 0.0, 0.0
+    for i in records.series_layers(layer):
+        totals, _, nodes = pair_totals(records.layer_rows(i))
+        widest = max(widest, *totals.values(), 0.0)
+        largest = max(largest, *(n.involved for n in nodes.values()), 0.0)
+    return widest, largest

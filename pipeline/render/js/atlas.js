@@ -1,0 +1,420 @@
+/* Microwork Atlas: what the map pages share.
+ *
+ * The pages carry pre-projected coordinates (Equal Earth, map units of 100 km, written as
+ * integers of a tenth of a unit) and draw them in Leaflet's CRS.Simple, where a latLng is
+ * [y, x]. Text from the data only ever reaches the page through textContent, never innerHTML.
+ * Arrowheads follow the same rules as pipeline/render/curves.py (head_size, arrow_at_end), so
+ * the page and the print version agree.
+ */
+(function () {
+  'use strict';
+  var Q = 10;
+  var Atlas = {};
+  window.Atlas = Atlas;
+
+  Atlas.data = function () {
+    return JSON.parse(document.getElementById('atlas-data').textContent);
+  };
+
+  /* el('td', {text: 'x', class: 'muted'}, [child, 'more text']) */
+  Atlas.el = function (tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) { return; }
+      if (k === 'text') { node.textContent = String(v); }
+      else if (k === 'on') { Object.keys(v).forEach(function (e) { node.addEventListener(e, v[e]); }); }
+      else { node.setAttribute(k, v === true ? '' : String(v)); }
+    });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) { return; }
+      node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return node;
+  };
+
+  Atlas.svgEl = function (tag, attrs) {
+    var node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    return node;
+  };
+
+  /* Delta-encoded ring -> [[x, y], ...] in map units. */
+  Atlas.decode = function (ints) {
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i + 1 < ints.length; i += 2) {
+      x += ints[i]; y += ints[i + 1];
+      out.push([x / Q, y / Q]);
+    }
+    return out;
+  };
+
+  /* Absolute integers -> [[x, y], ...] in map units. */
+  Atlas.points = function (ints) {
+    var out = [];
+    for (var i = 0; i + 1 < ints.length; i += 2) { out.push([ints[i] / Q, ints[i + 1] / Q]); }
+    return out;
+  };
+
+  Atlas.latLngs = function (pts) {
+    return pts.map(function (p) { return [p[1], p[0]]; });
+  };
+
+  Atlas.createMap = function (data) {
+    var style = data.style;
+    var outline = Atlas.decode(data.outline);
+    var map = L.map('atlas-map', {
+      crs: L.CRS.Simple,
+      zoomSnap: 0.25,
+      zoomDelta: 0.5,
+      // Arrowheads and circles are sized in pixels and redrawn after each zoom.
+      zoomAnimation: false,
+      attributionControl: false,
+      minZoom: -2,
+      maxZoom: 6,
+      renderer: L.svg({padding: 0.5})
+    });
+    var bounds = L.latLngBounds(Atlas.latLngs(outline));
+    Atlas.outline = outline;
+    L.polygon(Atlas.latLngs(outline), {
+      fillColor: style.ocean, fillOpacity: 1, color: style.outline_edge, weight: 1,
+      interactive: false
+    }).addTo(map);
+    map.fitBounds(bounds, {padding: [8, 8], animate: false});
+    map.setMinZoom(map.getZoom() - 0.5);
+    map.setMaxBounds(bounds.pad(0.25));
+    return map;
+  };
+
+  Atlas.pxPerUnit = function (map) { return Math.pow(2, map.getZoom()); };
+
+  /* One Leaflet polygon per country outline; fill(ci) gives its fill colour. */
+  Atlas.drawCountries = function (map, shapes, fill, options) {
+    var layers = [];
+    shapes.forEach(function (entry) {
+      var ci = entry[0];
+      var polys = entry[1].map(function (poly) {
+        return poly.map(function (ring) { return Atlas.latLngs(Atlas.decode(ring)); });
+      });
+      var layer = L.polygon(polys, L.extend({
+        fillColor: fill(ci), fillOpacity: 1, color: '#ffffff', weight: 0.6,
+        interactive: ci >= 0, bubblingMouseEvents: false
+      }, options || {}));
+      layer.atlas = {kind: 'country', ci: ci};
+      layer.addTo(map);
+      layers.push(layer);
+    });
+    return layers;
+  };
+
+  /* A hatch pattern (one side only, in the balance map) inside the map's own SVG, so that
+     exported SVG and PNG carry it too. */
+  Atlas.addHatch = function (map, id, colour, back) {
+    var svg = map.getPane('overlayPane').querySelector('svg');
+    var defs = Atlas.svgEl('defs', {});
+    var pattern = Atlas.svgEl('pattern', {
+      id: id, width: 6, height: 6, patternUnits: 'userSpaceOnUse',
+      patternTransform: 'rotate(45)'
+    });
+    pattern.appendChild(Atlas.svgEl('rect', {width: 6, height: 6, fill: back}));
+    pattern.appendChild(Atlas.svgEl('line', {x1: 0, y1: 0, x2: 0, y2: 6, stroke: colour,
+      'stroke-width': 2.2}));
+    defs.appendChild(pattern);
+    svg.insertBefore(defs, svg.firstChild);
+  };
+
+  Atlas.bezier = function (c, n) {
+    var out = [];
+    for (var i = 0; i < n; i++) {
+      var t = i / (n - 1), u = 1 - t;
+      out.push([u * u * c[0][0] + 2 * u * t * c[1][0] + t * t * c[2][0],
+                u * u * c[0][1] + 2 * u * t * c[1][1] + t * t * c[2][1]]);
+    }
+    return out;
+  };
+
+  /* The estimated-flow dash pattern for a line `width` px wide (same rule as print_maps). */
+  Atlas.dashFor = function (width, base) {
+    var d = base.split(' ').map(Number);
+    var k = Math.max(1, width / 3);
+    return Math.round(d[0] * k) + ' ' + Math.round(d[1] * k);
+  };
+
+  Atlas.headSize = function (widthPx) {
+    var width = 1.6 * widthPx + 6;
+    return [1.1 * width, width];
+  };
+
+  Atlas.trimEnd = function (pts, cut) {
+    var remaining = cut;
+    for (var i = pts.length - 2; i >= 0; i--) {
+      var dx = pts[i + 1][0] - pts[i][0], dy = pts[i + 1][1] - pts[i][1];
+      var seg = Math.sqrt(dx * dx + dy * dy);
+      if (seg >= remaining && seg > 0) {
+        var f = remaining / seg;
+        var end = [pts[i + 1][0] - dx * f, pts[i + 1][1] - dy * f];
+        return {pts: pts.slice(0, i + 1).concat([end]), dir: [dx / seg, dy / seg]};
+      }
+      remaining -= seg;
+    }
+    var ddx = pts[pts.length - 1][0] - pts[0][0], ddy = pts[pts.length - 1][1] - pts[0][1];
+    var len = Math.sqrt(ddx * ddx + ddy * ddy) || 1;
+    return {pts: [pts[0]], dir: [ddx / len, ddy / len]};
+  };
+
+  Atlas.length = function (pts) {
+    var total = 0;
+    for (var i = 1; i < pts.length; i++) {
+      total += Math.sqrt(Math.pow(pts[i][0] - pts[i - 1][0], 2) +
+                         Math.pow(pts[i][1] - pts[i - 1][1], 2));
+    }
+    return total;
+  };
+
+  /* The last piece of a flow, ending where its arrowhead starts; the head's tip touches the
+     buyer's circle. Sizes in pixels, coordinates in map units. */
+  Atlas.arrowAtEnd = function (pts, widthPx, radiusPx, ppu) {
+    var length = Atlas.length(pts);
+    var size = Atlas.headSize(widthPx);
+    var headLen = Math.min(size[0] / ppu, 0.45 * length);
+    var headW = size[1] / ppu;
+    var gap = Math.min((radiusPx + 1) / ppu, 0.3 * length);
+    var toTip = Atlas.trimEnd(pts, gap);
+    var tip = toTip.pts[toTip.pts.length - 1], d = toTip.dir;
+    var base = [tip[0] - d[0] * headLen, tip[1] - d[1] * headLen];
+    var n = [-d[1], d[0]];
+    var head = [tip, [base[0] + n[0] * headW / 2, base[1] + n[1] * headW / 2],
+                [base[0] - n[0] * headW / 2, base[1] - n[1] * headW / 2]];
+    return {line: Atlas.trimEnd(toTip.pts, headLen * 0.7).pts, head: head};
+  };
+
+  /* Round numbers for legends, at or below max. */
+  Atlas.niceBelow = function (value) {
+    if (!(value > 0)) { return 0; }
+    var exp = Math.floor(Math.log10(value)), base = Math.pow(10, exp);
+    var steps = [9, 8, 7, 6, 5, 4, 3, 2.5, 2, 1.5, 1];
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i] * base <= value * (1 + 1e-9)) { return steps[i] * base; }
+    }
+    return base;
+  };
+
+  Atlas.number = function (v) {
+    if (v === null || v === undefined) { return 'n/a'; }
+    if (Math.abs(v - Math.round(v)) < 1e-9 && Math.abs(v) >= 1) {
+      return Math.round(v).toLocaleString('en-US');
+    }
+    if (Math.abs(v) >= 100) { return Math.round(v).toLocaleString('en-US'); }
+    if (Math.abs(v) >= 1) { return v.toFixed(1); }
+    return Number(v.toPrecision(3)).toString();
+  };
+
+  Atlas.unitText = function (unit) {
+    return {projects: 'projects', pct_of_projects: '% of all projects', pct: '% (share)'}[unit] ||
+      String(unit);
+  };
+
+  Atlas.amount = function (v, unit) {
+    if (v === null || v === undefined) { return 'not published'; }
+    return Atlas.number(v) + ' ' + Atlas.unitText(unit);
+  };
+
+  /* ---- tooltip ---- */
+  var tipBox = null;
+  Atlas.showTip = function (event, rows) {
+    tipBox = tipBox || document.getElementById('atlas-tip');
+    var table = Atlas.el('table', {}, rows.map(function (r) {
+      return Atlas.el('tr', {}, [Atlas.el('th', {text: r[0]}), Atlas.el('td', {text: r[1]})]);
+    }));
+    tipBox.replaceChildren(table);
+    tipBox.hidden = false;
+    Atlas.moveTip(event);
+  };
+  Atlas.moveTip = function (event) {
+    if (!tipBox || tipBox.hidden) { return; }
+    var e = event.originalEvent || event;
+    var x = e.clientX + 14, y = e.clientY + 14;
+    var w = tipBox.offsetWidth, h = tipBox.offsetHeight;
+    if (x + w > window.innerWidth - 4) { x = Math.max(4, e.clientX - w - 14); }
+    if (y + h > window.innerHeight - 4) { y = Math.max(4, e.clientY - h - 14); }
+    tipBox.style.left = x + 'px';
+    tipBox.style.top = y + 'px';
+  };
+  Atlas.hideTip = function () {
+    tipBox = tipBox || document.getElementById('atlas-tip');
+    tipBox.hidden = true;
+  };
+  Atlas.bindTip = function (layer, rowsFn) {
+    layer.on('mouseover', function (e) { Atlas.showTip(e, rowsFn()); });
+    layer.on('mousemove', Atlas.moveTip);
+    layer.on('mouseout', Atlas.hideTip);
+  };
+
+  /* ---- the view in the URL ---- */
+  Atlas.readHash = function () {
+    var out = {};
+    new URLSearchParams(window.location.hash.replace(/^#/, '')).forEach(function (v, k) {
+      out[k] = v;
+    });
+    return out;
+  };
+  Atlas.writeHash = function (state) {
+    var params = new URLSearchParams();
+    Object.keys(state).forEach(function (k) {
+      if (state[k] !== null && state[k] !== undefined && state[k] !== '') {
+        params.set(k, String(state[k]));
+      }
+    });
+    var hash = '#' + params.toString();
+    if (hash !== window.location.hash) { history.replaceState(null, '', hash); }
+  };
+
+  /* ---- exports: SVG, PNG and CSV of what is drawn, all made in the page ---- */
+  Atlas.xml = function (s) {
+    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;');
+  };
+
+  /* The map as one SVG document: Leaflet's SVG (countries, flows, circles), the labels, and
+     `legend`, an SVG fragment drawn below the map, `legendHeight` pixels tall. */
+  Atlas.svgSnapshot = function (map, title, legend, legendHeight) {
+    var box = map.getContainer().getBoundingClientRect();
+    var w = Math.round(box.width), h = Math.round(box.height);
+    var serializer = new XMLSerializer();
+    var parts = [];
+    map.getContainer().querySelectorAll('.leaflet-pane svg').forEach(function (svg) {
+      var r = svg.getBoundingClientRect();
+      var clone = svg.cloneNode(true);
+      clone.removeAttribute('style');
+      clone.removeAttribute('class');
+      clone.setAttribute('x', (r.left - box.left).toFixed(1));
+      clone.setAttribute('y', (r.top - box.top).toFixed(1));
+      clone.setAttribute('width', r.width.toFixed(1));
+      clone.setAttribute('height', r.height.toFixed(1));
+      clone.querySelectorAll('path').forEach(function (p) { p.removeAttribute('class'); });
+      parts.push(serializer.serializeToString(clone));
+    });
+    map.getContainer().querySelectorAll('.atlas-label span').forEach(function (span) {
+      var r = span.getBoundingClientRect();
+      var x = r.left + r.width / 2 - box.left, y = r.top + r.height / 2 - box.top;
+      if (x < 0 || y < 0 || x > w || y > h) { return; }
+      parts.push('<text x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '" ' +
+        'text-anchor="middle" dominant-baseline="central" font-family="sans-serif" ' +
+        'font-size="11" font-weight="600" fill="#222" stroke="#fff" stroke-width="3" ' +
+        'paint-order="stroke">' + Atlas.xml(span.textContent) + '</text>');
+    });
+    var total = h + (legendHeight || 0);
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="' + w + '" height="' +
+      total + '" viewBox="0 0 ' + w + ' ' + total + '">' +
+      '<title>' + Atlas.xml(title) + '</title>' +
+      '<rect width="100%" height="100%" fill="#ffffff"/>' +
+      '<svg x="0" y="0" width="' + w + '" height="' + h + '" overflow="hidden">' +
+      parts.join('') + '</svg>' +
+      '<g transform="translate(0,' + h + ')">' + (legend || '') + '</g></svg>';
+  };
+
+  Atlas.download = function (name, blob) {
+    var url = URL.createObjectURL(blob);
+    var a = Atlas.el('a', {href: url, download: name});
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  };
+
+  Atlas.downloadSvg = function (name, svg) {
+    Atlas.download(name, new Blob([svg], {type: 'image/svg+xml'}));
+  };
+
+  Atlas.downloadPng = function (name, svg, scale) {
+    var img = new Image();
+    img.onload = function () {
+      var canvas = document.createElement('canvas');
+      canvas.width = Math.round(img.width * scale);
+      canvas.height = Math.round(img.height * scale);
+      var ctx = canvas.getContext('2d');
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0);
+      canvas.toBlob(function (blob) { Atlas.download(name, blob); }, 'image/png');
+    };
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+  };
+
+  Atlas.csv = function (header, rows) {
+    function cell(v) {
+      var s = v === null || v === undefined ? '' : String(v);
+      // a leading = + - @ would be read as a formula by spreadsheets
+      if (/^[=+\-@\t\r]/.test(s) && !/^-?[0-9.]+$/.test(s)) { s = "'" + s; }
+      return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    }
+    return [header].concat(rows).map(function (r) { return r.map(cell).join(','); })
+      .join('\r\n') + '\r\n';
+  };
+
+  Atlas.downloadCsv = function (name, header, rows) {
+    Atlas.download(name, new Blob([Atlas.csv(header, rows)], {type: 'text/csv'}));
+  };
+
+  /* A row of download buttons for the sidebar. */
+  Atlas.downloads = function (handlers) {
+    return Atlas.el('div', {class: 'downloads'}, [
+      Atlas.el('h2', {text: 'Download what is drawn'}),
+      Atlas.el('button', {type: 'button', id: 'download-svg', text: 'Download SVG',
+        on: {click: handlers.svg}}),
+      Atlas.el('button', {type: 'button', id: 'download-png', text: 'Download PNG',
+        on: {click: handlers.png}}),
+      Atlas.el('button', {type: 'button', id: 'download-csv', text: 'Download CSV',
+        on: {click: handlers.csv}})
+    ]);
+  };
+
+  /* Small SVG swatches for legends. */
+  Atlas.lineSwatch = function (colour, width, dash, length) {
+    var svg = Atlas.svgEl('svg', {width: length || 34, height: Math.max(10, width + 4)});
+    var line = Atlas.svgEl('line', {x1: 1, x2: (length || 34) - 1, y1: '50%', y2: '50%',
+      stroke: colour, 'stroke-width': width});
+    if (dash) { line.setAttribute('stroke-dasharray', dash); }
+    svg.appendChild(line);
+    return svg;
+  };
+  Atlas.circleSwatch = function (colour, r, fillOpacity) {
+    var size = Math.ceil(2 * r + 4);
+    var svg = Atlas.svgEl('svg', {width: size, height: size});
+    svg.appendChild(Atlas.svgEl('circle', {cx: size / 2, cy: size / 2, r: r, fill: colour,
+      'fill-opacity': fillOpacity === undefined ? 0.3 : fillOpacity, stroke: colour}));
+    return svg;
+  };
+  Atlas.boxSwatch = function (fill, stroke) {
+    var svg = Atlas.svgEl('svg', {width: 16, height: 12});
+    svg.appendChild(Atlas.svgEl('rect', {x: 0.5, y: 0.5, width: 15, height: 11, fill: fill,
+      stroke: stroke || '#999'}));
+    return svg;
+  };
+
+  /* Which of `items` ([x, y, text] in map units, largest country first) to label: at most
+     `max`, skipping any whose box would overlap one already placed (same rule as
+     pipeline/render/print_maps.py, pick_labels). */
+  Atlas.pickLabels = function (items, max, ppu) {
+    var boxes = [], out = [];
+    items.forEach(function (it) {
+      if (out.length >= max) { return; }
+      var w = 6.5 * it[2].length / ppu / 2 + 2 / ppu, h = 8 / ppu;
+      var box = [it[0] - w, it[1] - h, it[0] + w, it[1] + h];
+      var clash = boxes.some(function (b) {
+        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+      });
+      if (!clash) { boxes.push(box); out.push(it); }
+    });
+    return out;
+  };
+
+  /* Labels for the largest countries: HTML markers, exported as SVG text. */
+  Atlas.label = function (latLng, text) {
+    var span = Atlas.el('span', {text: text});
+    return L.marker(latLng, {
+      icon: L.divIcon({className: 'atlas-label', html: span, iconSize: [0, 0]}),
+      interactive: false, keyboard: false
+    });
+  };
+})();

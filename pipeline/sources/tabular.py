@@ -1,0 +1,474 @@
+"""Reading delimited text files strictly, in column batches, with the physical line of each row.
+
+Python's csv module does the splitting because it reports the physical line a record starts on
+(right after a quoted field spanning lines) and fails on malformed quoting instead of guessing;
+neither DuckDB's nor Arrow's CSV readers give line numbers per row. Records are turned into Arrow
+columns a batch at a time, so memory stays bounded and every check after this runs vectorised
+in DuckDB (``sql/parse/``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from pipeline.paths import SQL_DIR
+from pipeline.records import Reject
+from pipeline.sources.contract import RawFile
+
+BATCH_ROWS = 200_000
+MAX_FIELD_CHARS = 200
+MAX_CELL_BYTES = 1 << 20
+UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
+# what str.strip() (and Arrow's utf8_trim_whitespace) removes, as an RE2 class: a line of
+# these and delimiters is blank
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
+
+csv.field_size_limit(MAX_CELL_BYTES)
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read as the expected table; the message says where."""
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Bounded(io.RawIOBase):
+    """Reads through to ``inner`` and fails once more than ``limit`` bytes came out, so a
+    compressed file cannot expand without bound."""
+
+    def __init__(self, inner: _Readable, limit: int, label: str) -> None:
+        self._inner, self._left, self._label, self._limit = inner, limit, label, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        self._left -= len(data)
+        if self._left < 0:
+            raise TableError(f"{self._label}: more than {self._limit} bytes once decompressed")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextmanager
+def open_bytes(path: Path, max_bytes: int) -> Iterator[IO[bytes]]:
+    """The body of a plain file, the single member of a zip, or a gzip, bounded in size."""
+    with path.open("rb") as raw:
+        if zipfile.is_zipfile(raw):
+            raw.seek(0)
+            with zipfile.ZipFile(raw) as archive:
+                members = [
+                    m
+                    for m in archive.infolist()
+                    if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+                ]
+                if len(members) != 1:
+                    names = ", ".join(m.filename for m in members[:5])
+                    raise TableError(f"zip holds {len(members)} files ({names}); expected one")
+                with archive.open(members[0]) as member:
+                    yield io.BufferedReader(_Bounded(member, max_bytes, path.name))
+            return
+        raw.seek(0)
+        if raw.read(2) == b"\x1f\x8b":
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw) as unzipped:
+                yield io.BufferedReader(_Bounded(unzipped, max_bytes, path.name))
+            return
+        raw.seek(0)
+        yield io.BufferedReader(_Bounded(raw, max_bytes, path.name))
+
+
+@dataclass
+class Table:
+    """A delimited file read as text: its header, Arrow batches of the well-formed records
+    (column ``line`` = physical line the record starts on) and rejects for the others."""
+
+    header: list[str]
+    batches: list[pa.Table] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    records_in: int = 0
+
+    def arrow(self, columns: Sequence[str]) -> pa.Table:
+        names = ["line", *columns]
+        if not self.batches:
+            return pa.table(
+                {n: pa.array([], pa.int64() if n == "line" else pa.string()) for n in names}
+            )
+        table = pa.concat_tables(self.batches).select(names)
+        self.batches = []  # the untrimmed cells are not kept beside the trimmed ones
+        # trimmed once here (Arrow's whitespace is str.strip's), so the checks and the name
+        # lookups see the same values
+        for position, name in enumerate(names):
+            if name != "line":
+                table = table.set_column(position, name, pc.utf8_trim_whitespace(table[name]))
+        self.batches = [table]
+        return table
+
+
+def _header(line: str, delimiters: str, name: str) -> tuple[str, list[str]]:
+    delimiter = max(delimiters, key=line.count)
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    except csv.Error as err:
+        raise TableError(f"{name}:1: the header cannot be read ({err})") from err
+    return delimiter, [c.strip().strip('"').strip().casefold() for c in cells]
+
+
+def read_table(
+    raw: RawFile,
+    source_id: str,
+    max_bytes: int,
+    *,
+    delimiters: str = ",",
+    wanted: Sequence[str],
+    max_rows: int = 50_000_000,
+) -> Table:
+    """Read ``raw`` as a delimited table whose header names (some of) ``wanted``.
+
+    A duplicated header column, an unreadable archive or a body over ``max_bytes`` raise
+    TableError. A record with another number of cells than the header, broken quoting or a NUL
+    byte becomes a reject naming its lines; blank lines are not records.
+    """
+    with _text(raw.path, max_bytes) as text:
+        first = text.readline()
+        delimiter, header = _header(first.rstrip("\r\n"), delimiters, raw.name)
+        seen: set[str] = set()
+        for name in header:
+            if name in seen and name in wanted:
+                raise TableError(f"{raw.name}:1: column {name!r} appears twice in the header")
+            seen.add(name)
+        positions = {name: header.index(name) for name in wanted if name in header}
+        fast = _unquoted_table(raw, source_id, max_bytes, delimiter, header, positions, max_rows)
+        if fast is not None:
+            return fast
+        table = Table(header)
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        width = len(header)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        # the reader's line_num counts lines read after the header line
+        while True:
+            start = reader.line_num + 2
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                table.records_in += 1
+                end = reader.line_num + 1
+                span = f"lines {start}-{end}" if end > start else f"line {start}"
+                reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
+                table.rejects.append(Reject(source_id, f"{raw.name}:{start}", None, None, reason))
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            table.records_in += 1
+            if table.records_in > max_rows:
+                raise TableError(f"{raw.name}: more than {max_rows} records")
+            if len(row) != width:
+                reason = f"{len(row)} columns, the header has {width}"
+                table.rejects.append(Reject(source_id, f"{raw.name}:{start}", None, None, reason))
+                continue
+            rows.append(row)
+            lines.append(start)
+            if len(rows) >= BATCH_ROWS:
+                table.batches.append(_batch(rows, lines, positions))
+                rows, lines = [], []
+        if rows:
+            table.batches.append(_batch(rows, lines, positions))
+    return table
+
+
+def _unquoted_table(
+    raw: RawFile,
+    source_id: str,
+    max_bytes: int,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    max_rows: int,
+) -> Table | None:
+    """The same table read in bulk by Arrow, when the file allows it; None otherwise.
+
+    Arrow reads the lines of a plain UTF-8 file as text, in order, with their physical line
+    numbers. Lines without a quote character are split exactly by the delimiter, in C++; the
+    few that hold one go through Python's csv reader, which consumes the lines a quoted field
+    spans and fails on broken quoting, as for any quoted file. Archives, NUL or undecodable
+    bytes and a BOM take the row-by-row reader for the whole file.
+    """
+    if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
+        return None
+    table = Table(header)
+    try:
+        reader = pa_csv.open_csv(
+            raw.path,
+            read_options=pa_csv.ReadOptions(column_names=["text"], skip_rows=1, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(
+                delimiter="\x01", quote_char=False, ignore_empty_lines=False
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={"text": pa.string()}, strings_can_be_null=False
+            ),
+        )
+        chunks = [batch.column(0) for batch in reader]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
+        return None  # e.g. undecodable bytes: the row-by-row reader names their line
+    lines = pa.chunked_array(chunks, pa.string())
+    numbers = pa.chunked_array([np.arange(2, 2 + len(lines), dtype=np.int64)])
+    quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy())
+    keep = np.ones(len(lines), dtype=bool)
+    if len(quoted):
+        consumed = _quoted_records(
+            raw, source_id, delimiter, header, positions, lines, quoted, table
+        )
+        keep[consumed] = False
+    _split(raw, source_id, delimiter, header, positions, lines, numbers, keep, table)
+    del lines, numbers, chunks
+    # the lines are no longer needed: give their memory back before the checks run
+    pa.default_memory_pool().release_unused()
+    table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
+    if table.records_in > max_rows:
+        raise TableError(f"{raw.name}: more than {max_rows} records")
+    return table
+
+
+def _quoted_records(
+    raw: RawFile,
+    source_id: str,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    lines: pa.Array,
+    quoted: np.ndarray,
+    table: Table,
+) -> list[int]:
+    """Read the records that start on the lines holding a quote with Python's csv reader (it
+    takes as many lines as a quoted field spans); returns the indices of the lines used."""
+    consumed: list[int] = []
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    total = len(lines)
+    for start in quoted.tolist():
+        if consumed and start <= consumed[-1]:
+            continue  # inside a record read already
+
+        def text(first: int = start) -> Iterator[str]:
+            for index in range(first, total):
+                consumed.append(index)
+                yield str(lines[index].as_py()) + "\n"
+
+        reader = csv.reader(text(), delimiter=delimiter, strict=True)
+        first_line = start + 2
+        try:
+            row = next(reader)
+        except StopIteration:
+            continue
+        except csv.Error as err:
+            table.records_in += 1
+            end = consumed[-1] + 2
+            span = f"lines {first_line}-{end}" if end > first_line else f"line {first_line}"
+            reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        table.records_in += 1
+        if len(row) != len(header):
+            reason = f"{len(row)} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
+            continue
+        rows.append(row)
+        numbers.append(first_line)
+    if rows:
+        table.batches.append(_batch(rows, numbers, positions))
+    return consumed
+
+
+def _plain_unquoted(path: Path) -> bool:
+    """True for an uncompressed file without BOM, NUL or \\x01 bytes."""
+    with path.open("rb") as handle:
+        start = handle.read(3)
+        if start[:2] in (b"\x1f\x8b", b"PK") or start == b"\xef\xbb\xbf":
+            return False
+        handle.seek(0)
+        while chunk := handle.read(1 << 24):
+            if b"\x00" in chunk or b"\x01" in chunk:
+                return False
+    return True
+
+
+def _split(
+    raw: RawFile,
+    source_id: str,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    lines: pa.ChunkedArray,
+    numbers: pa.ChunkedArray,
+    keep: np.ndarray,
+    table: Table,
+) -> None:
+    """Split the lines marked ``keep`` into the wanted columns; lines of another width are
+    rejects, blank lines are not records.
+
+    DuckDB splits them, on every core, with the relational API (the positions come from the
+    header); blank lines are found first by one regular expression in Arrow. The lines are
+    never copied: what is left out is a mask."""
+    blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
+    keep &= ~blank.to_numpy()
+    table.records_in += int(keep.sum())
+    if not keep.any():
+        return
+    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
+    try:
+        column = duckdb.ColumnExpression
+        constant = duckdb.ConstantExpression
+        function = duckdb.FunctionExpression
+        split = (
+            con.from_arrow(pa.table({"line": numbers, "text": lines, "keep": keep}))
+            .filter(column("keep"))
+            .select(
+                column("line"),
+                function("string_split", column("text"), constant(delimiter)).alias("cells"),
+            )
+        )
+        cells = column("cells")
+        picked = [
+            # aliased by position (a header name may be empty), renamed below
+            function("list_extract", cells, constant(at + 1)).alias(f"c{at}")
+            for at in positions.values()
+        ]
+        width = function("len", cells)
+        good = arrow_table(
+            split.filter(width == constant(len(header))).select(column("line"), *picked)
+        ).rename_columns(["line", *positions])
+        bad = split.filter(width != constant(len(header))).select(column("line"), width)
+        for line, found in bad.order("line").fetchall():
+            reason = f"{found} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
+    finally:
+        con.close()
+    table.batches.append(good)
+
+
+def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    data: dict[str, pa.Array] = {"line": pa.array(lines, pa.int64())}
+    for name, position in positions.items():
+        data[name] = pa.array(columns[position], pa.string())
+    return pa.table(data)
+
+
+@contextmanager
+def _text(path: Path, max_bytes: int) -> Iterator[io.TextIOWrapper]:
+    """The file's text, decoded as UTF-8 (a BOM dropped); undecodable bytes are read as U+FFFD
+    so that the row holding them is rejected by name rather than the whole file."""
+    with open_bytes(path, max_bytes) as body:
+        yield io.TextIOWrapper(body, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def run_checks(
+    name: str,
+    rows: pa.Table,
+    lookups: Mapping[str, pa.Table],
+    params: Mapping[str, object],
+    staged: Sequence[str],
+    counted: Sequence[str] = (),
+) -> tuple[pa.Table, pa.Table, int, dict[str, int]]:
+    """Run the checks of ``sql/parse/<name>.sql`` over the rows.
+
+    The query returns every row with ``source_id, location, line``, the ``staged`` columns,
+    ``problems`` (a list of field, value, reason) and ``is_staged`` (the row goes to staging:
+    usually when it has no problem). Returns the staged rows (``staged`` columns), the rejects
+    as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a
+    problem, and for each boolean column in ``counted`` the number of rows where it is true.
+    """
+    # bounded, so that a large file spills to disk rather than growing the process; rows come
+    # back in any order (sorted by line in Arrow), so DuckDB need not buffer them
+    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
+    try:
+        con.register("raw_rows", rows)
+        for table, data in lookups.items():
+            con.register(table, data)
+        sql = (SQL_DIR / "parse" / f"{name}.sql").read_text(encoding="utf-8")
+        # one pass over the rows, read back batch by batch: only the staged rows and the
+        # problems are kept, never a table of every row (DuckDB's or Arrow's)
+        result: Any = (
+            con.sql(sql, params=dict(params))
+            .select("is_staged", "problems", *dict.fromkeys(["line", *staged, *counted]))
+            .arrow()  # DuckDB 2.x: a batch reader; 1.x: a table
+        )
+        schema = result.schema
+        kept_parts, reject_parts, n_bad = [], [], 0
+        counts = dict.fromkeys(counted, 0)
+        for batch in result if hasattr(result, "read_next_batch") else result.to_batches():
+            kept_parts.append(batch.filter(batch.column("is_staged")).select(list(staged)))
+            lengths = pc.fill_null(pc.list_value_length(batch.column("problems")), 0)
+            bad = batch.filter(pc.greater(lengths, 0))
+            n_bad += bad.num_rows
+            # one reject per problem, made batch by batch so the lists are not kept
+            problems = bad.column("problems")
+            flat = pc.list_flatten(problems)
+            reject_parts.append(
+                pa.record_batch(
+                    [
+                        pc.take(bad.column("line"), pc.list_parent_indices(problems)),
+                        flat.field("field"),
+                        flat.field("value"),
+                        flat.field("reason"),
+                    ],
+                    names=["line", "field", "value", "reason"],
+                )
+            )
+            for column in counted:
+                counts[column] += int(pc.sum(batch.column(column)).as_py() or 0)
+    finally:
+        con.close()
+    # sorted by line here, apart, rather than every row in DuckDB
+    kept_schema = pa.schema([schema.field(n) for n in staged])
+    kept = pa.Table.from_batches(kept_parts, kept_schema).sort_by("line")
+    problem = schema.field("problems").type.value_type
+    reject_schema = pa.schema([("line", pa.int64()), *(problem.field(i) for i in range(3))])
+    found = pa.Table.from_batches(reject_parts, reject_schema).sort_by("line")
+    prefix = f"{params['file_name']}:"
+    rejects = pa.table(
+        {
+            # one value for every row: dictionary-encoded, not repeated
+            "source_id": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(found.num_rows, dtype=np.int32)),
+                pa.array([str(params["source_id"])]),
+            ),
+            "location": pc.binary_join_element_wise(
+                prefix, pc.cast(found["line"], pa.string()), ""
+            ),
+            "field": found["field"],
+            "value": found["value"],
+            "reason": found["reason"],
+        }
+    )
+    return kept, rejects, n_bad, counts
+
+
+def arrow_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    """A relation's rows as one Arrow table (DuckDB 1.x returns a table, 2.x a batch reader)."""
+    result: Any = relation.arrow()
+    table = result.read_all() if hasattr(result, "read_all") else result
+    assert isinstance(table, pa.Table)
+    return table

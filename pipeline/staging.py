@@ -1,0 +1,209 @@
+"""Parsed rows staged as Parquet, one set of files per raw file, re-parsed only when it changes.
+
+Layout: ``<staging>/<table>/source_id=<id>/year=<year>/<key>.parquet`` (hive partitions; tables
+without a year have no year folder) and ``<staging>/_files/<source_id>/<key>.json``, written
+last, which says a raw file was parsed and what it gave. ``<key>`` is the raw file's sha256
+(from the raw store's manifest) combined with a fingerprint of the parser's code and tables, so a
+changed file or a changed parser is parsed again and an unchanged one never is. The folder is
+rebuilt from ``data/raw`` at will and never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline import paths
+from pipeline.records import Reject
+from pipeline.sources import Spec
+from pipeline.sources.contract import ParseContext, Parsed, RawFile
+
+REJECTS = "rejects"
+REJECT_SCHEMA = pa.schema(
+    [
+        ("location", pa.string()),
+        ("field", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+_PARSER_FILES = ("contract.py", "tabular.py", "lookups.py", "meta.py")
+_REFERENCE_FILES = ("countries.csv", "country_aliases.csv")
+
+
+def staging_dir() -> Path:
+    return Path(os.environ.get("ATLAS_STAGING", paths.data_dir() / "staging"))
+
+
+@dataclass
+class StagedFile:
+    """What one raw file gave, as recorded in its ``_files`` entry."""
+
+    source_id: str
+    name: str
+    sha256: str
+    key: str
+    files: dict[str, list[str]] = field(default_factory=dict)
+    records_in: int = 0
+    records_ok: int = 0
+    records_rejected: int = 0
+    rejects: int = 0
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    parsed_now: bool = False
+
+
+def fingerprint(spec: Spec, reference_dir: Path) -> str:
+    """A hash of everything a parse depends on besides the raw bytes."""
+    digest = hashlib.sha256()
+    module_file = Path(str(getattr(spec.module, "__file__", "")))
+    here = module_file.parent
+    parts = [module_file, *(here / name for name in _PARSER_FILES), spec.meta.path]
+    parts += sorted(here.glob(f"{module_file.stem}_*.csv"))
+    parts += sorted((paths.SQL_DIR / "parse").glob("*.sql"))
+    parts += [reference_dir / name for name in _REFERENCE_FILES]
+    for part in parts:
+        if part.is_file():
+            digest.update(part.name.encode())
+            digest.update(part.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _write_parquet(table: pa.Table, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    pq.write_table(table, temp)
+    os.replace(temp, target)
+
+
+def _partitions(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
+    """(relative folder, rows) per year when the table has a year column."""
+    if "year" not in table.column_names:
+        yield "", table
+        return
+    for year in sorted(set(table.column("year").to_pylist())):
+        rows = table.filter(pc.equal(table.column("year"), year)).drop_columns(["year"])
+        yield f"year={year}", rows
+
+
+def _rejects_table(rejects: list[Reject]) -> pa.Table:
+    return pa.table(
+        {
+            "location": pa.array([r.location for r in rejects], pa.string()),
+            "field": pa.array([r.field for r in rejects], pa.string()),
+            "value": pa.array([r.value for r in rejects], pa.string()),
+            "reason": pa.array([r.reason for r in rejects], pa.string()),
+        }
+    )
+
+
+def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
+    """Write one parse's tables and rejects, then the ``_files`` entry that vouches for them."""
+    parsed.check_balance(f"{spec.source_id} {raw.name}")
+    staged = StagedFile(
+        spec.source_id,
+        raw.name,
+        raw.sha256,
+        key,
+        records_in=parsed.records_in,
+        records_ok=parsed.records_ok,
+        records_rejected=parsed.records_rejected,
+        rejects=parsed.reject_count(),
+        notes=list(parsed.notes),
+        stats=dict(parsed.stats),
+        parsed_now=True,
+    )
+    schemas: Mapping[str, pa.Schema] = spec.module.STAGED
+    tables = dict(parsed.tables)
+    bulk = (
+        []
+        if parsed.reject_rows is None
+        else [parsed.reject_rows.select(REJECT_SCHEMA.names).cast(REJECT_SCHEMA)]
+    )
+    if parsed.rejects or bulk:
+        tables[REJECTS] = pa.concat_tables([_rejects_table(parsed.rejects), *bulk])
+    for name, table in tables.items():
+        schema = REJECT_SCHEMA if name == REJECTS else schemas[name]
+        table = table.select(schema.names).cast(schema)
+        if table.num_rows == 0:
+            continue
+        for folder, rows in _partitions(table):
+            relative = Path(name) / f"source_id={spec.source_id}" / folder / f"{key}.parquet"
+            _write_parquet(rows, root / relative)
+            staged.files.setdefault(name, []).append(relative.as_posix())
+    entry = root / "_files" / spec.source_id / f"{key}.json"
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    temp = entry.with_name(f".tmp-{os.getpid()}-{entry.name}")
+    record = {k: v for k, v in asdict(staged).items() if k != "parsed_now"}
+    temp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temp, entry)
+    return staged
+
+
+def cached(source_id: str, key: str, root: Path) -> StagedFile | None:
+    """The ``_files`` entry of an earlier parse with this key, if all its files are there."""
+    entry = root / "_files" / source_id / f"{key}.json"
+    try:
+        record = json.loads(entry.read_text(encoding="utf-8"))
+        staged = StagedFile(**record)
+    except (OSError, ValueError, TypeError):
+        return None
+    for files in staged.files.values():
+        if not all((root / f).is_file() for f in files):
+            return None
+    return staged
+
+
+def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Path) -> StagedFile:
+    """The staged rows of one raw file: from an earlier parse when nothing changed."""
+    key = hashlib.sha256(f"{raw.sha256}:{parser_key}".encode()).hexdigest()[:24]
+    found = cached(spec.source_id, key, root)
+    if found is not None:
+        return found
+    try:
+        parsed = spec.module.parse(raw, ctx)
+    except RecursionError:
+        parsed = Parsed.unreadable(spec.source_id, raw.name, "nested too deeply to be read")
+    return write(spec, raw, key, parsed, root)
+
+
+def counted_rejects(staged: Iterable[StagedFile], root: Path) -> list[tuple[Reject, int]]:
+    """The rejects of these staged files, one per source, field, value and reason, with how
+    many there are: summed by DuckDB over the Parquet files, not read row by row."""
+    files = [(s.source_id, str(root / f)) for s in staged for f in s.files.get(REJECTS, [])]
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        out = []
+        for source_id in dict.fromkeys(s for s, _ in files):
+            rows = con.execute(
+                "select any_value(location), field, value, reason, count(*) as n "
+                "from read_parquet(?) group by field, value, reason order by n desc",
+                [[f for s, f in files if s == source_id]],
+            ).fetchall()
+            out += [(Reject(source_id, *row[:4]), int(row[4])) for row in rows]
+    finally:
+        con.close()
+    return out
+
+
+def read_rejects(staged: StagedFile, root: Path) -> list[Reject]:
+    """The rejects one staged file recorded."""
+    out = []
+    for relative in staged.files.get(REJECTS, []):
+        table = pq.read_table(root / relative)
+        for row in table.to_pylist():
+            out.append(
+                Reject(staged.source_id, row["location"], row["field"], row["value"], row["reason"])
+            )
+    return out

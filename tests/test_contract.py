@@ -1,0 +1,110 @@
+"""Every source follows the one contract: found from its YAML, metadata in one schema with no
+key left unread, parse pure and balanced, and building the database never loads the HTTP layer."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import OLI_FIXTURES, REMOTEWORK_FIXTURES
+
+from pipeline import paths
+from pipeline.countries import country_index
+from pipeline.sources import curated_specs, fetchable, reference_sources
+from pipeline.sources.contract import ParseContext, RawFile
+from pipeline.sources.meta import COMMON_KEYS, MetadataError, read_yaml, validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = {
+    "csv": FIXTURES / "csv" / "flows.csv",
+    "freelancer": FIXTURES / "freelancer" / "bids_page.json",
+    "oli": OLI_FIXTURES / "bcountrydata_2016-07-10.txt",
+    "remotework": REMOTEWORK_FIXTURES / "olm_network_data_2015.csv",
+}
+CODE = "\n".join(
+    p.read_text(encoding="utf-8")
+    for p in [
+        *(paths.ROOT / "pipeline").glob("*.py"),
+        *(paths.ROOT / "pipeline/sources").glob("*.py"),
+    ]
+    if p.name != "meta.py"
+)
+
+
+def test_sources_are_found_from_their_yaml_files() -> None:
+    assert sorted(fetchable()) == ["csv", "freelancer", "oli", "remotework"]
+    yamls = sorted(p.stem for p in (paths.ROOT / "pipeline" / "sources").glob("*.yaml"))
+    assert sorted(Path(str(s.module.__file__)).stem for s in fetchable().values()) == yamls
+    curated = curated_specs(paths.curated_dir())
+    assert len(curated) == len(list(paths.curated_dir().glob("*.yaml")))
+
+
+@pytest.mark.parametrize("source_id", sorted(SAMPLES))
+def test_parse_is_pure_balanced_and_stages_its_declared_tables(source_id: str) -> None:
+    spec = fetchable()[source_id]
+    ctx = ParseContext(spec.meta, country_index())
+    raw = RawFile.of(SAMPLES[source_id])
+    first, again = spec.module.parse(raw, ctx), spec.module.parse(raw, ctx)
+    first.check_balance(source_id)
+    assert first.records_in > 0 and first.records_ok > 0
+    assert set(first.tables) <= set(spec.module.STAGED)
+    for name, table in first.tables.items():
+        assert set(spec.module.STAGED[name].names) <= set(table.column_names)
+        assert table.equals(again.tables[name])
+    assert first.rejects == again.rejects
+
+
+def test_every_yaml_key_is_read() -> None:
+    # the loader reads every common key...
+    readers = {"max_mb": "max_bytes", "platform": "platform_for"}
+    for key in COMMON_KEYS:
+        reader = readers.get(key, key)
+        assert re.search(rf"\.{reader}\b", CODE), f"nothing reads the metadata key {key!r}"
+    # ...and each option a source declares is read by its module
+    for spec in fetchable().values():
+        source = Path(str(spec.module.__file__)).read_text(encoding="utf-8")
+        for key in spec.module.OPTION_KEYS:
+            assert f'"{key}"' in source, f"{spec.source_id}: option {key!r} is never read"
+        raw = read_yaml(spec.meta.path)
+        assert isinstance(raw, dict)
+        assert set(raw) <= COMMON_KEYS | spec.module.OPTION_KEYS
+    assert reference_sources(paths.reference_dir())
+
+
+def test_an_unknown_or_missing_key_is_an_error(tmp_path: Path) -> None:
+    good = {"source_id": "x", "title": "t", "citation": "c", "method": "curated"}
+    validate(good, tmp_path / "x.yaml")
+    with pytest.raises(MetadataError, match=r"x\.yaml: unknown key\(s\) colour"):
+        validate({**good, "colour": "red"}, tmp_path / "x.yaml")
+    with pytest.raises(MetadataError, match="missing required key"):
+        validate({"title": "t"}, tmp_path / "x.yaml")
+    with pytest.raises(MetadataError, match="expected_rows takes min and max only"):
+        validate({**good, "expected_rows": {"per_file": 3}}, tmp_path / "x.yaml")
+
+
+def test_building_the_database_never_imports_the_http_layer(tmp_path: Path) -> None:
+    sample_text = {k: str(v) for k, v in SAMPLES.items()}
+    script = textwrap.dedent(
+        f"""
+        import datetime as dt, sys
+        from pathlib import Path
+        from pipeline.rawstore import RawStore
+        from pipeline.load import build_database
+        samples = {{k: Path(v) for k, v in {sample_text!r}.items()}}
+        raw = Path({str(tmp_path / "raw")!r})
+        for source_id, path in samples.items():
+            RawStore(source_id, root=raw, day=dt.date(2026, 1, 1)).save_file(path)
+        build_database(Path({str(tmp_path / "atlas.duckdb")!r}), raw_root=raw,
+                       staging_root=Path({str(tmp_path / "staging")!r}))
+        assert "pipeline.http" not in sys.modules, "the build imported pipeline.http"
+        assert "requests" not in sys.modules, "the build imported requests"
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=paths.ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

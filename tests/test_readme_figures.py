@@ -1,0 +1,53 @@
+"""The README's figures for bad inputs and faults are the counts of the tests that exercise
+them, so they cannot drift from what `make test` actually runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import paths
+
+COUNT_MARKED = r"""
+import collections, json, sys
+import pytest
+
+class Count:
+    counts = collections.Counter()
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            self.counts.update({m.name for m in item.iter_markers()} & {"bad_input", "fault"})
+
+count = Count()
+code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "tests"], plugins=[count])
+print("COUNTS " + json.dumps(count.counts))
+sys.exit(int(code))
+"""
+
+
+@pytest.fixture(scope="module")
+def marked() -> dict[str, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT_MARKED],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return json.loads(done.stdout.rsplit("COUNTS ", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("label", "marker"), [("bad inputs tested", "bad_input"), ("faults injected", "fault")]
+)
+def test_readme_figure_is_the_number_of_tests(label: str, marker: str, marked) -> None:
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^\| {label} \| \*\*(\d+)\*\* tests marked `{marker}`", readme, re.M)
+    assert match, f"README has no '{label}' figure"
+    assert int(match[1]) == marked[marker]
