@@ -13,7 +13,7 @@ $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw bench clean screenshots
+.PHONY: help install maps db test lint fetch query raw bench spark clean screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -57,11 +57,21 @@ query: $(STAMP) ## run a saved query or SQL: make query Q=country_profile COUNTR
 raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<path or id> sets one aside
 	@$(PY) -m pipeline raw
 
-bench: $(STAMP) ## benchmarks (never part of make test)
+$(VENV)/.installed-%: $(STAMP) pyproject.toml
+	@echo "==> installing the $* extra"
+	@$(PY) -m pip install --quiet -e '.[test,$*]'
+	@touch $@
+
+# SIZE (e.g. SIZE=100M) reaches bench through the environment, never through the shell line.
+bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make bench [SIZE=100M]
 	@$(PY) -m bench
+	@$(PY) -m bench.ingest
 	@$(PY) -m bench.maps
+
+spark: $(VENV)/.installed-spark db ## the out__ tables built by Apache Spark (pyspark, local mode) as Parquet
+	@$(PY) -m pipeline.spark
 
 clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
-	rm -rf data/staging
+	rm -rf data/staging data/spark
 	find maps -mindepth 1 ! -name README.md -delete

@@ -121,4 +121,3 @@ final as (
 )
 
 select * from final
-order by scheme, source_id, year, country_code

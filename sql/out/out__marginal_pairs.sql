@@ -76,4 +76,3 @@ final as (
 )
 
 select * from final
-order by source_id, buyer_period_start

@@ -1,0 +1,162 @@
+"""Ingestion through the public entry points: ``python -m bench.ingest`` (run by ``make bench``).
+
+A user flow CSV (synthetic rows, country names as users write them) goes through
+``python -m pipeline fetch csv --from <file>`` and ``python -m pipeline db`` exactly as a user
+runs them, with ``ATLAS_RAW`` and ``ATLAS_DB`` pointing into a temporary folder. Each command
+runs in a process of its own; its time and peak resident memory (bench/measure.py) are its
+own. Cases: a 1 M-row file, a file of about 200 MB, and a one-file rebuild (a raw store of
+several files built, one file added, built again). Whatever ingestion the checkout has is what
+is measured, so the same command gives the baseline and the figures after a rewrite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from bench import report
+from bench.__main__ import RESULTS_JSON, SEED, parse_size
+from pipeline import paths
+
+HERE = Path(__file__).parent
+# The csv source refuses text files over 200 MiB (pipeline/sources/user_csv.yaml).
+BIG_FILE_BYTES = 195 * 1024 * 1024
+
+
+def run_command(args: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+    """(seconds, peak resident MB) of one command, measured by bench/measure.py; the
+    command's output goes to ``log``."""
+    with log.open("ab") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.measure", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=out,
+            cwd=paths.ROOT,
+            check=False,
+        )
+    lines = done.stdout.decode(errors="replace").strip().splitlines()
+    result = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"exit": -1}
+    if done.returncode != 0 or result["exit"] != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        raise SystemExit(f"error: {' '.join(args[1:])} failed:\n{tail}")
+    return float(result["seconds"]), float(result["peak_mb"])
+
+
+def write_user_csv(path: Path, rows: int, seed: int) -> None:
+    """``rows`` synthetic flow rows in the user CSV layout (bench/synthetic_user_csv.sql)."""
+    con = duckdb.connect()
+    tasks = (HERE / "synthetic_tasks.sql").read_text(encoding="utf-8")
+    params = {
+        "n": rows,
+        "seed": seed,
+        "countries_csv": str(paths.reference_dir() / "countries.csv"),
+        "weights_csv": str(HERE / "synthetic_weights.csv"),
+    }
+    con.execute(f"create temp table synthetic_tasks as {tasks}", params)
+    flows = (HERE / "synthetic_user_csv.sql").read_text(encoding="utf-8")
+    con.execute(
+        f"create temp table user_rows as {flows}",
+        {"countries_csv": params["countries_csv"]},
+    )
+    con.execute(f"copy user_rows to '{path}' (header)")
+    con.close()
+
+
+def pipeline_env(folder: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["ATLAS_RAW"] = str(folder / "raw")
+    env["ATLAS_DB"] = str(folder / "atlas.duckdb")
+    return env
+
+
+def fetch_and_build(folder: Path, source: Path, rows: int, name: str) -> dict[str, Any]:
+    env = pipeline_env(folder)
+    log = folder / "commands.log"
+    python = [sys.executable, "-m", "pipeline"]
+    print(f"  {name}: fetch", flush=True)
+    fetch_s, fetch_mb = run_command([*python, "fetch", "csv", "--from", str(source)], env, log)
+    print(f"  {name}: db", flush=True)
+    db_s, db_mb = run_command([*python, "db"], env, log)
+    return {
+        "name": name,
+        "rows": rows,
+        "file_mb": source.stat().st_size / 1e6,
+        "fetch_seconds": fetch_s,
+        "db_seconds": db_s,
+        "fetch_peak_mb": fetch_mb,
+        "db_peak_mb": db_mb,
+    }
+
+
+def one_file_rebuild(work: Path, files: int, rows_per_file: int) -> dict[str, Any]:
+    folder = work / "rebuild"
+    inputs = folder / "inputs"
+    inputs.mkdir(parents=True)
+    env = pipeline_env(folder)
+    log = folder / "commands.log"
+    python = [sys.executable, "-m", "pipeline"]
+    for i in range(files + 1):
+        write_user_csv(inputs / f"flows_{i:02d}.csv", rows_per_file, SEED + i)
+    first = inputs / "first"
+    first.mkdir()
+    for i in range(files):
+        (inputs / f"flows_{i:02d}.csv").rename(first / f"flows_{i:02d}.csv")
+    print(f"  rebuild: {files} files", flush=True)
+    run_command([*python, "fetch", "csv", "--from", str(first)], env, log)
+    full_s, _ = run_command([*python, "db"], env, log)
+    print("  rebuild: one more file", flush=True)
+    added = inputs / f"flows_{files:02d}.csv"
+    run_command([*python, "fetch", "csv", "--from", str(added)], env, log)
+    one_s, _ = run_command([*python, "db"], env, log)
+    return {
+        "files": files,
+        "rows_per_file": rows_per_file,
+        "full_seconds": full_s,
+        "one_file_seconds": one_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
+    parser.add_argument("--rows", default=os.environ.get("INGEST_ROWS") or "1M")
+    parser.add_argument("--results", type=Path, default=RESULTS_JSON)
+    parser.add_argument("--no-big-file", action="store_true", help="skip the ~200 MB file")
+    args = parser.parse_args()
+    rows = parse_size(args.rows)
+    stored = json.loads(args.results.read_text()) if args.results.exists() else {}
+    print("ingestion through the entry points", flush=True)
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-ingest-") as tmp:
+        work = Path(tmp)
+        cases = []
+        folder = work / "one"
+        folder.mkdir()
+        source = folder / "flows.csv"
+        write_user_csv(source, rows, SEED)
+        cases.append(fetch_and_build(folder, source, rows, f"{rows:,}-row user CSV"))
+        if not args.no_big_file:
+            bytes_per_row = source.stat().st_size / rows
+            big_rows = int(BIG_FILE_BYTES / bytes_per_row)
+            folder = work / "big"
+            folder.mkdir()
+            source = folder / "flows.csv"
+            write_user_csv(source, big_rows, SEED + 100)
+            size_mb = source.stat().st_size / 1e6
+            cases.append(fetch_and_build(folder, source, big_rows, f"{size_mb:,.0f} MB user CSV"))
+        rebuild = one_file_rebuild(work, files=10, rows_per_file=max(rows // 20, 1000))
+    stored["ingest"] = {"cases": cases, "rebuild": rebuild, "machine": report.machine()}
+    args.results.write_text(json.dumps(stored, indent=1) + "\n")
+    report.write(stored, args.results.with_suffix(".md"))
+    print(f"wrote {args.results} and {args.results.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Spark gives the figures DuckDB gives: the out__ SQL, transpiled by sqlglot with its macros
+inlined, run by pyspark in local mode on the shipped data plus the source fixtures."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import FIXTURES, OLI_FIXTURES, REMOTEWORK_FIXTURES
+
+from pipeline import tablediff
+from pipeline.fetch import run_fetch
+from pipeline.load import build_database
+from pipeline.paths import SQL_DIR
+
+
+def _missing() -> str | None:
+    for module in ("pyspark", "sqlglot"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install -e '.[spark]')"
+    if shutil.which("java") is None:
+        return "java is not installed (Debian: apt-get install default-jre-headless)"
+    return None
+
+
+MISSING = _missing()
+# Skipped without pyspark or Java, except where ATLAS_REQUIRE_SPARK=1 (CI) makes that an error.
+if MISSING and os.environ.get("ATLAS_REQUIRE_SPARK") == "1":
+    raise RuntimeError(f"ATLAS_REQUIRE_SPARK=1 but {MISSING}")
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
+]
+
+COMPARED = (
+    "out__marginal_pairs",
+    "out__flows",
+    "out__flows_by_direction",
+    "out__country_balance",
+    "out__country_shares",
+    "out__estimate_check",
+    "out__claims_check",
+)
+
+
+def _fixture_atlas(root: Path) -> Path:
+    """The shipped data plus every source fixture, imported as a user would."""
+    quiet = lambda _: None  # noqa: E731
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_RAW", str(root / "raw"))
+        assert run_fetch("remotework", REMOTEWORK_FIXTURES, None, out=quiet) == 0
+        oli = root / "oli"
+        oli.mkdir()
+        shutil.copy(OLI_FIXTURES / "worker_countrydata_2017-07-05.txt", oli)
+        # one employer month: a year with one pair of marginals (as in test_fetch)
+        lines = (OLI_FIXTURES / "bcountrydata_2016-07-10.txt").read_text().splitlines()
+        june = [line for line in lines[1:] if line.startswith("2016-06")]
+        (oli / "bcountrydata_2016-07-10.txt").write_text("\n".join([lines[0], *june]) + "\n")
+        assert run_fetch("oli", oli, None, out=quiet) == 0
+        assert run_fetch("freelancer", FIXTURES / "freelancer", None, out=quiet) == 0
+        assert run_fetch("csv", FIXTURES / "csv" / "flows.csv", None, out=quiet) == 0
+    return build_database(root / "atlas.duckdb", raw_root=root / "raw").db_path
+
+
+@contextlib.contextmanager
+def _without_module_mocks() -> Iterator[None]:
+    """colour-science (imported by the map tests) puts a mock in sys.modules for scipy when scipy
+    is not installed; pyspark calls importlib.util.find_spec on optional packages when a session
+    starts, which raises on a module without __spec__. The mocks are set aside meanwhile."""
+    mocked = {
+        name: module
+        for name, module in list(sys.modules.items())
+        if getattr(module, "__spec__", None) is None
+        and "." not in name
+        and name != "__main__"
+        and type(module).__module__.startswith("unittest.mock")
+    }
+    for name in mocked:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        sys.modules.update(mocked)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """(DuckDB database, folder of the Spark-built tables): one Spark session per test run."""
+    from pipeline.spark.plan import load_plan
+    from pipeline.spark.run import build, export_inputs, session
+
+    root = tmp_path_factory.mktemp("spark")
+    db = _fixture_atlas(root)
+    plan = load_plan()
+    export_inputs(db, plan, root / "inputs")
+    with _without_module_mocks():
+        spark = session("local[2]")
+        try:
+            build(spark, plan, str(root / "inputs"), str(root / "out"))
+        finally:
+            spark.stop()
+    yield db, root / "out"
+
+
+def _compare(con: duckdb.DuckDBPyConnection, table: str, spark_rows: str) -> tuple[int, int]:
+    described = con.execute(f"describe {table}").fetchall()
+    columns = [name for name, *_ in described]
+    doubles = {name: 9 for name, kind, *_ in described if kind == "DOUBLE"}
+    return tablediff.differences(con, table, spark_rows, columns, doubles)
+
+
+def test_the_fixtures_reach_every_branch_of_out_flows(built: tuple[Path, Path]) -> None:
+    db, _ = built
+    con = duckdb.connect(str(db), read_only=True)
+    kinds = con.execute(
+        "select source_id, method, count(*) from out__flows group by all order by all"
+    ).fetchall()
+    con.close()
+    by_source = {(source, method) for source, method, _ in kinds}
+    # tasks (freelancer), published pairs (remotework, csv), estimates (oli, curated shares)
+    assert {("freelancer", "observed"), ("remotework", "observed"), ("oli", "estimated")} <= (
+        by_source
+    )
+
+
+@pytest.mark.parametrize("table", COMPARED)
+def test_spark_gives_the_duckdb_figures(built: tuple[Path, Path], table: str) -> None:
+    db, out = built
+    con = duckdb.connect(str(db), read_only=True)
+    spark_rows = f"read_parquet('{out / table}/*.parquet')"
+    rows = con.execute(f"select count(*) from {spark_rows}").fetchone()
+    assert rows is not None and rows[0] > 0
+    assert _compare(con, table, spark_rows) == (0, 0)
+    con.close()
+
+
+def test_the_comparison_sees_one_changed_figure(built: tuple[Path, Path]) -> None:
+    db, out = built
+    con = duckdb.connect(str(db), read_only=True)
+    changed = (
+        f"(select * replace (case when source_id = 'freelancer' and buyer_country_code = 'USA' "
+        f"then tasks + 1 else tasks end as tasks) "
+        f"from read_parquet('{out / 'out__flows'}/*.parquet'))"
+    )
+    assert _compare(con, "out__flows", changed) == (1, 1)
+    con.close()
+
+
+def test_macros_are_inlined_for_spark() -> None:
+    from pipeline.spark.transpile import read_macros, to_spark
+
+    macros = read_macros([SQL_DIR / "schema" / "macros.sql"])
+    sql = to_spark((SQL_DIR / "out" / "out__flows_by_direction.sql").read_text(), macros)
+    assert "work_direction(" not in sql.lower()
+    assert "'south_to_north'" in sql
+
+
+def test_a_macro_called_with_the_wrong_arity_is_refused() -> None:
+    from pipeline.spark.transpile import TranspileError, read_macros, to_spark
+
+    macros = read_macros([SQL_DIR / "schema" / "macros.sql"])
+    with pytest.raises(TranspileError, match="takes 2 arguments"):
+        to_spark("select work_direction(true) as d", macros)
+
+
+def test_named_windows_are_written_out_for_spark() -> None:
+    from pipeline.spark.transpile import to_spark
+
+    sql = to_spark(
+        "select rank() over (side order by a desc) as r, count(*) over side as n "
+        "from t window side as (partition by x)",
+        {},
+    )
+    assert "RANK() OVER (PARTITION BY x ORDER BY a DESC)" in sql
+    assert "COUNT(*) OVER (PARTITION BY x)" in sql
+    assert "WINDOW" not in sql
