@@ -11,7 +11,8 @@ select
     round(pair_error_pct, 1) as pair_error_pct,
     round(observed_share_pct, 1) as south_to_north_observed_pct,
     round(estimated_share_pct, 1) as south_to_north_estimated_pct,
-    round(estimated_share_pct - observed_share_pct, 1) as south_to_north_error_pts,
+    -- + 0.0 turns a rounded -0.0 into 0.0
+    round(estimated_share_pct - observed_share_pct, 1) + 0.0 as south_to_north_error_pts,
     round(domestic_observed_pct, 1) as domestic_observed_pct,
     round(domestic_estimated_pct, 1) as domestic_estimated_pct
 from out__estimate_check
