@@ -1,10 +1,10 @@
 """Ingestion through the public entry points: ``python -m bench.ingest`` (run by ``make bench``).
 
-A user flow CSV (synthetic rows, country names as users write them) goes through
-``python -m pipeline fetch csv --from <file>`` and ``python -m pipeline db`` exactly as a user
-runs them, with ``ATLAS_RAW`` and ``ATLAS_DB`` pointing into a temporary folder. Each command
-runs in a process of its own; its time and peak resident memory (bench/measure.py) are its
-own. Cases: a 1 M-row file, a file of about 200 MB, and a one-file rebuild (a raw store of
+A user flow CSV (synthetic rows, country names as users write them) goes through ``python -m
+pipeline fetch csv --from <file>`` and ``python -m pipeline db`` exactly as a user runs them,
+with ``ATLAS_RAW``, ``ATLAS_STAGING`` and ``ATLAS_DB`` pointing into a temporary folder. Each
+command runs in a process of its own; its time and peak resident memory (bench/measure.py) are
+its own. Cases: a 1 M-row file, a file of about 200 MB, and a one-file rebuild (a raw store of
 several files built, one file added, built again). Whatever ingestion the checkout has is what
 is measured, so the same command gives the baseline and the figures after a rewrite.
 """
@@ -75,6 +75,7 @@ def pipeline_env(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["ATLAS_RAW"] = str(folder / "raw")
     env["ATLAS_DB"] = str(folder / "atlas.duckdb")
+    env["ATLAS_STAGING"] = str(folder / "staging")
     return env
 
 
