@@ -49,6 +49,7 @@ class SourceSummary:
     records_in: int = 0
     records_ok: int = 0
     records_rejected: int = 0
+    superseded: int = 0
     notes: list[str] = field(default_factory=list)
     reject_lines: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
@@ -58,6 +59,7 @@ class SourceSummary:
         lines = [
             f"{self.source_id}: {self.records_in} records read, {self.records_ok} loaded, "
             f"{self.records_rejected} rejected"
+            + (f", {self.superseded} superseded" if self.superseded else "")
             + (f" ({self.files} files, {cached} unchanged since the last build)" if cached else "")
         ]
         if self.quarantined:
@@ -433,8 +435,19 @@ def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSum
     for summary in summaries:
         rows = con.execute(
             "select source_id, any_value(location), field, value, reason, count(*) as n "
-            "from core__rejects where source_id = ? group by all order by n desc",
+            "from core__rejects where source_id = ? and reason not like 'superseded by %' "
+            "group by all order by n desc",
             [summary.source_id],
         ).fetchall()
         groups = [(Reject(*row[:5]), int(row[5])) for row in rows]
         summary.reject_lines = counted_reject_lines(groups, limit=10)
+        # rows a more recently imported file replaces: staged, but not loaded
+        for older, reason, n in con.execute(
+            "select regexp_replace(location, ':[0-9]+$', '') as older, reason, count(*) "
+            "from core__rejects where source_id = ? and reason like 'superseded by %' "
+            "group by all order by older, reason",
+            [summary.source_id],
+        ).fetchall():
+            summary.records_ok -= n
+            summary.superseded += n
+            summary.reject_lines.insert(0, f"{n} rows of {older} {reason}")

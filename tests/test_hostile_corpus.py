@@ -296,6 +296,43 @@ CASES: dict[str, Case] = {
     "csv the same file twice": Case(
         "csv", [csv(F, GOOD, 2, folder="first"), csv(F, GOOD, 2)], total=160
     ),
+    # -- user CSV: several files giving the same flow key (pair, year, platform, occupation) --
+    "csv folder with a file and its corrected copy": Case(
+        "csv",
+        [
+            csv(F, GOOD, 2, folder="first"),
+            csv(F, GOOD, 2),
+            csv("flows (corrected).csv", "USA,IND,12,2019\nGBR,PAK,40,2019\n", 2),
+        ],
+        superseded=2,
+        total=52,
+    ),
+    "csv two files with other keys both load": Case(
+        "csv",
+        [csv("flows_2019.csv", GOOD, 2), csv("flows_2020.csv", GOOD.replace("2019", "2020"), 2)],
+        total=320,
+    ),
+    "csv partial overlap keeps the older file's other rows": Case(
+        "csv",
+        [
+            csv(F, GOOD + "FRA,MAR,7,2019\n", 3, folder="first"),
+            csv("flows_fixed.csv", "USA,IND,12,2019\nDEU,TUR,5,2019\n", 2),
+        ],
+        superseded=1,
+        total=12 + 40 + 7 + 5,
+    ),
+    "csv the later import wins whatever the names": Case(
+        "csv",
+        [csv("b.csv", GOOD, 2, folder="first"), csv("a.csv", "USA,IND,12,2019\n", 1)],
+        superseded=1,
+        total=12 + 40,
+    ),
+    "csv the later import wins, names the other way": Case(
+        "csv",
+        [csv("a.csv", "USA,IND,12,2019\n", 1, folder="first"), csv("b.csv", GOOD, 2)],
+        superseded=1,
+        total=160,
+    ),
 }
 
 E16 = "bcountrydata_2016-07-10.txt"
@@ -665,6 +702,9 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
             "select location, field, reason from core__rejects where source_id = ? order by 1, 2",
             [case.source],
         ).fetchall()
+        # rows whose flow key a more recently imported file gives: superseded, not rejected
+        replaced = {r[0] for r in rejects if r[2].startswith("superseded by ")}
+        rejects = [r for r in rejects if not r[2].startswith("superseded by ")]
         total = con.execute(
             "select sum(amount) from core__tallies where source_id = ?", [case.source]
         ).fetchone()[0]
@@ -696,9 +736,9 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
             assert staged_rows(case.source, root / "staging", set()).get(name_, 0) == 0
             rejected += written[sha(entry.path.read_bytes())]
         else:
-            loaded += staged_rows(case.source, root / "staging", lines).get(name_, 0)
+            loaded += staged_rows(case.source, root / "staging", lines | replaced).get(name_, 0)
             rejected += len(lines)
-    superseded = by_status.get("superseded", 0)
+    superseded = by_status.get("superseded", 0) + len(replaced)
     rows_in, accounted = sum(written.values()), loaded + rejected + superseded
     lost, double_counted = max(0, rows_in - accounted), max(0, accounted - rows_in)
     assert (lost, double_counted) == (0, 0), (rows_in, loaded, rejected, superseded)
@@ -716,3 +756,80 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         assert total == case.total
     if case.tasks is not None:
         assert tasks == case.tasks
+
+
+def test_a_corrected_copy_under_another_name_is_reported_and_rebuilds_alike(root: Path) -> None:
+    first, later = root / "given" / "first", root / "given" / "later"
+    for folder in (first, later):
+        folder.mkdir(parents=True)
+        (folder / F).write_text(CSV_HEADER + GOOD + "FRA,MAR,7,2019\n", encoding="utf-8")
+    (later / "flows (corrected).csv").write_text(
+        CSV_HEADER + "USA,IND,12,2019\nGBR,PAK,40,2019\n", encoding="utf-8"
+    )
+    assert run_fetch("csv", first / F, None, out=lambda _: None) == 0
+    assert run_fetch("csv", later, None, out=lambda _: None) == 0
+
+    def build() -> tuple[list[str], list[tuple], list[tuple]]:
+        report = build_database(
+            root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
+        )
+        con = duckdb.connect(str(report.db_path), read_only=True)
+        try:
+            tallies = con.execute(
+                "select buyer_country_code, seller_country_code, amount, location "
+                "from core__tallies where source_id = 'csv' order by all"
+            ).fetchall()
+            rejects = con.execute(
+                "select location, field, value, reason from core__rejects "
+                "where source_id = 'csv' order by all"
+            ).fetchall()
+        finally:
+            con.close()
+        return report.lines(), tallies, rejects
+
+    lines, tallies, rejects = build()
+    assert tallies == [
+        ("FRA", "MAR", 7.0, f"{F}:4"),
+        ("GBR", "PAK", 40.0, "flows_corrected.csv:3"),
+        ("USA", "IND", 12.0, "flows_corrected.csv:2"),
+    ]
+    reason = "superseded by flows_corrected.csv: same pair, year, platform and occupation"
+    assert rejects == [(f"{F}:2", "count", "120.0", reason), (f"{F}:3", "count", "40.0", reason)]
+    summary = "\n".join(lines)
+    assert "csv: 5 records read, 3 loaded, 0 rejected, 2 superseded" in summary
+    assert f"  2 rows of {F} {reason}" in summary.splitlines()
+    # the second build reuses the staging: same tables, same summary
+    again, *tables = build()
+    assert tables == [tallies, rejects]
+    assert f"  2 rows of {F} {reason}" in "\n".join(again).splitlines()
+
+
+def test_the_import_order_decides_even_with_staging_kept_from_another_store(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staged rows carry their file's import order: the same bytes imported again in the other
+    order (data/raw rebuilt, data/staging kept) are parsed again, not taken from the cache."""
+    given = root / "given"
+    given.mkdir()
+    (given / "a.csv").write_text(CSV_HEADER + "USA,IND,12,2019\n", encoding="utf-8")
+    (given / "b.csv").write_text(CSV_HEADER + "USA,IND,120,2019\n", encoding="utf-8")
+    totals = []
+    for store, order in (("raw1", "ab"), ("raw2", "ba")):
+        monkeypatch.setenv("ATLAS_RAW", str(root / store))
+        for name in order:
+            assert run_fetch("csv", given / f"{name}.csv", None, out=lambda _: None) == 0
+        report = build_database(
+            root / "db" / store / "atlas.duckdb",
+            raw_root=root / store,
+            staging_root=root / "staging",
+        )
+        con = duckdb.connect(str(report.db_path), read_only=True)
+        try:
+            totals.append(
+                con.execute(
+                    "select sum(amount) from core__tallies where source_id = 'csv'"
+                ).fetchone()[0]
+            )
+        finally:
+            con.close()
+    assert totals == [120.0, 12.0]

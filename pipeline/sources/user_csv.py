@@ -6,7 +6,10 @@ French, Italian, as the shared country tables know them); occupations are matche
 classes without regard to case, empty meaning ``unknown``. Checks (``sql/parse/csv.sql``): a
 year between 2000 and next year, a count between 0 and 10^12, known countries and occupation,
 no undecodable byte; an exact repeat of an earlier row in the same file is rejected (counted
-once). Source id ``csv`` holds one dataset: every file imported under it is loaded together.
+once). Source id ``csv`` holds one dataset: every file imported under it is loaded together,
+except that a flow key (pair, year, platform, occupation) given by several files is taken from
+the most recently imported one (``sql/core/core__tallies.sql``). Each row carries its file's
+place in the raw store's order (``imported_day``, ``import_seq``) so that SQL can decide.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline import rawstore
 from pipeline.records import OCCUPATIONS, Reject
 from pipeline.sources import meta as metadata
 from pipeline.sources import storing
@@ -44,9 +48,14 @@ STAGED: Mapping[str, pa.Schema] = {
             ("occupation", pa.string()),
             ("platform", pa.string()),
             ("amount", pa.float64()),
+            # the file's place in the raw store's order of imports (its day folder and the
+            # manifest's ``seq``): the newest file gives a flow key shared with older ones
+            ("imported_day", pa.string()),
+            ("import_seq", pa.int64()),
         ]
     )
 }
+_ORDER_COLUMNS = ("imported_day", "import_seq")
 _RECOGNISED = re.compile(r".*\.(csv|txt)$", re.I)
 META_PATH = Path(__file__).with_suffix(".yaml")
 
@@ -91,14 +100,29 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
             "platform_default": ctx.meta.platform_for(),
             "today": ctx.today,
         },
-        STAGED["csv_rows"].names,
+        [n for n in STAGED["csv_rows"].names if n not in _ORDER_COLUMNS],
     )
+    day, seq = import_order(raw)
+    kept = kept.append_column("imported_day", pa.array([day] * kept.num_rows, pa.string()))
+    kept = kept.append_column("import_seq", pa.array([seq] * kept.num_rows, pa.int64()))
     parsed.tables["csv_rows"] = kept
     parsed.reject_rows = rejects
     parsed.records_ok = kept.num_rows
     parsed.records_rejected = len(table.rejects) + n_bad
     parsed.notes.extend(_mapping_notes(raw.name, names))
     return parsed
+
+
+def import_order(raw: RawFile) -> tuple[str, int]:
+    """(day folder, ``seq``) of a raw file in the raw store: the order it was imported in
+    (``seq`` 0 for files stored before the manifest kept it; then the day decides)."""
+    day = raw.day or raw.path.parent.name
+    try:
+        entries = rawstore.load_manifest(raw.path.parent)
+    except rawstore.ManifestError:
+        entries = []  # such a file is quarantined before it is parsed
+    seq = next((e.get("seq") for e in entries if e.get("name") == raw.name), None)
+    return day, seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
 
 
 def _mapping_notes(name: str, names: pa.Table) -> list[str]:

@@ -149,6 +149,19 @@ remotework_pairs as (
     group by source_id, file_name, platform, year, buyer_country_code, seller_country_code
 ),
 
+user_ranked as (
+    -- a flow key given by several files (a table and its corrected copy under another name) is
+    -- taken from the most recently imported file only; core__rejects lists the other rows
+    select
+        *,
+        first_value(file_name) over (
+            partition by
+                source_id, buyer_country_code, seller_country_code, year, platform, occupation
+            order by import_seq desc, imported_day desc, file_name desc
+        ) as newest_file
+    from stg__csv_rows
+),
+
 user_pairs as (
     select
         source_id,
@@ -165,7 +178,8 @@ user_pairs as (
         cast(null as string) as qualifier,
         cast(null as string) as citation,
         file_name || ':' || cast(line as string) as location
-    from stg__csv_rows
+    from user_ranked
+    where file_name = newest_file
 ),
 
 curated_tallies as (
