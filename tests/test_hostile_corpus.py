@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -833,3 +834,28 @@ def test_the_import_order_decides_even_with_staging_kept_from_another_store(
         finally:
             con.close()
     assert totals == [120.0, 12.0]
+
+
+def test_a_folder_given_once_with_a_table_and_its_later_corrected_copy_loads_the_copy(
+    root: Path,
+) -> None:
+    # the corrected copy's name sorts first; its later modification time must decide
+    given = root / "given" / "in"
+    given.mkdir(parents=True)
+    (given / F).write_text(CSV_HEADER + GOOD, encoding="utf-8")
+    corrected = given / "flows (corrected).csv"
+    corrected.write_text(CSV_HEADER + "USA,IND,12,2019\nGBR,PAK,40,2019\n", encoding="utf-8")
+    older = (given / F).stat().st_mtime
+    os.utime(corrected, (older + 60, older + 60))
+    assert run_fetch("csv", given, None, out=lambda _: None) == 0
+    report = build_database(
+        root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
+    )
+    con = duckdb.connect(str(report.db_path), read_only=True)
+    try:
+        total = con.execute(
+            "select sum(amount) from core__tallies where source_id = 'csv'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert total == (52.0,)

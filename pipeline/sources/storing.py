@@ -62,7 +62,12 @@ def import_matching(
         raise SourceError(f"{path} does not exist")
     if path.is_dir():
         # Special files and links are listed too, so that the store refuses them by name.
-        candidates = sorted(p for p in path.iterdir() if not p.is_dir() and recognise(p.name))
+        # Oldest first, by modification time: a folder holding a table and its corrected copy
+        # stores the copy last, so it is the newer import and its rows win (see core__tallies).
+        candidates = sorted(
+            (p for p in path.iterdir() if not p.is_dir() and recognise(p.name)),
+            key=lambda p: (p.lstat().st_mtime_ns, p.name),
+        )
         if not candidates:
             raise SourceError(f"no file in {path} looks like {expected}")
         return save_files(store, candidates, licence)
