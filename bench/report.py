@@ -177,7 +177,8 @@ def _ingest_section(run: dict[str, Any]) -> list[str]:
         _machine_line(run["machine"]),
         "",
         "`python -m pipeline fetch csv --from <file>` then `python -m pipeline db`, with "
-        "`ATLAS_RAW` and `ATLAS_DB` in a temporary folder; each command in its own process "
+        "`ATLAS_RAW`, `ATLAS_STAGING` and `ATLAS_DB` in a temporary folder; each command in "
+        "its own process "
         "(peak = its peak resident memory). The rows are user flow rows (country names, as "
         "users write them). Measures whatever ingestion the checkout has.",
         "",
