@@ -432,22 +432,14 @@ def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSum
     """Reject counts by reason per source, from core__rejects, for the build summary."""
     from pipeline.summary import counted_reject_lines
 
+    by_reason = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "rejects_by_reason.sql")
+    superseded = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "superseded_by_file.sql")
     for summary in summaries:
-        rows = con.execute(
-            "select source_id, any_value(location), field, value, reason, count(*) as n "
-            "from core__rejects where source_id = ? and reason not like 'superseded by %' "
-            "group by all order by n desc",
-            [summary.source_id],
-        ).fetchall()
+        rows = con.execute(by_reason, [summary.source_id]).fetchall()
         groups = [(Reject(*row[:5]), int(row[5])) for row in rows]
         summary.reject_lines = counted_reject_lines(groups, limit=10)
         # rows a more recently imported file replaces: staged, but not loaded
-        for older, reason, n in con.execute(
-            "select regexp_replace(location, ':[0-9]+$', '') as older, reason, count(*) "
-            "from core__rejects where source_id = ? and reason like 'superseded by %' "
-            "group by all order by older, reason",
-            [summary.source_id],
-        ).fetchall():
+        for older, reason, n in con.execute(superseded, [summary.source_id]).fetchall():
             summary.records_ok -= n
             summary.superseded += n
             summary.reject_lines.insert(0, f"{n} rows of {older} {reason}")

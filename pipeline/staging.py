@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import paths
+from pipeline import paths, sqlfiles
 from pipeline.records import Reject
 from pipeline.sources import Spec
 from pipeline.sources.contract import ParseContext, Parsed, RawFile
@@ -186,15 +186,12 @@ def counted_rejects(staged: Iterable[StagedFile], root: Path) -> list[tuple[Reje
     files = [(s.source_id, str(root / f)) for s in staged for f in s.files.get(REJECTS, [])]
     if not files:
         return []
+    query = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "staged_rejects_by_reason.sql")
     con = duckdb.connect()
     try:
         out = []
         for source_id in dict.fromkeys(s for s, _ in files):
-            rows = con.execute(
-                "select any_value(location), field, value, reason, count(*) as n "
-                "from read_parquet(?) group by field, value, reason order by n desc",
-                [[f for s, f in files if s == source_id]],
-            ).fetchall()
+            rows = con.execute(query, [[f for s, f in files if s == source_id]]).fetchall()
             out += [(Reject(source_id, *row[:4]), int(row[4])) for row in rows]
     finally:
         con.close()
