@@ -69,8 +69,13 @@ def read_staging(spark: SparkSession, plan: Plan, staging: str) -> None:
     for table in plan.staging:
         schema = from_arrow_schema(schemas[table])
         folder = _location(staging, table)
+        # a local folder is checked here: Spark logs a stack trace for each missing one
+        local = "://" not in folder and not folder.startswith("file:")
         try:
-            frame = spark.read.schema(schema).option("basePath", folder).parquet(folder)
+            if local and not Path(folder).is_dir():
+                frame = spark.createDataFrame([], schema)
+            else:
+                frame = spark.read.schema(schema).option("basePath", folder).parquet(folder)
         except AnalysisException as err:
             if "PATH_NOT_FOUND" not in str(err) and "Path does not exist" not in str(err):
                 raise
