@@ -68,7 +68,7 @@ bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make ben
 	@$(PY) -m bench.ingest
 	@$(PY) -m bench.maps
 
-spark: $(VENV)/.installed-spark db ## the out__ tables built by Apache Spark (pyspark, local mode) as Parquet
+spark: $(VENV)/.installed-spark db ## the core__ and out__ tables built by Apache Spark (pyspark, local mode) as Parquet
 	@$(PY) -m pipeline.spark
 
 clean: ## remove generated files (database, maps), keep shipped and raw data

@@ -217,6 +217,22 @@ def stage_sources(
     return summaries, staged_files
 
 
+def staged_schemas() -> dict[str, pa.Schema]:
+    """The columns of every staged table of every source module, as read back: the columns of
+    its Parquet files, then ``source_id`` and (where the table has one) ``year`` from the hive
+    folder names."""
+    schemas: dict[str, pa.Schema] = {staging.REJECTS: staging.REJECT_SCHEMA}
+    for module in [load_module("curated"), *(spec.module for spec in fetchable().values())]:
+        schemas.update(module.STAGED)
+    full = {}
+    for name, schema in schemas.items():
+        hive = [pa.field("source_id", pa.string())]
+        if "year" in schema.names:
+            hive.append(pa.field("year", pa.int64()))
+        full[name] = pa.schema([*[f for f in schema if f.name != "year"], *hive])
+    return full
+
+
 def create_staging_views(
     con: duckdb.DuckDBPyConnection,
     staged_files: Iterable[staging.StagedFile],
@@ -227,20 +243,15 @@ def create_staging_views(
     files of this build (empty when a source has none); a quarantined file keeps only its
     rejects."""
     left_out = set(quarantined)
-    schemas: dict[str, pa.Schema] = {staging.REJECTS: staging.REJECT_SCHEMA}
-    for module in [load_module("curated"), *(spec.module for spec in fetchable().values())]:
-        schemas.update(module.STAGED)
+    schemas = staged_schemas()
     files: dict[str, list[str]] = {name: [] for name in schemas}
     for staged in staged_files:
         for name, listed in staged.files.items():
             if name != staging.REJECTS and (staged.source_id, staged.name) in left_out:
                 continue
             files[name].extend(str(root / f) for f in listed if str(root / f) not in files[name])
-    for name, schema in schemas.items():
-        hive = [pa.field("source_id", pa.string())]
-        if "year" in schema.names:
-            hive.append(pa.field("year", pa.int64()))
-        full = pa.schema([*[f for f in schema if f.name != "year"], *hive])
+    for name, full in schemas.items():
+        hive = [full.field(n) for n in ("source_id", "year") if n in full.names]
         if files[name]:
             data: object = ds.dataset(
                 files[name],

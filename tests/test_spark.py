@@ -1,5 +1,6 @@
-"""Spark gives the figures DuckDB gives: the out__ SQL, transpiled by sqlglot with its macros
-inlined, run by pyspark in local mode on the shipped data plus the source fixtures."""
+"""Spark gives the figures DuckDB gives: the core__ tables built from the staged Parquet and the
+out__ tables from them, the SQL transpiled by sqlglot with its macros inlined, run by pyspark in
+local mode on the shipped data plus the source fixtures."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ pytestmark = [
 ]
 
 COMPARED = (
+    "core__tasks",
+    "core__tallies",
+    "core__claims",
+    "core__rejects",
     "out__marginal_pairs",
     "out__flows",
     "out__flows_by_direction",
@@ -67,7 +72,10 @@ def _fixture_atlas(root: Path) -> Path:
         assert run_fetch("oli", oli, None, out=quiet) == 0
         assert run_fetch("freelancer", FIXTURES / "freelancer", None, out=quiet) == 0
         assert run_fetch("csv", FIXTURES / "csv" / "flows.csv", None, out=quiet) == 0
-    return build_database(root / "atlas.duckdb", raw_root=root / "raw").db_path
+    report = build_database(
+        root / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
+    )
+    return report.db_path
 
 
 @contextlib.contextmanager
@@ -104,7 +112,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     with _without_module_mocks():
         spark = session("local[2]")
         try:
-            build(spark, plan, str(root / "inputs"), str(root / "out"))
+            build(spark, plan, str(root / "inputs"), str(root / "out"), str(root / "staging"))
         finally:
             spark.stop()
     yield db, root / "out"
@@ -182,3 +190,8 @@ def test_named_windows_are_written_out_for_spark() -> None:
     assert "RANK() OVER (PARTITION BY x ORDER BY a DESC)" in sql
     assert "COUNT(*) OVER (PARTITION BY x)" in sql
     assert "WINDOW" not in sql
+
+
+def test_every_core_and_out_table_is_compared() -> None:
+    built_by_sql = {p.stem for folder in ("core", "out") for p in (SQL_DIR / folder).glob("*.sql")}
+    assert built_by_sql == set(COMPARED)

@@ -1,9 +1,11 @@
-"""``python -m pipeline.spark`` (``make spark``): the out__ tables built by Apache Spark.
+"""``python -m pipeline.spark`` (``make spark``): the core__ and out__ tables built by Spark.
 
-By default the core__ tables of the DuckDB database are exported to Parquet and the out__
-tables are written as Parquet under data/spark/out, with Spark in local mode. ``--master``
-takes a cluster's URL (spark://host:7077, yarn, k8s://…); ``--inputs`` skips the export and
-reads Parquet already on storage the cluster sees; ``--export-only`` writes the inputs and stops.
+Spark reads the staged Parquet (data/staging, or ``--staging``) and builds the core__ tables with
+sql/core, then the out__ tables with sql/out, written as Parquet under data/spark/out, in local
+mode. The reference tables and the fitted int__ flows are exported from the DuckDB database
+first. ``--master`` takes a cluster's URL (spark://host:7077, yarn, k8s://…); ``--inputs`` and
+``--staging`` point at Parquet on storage the cluster sees (``--inputs`` skips the export);
+``--export-only`` writes the inputs and stops.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline import paths
+from pipeline import paths, staging
 from pipeline.spark.plan import load_plan
 from pipeline.spark.run import build, export_inputs, session
 
@@ -25,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         "--inputs", help="Parquet location of the input tables; given, nothing is exported"
     )
     parser.add_argument(
-        "--out", help="where the out__ tables go (default data/spark/out or $ATLAS_SPARK_OUT)"
+        "--staging",
+        help="location of the staged Parquet tables (default data/staging or $ATLAS_STAGING)",
+    )
+    parser.add_argument(
+        "--out", help="where the built tables go (default data/spark/out or $ATLAS_SPARK_OUT)"
     )
     parser.add_argument(
         "--export-only", action="store_true", help="write the input Parquet files and stop"
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     spark = session(args.master)
     try:
-        counts = build(spark, plan, inputs, out)
+        counts = build(spark, plan, inputs, out, args.staging or str(staging.staging_dir()))
     finally:
         spark.stop()
     for table, rows in counts.items():

@@ -18,6 +18,7 @@ _COMMENT = re.compile(r"--[^\n]*")
 @dataclass(frozen=True)
 class Plan:
     inputs: tuple[str, ...]
+    staging: tuple[str, ...]  # staged tables, read from the staging folder as stg__<table>
     macro_files: tuple[Path, ...]
     model_files: tuple[Path, ...]  # in build order
     outputs: tuple[str, ...]
@@ -28,12 +29,14 @@ def load_plan(path: Path = PLAN_PATH, sql_dir: Path = SQL_DIR) -> Plan:
     models = {
         p.stem: p for folder in raw["models"] for p in sorted((sql_dir / folder).glob("*.sql"))
     }
-    ordered = dependency_order(models, set(raw["inputs"]))
+    staged = tuple(raw.get("staging", []))
+    ordered = dependency_order(models, {*raw["inputs"], *(f"stg__{t}" for t in staged)})
     unknown = [name for name in raw["outputs"] if name not in models]
     if unknown:
         raise ValueError(f"{path}: outputs {', '.join(unknown)} have no model file")
     return Plan(
         inputs=tuple(raw["inputs"]),
+        staging=staged,
         macro_files=tuple(sql_dir / m for m in raw.get("macros", [])),
         model_files=tuple(ordered),
         outputs=tuple(raw["outputs"]),
