@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from bench import report
+from bench.frames import BALANCE_COLUMNS, DIRECTION_COLUMNS, FLOW_COLUMNS
 from pipeline import paths, tablediff
 from pipeline.load import build_database
 
@@ -54,49 +55,17 @@ MAX_ROWS = {
 CHECKS: dict[str, dict[str, Any]] = {
     "flows": {
         "out": f"out__flows where source_id = '{SYNTHETIC}'",
-        "columns": [
-            "source_id",
-            "platform",
-            "year",
-            "period_label",
-            "occupation",
-            "buyer_country_code",
-            "seller_country_code",
-            "tasks",
-            "unit",
-            "value_usd",
-            "method",
-        ],
+        "columns": FLOW_COLUMNS,
         "rounded": {"tasks": 6, "value_usd": 2},
     },
     "directions": {
         "out": f"out__flows_by_direction where source_id = '{SYNTHETIC}'",
-        "columns": [
-            "scheme",
-            "source_id",
-            "year",
-            "direction",
-            "tasks",
-            "share_pct",
-            "method",
-            "unit",
-        ],
+        "columns": DIRECTION_COLUMNS,
         "rounded": {"tasks": 6, "share_pct": 6},
     },
     "balance": {
         "out": f"out__country_balance where source_id = '{SYNTHETIC}' and basis = 'flows'",
-        "columns": [
-            "scheme",
-            "source_id",
-            "year",
-            "country_code",
-            "is_north",
-            "tasks_bought",
-            "tasks_sold",
-            "net_sold",
-            "unit",
-            "basis",
-        ],
+        "columns": BALANCE_COLUMNS,
         "rounded": {"tasks_bought": 6, "tasks_sold": 6, "net_sold": 6},
     },
 }
