@@ -51,24 +51,34 @@ def run_command(args: list[str], env: dict[str, str], log: Path) -> tuple[float,
     return float(result["seconds"]), float(result["peak_mb"])
 
 
-def write_user_csv(path: Path, rows: int, seed: int) -> None:
-    """``rows`` synthetic flow rows in the user CSV layout (bench/synthetic_user_csv.sql)."""
+def write_user_csv(path: Path, rows: int, seed: int) -> int:
+    """Up to ``rows`` synthetic flow rows, distinct flow keys, in the user CSV layout
+    (bench/synthetic_user_csv.sql); returns the number written. Tasks share keys, so three
+    times as many tasks as rows are drawn, and more until there are enough keys."""
     con = duckdb.connect()
     tasks = (HERE / "synthetic_tasks.sql").read_text(encoding="utf-8")
-    params = {
-        "n": rows,
-        "seed": seed,
-        "countries_csv": str(paths.reference_dir() / "countries.csv"),
-        "weights_csv": str(HERE / "synthetic_weights.csv"),
-    }
-    con.execute(f"create temp table synthetic_tasks as {tasks}", params)
     flows = (HERE / "synthetic_user_csv.sql").read_text(encoding="utf-8")
-    con.execute(
-        f"create temp table user_rows as {flows}",
-        {"countries_csv": params["countries_csv"]},
-    )
-    con.execute(f"copy user_rows to '{path}' (header)")
+    countries_csv = str(paths.reference_dir() / "countries.csv")
+    draws = 3 * rows
+    while True:
+        params = {
+            "n": draws,
+            "seed": seed,
+            "countries_csv": countries_csv,
+            "weights_csv": str(HERE / "synthetic_weights.csv"),
+        }
+        con.execute(f"create or replace temp table synthetic_tasks as {tasks}", params)
+        con.execute(
+            f"create or replace temp table user_rows as {flows}",
+            {"countries_csv": countries_csv},
+        )
+        keys = int(con.sql("select count(*) from user_rows").fetchall()[0][0])
+        if keys >= rows or draws > 20 * rows:
+            break
+        draws = int(draws * 1.6)
+    con.execute(f"copy (select * from user_rows limit {int(rows)}) to '{path}' (header)")
     con.close()
+    return min(keys, rows)
 
 
 def pipeline_env(folder: Path) -> dict[str, str]:
@@ -141,7 +151,7 @@ def main() -> None:
         folder = work / "one"
         folder.mkdir()
         source = folder / "flows.csv"
-        write_user_csv(source, rows, SEED)
+        rows = write_user_csv(source, rows, SEED)
         cases.append(fetch_and_build(folder, source, rows, f"{rows:,}-row user CSV"))
         if not args.no_big_file:
             bytes_per_row = source.stat().st_size / rows
@@ -149,7 +159,7 @@ def main() -> None:
             folder = work / "big"
             folder.mkdir()
             source = folder / "flows.csv"
-            write_user_csv(source, big_rows, SEED + 100)
+            big_rows = write_user_csv(source, big_rows, SEED + 100)
             size_mb = source.stat().st_size / 1e6
             cases.append(fetch_and_build(folder, source, big_rows, f"{size_mb:,.0f} MB user CSV"))
         rebuild = one_file_rebuild(work, files=10, rows_per_file=max(rows // 20, 1000))
