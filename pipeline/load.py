@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from pipeline import atomic, estimate, paths, rawstore, sqlfiles, staging
 from pipeline.countries import CountryIndex, country_index
@@ -233,6 +232,9 @@ def staged_schemas() -> dict[str, pa.Schema]:
     return full
 
 
+_DUCKDB_TYPES = {"string": "VARCHAR", "int64": "BIGINT"}
+
+
 def create_staging_views(
     con: duckdb.DuckDBPyConnection,
     staged_files: Iterable[staging.StagedFile],
@@ -251,19 +253,25 @@ def create_staging_views(
                 continue
             files[name].extend(str(root / f) for f in listed if str(root / f) not in files[name])
     for name, full in schemas.items():
-        hive = [full.field(n) for n in ("source_id", "year") if n in full.names]
-        if files[name]:
-            data: object = ds.dataset(
-                files[name],
-                schema=full,
-                format="parquet",
-                partitioning=ds.partitioning(pa.schema(hive), flavor="hive"),
-                partition_base_dir=str(root / name),
-            )
-        else:
-            data = full.empty_table()
-        # registered, not created: the database file keeps no view of the staging folder
-        con.register(f"stg__{name}", data)
+        view = f"stg__{name}"
+        if not files[name]:
+            con.execute(f"drop view if exists {view}")
+            con.register(view, full.empty_table())
+            continue
+        # DuckDB's own Parquet reader (parallel, reads only the columns a query uses); a
+        # temporary view, so the database file keeps no view of the staging folder. The paths
+        # are the staging root's own file names, quoted as SQL strings.
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files[name])
+        hive = ", ".join(
+            f"'{n}': '{_DUCKDB_TYPES[str(full.field(n).type)]}'"
+            for n in ("source_id", "year")
+            if n in full.names
+        )
+        con.unregister(view)
+        con.execute(
+            f"create or replace temp view {view} as select * from read_parquet([{listed}], "
+            f"hive_partitioning = true, hive_types = {{{hive}}})"
+        )
 
 
 def build_database(
