@@ -261,7 +261,7 @@ def create_staging_views(
         # DuckDB's own Parquet reader (parallel, reads only the columns a query uses); a
         # temporary view, so the database file keeps no view of the staging folder. The paths
         # are the staging root's own file names, quoted as SQL strings.
-        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files[name])
+        paths_sql = ", ".join("'" + f.replace("'", "''") + "'" for f in files[name])
         hive = ", ".join(
             f"'{n}': '{_DUCKDB_TYPES[str(full.field(n).type)]}'"
             for n in ("source_id", "year")
@@ -269,7 +269,7 @@ def create_staging_views(
         )
         con.unregister(view)
         con.execute(
-            f"create or replace temp view {view} as select * from read_parquet([{listed}], "
+            f"create or replace temp view {view} as select * from read_parquet([{paths_sql}], "
             f"hive_partitioning = true, hive_types = {{{hive}}})"
         )
 
