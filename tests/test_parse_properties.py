@@ -65,3 +65,39 @@ def test_any_file_gives_rows_and_rejects_that_add_up(source_id: str, body, raw: 
             assert all(r.location.startswith(path.name) for r in parsed.all_rejects())
             staged = sum(t.num_rows for t in parsed.tables.values())
             assert staged <= parsed.records_in
+
+
+quoted_cells = st.sampled_from(
+    ["US", "India", "", " ", '"a,b"', '"line\nbreak"', '"open', 'x"y', '""', "2015", "7", "\t"]
+)
+quoted_lines = st.lists(st.lists(quoted_cells, min_size=1, max_size=6), max_size=40)
+
+
+@settings(max_examples=60, deadline=10_000, suppress_health_check=[HealthCheck.too_slow])
+@given(body=quoted_lines, block=st.sampled_from([64, 256, 4096]))
+def test_the_block_reader_reads_what_the_row_by_row_reader_reads(body, block: int) -> None:
+    """Quoted fields that span lines, and blocks, and broken quoting: the bulk reader, whatever
+    its block size, gives the row-by-row reader's records, lines and rejects."""
+    from pipeline.sources import tabular
+    from pipeline.sources.contract import RawFile
+
+    text = "buyer_country,seller_country,count,year\n" + "\n".join(",".join(r) for r in body)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flows.csv"
+        path.write_bytes(text.encode())
+        raw = RawFile(path, "0" * 64)
+        wanted = ("buyer_country", "seller_country", "count", "year")
+
+        def read() -> tuple[list[dict], list[tuple], int]:
+            table = tabular.read_table(raw, "csv", 1 << 20, wanted=wanted)
+            rows = sorted(table.arrow(list(wanted)).to_pylist(), key=lambda r: r["line"])
+            rejects = sorted((r.location, r.reason) for r in table.rejects)
+            return rows, rejects, table.records_in
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tabular, "_plain_unquoted", lambda _path: False)
+            expected = read()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tabular, "BLOCK_BYTES", block)
+            got = read()
+    assert got == expected

@@ -30,6 +30,8 @@ from pipeline.records import Reject
 from pipeline.sources.contract import RawFile
 
 BATCH_ROWS = 200_000
+# the bulk reader's block of lines: memory holds one block of text at a time
+BLOCK_BYTES = 1 << 24
 MAX_FIELD_CHARS = 200
 MAX_CELL_BYTES = 1 << 20
 UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
@@ -111,15 +113,16 @@ class Table:
             return pa.table(
                 {n: pa.array([], pa.int64() if n == "line" else pa.string()) for n in names}
             )
-        table = pa.concat_tables(self.batches).select(names)
-        self.batches = []  # the untrimmed cells are not kept beside the trimmed ones
-        # trimmed once here (Arrow's whitespace is str.strip's), so the checks and the name
-        # lookups see the same values
-        for position, name in enumerate(names):
-            if name != "line":
-                table = table.set_column(position, name, pc.utf8_trim_whitespace(table[name]))
-        self.batches = [table]
-        return table
+        return pa.concat_tables(self.batches).select(names)
+
+
+def _trimmed(batch: pa.Table) -> pa.Table:
+    """The cells trimmed once, as they are read (Arrow's whitespace is str.strip's), so the
+    checks and the name lookups see the same values."""
+    for position, name in enumerate(batch.column_names):
+        if name != "line":
+            batch = batch.set_column(position, name, pc.utf8_trim_whitespace(batch[name]))
+    return batch
 
 
 def _header(line: str, delimiters: str, name: str) -> tuple[str, list[str]]:
@@ -189,10 +192,10 @@ def read_table(
             rows.append(row)
             lines.append(start)
             if len(rows) >= BATCH_ROWS:
-                table.batches.append(_batch(rows, lines, positions))
+                table.batches.append(_trimmed(_batch(rows, lines, positions)))
                 rows, lines = [], []
         if rows:
-            table.batches.append(_batch(rows, lines, positions))
+            table.batches.append(_trimmed(_batch(rows, lines, positions)))
     return table
 
 
@@ -205,13 +208,16 @@ def _unquoted_table(
     positions: dict[str, int],
     max_rows: int,
 ) -> Table | None:
-    """The same table read in bulk by Arrow, when the file allows it; None otherwise.
+    """The same table read in bulk by Arrow, block by block, when the file allows it; None
+    otherwise.
 
-    Arrow reads the lines of a plain UTF-8 file as text, in order, with their physical line
-    numbers. Lines without a quote character are split exactly by the delimiter, in C++; the
-    few that hold one go through Python's csv reader, which consumes the lines a quoted field
-    spans and fails on broken quoting, as for any quoted file. Archives, NUL or undecodable
-    bytes and a BOM take the row-by-row reader for the whole file.
+    Arrow reads the lines of a plain UTF-8 file as text, in order, a block at a time, and the
+    physical line numbers follow from the count of lines before. Lines without a quote character
+    are split exactly by the delimiter, in C++; the few that hold one go through Python's csv
+    reader, which consumes the lines a quoted field spans (reading on into the next blocks when
+    it must) and fails on broken quoting, as for any quoted file. Only one block of lines is
+    held at a time, so memory follows the cells kept, not the file. Archives, NUL or
+    undecodable bytes and a BOM take the row-by-row reader for the whole file.
     """
     if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
         return None
@@ -219,7 +225,9 @@ def _unquoted_table(
     try:
         reader = pa_csv.open_csv(
             raw.path,
-            read_options=pa_csv.ReadOptions(column_names=["text"], skip_rows=1, block_size=1 << 24),
+            read_options=pa_csv.ReadOptions(
+                column_names=["text"], skip_rows=1, block_size=BLOCK_BYTES
+            ),
             parse_options=pa_csv.ParseOptions(
                 delimiter="\x01", quote_char=False, ignore_empty_lines=False
             ),
@@ -227,26 +235,51 @@ def _unquoted_table(
                 column_types={"text": pa.string()}, strings_can_be_null=False
             ),
         )
-        chunks = [batch.column(0) for batch in reader]
+        batches = (batch.column(0) for batch in reader)
+        con = duckdb.connect(config={"memory_limit": "256MB", "preserve_insertion_order": False})
+        try:
+            first_line = 2
+            for chunk in batches:
+                block = _Block([chunk], batches)
+                consumed = _quoted_records(
+                    raw, source_id, delimiter, header, positions, block, first_line, table
+                )
+                lines = pa.chunked_array(block.chunks, pa.string())
+                keep = np.ones(len(lines), dtype=bool)
+                keep[consumed] = False
+                numbers = pa.chunked_array(
+                    [np.arange(first_line, first_line + len(lines), dtype=np.int64)]
+                )
+                _split(
+                    con, raw, source_id, delimiter, header, positions, lines, numbers, keep, table
+                )
+                first_line += len(lines)
+                del lines, numbers, block
+                if table.records_in > max_rows:
+                    raise TableError(f"{raw.name}: more than {max_rows} records")
+        finally:
+            con.close()
     except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
         return None  # e.g. undecodable bytes: the row-by-row reader names their line
-    lines = pa.chunked_array(chunks, pa.string())
-    numbers = pa.chunked_array([np.arange(2, 2 + len(lines), dtype=np.int64)])
-    quoted = np.flatnonzero(pc.match_substring(lines, '"').to_numpy())
-    keep = np.ones(len(lines), dtype=bool)
-    if len(quoted):
-        consumed = _quoted_records(
-            raw, source_id, delimiter, header, positions, lines, quoted, table
-        )
-        keep[consumed] = False
-    _split(raw, source_id, delimiter, header, positions, lines, numbers, keep, table)
-    del lines, numbers, chunks
-    # the lines are no longer needed: give their memory back before the checks run
-    pa.default_memory_pool().release_unused()
     table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
-    if table.records_in > max_rows:
-        raise TableError(f"{raw.name}: more than {max_rows} records")
     return table
+
+
+class _Block:
+    """The lines of one block, which a quoted field may extend with the next blocks."""
+
+    def __init__(self, chunks: list[pa.Array], more: Iterator[pa.Array]) -> None:
+        self.chunks, self._more = chunks, more
+        self.length = sum(len(c) for c in chunks)
+
+    def extend(self) -> bool:
+        """Append the next block of the file; False at its end."""
+        chunk = next(self._more, None)
+        if chunk is None:
+            return False
+        self.chunks.append(chunk)
+        self.length += len(chunk)
+        return True
 
 
 def _quoted_records(
@@ -255,50 +288,73 @@ def _quoted_records(
     delimiter: str,
     header: list[str],
     positions: dict[str, int],
-    lines: pa.Array,
-    quoted: np.ndarray,
+    block: _Block,
+    first_line: int,
     table: Table,
 ) -> list[int]:
     """Read the records that start on the lines holding a quote with Python's csv reader (it
-    takes as many lines as a quoted field spans); returns the indices of the lines used."""
+    takes as many lines as a quoted field spans, from the next blocks too); returns the indices
+    (in the block) of the lines used."""
     consumed: list[int] = []
     rows: list[list[str]] = []
     numbers: list[int] = []
-    total = len(lines)
-    for start in quoted.tolist():
-        if consumed and start <= consumed[-1]:
-            continue  # inside a record read already
+    offset = 0
+    position = 0
+    while position < len(block.chunks):
+        chunk = block.chunks[position]
+        quoted = np.flatnonzero(pc.match_substring(chunk, '"').to_numpy(zero_copy_only=False))
+        for start in (offset + quoted).tolist():
+            if consumed and start <= consumed[-1]:
+                continue  # inside a record read already
 
-        def text(first: int = start) -> Iterator[str]:
-            for index in range(first, total):
-                consumed.append(index)
-                yield str(lines[index].as_py()) + "\n"
+            def text(first: int = start) -> Iterator[str]:
+                index = first
+                while True:
+                    if index >= block.length and not block.extend():
+                        return
+                    consumed.append(index)
+                    yield str(_line_at(block, index)) + "\n"
+                    index += 1
 
-        reader = csv.reader(text(), delimiter=delimiter, strict=True)
-        first_line = start + 2
-        try:
-            row = next(reader)
-        except StopIteration:
-            continue
-        except csv.Error as err:
+            reader = csv.reader(text(), delimiter=delimiter, strict=True)
+            record_line = first_line + start
+            try:
+                row = next(reader)
+            except StopIteration:
+                continue
+            except csv.Error as err:
+                table.records_in += 1
+                end = first_line + consumed[-1]
+                span = f"lines {record_line}-{end}" if end > record_line else f"line {record_line}"
+                reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
+                table.rejects.append(
+                    Reject(source_id, f"{raw.name}:{record_line}", None, None, reason)
+                )
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
             table.records_in += 1
-            end = consumed[-1] + 2
-            span = f"lines {first_line}-{end}" if end > first_line else f"line {first_line}"
-            reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
-            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        table.records_in += 1
-        if len(row) != len(header):
-            reason = f"{len(row)} columns, the header has {len(header)}"
-            table.rejects.append(Reject(source_id, f"{raw.name}:{first_line}", None, None, reason))
-            continue
-        rows.append(row)
-        numbers.append(first_line)
+            if len(row) != len(header):
+                reason = f"{len(row)} columns, the header has {len(header)}"
+                table.rejects.append(
+                    Reject(source_id, f"{raw.name}:{record_line}", None, None, reason)
+                )
+                continue
+            rows.append(row)
+            numbers.append(record_line)
+        offset += len(chunk)
+        position += 1
     if rows:
-        table.batches.append(_batch(rows, numbers, positions))
+        table.batches.append(_trimmed(_batch(rows, numbers, positions)))
     return consumed
+
+
+def _line_at(block: _Block, index: int) -> str:
+    for chunk in block.chunks:
+        if index < len(chunk):
+            return str(chunk[index].as_py())
+        index -= len(chunk)
+    raise IndexError(index)
 
 
 def _plain_unquoted(path: Path) -> bool:
@@ -315,6 +371,7 @@ def _plain_unquoted(path: Path) -> bool:
 
 
 def _split(
+    con: duckdb.DuckDBPyConnection,
     raw: RawFile,
     source_id: str,
     delimiter: str,
@@ -336,36 +393,32 @@ def _split(
     table.records_in += int(keep.sum())
     if not keep.any():
         return
-    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
-    try:
-        column = duckdb.ColumnExpression
-        constant = duckdb.ConstantExpression
-        function = duckdb.FunctionExpression
-        split = (
-            con.from_arrow(pa.table({"line": numbers, "text": lines, "keep": keep}))
-            .filter(column("keep"))
-            .select(
-                column("line"),
-                function("string_split", column("text"), constant(delimiter)).alias("cells"),
-            )
+    column = duckdb.ColumnExpression
+    constant = duckdb.ConstantExpression
+    function = duckdb.FunctionExpression
+    split = (
+        con.from_arrow(pa.table({"line": numbers, "text": lines, "keep": keep}))
+        .filter(column("keep"))
+        .select(
+            column("line"),
+            function("string_split", column("text"), constant(delimiter)).alias("cells"),
         )
-        cells = column("cells")
-        picked = [
-            # aliased by position (a header name may be empty), renamed below
-            function("list_extract", cells, constant(at + 1)).alias(f"c{at}")
-            for at in positions.values()
-        ]
-        width = function("len", cells)
-        good = arrow_table(
-            split.filter(width == constant(len(header))).select(column("line"), *picked)
-        ).rename_columns(["line", *positions])
-        bad = split.filter(width != constant(len(header))).select(column("line"), width)
-        for line, found in bad.order("line").fetchall():
-            reason = f"{found} columns, the header has {len(header)}"
-            table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
-    finally:
-        con.close()
-    table.batches.append(good)
+    )
+    cells = column("cells")
+    picked = [
+        # aliased by position (a header name may be empty), renamed below
+        function("list_extract", cells, constant(at + 1)).alias(f"c{at}")
+        for at in positions.values()
+    ]
+    width = function("len", cells)
+    good = arrow_table(
+        split.filter(width == constant(len(header))).select(column("line"), *picked)
+    ).rename_columns(["line", *positions])
+    bad = split.filter(width != constant(len(header))).select(column("line"), width)
+    for line, found in bad.order("line").fetchall():
+        reason = f"{found} columns, the header has {len(header)}"
+        table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
+    table.batches.append(_trimmed(good))
 
 
 def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pa.Table:

@@ -88,7 +88,7 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     rows = table.arrow(present)
     for column in OPTIONAL:
         if column not in present:
-            rows = rows.append_column(column, pa.array([None] * rows.num_rows, pa.string()))
+            rows = rows.append_column(column, pa.nulls(rows.num_rows, pa.string()))
     names = country_table(ctx.countries, rows, COUNTRY_COLUMNS)
     kept, rejects, n_bad, _ = run_checks(
         "csv",
@@ -103,8 +103,8 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
         [n for n in STAGED["csv_rows"].names if n not in _ORDER_COLUMNS],
     )
     day, seq = import_order(raw)
-    kept = kept.append_column("imported_day", pa.array([day] * kept.num_rows, pa.string()))
-    kept = kept.append_column("import_seq", pa.array([seq] * kept.num_rows, pa.int64()))
+    kept = kept.append_column("imported_day", pa.repeat(pa.scalar(day, pa.string()), kept.num_rows))
+    kept = kept.append_column("import_seq", pa.repeat(pa.scalar(seq, pa.int64()), kept.num_rows))
     parsed.tables["csv_rows"] = kept
     parsed.reject_rows = rejects
     parsed.records_ok = kept.num_rows

@@ -3,7 +3,9 @@
 -- once) and occupations; returns every row with its problems (an empty list = usable).
 with
 
-cells as (
+cells as not materialized (
+    -- computed where it is read rather than kept: a copy of every row costs more than the
+    -- few expressions
     select
         line,
         buyer_country,
@@ -11,19 +13,45 @@ cells as (
         "count" as count_text,
         "year" as year_text,
         nullif(platform, '') as platform,
-        coalesce(nullif(lower(regexp_replace(occupation, '\s+', ' ', 'g')), ''), 'unknown')
-            as occupation_text,
-        concat_ws('|', buyer_country, seller_country, "count", "year", platform, occupation) as whole_row,
-        -- a list, not the joined text, so that a cell holding the separator cannot make two rows equal
-        list_value(buyer_country, seller_country, "count", "year", platform, occupation) as row_key
+        -- the row's cells as written, hashed to find repeats cheaply (the cells apart, not
+        -- joined text, so that a cell holding a separator cannot make two rows equal)
+        hash(buyer_country, seller_country, "count", "year", platform, occupation) as row_hash,
+        coalesce(
+            contains(buyer_country, chr(65533)) or contains(seller_country, chr(65533))
+            or contains("count", chr(65533)) or contains("year", chr(65533))
+            or contains(platform, chr(65533)) or contains(occupation, chr(65533)),
+            false
+        ) as has_bad_byte,
+        platform as platform_cell,
+        occupation as occupation_cell
     from raw_rows
+),
+
+occupation_texts as (
+    -- each distinct occupation as written, normalised once (spaces collapsed, lower case)
+    select
+        occupation as occupation_cell,
+        coalesce(nullif(lower(regexp_replace(occupation, '\s+', ' ', 'g')), ''), 'unknown')
+            as occupation_text
+    from (select distinct occupation from raw_rows)
+),
+
+repeated_hashes as (
+    -- most files repeat no row: only rows whose hash repeats are compared cell by cell
+    select row_hash
+    from cells
+    group by row_hash
+    having count(*) > 1
 ),
 
 repeats as (
     -- the first line of each row that occurs more than once in the file
-    select row_key, min(line) as first_line
+    select
+        row_hash, buyer_country, seller_country, count_text, year_text, platform_cell,
+        occupation_cell, min(line) as first_line
     from cells
-    group by row_key
+    semi join repeated_hashes on cells.row_hash = repeated_hashes.row_hash
+    group by all
     having count(*) > 1
 ),
 
@@ -35,18 +63,28 @@ typed as (
         sellers.country_code as seller_country_code,
         sellers.reason as seller_reason,
         case
-            when regexp_full_match(year_text, '[0-9]{4}')
-                and try_cast(year_text as integer) between 2000 and year($today) + 1
-                then cast(year_text as integer)
+            when regexp_full_match(cells.year_text, '[0-9]{4}')
+                and try_cast(cells.year_text as integer) between 2000 and year($today) + 1
+                then cast(cells.year_text as integer)
         end as year,
-        try_cast(count_text as double) as amount,
+        try_cast(cells.count_text as double) as amount,
+        occupation_texts.occupation_text,
         occupations.occupation,
         repeats.first_line
     from cells
+    left join occupation_texts
+        on cells.occupation_cell is not distinct from occupation_texts.occupation_cell
     left join country_names as buyers on cells.buyer_country = buyers.name
     left join country_names as sellers on cells.seller_country = sellers.name
-    left join occupations on cells.occupation_text = occupations.occupation
-    left join repeats on cells.row_key = repeats.row_key
+    left join occupations on occupation_texts.occupation_text = occupations.occupation
+    left join repeats
+        on cells.row_hash = repeats.row_hash
+        and cells.buyer_country is not distinct from repeats.buyer_country
+        and cells.seller_country is not distinct from repeats.seller_country
+        and cells.count_text is not distinct from repeats.count_text
+        and cells.year_text is not distinct from repeats.year_text
+        and cells.platform_cell is not distinct from repeats.platform_cell
+        and cells.occupation_cell is not distinct from repeats.occupation_cell
 ),
 
 checked as (
@@ -57,10 +95,14 @@ checked as (
             buyer_country_code is not null and seller_country_code is not null
             and year is not null and occupation is not null and first_line is null
             and isfinite(amount) and amount between 0 and 1e12
-            and not contains(whole_row, chr(65533))
+            and not has_bad_byte
         then [] else list_filter([
-            case when contains(whole_row, chr(65533)) then {
-                'field': null, 'value': left(whole_row, 200),
+            case when has_bad_byte then {
+                'field': null,
+                'value': left(concat_ws(
+                    '|', buyer_country, seller_country, count_text, year_text, platform_cell,
+                    occupation_cell
+                ), 200),
                 'reason': 'undecodable byte: this line is not UTF-8'
             } end,
             case when buyer_country_code is null then {
