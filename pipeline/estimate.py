@@ -45,16 +45,18 @@ row or column, every other country goes to the remainder ("rest of world").
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.paths import SQL_DIR
+from pipeline.sources.tabular import arrow_table
 
 log = logging.getLogger(__name__)
 
@@ -213,18 +215,47 @@ class Marginals:
 
 
 @dataclass(frozen=True)
-class ObservedMatrix:
-    source_id: str
-    year: int
-    cells: dict[tuple[str, str], float]
+class Cells:
+    """A sparse buyer × seller matrix in columns: cell ``k`` is ``buyers[rows[k]]`` ×
+    ``sellers[cols[k]]`` with ``tasks[k]`` tasks; ``buyers`` and ``sellers`` are the distinct
+    country codes, sorted."""
 
-    @property
-    def total(self) -> float:
-        return sum(self.cells.values())
+    buyers: np.ndarray
+    sellers: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    tasks: np.ndarray
+
+    @classmethod
+    def from_mapping(cls, cells: Mapping[tuple[str, str], float]) -> Cells:
+        buyers, rows = _codes(pa.array([b for b, _ in cells], pa.string()))
+        sellers, cols = _codes(pa.array([s for _, s in cells], pa.string()))
+        return cls(buyers, sellers, rows, cols, np.fromiter(cells.values(), float, len(cells)))
+
+    def dense(self) -> np.ndarray:
+        matrix = np.zeros((self.buyers.size, self.sellers.size))
+        np.add.at(matrix, (self.rows, self.cols), self.tasks)
+        return matrix
+
+
+class ObservedMatrix:
+    """The observed matrix of one source and year (``cells`` may be given as a mapping
+    ``{(buyer, seller): tasks}``)."""
+
+    def __init__(
+        self, source_id: str, year: int, cells: Cells | Mapping[tuple[str, str], float]
+    ) -> None:
+        self.source_id = source_id
+        self.year = year
+        self.cells = cells if isinstance(cells, Cells) else Cells.from_mapping(cells)
+        self.total = float(self.cells.tasks.sum())
 
     @property
     def label(self) -> str:
         return f"{self.source_id} {self.year}"
+
+    def __repr__(self) -> str:
+        return f"ObservedMatrix({self.label}, {self.cells.tasks.size} cells)"
 
 
 @dataclass
@@ -242,8 +273,8 @@ class EstimateReport:
         return "\n".join([text, *("  " + p for p in self.problems)])
 
 
-def _query(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
-    return con.execute(path.read_text(encoding="utf-8")).df()
+def _query(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Table:
+    return arrow_table(con.sql(path.read_text(encoding="utf-8")))
 
 
 def read_marginals(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[Marginals]:
@@ -253,32 +284,58 @@ def read_marginals(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> l
     # so that the rule has one home.
     con.execute(f"create or replace temp view out__marginal_pairs as\n{pairs_sql}")
     try:
-        frame = _query(con, sql_dir / "estimate" / "marginals.sql")
+        # one row per published share: a few hundred at most, read as Python rows
+        rows = _query(con, sql_dir / "estimate" / "marginals.sql").to_pylist()
     finally:
         con.execute("drop view if exists temp.out__marginal_pairs")
-    estimates: dict[tuple, Marginals] = {}
-    for row in frame.itertuples(index=False):
-        key = (row.source_id, int(row.year), row.period_label, row.occupation)
+    estimates: dict[tuple[Any, ...], Marginals] = {}
+    for row in rows:
+        key = (row["source_id"], int(row["year"]), row["period_label"], row["occupation"])
         found = estimates.setdefault(key, Marginals(*key))
-        side = found.buyers if row.role == "buyer" else found.sellers
-        category = Category(_text(row.country_code), _text(row.region_label))
-        side.add(category, float(row.amount), _text(row.citation))
-        side.platform = side.platform or row.platform
+        side = found.buyers if row["role"] == "buyer" else found.sellers
+        category = Category(_text(row["country_code"]), _text(row["region_label"]))
+        side.add(category, float(row["amount"]), _text(row["citation"]))
+        side.platform = side.platform or row["platform"]
     return [m for m in estimates.values() if m.buyers.categories and m.sellers.categories]
 
 
 def _text(value: object) -> str | None:
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return None if value is None else str(value)
+
+
+def _codes(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as its distinct values, sorted, and each row's position among them."""
+    names = np.array(sorted(pc.unique(column).to_pylist()), dtype=str)
+    positions = pc.index_in(column, value_set=pa.array(names, pa.string()))
+    return names, positions.to_numpy().astype(np.intp)
 
 
 def read_observed(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[ObservedMatrix]:
-    frame = _query(con, sql_dir / "estimate" / "observed_matrices.sql")
-    cells: dict[tuple[str, int], dict[tuple[str, str], float]] = defaultdict(dict)
-    for row in frame.itertuples(index=False):
-        cells[(row.source_id, int(row.year))][(row.buyer_country_code, row.seller_country_code)] = (
-            float(row.tasks)
-        )
-    return [ObservedMatrix(s, y, c) for (s, y), c in sorted(cells.items())]
+    """The observed matrices, ordered by source and year."""
+    table = _query(con, sql_dir / "estimate" / "observed_matrices.sql")
+    if table.num_rows == 0:
+        return []
+    source_names, source = _codes(table["source_id"])
+    buyer_names, buyer = _codes(table["buyer_country_code"])
+    seller_names, seller = _codes(table["seller_country_code"])
+    year = table["year"].to_numpy().astype(np.int64)
+    tasks = table["tasks"].to_numpy().astype(float)
+    # one group per source and year, numbered in that order (one integer key sorts faster than
+    # pairs); a stable sort keeps the query's order of the cells within a group, the order a
+    # prior's cells are summed in
+    first_year, years = int(year.min()), int(year.max() - year.min()) + 1
+    keys, group = np.unique(source * years + (year - first_year), return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(keys.size + 1))
+    matrices = []
+    for g, key in enumerate(keys.tolist()):
+        s, y = divmod(key, years)
+        rows = order[bounds[g] : bounds[g + 1]]
+        buyers, b_local = np.unique(buyer[rows], return_inverse=True)
+        sellers, s_local = np.unique(seller[rows], return_inverse=True)
+        cells = Cells(buyer_names[buyers], seller_names[sellers], b_local, s_local, tasks[rows])
+        matrices.append(ObservedMatrix(str(source_names[s]), first_year + y, cells))
+    return matrices
 
 
 def choose_prior(
@@ -316,9 +373,10 @@ def collapse(matrix: ObservedMatrix, buyers: Side, sellers: Side) -> np.ndarray:
     n, m = len(buyers.categories), len(sellers.categories)
     # one extra row and column gather the countries the marginals do not name
     extended = np.zeros((n + 1, m + 1))
-    rows = [b_index.get(b, n) for b, _ in matrix.cells]
-    cols = [s_index.get(s, m) for _, s in matrix.cells]
-    np.add.at(extended, (rows, cols), list(matrix.cells.values()))
+    cells = matrix.cells
+    rows = _positions(cells.buyers, b_index, n)[cells.rows]
+    cols = _positions(cells.sellers, s_index, m)[cells.cols]
+    np.add.at(extended, (rows, cols), cells.tasks)
     return (
         extended[:n, :m]
         + np.outer(b_rest, extended[n, :m])
@@ -327,40 +385,64 @@ def collapse(matrix: ObservedMatrix, buyers: Side, sellers: Side) -> np.ndarray:
     )
 
 
+def _positions(codes: np.ndarray, index: Mapping[str, int], missing: int) -> np.ndarray:
+    """Where each of a matrix's distinct codes sits on another grid (``missing`` when not
+    there): one look-up per country, then indexed by the cells."""
+    return np.array([index.get(code, missing) for code in codes.tolist()], dtype=np.intp)
+
+
 def _cell_citation(buyer: str | None, seller: str | None) -> str | None:
     if buyer == seller:
         return buyer
     return " × ".join(c for c in (buyer, seller) if c) or None
 
 
-def estimate_rows(
-    marginals: Marginals, prior: ObservedMatrix | None
-) -> tuple[list[dict], Fit, str]:
+def _repeat(value: object, type_: pa.DataType, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, type_), n)
+
+
+def _pick(values: Sequence[str | None] | np.ndarray, index: np.ndarray) -> pa.Array:
+    """``values[index]`` as an Arrow text column, gathered by Arrow rather than in Python."""
+    return pa.array(values, pa.string()).take(pa.array(index, pa.int64()))
+
+
+def _citations(buyers: Side, sellers: Side, bi: np.ndarray, sj: np.ndarray) -> pa.Array:
+    """Each cell's citation, worked out once per pair of distinct citations of its two sides."""
+    b_cited = list(dict.fromkeys(buyers.citations))
+    s_cited = list(dict.fromkeys(sellers.citations))
+    b_code = np.array([b_cited.index(c) for c in buyers.citations], dtype=np.intp)
+    s_code = np.array([s_cited.index(c) for c in sellers.citations], dtype=np.intp)
+    pairs = [_cell_citation(b, s) for b in b_cited for s in s_cited]
+    return _pick(pairs, b_code[bi] * len(s_cited) + s_code[sj])
+
+
+def estimate_rows(marginals: Marginals, prior: ObservedMatrix | None) -> tuple[pa.Table, Fit, str]:
     buyers, sellers = marginals.buyers, marginals.sellers
     seed = collapse(prior, buyers, sellers) if prior is not None else None
     fit = ipf(buyers.amounts, sellers.amounts, seed)
     label = prior.label if prior is not None else NO_PRIOR
-    rows = []
-    for i, b in enumerate(buyers.categories):
-        for j, s in enumerate(sellers.categories):
-            rows.append(
-                {
-                    "source_id": marginals.source_id,
-                    "platform": buyers.platform,
-                    "year": marginals.year,
-                    "period_label": marginals.period_label,
-                    "occupation": marginals.occupation,
-                    "buyer_country_code": b.country_code,
-                    "buyer_region_label": b.region_label,
-                    "seller_country_code": s.country_code,
-                    "seller_region_label": s.region_label,
-                    "tasks": float(fit.matrix[i, j]),
-                    "unit": UNIT,
-                    "citation": _cell_citation(buyers.citations[i], sellers.citations[j]),
-                    "prior": label,
-                    "iterations": fit.iterations,
-                }
-            )
+    n, m = fit.matrix.shape
+    # cells row by row: buyer i, then each seller j
+    bi, sj = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+    size = n * m
+    rows = pa.table(
+        {
+            "source_id": _repeat(marginals.source_id, pa.string(), size),
+            "platform": _repeat(buyers.platform, pa.string(), size),
+            "year": _repeat(marginals.year, pa.int32(), size),
+            "period_label": _repeat(marginals.period_label, pa.string(), size),
+            "occupation": _repeat(marginals.occupation, pa.string(), size),
+            "buyer_country_code": _pick([c.country_code for c in buyers.categories], bi),
+            "buyer_region_label": _pick([c.region_label for c in buyers.categories], bi),
+            "seller_country_code": _pick([c.country_code for c in sellers.categories], sj),
+            "seller_region_label": _pick([c.region_label for c in sellers.categories], sj),
+            "tasks": fit.matrix.ravel(),
+            "unit": _repeat(UNIT, pa.string(), size),
+            "citation": _citations(buyers, sellers, bi, sj),
+            "prior": _repeat(label, pa.string(), size),
+            "iterations": _repeat(fit.iterations, pa.int32(), size),
+        }
+    )
     return rows, fit, label
 
 
@@ -377,48 +459,49 @@ def nearest_other_year(
     return min(others, key=lambda m: (abs(m.year - matrix.year), m.year))
 
 
-def check_rows(matrix: ObservedMatrix, prior: ObservedMatrix | None) -> list[dict]:
+def check_rows(matrix: ObservedMatrix, prior: ObservedMatrix | None) -> pa.Table:
     """Hide the pairs of an observed matrix, keep its marginals, estimate, and pair up the cells."""
-    buyers = sorted({b for b, _ in matrix.cells})
-    sellers = sorted({s for _, s in matrix.cells})
-    b_index = {c: i for i, c in enumerate(buyers)}
-    s_index = {c: j for j, c in enumerate(sellers)}
-    observed = np.zeros((len(buyers), len(sellers)))
-    for (b, s), tasks in matrix.cells.items():
-        observed[b_index[b], s_index[s]] += tasks
+    cells = matrix.cells
+    observed = cells.dense()
     seed = None
     if prior is not None:
+        # the prior's cells on this matrix's grid; pairs of countries it lacks are left out
+        b_index = {code: i for i, code in enumerate(cells.buyers.tolist())}
+        s_index = {code: j for j, code in enumerate(cells.sellers.tolist())}
+        rows = _positions(prior.cells.buyers, b_index, -1)[prior.cells.rows]
+        cols = _positions(prior.cells.sellers, s_index, -1)[prior.cells.cols]
+        inside = (rows >= 0) & (cols >= 0)
         seed = np.zeros_like(observed)
-        for (b, s), tasks in prior.cells.items():
-            if b in b_index and s in s_index:
-                seed[b_index[b], s_index[s]] += tasks
+        np.add.at(seed, (rows[inside], cols[inside]), prior.cells.tasks[inside])
     fit = ipf(observed.sum(axis=1), observed.sum(axis=0), seed)
     label = prior.label if prior is not None else NO_PRIOR
     bi, sj = np.nonzero((observed > 0) | (fit.matrix > 0))
-    return [
+    return pa.table(
         {
-            "source_id": matrix.source_id,
-            "year": matrix.year,
-            "prior": label,
-            "buyer_country_code": buyers[i],
-            "seller_country_code": sellers[j],
-            "observed": float(observed[i, j]),
-            "estimated": float(fit.matrix[i, j]),
+            "source_id": _repeat(matrix.source_id, pa.string(), bi.size),
+            "year": _repeat(matrix.year, pa.int32(), bi.size),
+            "prior": _repeat(label, pa.string(), bi.size),
+            "buyer_country_code": _pick(cells.buyers, bi),
+            "seller_country_code": _pick(cells.sellers, sj),
+            "observed": observed[bi, sj],
+            "estimated": fit.matrix[bi, sj],
         }
-        for i, j in zip(bi.tolist(), sj.tolist(), strict=True)
-    ]
+    )
 
 
 # --- the step the build runs between the core__ and the out__ tables ---------------------------
 
 
-def _write(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+def _write(con: duckdb.DuckDBPyConnection, table: str, parts: list[pa.Table]) -> None:
     con.execute(f"delete from {table}")
-    if not rows:
+    if not parts:
         return
-    columns = con.table(table).columns
-    frame = pd.DataFrame.from_records(rows, columns=columns)  # noqa: F841 - read by DuckDB
-    con.execute(f"insert into {table} select {', '.join(columns)} from frame")
+    columns = ", ".join(con.table(table).columns)
+    con.register("_estimate_rows", pa.concat_tables(parts))
+    try:
+        con.execute(f"insert into {table} select {columns} from _estimate_rows")
+    finally:
+        con.unregister("_estimate_rows")
 
 
 def run(
@@ -432,7 +515,7 @@ def run(
     report = EstimateReport()
     observed = read_observed(con, sql_dir)
 
-    flows: list[dict] = []
+    flows: list[pa.Table] = []
     for marginals in read_marginals(con, sql_dir):
         prior = choose_prior(marginals, observed, prior_min_projects, prior_max_years)
         name = f"{marginals.source_id} {marginals.year} ({marginals.period_label})"
@@ -448,12 +531,12 @@ def run(
         except EstimateError as err:
             report.problems.append(f"{name}: not estimated: {err}")
             continue
-        flows += rows
+        flows.append(rows)
         report.estimates += 1
         report.with_prior += label != NO_PRIOR
     _write(con, "int__estimated_flows", flows)
 
-    cells: list[dict] = []
+    cells: list[pa.Table] = []
     for matrix in observed:
         if matrix.total <= 0:
             continue
@@ -461,7 +544,7 @@ def run(
         other = nearest_other_year(matrix, observed)
         for prior in [None] if other is None else [None, other]:
             try:
-                cells += check_rows(matrix, prior)
+                cells.append(check_rows(matrix, prior))
             except EstimateError as err:
                 report.problems.append(f"check of {matrix.label}: {err}")
         report.checked_matrices += 1

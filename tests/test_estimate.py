@@ -281,3 +281,57 @@ def test_a_prior_is_collapsed_onto_the_published_categories() -> None:
     assert estimate.collapse(prior, buyers, sellers) == pytest.approx(
         np.array([[8.0, 3.0, 1.0], [2.0, 0.0, 0.0]])
     )
+
+
+def test_check_cells_of_a_matrix_with_a_prior_worked_by_hand() -> None:
+    # Published pair counts of one source in two years. 2015 is checked against its marginals
+    # (buyers GBR 2, USA 8; sellers IND 7, PHL 3) with 2014 as prior; 2014 also names a buyer
+    # (DEU) and a seller (BRA) that 2015 lacks, which the prior must leave out.
+    con = duckdb.connect()
+    from pipeline.sqlfiles import run_schema
+
+    run_schema(con)
+    pairs = {
+        2015: {("USA", "IND"): 6, ("USA", "PHL"): 2, ("GBR", "IND"): 1, ("GBR", "PHL"): 1},
+        2014: {
+            ("GBR", "IND"): 1,
+            ("GBR", "PHL"): 1,
+            ("USA", "IND"): 1,
+            ("USA", "PHL"): 3,
+            ("DEU", "IND"): 50,
+            ("USA", "BRA"): 50,
+        },
+    }
+    con.executemany(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount) "
+        "values ('rw', 'web', make_date(?, 1, 1), make_date(?, 12, 31), 'pair', ?, ?, "
+        "'unknown', 'projects', ?)",
+        [(y, y, b, s, n) for y, cells in pairs.items() for (b, s), n in cells.items()],
+    )
+    report = estimate.run(con)
+    assert (report.estimates, report.checked_matrices, report.problems) == (0, 2, [])
+    rows = con.execute(
+        "select prior, buyer_country_code, seller_country_code, observed, estimated "
+        "from int__estimate_check_cells where year = 2015"
+    ).fetchall()
+    cells = {(p, b, s): (o, e) for p, b, s, o, e in rows}
+    assert len(cells) == len(rows) == 8
+    pairs_2015 = [("GBR", "IND"), ("GBR", "PHL"), ("USA", "IND"), ("USA", "PHL")]
+    # no prior: row total × column total / 10
+    independence = [2 * 7 / 10, 2 * 3 / 10, 8 * 7 / 10, 8 * 3 / 10]
+    for (b, s), expected in zip(pairs_2015, independence, strict=True):
+        observed, estimated = cells[("none", b, s)]
+        assert observed == pairs[2015][(b, s)]
+        assert estimated == pytest.approx(expected)
+    # prior 2014 on the 2015 grid, [[1, 1], [1, 3]] (row totals 2, 4 of 6), plus 1 % of its
+    # independence; a 2 × 2 fit keeps the seed's odds ratio θ, and with the margins above the
+    # cells are [[a, 2 - a], [7 - a, 1 + a]] where a(1 + a) = θ(2 - a)(7 - a)
+    seed = np.array([[1.0, 1.0], [1.0, 3.0]]) + 0.01 * np.array([[4.0, 8.0], [8.0, 16.0]]) / 6
+    theta = seed[0, 0] * seed[1, 1] / (seed[0, 1] * seed[1, 0])
+    roots = np.roots([1 - theta, 1 + 9 * theta, -14 * theta])
+    (a,) = [r.real for r in roots if 0 < r.real < 2]
+    for (b, s), expected in zip(pairs_2015, [a, 2 - a, 7 - a, 1 + a], strict=True):
+        observed, estimated = cells[("rw 2014", b, s)]
+        assert observed == pairs[2015][(b, s)]
+        assert estimated == pytest.approx(expected, rel=1e-9)
