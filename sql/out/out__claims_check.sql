@@ -15,56 +15,45 @@ claims as (
     select distinct claim_id, role, country_code, region_label from core__claims
 ),
 
+-- Every share or rank with, for its set (source × platform × period × side × basis), how many
+-- listed countries hold a larger share than all unlisted countries together: an unlisted
+-- country can rank no higher than just below them. Counted once per set over the set's own rows
+-- (its keys are never null: core__tallies), not once per claim and set.
 shares as (
-    select * from out__country_shares
+    select
+        *,
+        count(case when share_pct > unlisted_pct then 1 end) over (
+            partition by source_id, platform, period_start, period_end, role, basis
+        ) as listed_above_unlisted
+    from out__country_shares
 ),
 
 sets as (
     select distinct
         source_id, platform, year, period_start, period_end, role, basis, listed, unlisted_pct,
-        is_top_list
+        is_top_list, listed_above_unlisted
     from shares
 ),
 
+-- What each set says of a country: one row per listed country that some claim names, and one
+-- row (no country) for every country the set does not list, which it says the same of. Judging
+-- these rather than every claim against every set keeps the text built per set, not per claim.
 candidates as (
     select
-        claims.claim_id,
-        claims.role,
-        claims.country_code,
-        sets.source_id,
-        sets.platform,
-        sets.year,
-        sets.period_start,
-        sets.period_end,
-        sets.basis,
-        sets.listed,
-        sets.unlisted_pct,
-        sets.is_top_list,
-        shares.share_pct,
-        shares.rank,
-        (
-            select count(*)
-            from shares as above
-            where
-                above.source_id = sets.source_id
-                and above.platform = sets.platform
-                and above.period_start = sets.period_start
-                and above.period_end = sets.period_end
-                and above.role = sets.role
-                and above.basis = sets.basis
-                and above.share_pct > sets.unlisted_pct
-        ) as listed_above_unlisted
-    from claims
-    inner join sets on claims.role = sets.role
-    left join shares
-        on shares.source_id = sets.source_id
-        and shares.platform = sets.platform
-        and shares.period_start = sets.period_start
-        and shares.period_end = sets.period_end
-        and shares.role = sets.role
-        and shares.basis = sets.basis
-        and shares.country_code = claims.country_code
-    where claims.country_code is not null
+        source_id, platform, year, period_start, period_end, role, basis, listed, unlisted_pct,
+        is_top_list, listed_above_unlisted, country_code, share_pct, rank
+    from shares
+    where exists (
+        select 1
+        from claims
+        where claims.role = shares.role and claims.country_code = shares.country_code
+    )
+    union all
+    select
+        source_id, platform, year, period_start, period_end, role, basis, listed, unlisted_pct,
+        is_top_list, listed_above_unlisted, null::varchar as country_code,
+        null::double as share_pct, null::integer as rank
+    from sets
 ),
 
 bounded as (
@@ -127,18 +116,40 @@ judged as (
     from bounded
 ),
 
-country_rows as (
+rules as (
     select
-        claim_id,
-        country_code,
-        role,
-        source_id,
-        year,
-        rank,
-        verdict,
+        *,
         'claimed ' || role || ' among the top 10 ' || role || 's of ' || source_id || ' ('
         || platform || ', ' || basis || ', ' || period_text || '): ' || evidence as rule
     from judged
+),
+
+-- Each claimed country against every set of its side: the set's row for the country where it
+-- lists it, its row for unlisted countries otherwise.
+country_rows as (
+    select
+        claims.claim_id,
+        claims.country_code,
+        claims.role,
+        unlisted.source_id,
+        unlisted.year,
+        listed.rank,
+        case when listed.country_code is null then unlisted.verdict else listed.verdict end
+            as verdict,
+        case when listed.country_code is null then unlisted.rule else listed.rule end as rule
+    from claims
+    inner join rules as unlisted
+        on unlisted.role = claims.role
+        and unlisted.country_code is null
+    left join rules as listed
+        on listed.source_id = unlisted.source_id
+        and listed.platform = unlisted.platform
+        and listed.period_start = unlisted.period_start
+        and listed.period_end = unlisted.period_end
+        and listed.role = unlisted.role
+        and listed.basis = unlisted.basis
+        and listed.country_code = claims.country_code
+    where claims.country_code is not null
 ),
 
 region_rows as (

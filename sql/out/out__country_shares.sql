@@ -7,32 +7,52 @@
 -- occupations. Sources are never summed here: one row per source's figure.
 with
 
+-- Only the columns used: the observed flows are read twice (once per side), and are held
+-- between the two reads.
 flows as (
-    select * from out__flows where method = 'observed'
+    select source_id, platform, year, buyer_country_code, seller_country_code, tasks
+    from out__flows
+    where method = 'observed'
 ),
 
 tallies as (
     select * from core__tallies where role in ('buyer', 'seller')
 ),
 
-flow_sides as (
-    select source_id, platform, year, 'buyer' as role, buyer_country_code as country_code, tasks
+-- Each side's projects per platform first: this is the one step that reads every flow (a row
+-- per country pair and occupation), and it leaves one row per platform and country.
+platform_sides as (
+    select
+        source_id,
+        platform,
+        year,
+        'buyer' as role,
+        buyer_country_code as country_code,
+        sum(tasks) as tasks
     from flows
+    group by source_id, platform, year, buyer_country_code
     union all
-    select source_id, platform, year, 'seller' as role, seller_country_code as country_code, tasks
+    select
+        source_id,
+        platform,
+        year,
+        'seller' as role,
+        seller_country_code as country_code,
+        sum(tasks) as tasks
     from flows
+    group by source_id, platform, year, seller_country_code
 ),
 
 observed as (
     select
         source_id,
-        string_agg(distinct platform, ', ' order by platform) as platform,
+        string_agg(platform, ', ' order by platform) as platform,
         make_date(year, 1, 1) as period_start,
         make_date(year, 12, 31) as period_end,
         role,
         country_code,
         sum(tasks) as tasks
-    from flow_sides
+    from platform_sides
     group by source_id, year, role, country_code
 ),
 
