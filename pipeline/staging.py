@@ -85,12 +85,16 @@ def _write_parquet(table: pa.Table, target: Path) -> None:
     os.replace(temp, target)
 
 
+def _without_year(schema: pa.Schema, rows: pa.Table) -> pa.Schema:
+    return pa.schema([schema.field(n) for n in rows.column_names])
+
+
 def _partitions(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
     """(relative folder, rows) per year when the table has a year column."""
     if "year" not in table.column_names:
         yield "", table
         return
-    for year in sorted(set(table.column("year").to_pylist())):
+    for year in sorted(pc.unique(table.column("year")).to_pylist()):
         rows = table.filter(pc.equal(table.column("year"), year)).drop_columns(["year"])
         yield f"year={year}", rows
 
@@ -133,12 +137,14 @@ def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> Sta
         tables[REJECTS] = pa.concat_tables([_rejects_table(parsed.rejects), *bulk])
     for name, table in tables.items():
         schema = REJECT_SCHEMA if name == REJECTS else schemas[name]
-        table = table.select(schema.names).cast(schema)
+        table = table.select(schema.names)
         if table.num_rows == 0:
             continue
         for folder, rows in _partitions(table):
             relative = Path(name) / f"source_id={spec.source_id}" / folder / f"{key}.parquet"
-            _write_parquet(rows, root / relative)
+            # cast a partition at a time: dictionary-encoded text becomes plain text in the
+            # file's schema without a second copy of the whole table
+            _write_parquet(rows.cast(_without_year(schema, rows)), root / relative)
             staged.files.setdefault(name, []).append(relative.as_posix())
     entry = root / "_files" / spec.source_id / f"{key}.json"
     entry.parent.mkdir(parents=True, exist_ok=True)

@@ -222,45 +222,55 @@ def _unquoted_table(
     if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
         return None
     table = Table(header)
-    try:
-        reader = pa_csv.open_csv(
-            raw.path,
-            read_options=pa_csv.ReadOptions(
-                column_names=["text"], skip_rows=1, block_size=BLOCK_BYTES
-            ),
-            parse_options=pa_csv.ParseOptions(
-                delimiter="\x01", quote_char=False, ignore_empty_lines=False
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={"text": pa.string()}, strings_can_be_null=False
-            ),
-        )
-        batches = (batch.column(0) for batch in reader)
-        con = duckdb.connect(config={"memory_limit": "256MB", "preserve_insertion_order": False})
+    # a Python file, not the path: given a path, Arrow reads the whole file ahead at once
+    with raw.path.open("rb") as handle:
         try:
-            first_line = 2
-            for chunk in batches:
-                block = _Block([chunk], batches)
-                consumed = _quoted_records(
-                    raw, source_id, delimiter, header, positions, block, first_line, table
-                )
-                lines = pa.chunked_array(block.chunks, pa.string())
-                keep = np.ones(len(lines), dtype=bool)
-                keep[consumed] = False
-                numbers = pa.chunked_array(
-                    [np.arange(first_line, first_line + len(lines), dtype=np.int64)]
-                )
-                _split(
-                    con, raw, source_id, delimiter, header, positions, lines, numbers, keep, table
-                )
-                first_line += len(lines)
-                del lines, numbers, block
-                if table.records_in > max_rows:
-                    raise TableError(f"{raw.name}: more than {max_rows} records")
-        finally:
-            con.close()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
-        return None  # e.g. undecodable bytes: the row-by-row reader names their line
+            return _unquoted_blocks(
+                handle, raw, source_id, delimiter, header, positions, max_rows, table
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
+            return None  # e.g. undecodable bytes: the row-by-row reader names their line
+
+
+def _unquoted_blocks(
+    handle: IO[bytes],
+    raw: RawFile,
+    source_id: str,
+    delimiter: str,
+    header: list[str],
+    positions: dict[str, int],
+    max_rows: int,
+    table: Table,
+) -> Table:
+    """Read the lines block by block into ``table`` (see _unquoted_table)."""
+    reader = pa_csv.open_csv(
+        handle,
+        read_options=pa_csv.ReadOptions(column_names=["text"], skip_rows=1, block_size=BLOCK_BYTES),
+        parse_options=pa_csv.ParseOptions(
+            delimiter="\x01", quote_char=False, ignore_empty_lines=False
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={"text": pa.string()}, strings_can_be_null=False
+        ),
+    )
+    batches = (batch.column(0) for batch in reader)
+    first_line = 2
+    for chunk in batches:
+        block = _Block([chunk], batches)
+        consumed = _quoted_records(
+            raw, source_id, delimiter, header, positions, block, first_line, table
+        )
+        lines = pa.chunked_array(block.chunks, pa.string())
+        keep = np.ones(len(lines), dtype=bool)
+        keep[consumed] = False
+        numbers = pa.chunked_array([np.arange(first_line, first_line + len(lines), dtype=np.int64)])
+        _split(raw, source_id, delimiter, header, positions, lines, numbers, keep, table)
+        first_line += len(lines)
+        del lines, numbers, block
+        # the block's text is no longer needed: give its memory back
+        pa.default_memory_pool().release_unused()
+        if table.records_in > max_rows:
+            raise TableError(f"{raw.name}: more than {max_rows} records")
     table.rejects.sort(key=lambda r: int(r.location.rsplit(":", 1)[1]))
     return table
 
@@ -371,7 +381,6 @@ def _plain_unquoted(path: Path) -> bool:
 
 
 def _split(
-    con: duckdb.DuckDBPyConnection,
     raw: RawFile,
     source_id: str,
     delimiter: str,
@@ -385,40 +394,34 @@ def _split(
     """Split the lines marked ``keep`` into the wanted columns; lines of another width are
     rejects, blank lines are not records.
 
-    DuckDB splits them, on every core, with the relational API (the positions come from the
-    header); blank lines are found first by one regular expression in Arrow. The lines are
-    never copied: what is left out is a mask."""
+    Arrow splits a block of lines in C++ (the positions come from the header); blank lines are
+    found first by one regular expression. Only what one block needs is held."""
     blank = pc.match_substring_regex(lines, f"^[\\x{{{ord(delimiter):x}}}{_SPACE}]*$")
-    keep &= ~blank.to_numpy()
+    keep &= ~blank.to_numpy(zero_copy_only=False)
     table.records_in += int(keep.sum())
     if not keep.any():
         return
-    column = duckdb.ColumnExpression
-    constant = duckdb.ConstantExpression
-    function = duckdb.FunctionExpression
-    split = (
-        con.from_arrow(pa.table({"line": numbers, "text": lines, "keep": keep}))
-        .filter(column("keep"))
-        .select(
-            column("line"),
-            function("string_split", column("text"), constant(delimiter)).alias("cells"),
-        )
-    )
-    cells = column("cells")
-    picked = [
-        # aliased by position (a header name may be empty), renamed below
-        function("list_extract", cells, constant(at + 1)).alias(f"c{at}")
-        for at in positions.values()
-    ]
-    width = function("len", cells)
-    good = arrow_table(
-        split.filter(width == constant(len(header))).select(column("line"), *picked)
-    ).rename_columns(["line", *positions])
-    bad = split.filter(width != constant(len(header))).select(column("line"), width)
-    for line, found in bad.order("line").fetchall():
-        reason = f"{found} columns, the header has {len(header)}"
-        table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
-    table.batches.append(_trimmed(good))
+    mask = pa.array(keep)
+    kept_lines = pc.filter(lines, mask)
+    kept_numbers = pc.filter(numbers, mask)
+    cells = pc.split_pattern(kept_lines, delimiter)
+    width = pc.list_value_length(cells)
+    right = pc.equal(width, len(header))
+    if not pc.all(right).as_py():
+        wrong = pc.invert(right)
+        for line, found in zip(
+            pc.filter(kept_numbers, wrong).to_pylist(),
+            pc.filter(width, wrong).to_pylist(),
+            strict=True,
+        ):
+            reason = f"{found} columns, the header has {len(header)}"
+            table.rejects.append(Reject(source_id, f"{raw.name}:{line}", None, None, reason))
+        cells = pc.filter(cells, right)
+        kept_numbers = pc.filter(kept_numbers, right)
+    columns = {"line": kept_numbers}
+    for name, at in positions.items():
+        columns[name] = pc.list_element(cells, at)
+    table.batches.append(_trimmed(pa.table(columns)))
 
 
 def _batch(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pa.Table:
@@ -455,7 +458,7 @@ def run_checks(
     """
     # bounded, so that a large file spills to disk rather than growing the process; rows come
     # back in any order (sorted by line in Arrow), so DuckDB need not buffer them
-    con = duckdb.connect(config={"memory_limit": "500MB", "preserve_insertion_order": False})
+    con = duckdb.connect(config={"memory_limit": "256MB", "preserve_insertion_order": False})
     try:
         con.register("raw_rows", rows)
         for table, data in lookups.items():
@@ -472,7 +475,9 @@ def run_checks(
         kept_parts, reject_parts, n_bad = [], [], 0
         counts = dict.fromkeys(counted, 0)
         for batch in result if hasattr(result, "read_next_batch") else result.to_batches():
-            kept_parts.append(batch.filter(batch.column("is_staged")).select(list(staged)))
+            kept_parts.append(
+                _compact(batch.filter(batch.column("is_staged")).select(list(staged)))
+            )
             lengths = pc.fill_null(pc.list_value_length(batch.column("problems")), 0)
             bad = batch.filter(pc.greater(lengths, 0))
             n_bad += bad.num_rows
@@ -495,8 +500,9 @@ def run_checks(
     finally:
         con.close()
     # sorted by line here, apart, rather than every row in DuckDB
-    kept_schema = pa.schema([schema.field(n) for n in staged])
-    kept = pa.Table.from_batches(kept_parts, kept_schema).sort_by("line")
+    kept = pa.Table.from_batches(kept_parts).sort_by("line") if kept_parts else None
+    if kept is None:
+        kept = pa.schema([schema.field(n) for n in staged]).empty_table()
     problem = schema.field("problems").type.value_type
     reject_schema = pa.schema([("line", pa.int64()), *(problem.field(i) for i in range(3))])
     found = pa.Table.from_batches(reject_parts, reject_schema).sort_by("line")
@@ -517,6 +523,16 @@ def run_checks(
         }
     )
     return kept, rejects, n_bad, counts
+
+
+def _compact(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Text columns dictionary-encoded: staged rows repeat a few codes, names and labels, and a
+    file of millions of rows is held until it is staged (Parquet stores them the same way)."""
+    columns = [
+        pc.dictionary_encode(column) if pa.types.is_string(column.type) else column
+        for column in batch.columns
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def arrow_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:
