@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from pipeline import resources
+
 HERE = Path(__file__).parent
 TASKS_TABLE = "core__tasks"
 
@@ -63,7 +65,7 @@ def ingest(args: dict[str, Any]) -> dict[str, Any]:
     """Tasks from Parquet or CSV into core__tasks of a copy of the shipped database."""
     db = Path(args["db"])
     shutil.copy(args["shipped_db"], db)
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(db), config={"memory_limit": resources.memory_limit()})
     if args.get("primary_key"):
         con.execute(f"alter table {TASKS_TABLE} add primary key (source_id, task_id)")
     path = args["input"]
@@ -113,7 +115,7 @@ def build(args: dict[str, Any]) -> dict[str, Any]:
 
     db = Path(args["db"])
     shutil.copy(args["tasks_db"], db)
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(db), config={"memory_limit": resources.memory_limit()})
     models = sqlfiles.out_table_order()
     per_model: dict[str, list[float]] = {p.stem: [] for p in models}
     totals, flow_totals = [], []
@@ -142,7 +144,7 @@ def plain(args: dict[str, Any]) -> dict[str, Any]:
     """The same tables with the hand-written queries in bench/plain_*.sql."""
     db = Path(args["db"])
     shutil.copy(args["tasks_db"], db)
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(db), config={"memory_limit": resources.memory_limit()})
     queries = [_sql(f"plain_{name}.sql") for name in ("flows", "directions", "balance")]
 
     def run() -> None:

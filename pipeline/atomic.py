@@ -225,13 +225,13 @@ class DatabaseSwap:
                 "shell); close that connection, then run the command again"
             )
 
-    def connect(self) -> Any:
+    def connect(self, config: dict[str, str] | None = None) -> Any:
         """A read-write DuckDB connection to the temporary database (the build lock is released
         if it cannot be opened)."""
         import duckdb
 
         try:
-            return duckdb.connect(str(self.temp))
+            return duckdb.connect(str(self.temp), config=dict(config or {}))
         except BaseException:
             self.abort()
             raise

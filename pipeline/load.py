@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import atomic, estimate, paths, rawstore, sqlfiles, staging
+from pipeline import atomic, estimate, paths, rawstore, resources, sqlfiles, staging
 from pipeline.countries import CountryIndex, country_index
 from pipeline.progress import progress
 from pipeline.records import Reject
@@ -291,7 +291,7 @@ def build_database(
     raw_root = raw_root or paths.raw_dir()
     root = staging_root or staging.staging_dir()
     swap = atomic.DatabaseSwap(target)
-    con = swap.connect()
+    con = swap.connect({"memory_limit": resources.memory_limit()})
     stages: list[tuple[str, float, int]] = []
     say = out or (lambda _: None)
     try:
