@@ -90,21 +90,20 @@ typed as (
 checked as (
     select
         *,
-        -- most rows have no problem: the list is built only for the others
-        case when
+        -- most rows have no problem: the list is built only for the others. An undecodable
+        -- byte is the line's one problem: the garbled cells it leaves are not reported again
+        case when has_bad_byte then [{
+            'field': null,
+            'value': left(concat_ws(
+                '|', buyer_country, seller_country, count_text, year_text, platform_cell,
+                occupation_cell
+            ), 200),
+            'reason': 'undecodable byte: this line is not UTF-8'
+        }] when
             buyer_country_code is not null and seller_country_code is not null
             and year is not null and occupation is not null and first_line is null
             and isfinite(amount) and amount between 0 and 1e12
-            and not has_bad_byte
         then [] else list_filter([
-            case when has_bad_byte then {
-                'field': null,
-                'value': left(concat_ws(
-                    '|', buyer_country, seller_country, count_text, year_text, platform_cell,
-                    occupation_cell
-                ), 200),
-                'reason': 'undecodable byte: this line is not UTF-8'
-            } end,
             case when buyer_country_code is null then {
                 'field': 'buyer_country', 'value': left(buyer_country, 200), 'reason': coalesce(buyer_reason, 'unknown country')
             } end,

@@ -50,15 +50,15 @@ flagged as (
 checked as (
     select
         *,
-        -- most rows have no problem: the list is built only for the others
-        case when
+        -- most rows have no problem: the list is built only for the others. An undecodable
+        -- byte is the line's one problem: the garbled cells it leaves are not reported again
+        case when contains(whole_row, chr(65533)) then [{
+            'field': null, 'value': left(whole_row, 200),
+            'reason': 'undecodable byte: this line is not UTF-8'
+        }] when
             is_day and is_amount and occupation_class is not null and country_code is not null
-            and first_line is null and not contains(whole_row, chr(65533))
+            and first_line is null
         then [] else list_filter([
-            case when contains(whole_row, chr(65533)) then {
-                'field': null, 'value': left(whole_row, 200),
-                'reason': 'undecodable byte: this line is not UTF-8'
-            } end,
             case when not is_day then {
                 'field': 'timestamp', 'value': left("timestamp", 200),
                 'reason': 'not a date in YYYY-MM-DD form between 2000-01-01 and a year from today'

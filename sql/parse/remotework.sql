@@ -71,11 +71,12 @@ located as (
 checked as (
     select
         *,
-        list_filter([
-            case when contains(whole_row, chr(65533)) then {
-                'field': null, 'value': left(whole_row, 200),
-                'reason': 'undecodable byte: this line is not UTF-8'
-            } end,
+        -- an undecodable byte is the line's one problem: the garbled cells it leaves are not
+        -- reported again
+        case when contains(whole_row, chr(65533)) then [{
+            'field': null, 'value': left(whole_row, 200),
+            'reason': 'undecodable byte: this line is not UTF-8'
+        }] else list_filter([
             case when year_number is null or year_number not between 2000 and year($today) + 1
                 then {
                     'field': 'year', 'value': left("year", 200),
@@ -99,7 +100,7 @@ checked as (
                 'reason': 'exact duplicate of line ' || cast(first_line as varchar)
                 || ' (counted once)'
             } end
-        ], lambda problem: problem is not null) as problems
+        ], lambda problem: problem is not null) end as problems
     from located
 )
 
