@@ -10,6 +10,9 @@
 -- ranked per source × year × side, all of the source's platforms together, and their platform
 -- is the one label of that side on every country's row: its platforms sorted and joined by ', '
 -- (the first five, then "and N more").
+-- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
+-- figures to the last digit in whatever order threads add the rows (README, "Identical
+-- rebuilds").
 with
 
 -- Only the columns used: the observed flows are read twice (once per side), and are held
@@ -33,7 +36,7 @@ platform_sides as (
         year,
         'buyer' as role,
         buyer_country_code as country_code,
-        sum(tasks) as tasks
+        cast(sum(exact_decimal(tasks)) as double) as tasks
     from flows
     group by source_id, platform, year, buyer_country_code
     union all
@@ -43,7 +46,7 @@ platform_sides as (
         year,
         'seller' as role,
         seller_country_code as country_code,
-        sum(tasks) as tasks
+        cast(sum(exact_decimal(tasks)) as double) as tasks
     from flows
     group by source_id, platform, year, seller_country_code
 ),
@@ -80,7 +83,7 @@ side_platforms as (
 ),
 
 observed as (
-    select source_id, year, role, country_code, sum(tasks) as tasks
+    select source_id, year, role, country_code, cast(sum(exact_decimal(tasks)) as double) as tasks
     from platform_sides
     group by source_id, year, role, country_code
 ),
@@ -94,7 +97,8 @@ observed_shares as (
         observed.role,
         observed.country_code,
         'observed flows' as basis,
-        100 * observed.tasks / sum(observed.tasks) over side as share_pct,
+        100 * observed.tasks / cast(sum(exact_decimal(observed.tasks)) over side as double)
+            as share_pct,
         rank() over (side order by observed.tasks desc)::integer as rank,
         count(*) over side as listed,
         0.0 as unlisted_pct,
@@ -135,7 +139,8 @@ published_shares as (
         amount as share_pct,
         rank() over (side order by amount desc)::integer as rank,
         count(*) over side as listed,
-        greatest(0, 100 - sum(amount) over side) as unlisted_pct,
+        greatest(0, 100 - cast(sum(exact_decimal(amount)) over side as double))
+            as unlisted_pct,
         false as is_top_list,
         qualifier
     from published
