@@ -1,8 +1,8 @@
 """Do two relations hold the same rows? Used to check that other engines (Spark, pandas,
 polars, hand-written SQL) give the figures the out__ build gives.
 
-Floating-point sums depend on the order rows are added in, which differs between engines and
-between runs of one engine, so double columns are compared rounded to a number of decimals.
+Floating-point sums depend on the order rows are added in, which differs between engines, so
+double columns are compared rounded to a number of decimals.
 """
 
 from __future__ import annotations

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from pipeline import estimate
+from pipeline.fetch import run_fetch
+from pipeline.load import build_database
 from pipeline.paths import SQL_DIR
 from pipeline.sqlfiles import build_out_tables, run_schema
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 TOP_12 = ["IND", "BGD", "PAK", "USA", "PHL", "GBR", "CHN", "UKR", "RUS", "EGY", "CAN", "KEN"]
 
@@ -133,3 +139,90 @@ def test_shipped_claims_have_a_verdict_for_every_party(shipped_con) -> None:
         ).fetchall()
     )
     assert set(counts) == {"supported", "contradicted", "no data"}
+
+
+# tests/fixtures/csv/two_platforms.csv, ranked by hand: each year's buyers and sellers over both
+# platforms together (2021: the United States and the United Kingdom buy on Alpha only, Canada
+# on Beta only, India sells on both)
+TWO_PLATFORM_RANKS = {
+    (2021, "buyer"): {"USA": 1, "GBR": 2, "CAN": 3},
+    (2021, "seller"): {"IND": 1, "PHL": 2, "PAK": 3},
+    (2022, "buyer"): {"USA": 1},
+    (2022, "seller"): {"IND": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def two_platforms(tmp_path_factory: pytest.TempPathFactory):
+    """The shipped data and claims, plus a user table of two platforms."""
+    root = tmp_path_factory.mktemp("two_platforms")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_RAW", str(root / "raw"))
+        source = FIXTURES / "csv" / "two_platforms.csv"
+        assert run_fetch("csv", source, None, out=lambda _: None) == 0
+    build_database(root / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging")
+    con = duckdb.connect(str(root / "atlas.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_one_verdict_per_claim_source_and_year_over_all_platforms(two_platforms) -> None:
+    rows = two_platforms.execute(
+        "select claim_id, role, country_code, year, verdict, rank from out__claims_check "
+        "where source_id = 'csv'"
+    ).fetchall()
+    found: dict[tuple, list[tuple]] = {}
+    for claim, role, country, year, verdict, rank in rows:
+        found.setdefault((claim, role, country, year), []).append((verdict, rank))
+    parties = two_platforms.execute(
+        "select distinct claim_id, role, country_code from core__claims "
+        "where country_code is not null"
+    ).fetchall()
+    expected = {}
+    for claim, role, country in parties:
+        for year in (2021, 2022):
+            rank = TWO_PLATFORM_RANKS[year, role].get(country)
+            verdict = "contradicted" if rank is None else "supported"
+            expected[claim, role, country, year] = [(verdict, rank)]
+    assert len(expected) == 2 * 55
+    assert found == expected
+
+
+def test_observed_sets_carry_one_platform_label(two_platforms) -> None:
+    labels = two_platforms.execute(
+        "select year, role, list(distinct platform) from out__country_shares "
+        "where source_id = 'csv' group by all"
+    ).fetchall()
+    assert {(year, role): sorted(label) for year, role, label in labels} == {
+        (2021, "buyer"): ["Alpha, Beta"],
+        (2021, "seller"): ["Alpha, Beta"],
+        (2022, "buyer"): ["Beta"],
+        (2022, "seller"): ["Beta"],
+    }
+    rule = two_platforms.execute(
+        "select distinct rule from out__claims_check where source_id = 'csv' and year = 2021 "
+        "and role = 'buyer' and country_code = 'CAN'"
+    ).fetchall()
+    assert rule == [
+        (
+            "claimed buyer among the top 10 buyers of csv (Alpha, Beta, observed flows, 2021): "
+            "rank 3 of 3 countries with projects (17.6 % of the projects)",
+        )
+    ]
+
+
+def test_a_long_platform_list_is_named_in_part_and_counted() -> None:
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute(MINI)
+    con.executemany(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount, location) "
+        "values ('obs', $1, '2020-01-01', '2020-12-31', 'pair', 'USA', 'IND', 'unknown', "
+        "'projects', 1, 'x')",
+        [(f"p{i}",) for i in range(7, 0, -1)],
+    )
+    estimate.run(con)
+    build_out_tables(con)
+    labels = con.execute("select distinct platform from out__country_shares").fetchall()
+    assert labels == [("p1, p2, p3, p4, p5 and 2 more",)]

@@ -1,7 +1,10 @@
 -- Every tally, from the staged rows of each source: OLI daily rows summed per month and turned
 -- into yearly shares, remote-work region rows summed per country pair, the user's rows and the
 -- curated figures as they are. Portable SQL (no DuckDB-only syntax): it runs over the staged
--- Parquet on another engine too.
+-- Parquet on another engine too. Amounts are summed as exact decimals (the expression of the
+-- macro exact_decimal, sql/schema/macros.sql, written out, as this file uses no macro), so that
+-- a rebuild gives the same figures to the last digit in whatever order threads add the rows
+-- (README, "Identical rebuilds").
 with
 
 oli_rows as (
@@ -17,6 +20,8 @@ oli_rows as (
         occupation,
         counted,
         amount,
+        cast(floor(amount) as decimal(20, 0))
+        + cast(amount - floor(amount) as decimal(18, 17)) as exact_amount,
         case when kind = 'bcountrydata' then 'buyer' else 'seller' end as role,
         country_code is not null and occupation is not null as is_mapped
     from stg__oli_rows
@@ -42,8 +47,8 @@ oli_monthly as (
         oli_rows.occupation,
         case when oli_rows.role = 'buyer' then 'projects' else 'workers' end as measure,
         case
-            when oli_rows.role = 'buyer' then sum(oli_rows.amount)
-            else sum(oli_rows.amount) / max(oli_month_days.days)
+            when oli_rows.role = 'buyer' then cast(sum(oli_rows.exact_amount) as double)
+            else cast(sum(oli_rows.exact_amount) as double) / max(oli_month_days.days)
         end as amount,
         cast(null as string) as qualifier,
         cast(null as string) as citation,
@@ -79,7 +84,7 @@ oli_year_parts as (
         year,
         case when is_mapped then country_code end as country_code,
         case when not is_mapped then 'not mapped to a country' end as region_label,
-        sum(amount) as amount
+        sum(exact_amount) as amount
     from oli_rows
     where counted
     group by
@@ -106,7 +111,7 @@ oli_shares as (
         parts.region_label,
         'unknown' as occupation,
         'share_pct' as measure,
-        100 * parts.amount / totals.total as amount,
+        100 * cast(parts.amount as double) / cast(totals.total as double) as amount,
         cast(null as string) as qualifier,
         cast(null as string) as citation,
         parts.file_name || ':' || cast(parts.year as string) as location
@@ -137,7 +142,12 @@ remotework_pairs as (
         cast(null as string) as region_label,
         'unknown' as occupation,
         'projects' as measure,
-        sum(amount) as amount,
+        cast(
+            sum(
+                cast(floor(amount) as decimal(20, 0))
+                + cast(amount - floor(amount) as decimal(18, 17))
+            ) as double
+        ) as amount,
         cast(null as string) as qualifier,
         cast(null as string) as citation,
         file_name || ':' || cast(min(line) as string)

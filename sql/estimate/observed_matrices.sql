@@ -2,6 +2,9 @@
 -- summed), counted exactly as the observed rows of out__flows are: tasks with both countries
 -- and a date, and published pair counts. They are the priors of the estimator and the truth
 -- it is checked against.
+-- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
+-- figures to the last digit in whatever order threads add the rows (README, "Identical
+-- rebuilds").
 with
 
 tasks as (
@@ -33,7 +36,7 @@ from_pairs as (
         year(period_start) as year,
         buyer_country_code,
         seller_country_code,
-        sum(amount) as tasks
+        cast(sum(exact_decimal(amount)) as double) as tasks
     from tallies
     where
         role = 'pair'
@@ -50,7 +53,12 @@ unioned as (
 ),
 
 final as (
-    select source_id, year, buyer_country_code, seller_country_code, sum(tasks) as tasks
+    select
+        source_id,
+        year,
+        buyer_country_code,
+        seller_country_code,
+        cast(sum(exact_decimal(tasks)) as double) as tasks
     from unioned
     group by all
 )

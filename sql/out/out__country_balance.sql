@@ -3,6 +3,9 @@
 -- basis 'flows': totals of observed flows. basis 'marginals': for sources known only through
 -- published shares, the shares themselves (the same periods as the estimated flows); a side a
 -- source does not publish for a country stays null rather than zero, and so does net_sold.
+-- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
+-- figures to the last digit in whatever order threads add the rows (README, "Identical
+-- rebuilds").
 with
 
 flows as (
@@ -38,8 +41,8 @@ from_flows as (
         source_id,
         year,
         country_code,
-        sum(bought) as tasks_bought,
-        sum(sold) as tasks_sold,
+        cast(sum(exact_decimal(bought)) as double) as tasks_bought,
+        cast(sum(exact_decimal(sold)) as double) as tasks_sold,
         unit,
         'flows' as basis
     from flow_sides
@@ -51,7 +54,7 @@ buyer_marginals as (
         tallies.source_id,
         marginal_pairs.year,
         tallies.buyer_country_code as country_code,
-        sum(tallies.amount) as tasks_bought
+        cast(sum(exact_decimal(tallies.amount)) as double) as tasks_bought
     from tallies
     inner join marginal_pairs
         on tallies.source_id = marginal_pairs.source_id
@@ -69,7 +72,7 @@ seller_marginals as (
         tallies.source_id,
         marginal_pairs.year,
         tallies.seller_country_code as country_code,
-        sum(tallies.amount) as tasks_sold
+        cast(sum(exact_decimal(tallies.amount)) as double) as tasks_sold
     from tallies
     inner join marginal_pairs
         on tallies.source_id = marginal_pairs.source_id

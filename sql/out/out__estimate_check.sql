@@ -6,10 +6,21 @@
 -- the work put on the wrong buyer × seller pair, ½ Σ |estimated − observed| over all pairs
 -- (domestic ones included) as a percentage of the total, and the domestic share (buyer = seller)
 -- observed and estimated. Empty when the build has no observed matrix.
+-- The cells are summed as exact decimals (macro exact_decimal), so that a rebuild gives the
+-- same figures to the last digit in whatever order threads add them (README, "Identical
+-- rebuilds"); each sum is a double again before it is divided.
 with
 
 cells as (
-    select * from int__estimate_check_cells
+    select
+        source_id,
+        year,
+        prior,
+        buyer_country_code,
+        seller_country_code,
+        exact_decimal(observed) as observed,
+        exact_decimal(estimated) as estimated
+    from int__estimate_check_cells
 ),
 
 country_groups as (
@@ -21,11 +32,13 @@ per_estimate as (
         source_id,
         year,
         prior,
-        50 * sum(abs(estimated - observed)) / sum(observed) as pair_error_pct,
-        100 * sum(observed) filter (where buyer_country_code = seller_country_code)
-        / sum(observed) as domestic_observed_pct,
-        100 * sum(estimated) filter (where buyer_country_code = seller_country_code)
-        / sum(estimated) as domestic_estimated_pct
+        50 * cast(sum(abs(estimated - observed)) as double) / cast(sum(observed) as double)
+            as pair_error_pct,
+        100 * cast(sum(observed) filter (where buyer_country_code = seller_country_code) as double)
+        / cast(sum(observed) as double) as domestic_observed_pct,
+        100
+        * cast(sum(estimated) filter (where buyer_country_code = seller_country_code) as double)
+        / cast(sum(estimated) as double) as domestic_estimated_pct
     from cells
     group by source_id, year, prior
 ),
@@ -63,8 +76,10 @@ by_direction as (
 shares as (
     select
         *,
-        100 * observed / sum(observed) over estimate as observed_share_pct,
-        100 * estimated / sum(estimated) over estimate as estimated_share_pct
+        100 * cast(observed as double) / cast(sum(observed) over estimate as double)
+            as observed_share_pct,
+        100 * cast(estimated as double) / cast(sum(estimated) over estimate as double)
+            as estimated_share_pct
     from by_direction
     window estimate as (partition by scheme, source_id, year, prior)
 ),

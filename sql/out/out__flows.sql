@@ -7,6 +7,9 @@
 -- Estimated flows are in percent of all projects (unit pct_of_projects); shares of regions
 -- and remainders ("rest of world") take part in the 100 but give no country pair.
 -- prior: 'none' or '<source_id> <year>' on estimated rows, null on observed rows.
+-- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
+-- figures to the last digit in whatever order threads add the rows (README, "Identical
+-- rebuilds").
 with
 
 tasks as (
@@ -36,7 +39,7 @@ task_groups as (
         buyer_country_code,
         seller_country_code,
         count(*) as n_tasks,
-        sum(price_usd) as value_usd
+        cast(sum(exact_decimal(price_usd)) as double) as value_usd
     from tasks
     where
         buyer_country_code is not null
@@ -99,7 +102,7 @@ observed_pairs as (
         occupation,
         buyer_country_code,
         seller_country_code,
-        sum(amount) as tasks,
+        cast(sum(exact_decimal(amount)) as double) as tasks,
         'projects' as unit,
         null::double as value_usd,
         'observed' as method,

@@ -3,6 +3,9 @@
 -- the worker (seller) is in the South and the buyer in the North. Domestic work counts in its
 -- own group (north_to_north or south_to_south). A pair that a scheme cannot classify (a
 -- country without a World Bank income group, say) is kept as 'unclassified', never dropped.
+-- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
+-- figures to the last digit in whatever order threads add the rows (README, "Identical
+-- rebuilds").
 with
 
 flows as (
@@ -38,7 +41,7 @@ summed as (
         direction,
         method,
         unit,
-        sum(tasks) as tasks
+        cast(sum(exact_decimal(tasks)) as double) as tasks
     from classified
     group by scheme, source_id, year, direction, method, unit
 ),
@@ -50,7 +53,9 @@ final as (
         year,
         direction,
         tasks,
-        100 * tasks / sum(tasks) over (partition by scheme, source_id, year) as share_pct,
+        100 * tasks
+        / cast(sum(exact_decimal(tasks)) over (partition by scheme, source_id, year) as double)
+            as share_pct,
         method,
         unit
     from summed

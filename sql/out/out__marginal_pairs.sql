@@ -4,6 +4,9 @@
 -- recorded here, one row per estimate, and repeated on every estimated flow.
 -- Only complete marginals are paired: the shares of one side and period, remainders such as
 -- "rest of world" included, must add up to 100 within rounding.
+-- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
+-- figures to the last digit in whatever order threads add the rows (README, "Identical
+-- rebuilds").
 with
 
 tallies as (
@@ -22,7 +25,7 @@ marginals as (
         role,
         period_start,
         period_end,
-        sum(amount) as total_pct,
+        cast(sum(exact_decimal(amount)) as double) as total_pct,
         count(*) filter (
             where coalesce(buyer_country_code, seller_country_code) is not null
         ) as countries
