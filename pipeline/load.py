@@ -235,6 +235,21 @@ def staged_schemas() -> dict[str, pa.Schema]:
 _DUCKDB_TYPES = {"string": "VARCHAR", "int64": "BIGINT"}
 
 
+def staged_files_of_build(
+    staged_files: Iterable[staging.StagedFile], quarantined: Iterable[tuple[str, str]] = ()
+) -> dict[str, list[str]]:
+    """The staged Parquet files of this build per staged table of every source module, as paths
+    relative to the staging root: a quarantined file keeps only its rejects."""
+    left_out = set(quarantined)
+    files: dict[str, dict[str, None]] = {name: {} for name in staged_schemas()}
+    for staged in staged_files:
+        for name, listed in staged.files.items():
+            if name != staging.REJECTS and (staged.source_id, staged.name) in left_out:
+                continue
+            files[name].update(dict.fromkeys(listed))
+    return {name: list(paths) for name, paths in files.items()}
+
+
 def create_staging_views(
     con: duckdb.DuckDBPyConnection,
     staged_files: Iterable[staging.StagedFile],
@@ -242,16 +257,22 @@ def create_staging_views(
     quarantined: Iterable[tuple[str, str]] = (),
 ) -> None:
     """One view ``stg__<table>`` per staged table of every source module, over exactly the
-    files of this build (empty when a source has none); a quarantined file keeps only its
-    rejects."""
-    left_out = set(quarantined)
+    files of this build (empty when a source has none), and those files listed in
+    ``int__staged_files`` for another engine to read the same."""
     schemas = staged_schemas()
-    files: dict[str, list[str]] = {name: [] for name in schemas}
-    for staged in staged_files:
-        for name, listed in staged.files.items():
-            if name != staging.REJECTS and (staged.source_id, staged.name) in left_out:
-                continue
-            files[name].extend(str(root / f) for f in listed if str(root / f) not in files[name])
+    files = staged_files_of_build(staged_files, quarantined)
+    listed = [(name, path) for name, paths in files.items() for path in paths]
+    con.execute("delete from int__staged_files")
+    _insert(
+        con,
+        "int__staged_files",
+        pa.table(
+            {
+                "staged_table": pa.array([n for n, _ in listed], pa.string()),
+                "path": pa.array([p for _, p in listed], pa.string()),
+            }
+        ),
+    )
     for name, full in schemas.items():
         view = f"stg__{name}"
         if not files[name]:
@@ -261,7 +282,7 @@ def create_staging_views(
         # DuckDB's own Parquet reader (parallel, reads only the columns a query uses); a
         # temporary view, so the database file keeps no view of the staging folder. The paths
         # are the staging root's own file names, quoted as SQL strings.
-        paths_sql = ", ".join("'" + f.replace("'", "''") + "'" for f in files[name])
+        paths_sql = ", ".join("'" + str(root / f).replace("'", "''") + "'" for f in files[name])
         hive = ", ".join(
             f"'{n}': '{_DUCKDB_TYPES[str(full.field(n).type)]}'"
             for n in ("source_id", "year")
@@ -272,6 +293,18 @@ def create_staging_views(
             f"create or replace temp view {view} as select * from read_parquet([{paths_sql}], "
             f"hive_partitioning = true, hive_types = {{{hive}}})"
         )
+
+
+def write_loader_rejects(
+    con: duckdb.DuckDBPyConnection,
+    quarantined: dict[tuple[str, str], str],
+    raw_rejects: Sequence[Reject],
+) -> None:
+    """``int__loader_rejects``, which sql/core/core__rejects.sql adds to the parse rejects: the
+    files quarantined so far and the raw files that fail their manifest check."""
+    con.execute("delete from int__loader_rejects")
+    _insert(con, "int__loader_rejects", _quarantine_rejects(quarantined))
+    _insert(con, "int__loader_rejects", _rejects_table(raw_rejects))
 
 
 def build_database(
@@ -339,9 +372,8 @@ def build_database(
         for _ in range(MAX_QUARANTINE_ROUNDS):
             sqlfiles.empty_core_tables(con, sql_dir)
             create_staging_views(con, staged_files, root, quarantined)
+            write_loader_rejects(con, quarantined, raw_rejects)
             core_rows = sqlfiles.build_core_tables(con, sql_dir)
-            _insert(con, "core__rejects", _quarantine_rejects(quarantined))
-            _insert(con, "core__rejects", _rejects_table(raw_rejects))
             _timed(stages, "core", start, sum(core_rows.values()))
             say(f"stage core: {stages[-1][1]:.2f} s, {stages[-1][2]} rows")
 

@@ -5,6 +5,7 @@ local mode on the shipped data plus the source fixtures."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib.util
 import os
 import shutil
@@ -16,10 +17,11 @@ import duckdb
 import pytest
 from conftest import FIXTURES, OLI_FIXTURES, REMOTEWORK_FIXTURES
 
-from pipeline import tablediff
+from pipeline import rawstore, tablediff
 from pipeline.fetch import run_fetch
 from pipeline.load import build_database
 from pipeline.paths import SQL_DIR
+from pipeline.rawstore import RawStore
 
 
 def _missing() -> str | None:
@@ -57,13 +59,18 @@ COMPARED = (
 
 
 def _fixture_atlas(root: Path) -> Path:
-    """The shipped data plus every source fixture, imported as a user would."""
+    """The shipped data plus every source fixture, imported as a user would, built in a
+    staging folder that also holds files this build leaves out: the staged rows of an older
+    version of the user's table (built once, then replaced under its name) and of two employer
+    deposits quarantined because together they give 2017 shares of 200 %. A raw file edited
+    after it was stored is quarantined by the loader."""
     quiet = lambda _: None  # noqa: E731
+    raw, staging, given = root / "raw", root / "staging", root / "given"
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("ATLAS_RAW", str(root / "raw"))
+        env.setenv("ATLAS_RAW", str(raw))
         assert run_fetch("remotework", REMOTEWORK_FIXTURES, None, out=quiet) == 0
-        oli = root / "oli"
-        oli.mkdir()
+        oli = given / "oli"
+        oli.mkdir(parents=True)
         shutil.copy(OLI_FIXTURES / "worker_countrydata_2017-07-05.txt", oli)
         # one employer month: a year with one pair of marginals (as in test_fetch)
         lines = (OLI_FIXTURES / "bcountrydata_2016-07-10.txt").read_text().splitlines()
@@ -71,10 +78,28 @@ def _fixture_atlas(root: Path) -> Path:
         (oli / "bcountrydata_2016-07-10.txt").write_text("\n".join([lines[0], *june]) + "\n")
         assert run_fetch("oli", oli, None, out=quiet) == 0
         assert run_fetch("freelancer", FIXTURES / "freelancer", None, out=quiet) == 0
+        older = given / "older" / "flows.csv"
+        older.parent.mkdir()
+        older.write_text(
+            (FIXTURES / "csv" / "flows.csv").read_text().replace(",120,", ",900,"), "utf-8"
+        )
+        assert run_fetch("csv", older, None, out=quiet) == 0
+        build_database(root / "first.duckdb", raw_root=raw, staging_root=staging)
         assert run_fetch("csv", FIXTURES / "csv" / "flows.csv", None, out=quiet) == 0
-    report = build_database(
-        root / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
-    )
+        edited = given / "edited.csv"
+        edited.write_text("buyer_country,seller_country,count,year\nUS,IN,7,2021\n", "utf-8")
+        assert run_fetch("csv", edited, None, out=quiet) == 0
+    stored = next(p for p in rawstore.iter_files("csv", raw) if p.name == "edited.csv")
+    stored.write_text(stored.read_text().replace("7", "9"))
+    # names that do not mark them as versions of one deposit, so both load
+    store = RawStore("oli", root=raw, day=dt.date(2026, 1, 1))
+    for name, count in (("reissued_bcountrydata_2017.txt", 40), ("copy_bcountrydata_2017.txt", 41)):
+        (given / name).write_text(
+            f"{lines[0]}\n2017-03-01,United States,United States,Writing and translation,{count}\n"
+            "2017-03-01,India,India,Writing and translation,10\n"
+        )
+        store.save_file(given / name)
+    report = build_database(root / "atlas.duckdb", raw_root=raw, staging_root=staging)
     return report.db_path
 
 
@@ -137,6 +162,66 @@ def test_the_fixtures_reach_every_branch_of_out_flows(built: tuple[Path, Path]) 
     assert {("freelancer", "observed"), ("remotework", "observed"), ("oli", "estimated")} <= (
         by_source
     )
+
+
+def test_the_staging_folder_holds_files_the_build_left_out(built: tuple[Path, Path]) -> None:
+    db, _ = built
+    staging = db.parent / "staging"
+    con = duckdb.connect(str(db), read_only=True)
+    listed = {path for (path,) in con.execute("select path from int__staged_files").fetchall()}
+    left_out = con.execute(
+        "select location, reason from core__rejects where reason like '%quarantined: %' "
+        "order by all"
+    ).fetchall()
+    con.close()
+    on_disk = {p.relative_to(staging).as_posix() for p in staging.rglob("*.parquet")}
+    assert listed < on_disk
+    unlisted = {path.rsplit("/", 1)[0] for path in on_disk - listed}
+    # the older version of flows.csv: its rows and rejects; the two quarantined deposits' rows
+    assert unlisted == {
+        "csv_rows/source_id=csv/year=2019",
+        "csv_rows/source_id=csv/year=2020",
+        "rejects/source_id=csv",
+        "oli_rows/source_id=oli/year=2017",
+    }
+    assert [(Path(location).name, reason.split(":")[0]) for location, reason in left_out] == [
+        ("edited.csv", "raw file quarantined"),
+        ("copy_bcountrydata_2017.txt", "file quarantined"),
+        ("reissued_bcountrydata_2017.txt", "file quarantined"),
+    ]
+
+
+def test_spark_rejects_name_what_the_loader_left_out(built: tuple[Path, Path]) -> None:
+    _, out = built
+    rows = duckdb.execute(
+        f"select source_id, location, reason from read_parquet('{out / 'core__rejects'}/*.parquet')"
+        " where reason like '%quarantined: %' order by all"
+    ).fetchall()
+    assert [(source, Path(location).name) for source, location, _ in rows] == [
+        ("csv", "edited.csv"),
+        ("oli", "copy_bcountrydata_2017.txt"),
+        ("oli", "reissued_bcountrydata_2017.txt"),
+    ]
+
+
+def test_a_staging_folder_without_a_file_of_the_build_is_refused(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from pipeline.spark.run import StagingMismatch, check_staged_files, staged_file_lists
+
+    db, _ = built
+    con = duckdb.connect(str(db), read_only=True)
+    files = staged_file_lists(
+        con.execute("select staged_table, path from int__staged_files").fetchall()
+    )
+    con.close()
+    check_staged_files(str(db.parent / "staging"), files)
+    partial = tmp_path / "staging"
+    shutil.copytree(db.parent / "staging", partial)
+    gone = files["oli_rows"][0]
+    (partial / gone).unlink()
+    with pytest.raises(StagingMismatch, match=f"lacks 1 staged file.*{gone}"):
+        check_staged_files(str(partial), files)
 
 
 @pytest.mark.parametrize("table", COMPARED)

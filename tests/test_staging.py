@@ -135,4 +135,14 @@ def test_a_file_whose_rows_break_a_rule_is_quarantined_and_the_rest_loads(
     assert con.execute("select count(*) from core__tallies where source_id = 'csv'").fetchall() == [
         (5,)
     ]
+    # what another engine is told to read: the quarantined files' rejects, none of their rows
+    listed = con.execute(
+        "select staged_table, count(*) from int__staged_files "
+        "where path like '%source_id=oli/%' group by all order by all"
+    ).fetchall()
+    assert listed == [("rejects", 2)]
+    assert con.execute(
+        "select count(*) from (select * from core__rejects where reason like 'file quarantined%' "
+        "except all select * from int__loader_rejects)"
+    ).fetchall() == [(0,)]
     con.close()

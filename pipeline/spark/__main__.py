@@ -1,11 +1,12 @@
 """``python -m pipeline.spark`` (``make spark``): the core__ and out__ tables built by Spark.
 
-Spark reads the staged Parquet (data/staging, or ``--staging``) and builds the core__ tables with
-sql/core, then the out__ tables with sql/out, written as Parquet under data/spark/out, in local
-mode. The reference tables and the fitted int__ flows are exported from the DuckDB database
-first. ``--master`` takes a cluster's URL (spark://host:7077, yarn, k8s://…); ``--inputs`` and
-``--staging`` point at Parquet on storage the cluster sees (``--inputs`` skips the export);
-``--export-only`` writes the inputs and stops.
+Spark reads the staged Parquet files of the DuckDB build (under data/staging, or ``--staging``)
+and builds the core__ tables with sql/core, then the out__ tables with sql/out, written as
+Parquet under data/spark/out, in local mode. The reference tables, the fitted int__ flows, the
+loader's rejects and the list of staged files the build read are exported from the DuckDB
+database first. ``--master`` takes a cluster's URL (spark://host:7077, yarn, k8s://…);
+``--inputs`` and ``--staging`` point at Parquet on storage the cluster sees (``--inputs`` skips
+the export); ``--export-only`` writes the inputs and stops.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from pipeline import paths, staging
 from pipeline.spark.plan import load_plan
-from pipeline.spark.run import build, export_inputs, session
+from pipeline.spark.run import StagingMismatch, build, export_inputs, session
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     spark = session(args.master)
     try:
         counts = build(spark, plan, inputs, out, args.staging or str(staging.staging_dir()))
+    except StagingMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     finally:
         spark.stop()
     for table, rows in counts.items():

@@ -19,6 +19,7 @@ _COMMENT = re.compile(r"--[^\n]*")
 class Plan:
     inputs: tuple[str, ...]
     staging: tuple[str, ...]  # staged tables, read from the staging folder as stg__<table>
+    staged_files: str  # the input listing the staged files of the build (staged_table, path)
     macro_files: tuple[Path, ...]
     model_files: tuple[Path, ...]  # in build order
     outputs: tuple[str, ...]
@@ -30,6 +31,9 @@ def load_plan(path: Path = PLAN_PATH, sql_dir: Path = SQL_DIR) -> Plan:
         p.stem: p for folder in raw["models"] for p in sorted((sql_dir / folder).glob("*.sql"))
     }
     staged = tuple(raw.get("staging", []))
+    staged_files = str(raw["staged_files"])
+    if staged_files not in raw["inputs"]:
+        raise ValueError(f"{path}: staged_files {staged_files} is not one of the inputs")
     ordered = dependency_order(models, {*raw["inputs"], *(f"stg__{t}" for t in staged)})
     unknown = [name for name in raw["outputs"] if name not in models]
     if unknown:
@@ -37,6 +41,7 @@ def load_plan(path: Path = PLAN_PATH, sql_dir: Path = SQL_DIR) -> Plan:
     return Plan(
         inputs=tuple(raw["inputs"]),
         staging=staged,
+        staged_files=staged_files,
         macro_files=tuple(sql_dir / m for m in raw.get("macros", [])),
         model_files=tuple(ordered),
         outputs=tuple(raw["outputs"]),

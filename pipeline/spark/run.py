@@ -1,14 +1,16 @@
 """Build the core__ and out__ tables with Apache Spark from the staged Parquet.
 
-``export_inputs`` writes the plan's input tables (reference tables and fitted flows) from a
-DuckDB database to Parquet; ``build`` reads the staged tables as ``stg__<table>`` views and runs
-every model of the plan with a Spark session, each written as Parquet under the output location
-and read back as the view the next models use. Locations may be local folders or anything Spark
-reads (hdfs://, s3a://) when a cluster runs the build.
+``export_inputs`` writes the plan's input tables (reference tables, fitted flows, the loader's
+rejects and the list of staged files the build read) from a DuckDB database to Parquet;
+``build`` reads those staged files as ``stg__<table>`` views and runs every model of the plan
+with a Spark session, each written as Parquet under the output location and read back as the
+view the next models use. Locations may be local folders or anything Spark reads (hdfs://,
+s3a://) when a cluster runs the build.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,29 +58,56 @@ def _location(base: str, table: str, suffix: str = "") -> str:
     return f"{base.rstrip('/')}/{table}{suffix}"
 
 
-def read_staging(spark: SparkSession, plan: Plan, staging: str) -> None:
-    """One view stg__<table> per staged table of the plan, over its hive-partitioned folder
-    with the columns DuckDB gives it (source_id and year from the folder names, typed as
-    there); a table no source staged is an empty view."""
-    from pyspark.errors import AnalysisException
+class StagingMismatch(FileNotFoundError):
+    """The staging location lacks files the DuckDB build read: it is not the folder that build
+    wrote (or a full copy of it)."""
+
+
+def staged_file_lists(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """``int__staged_files`` rows (staged table, path) as sorted paths per staged table."""
+    files: dict[str, list[str]] = {}
+    for table, path in rows:
+        files.setdefault(table, []).append(path)
+    return {table: sorted(paths) for table, paths in files.items()}
+
+
+def check_staged_files(staging: str, files: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a local staging folder that lacks a file of the build, naming the first few; a
+    remote location is checked by Spark when it reads."""
+    if "://" in staging or staging.startswith("file:"):
+        return
+    missing = [p for paths in files.values() for p in paths if not (Path(staging) / p).is_file()]
+    if missing:
+        shown = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
+        raise StagingMismatch(
+            f"{staging} lacks {len(missing)} staged file(s) of the build ({shown}): point "
+            "--staging at the staging folder the database was built from, or a copy of it"
+        )
+
+
+def read_staging(
+    spark: SparkSession, plan: Plan, staging: str, files: Mapping[str, Sequence[str]]
+) -> None:
+    """One view stg__<table> per staged table of the plan over exactly the files of the DuckDB
+    build (``files``: paths under the staging location per table, from int__staged_files), not
+    every file of the folder: a superseded raw version's, a stale parse's and a quarantined
+    file's rows stay out, as in DuckDB. The columns are those DuckDB gives (source_id and year
+    from the hive folder names, typed as there); a table with no file is an empty view."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     from pipeline.load import staged_schemas
 
+    check_staged_files(staging, files)
     schemas = staged_schemas()
     for table in plan.staging:
         schema = from_arrow_schema(schemas[table])
-        folder = _location(staging, table)
-        # a local folder is checked here: Spark logs a stack trace for each missing one
-        local = "://" not in folder and not folder.startswith("file:")
-        try:
-            if local and not Path(folder).is_dir():
-                frame = spark.createDataFrame([], schema)
-            else:
-                frame = spark.read.schema(schema).option("basePath", folder).parquet(folder)
-        except AnalysisException as err:
-            if "PATH_NOT_FOUND" not in str(err) and "Path does not exist" not in str(err):
-                raise
+        listed = [_location(staging, path) for path in files.get(table, [])]
+        if listed:
+            folder = _location(staging, table)
+            frame = spark.read.schema(schema).option("basePath", folder).parquet(*listed)
+        else:
             frame = spark.createDataFrame([], schema)
         frame.createOrReplaceTempView(f"stg__{table}")
 
@@ -87,9 +116,10 @@ def build(
     spark: SparkSession, plan: Plan, inputs: str, output: str, staging: str
 ) -> dict[str, int]:
     """Run the plan's models on Spark; returns the row count of each output table."""
-    read_staging(spark, plan, staging)
     for table in plan.inputs:
         spark.read.parquet(_location(inputs, table, ".parquet")).createOrReplaceTempView(table)
+    listed = spark.table(plan.staged_files).select("staged_table", "path").collect()
+    read_staging(spark, plan, staging, staged_file_lists((r[0], r[1]) for r in listed))
     macros = read_macros(list(plan.macro_files))
     counts = {}
     for path in plan.model_files:

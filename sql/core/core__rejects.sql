@@ -1,11 +1,18 @@
--- Everything that could not be used: the rejects of every parse, plus the awards whose
--- occupation no projects page of the same window gives, and the rows of a user's file whose flow
--- key a more recently imported file gives (superseded, not loaded).
+-- Everything that could not be used: the rejects of every parse and of the loader (the raw
+-- files that fail their manifest check, the files quarantined because their rows broke a
+-- sql/tests rule), plus the awards whose occupation no projects page of the same window gives,
+-- and the rows of a user's file whose flow key a more recently imported file gives (superseded,
+-- not loaded).
 with
 
 parse_rejects as (
     select source_id, location, field, value, reason
     from stg__rejects
+),
+
+loader_rejects as (
+    select source_id, location, field, value, reason
+    from int__loader_rejects
 ),
 
 awards_without_occupation as (
@@ -100,6 +107,8 @@ user_superseded as (
 
 final as (
     select * from parse_rejects
+    union all
+    select * from loader_rejects
     union all
     select * from awards_without_occupation
     union all
