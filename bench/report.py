@@ -70,7 +70,7 @@ def _rows_out(step: dict[str, Any]) -> str:
 STEP_NAMES = {
     "generate": "generate (Parquet, and CSV up to 10M)",
     "ingest_parquet": "ingest: Parquet → core__tasks (no key)",
-    "ingest_parquet_pk": "ingest: Parquet → core__tasks with the old primary key",
+    "ingest_parquet_pk": "ingest: Parquet → core__tasks with the old primary key (no memory cap)",
     "ingest_csv": "ingest: CSV → core__tasks (no key)",
     "build": "**out__ build** (sql/out: the same tables)",
     "plain_duckdb": "plain DuckDB (bench/plain_*.sql)",

@@ -65,7 +65,10 @@ def ingest(args: dict[str, Any]) -> dict[str, Any]:
     """Tasks from Parquet or CSV into core__tasks of a copy of the shipped database."""
     db = Path(args["db"])
     shutil.copy(args["shipped_db"], db)
-    con = duckdb.connect(str(db), config={"memory_limit": resources.memory_limit()})
+    # the old primary key's index cannot spill to disk: under the build's memory cap its insert
+    # fails at 10M ("failed to pin block"), so that step runs with DuckDB's default limit
+    config = {} if args.get("primary_key") else {"memory_limit": resources.memory_limit()}
+    con = duckdb.connect(str(db), config=config)
     if args.get("primary_key"):
         con.execute(f"alter table {TASKS_TABLE} add primary key (source_id, task_id)")
     path = args["input"]
