@@ -22,10 +22,10 @@ from typing import Any
 
 import duckdb
 
-from bench import report
+from bench import report, tablediff
 from bench.frames import BALANCE_COLUMNS, DIRECTION_COLUMNS, FLOW_COLUMNS
-from pipeline import paths, tablediff
-from pipeline.load import build_database
+from pipeline.build.run import build_database
+from pipeline.util import paths
 
 HERE = Path(__file__).parent
 RESULTS_JSON = HERE / "results.json"

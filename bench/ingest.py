@@ -27,7 +27,7 @@ import duckdb
 
 from bench import report
 from bench.__main__ import RESULTS_JSON, SEED, parse_size
-from pipeline import paths
+from pipeline.util import paths
 
 HERE = Path(__file__).parent
 # The csv source refuses text files over 200 MiB (pipeline/sources/user_csv.yaml).

@@ -22,8 +22,8 @@ import duckdb
 import folium
 import numpy as np
 
-from pipeline import sqlfiles
-from pipeline.load import build_database
+from pipeline.build import sqlfiles
+from pipeline.build.run import build_database
 from pipeline.render.assets import save_map
 from pipeline.render.flow_data import flow_records, flow_view
 from pipeline.render.flows import render_flows

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline import resources
+from pipeline.util import resources
 
 HERE = Path(__file__).parent
 TASKS_TABLE = "core__tasks"
@@ -113,8 +113,8 @@ FLOW_TABLES = (
 
 def build(args: dict[str, Any]) -> dict[str, Any]:
     """The project's out__ build on the loaded tasks: every model of sql/out in the order and
-    with the statement pipeline.sqlfiles.build_out_tables uses, each model timed."""
-    from pipeline import sqlfiles
+    with the statement pipeline.build.sqlfiles.build_out_tables uses, each model timed."""
+    from pipeline.build import sqlfiles
 
     db = Path(args["db"])
     shutil.copy(args["tasks_db"], db)

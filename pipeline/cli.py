@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline import paths
-from pipeline.countries import DEFAULT_SCHEME
+from pipeline.reference.countries import DEFAULT_SCHEME
+from pipeline.util import paths
 
 _WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk quota")
 
@@ -17,9 +17,10 @@ _WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk q
 def _cmd_db(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipeline import rawstore
-    from pipeline.atomic import SwapError
-    from pipeline.load import BuildError, build_database
+    from pipeline.build.run import BuildError, build_database
+    from pipeline.build.swap import SwapError
+    from pipeline.raw import report as raw_report
+    from pipeline.sources import raw_rules
 
     target = Path(args.db) if args.db else paths.db_path()
     try:
@@ -38,7 +39,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
         return 1
     for line in report.lines():
         print(line)
-    for line in rawstore.summary_lines():
+    for line in raw_report.summary_lines(rules=raw_rules()):
         print(line)
     print(f"wrote {report.db_path}")
     return 0
@@ -79,7 +80,7 @@ def _from_env(value: str | None, name: str) -> str | None:
 def _cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipeline.query import run_query, saved_queries
+    from pipeline.commands.query import run_query, saved_queries
 
     # make passes Q, COUNTRY and FORMAT through the environment, never through a shell string
     text = args.query or os.environ.get("Q")
@@ -99,7 +100,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from pipeline.fetch import run_fetch
+    from pipeline.commands.fetch import run_fetch
 
     source = _from_env(args.source, "SOURCE")
     from_path = _from_env(args.from_path, "FROM")
@@ -120,21 +121,22 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_raw(args: argparse.Namespace) -> int:
-    from pipeline import rawstore
+    from pipeline.raw import report
+    from pipeline.sources import raw_rules
 
     retire = _from_env(args.retire, "RETIRE")
     restore = _from_env(args.restore, "RESTORE")
     try:
         if retire is not None:
-            item = rawstore.retire(retire)
+            item = report.retire(retire, rules=raw_rules())
             print(f"retired {item.path}: kept in data/raw, no longer loaded (`make db` to rebuild)")
         if restore is not None:
-            item = rawstore.restore(restore)
+            item = report.restore(restore, rules=raw_rules())
             print(f"restored {item.path}: loaded again if it is the newest version")
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    for line in rawstore.listing():
+    for line in report.listing(rules=raw_rules()):
         print(line)
     return 0
 

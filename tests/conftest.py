@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import estimate
-from pipeline.load import BuildReport, build_database
-from pipeline.sqlfiles import build_out_tables, run_schema
+from pipeline.build import estimate
+from pipeline.build.run import BuildReport, build_database
+from pipeline.build.sqlfiles import build_out_tables, run_schema
 
 # the loopback HTTP server and fake clock fixtures (tests/loopback.py)
 pytest_plugins = ["loopback"]

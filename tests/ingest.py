@@ -9,12 +9,13 @@ from typing import Any
 
 import duckdb
 
-from pipeline import paths, sqlfiles, staging
-from pipeline.countries import country_index
-from pipeline.load import create_staging_views
-from pipeline.rawstore import RawStore
+from pipeline.build import sqlfiles, staging
+from pipeline.build.run import create_staging_views
+from pipeline.raw.store import RawStore
+from pipeline.reference.countries import country_index
 from pipeline.sources import spec_for
 from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext
+from pipeline.util import paths
 
 
 def parse(source_id: str, path: Path, today: dt.date | None = None) -> Parsed:

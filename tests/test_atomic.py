@@ -1,4 +1,4 @@
-"""pipeline.atomic: a file is replaced whole or not at all; leftovers of dead processes go."""
+"""pipeline.util.atomic: a file is replaced whole or not at all; leftovers of dead processes go."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import atomic, paths
+from pipeline.build import swap
+from pipeline.util import atomic, paths
 
 
 @pytest.mark.fault
@@ -31,7 +32,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
 FULL_DISK = r"""
 import resource, sys
 from pathlib import Path
-from pipeline import atomic
+from pipeline.util import atomic
 resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 try:
     atomic.write_bytes(Path(sys.argv[1]), b"<script>" + b"x" * 1024 * 1024 + b"</script>")
@@ -81,18 +82,18 @@ def test_clean_stale_removes_only_files_of_dead_processes(tmp_path: Path) -> Non
 def test_a_database_swap_refuses_a_second_build_and_cleans_up(tmp_path: Path) -> None:
     target = tmp_path / "atlas.duckdb"
     target.write_bytes(b"old database")
-    first = atomic.DatabaseSwap(target)
-    with pytest.raises(atomic.SwapError, match=r"another build of .* is running"):
-        atomic.DatabaseSwap(target)
+    first = swap.DatabaseSwap(target)
+    with pytest.raises(swap.SwapError, match=r"another build of .* is running"):
+        swap.DatabaseSwap(target)
     first.temp.write_bytes(b"new database")
     first.commit()
     assert target.read_bytes() == b"new database"
     assert [p.name for p in tmp_path.iterdir()] == ["atlas.duckdb"]
-    with atomic.DatabaseSwap(target) as swap:
-        swap.temp.write_bytes(b"newer")
+    with swap.DatabaseSwap(target) as second:
+        second.temp.write_bytes(b"newer")
     assert target.read_bytes() == b"newer"
-    with pytest.raises(ValueError), atomic.DatabaseSwap(target) as swap:
-        swap.temp.write_bytes(b"broken")
+    with pytest.raises(ValueError), swap.DatabaseSwap(target) as third:
+        third.temp.write_bytes(b"broken")
         raise ValueError("a SQL rule failed")
     assert target.read_bytes() == b"newer"
     assert [p.name for p in tmp_path.iterdir()] == ["atlas.duckdb"]

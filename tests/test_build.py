@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import paths
-from pipeline.load import BuildError, build_database
+from pipeline.build.run import BuildError, build_database
+from pipeline.util import paths
 
 CURATED = paths.ROOT / "data" / "curated"
 REFERENCE = paths.ROOT / "data" / "reference"
@@ -73,7 +73,7 @@ def test_estimated_flows_are_the_product_of_the_published_marginals(shipped_con)
 
 @pytest.mark.parametrize("scheme", ["un_m49_developed", "wb_high_income"])
 def test_south_to_north_share_matches_the_curated_inputs(shipped_con, scheme: str) -> None:
-    from pipeline.countries import country_index
+    from pipeline.reference.countries import country_index
 
     index = country_index()
     groups = north(scheme)

@@ -7,11 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import estimate
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
-from pipeline.paths import SQL_DIR
-from pipeline.sqlfiles import build_out_tables, run_schema
+from pipeline.build import estimate
+from pipeline.build.run import build_database
+from pipeline.build.sqlfiles import build_out_tables, run_schema
+from pipeline.commands.fetch import run_fetch
+from pipeline.util.paths import SQL_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

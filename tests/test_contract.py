@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import OLI_FIXTURES, REMOTEWORK_FIXTURES
 
-from pipeline import paths
-from pipeline.countries import country_index
+from pipeline.reference.countries import country_index
 from pipeline.sources import curated_specs, fetchable, reference_sources
 from pipeline.sources.contract import ParseContext, RawFile
 from pipeline.sources.meta import COMMON_KEYS, MetadataError, read_yaml, validate
+from pipeline.util import paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = {
@@ -28,8 +28,7 @@ SAMPLES = {
 CODE = "\n".join(
     p.read_text(encoding="utf-8")
     for p in [
-        *(paths.ROOT / "pipeline").glob("*.py"),
-        *(paths.ROOT / "pipeline/sources").glob("*.py"),
+        *(paths.ROOT / "pipeline").rglob("*.py"),
     ]
     if p.name != "meta.py"
 )
@@ -92,15 +91,15 @@ def test_building_the_database_never_imports_the_http_layer(tmp_path: Path) -> N
         f"""
         import datetime as dt, sys
         from pathlib import Path
-        from pipeline.rawstore import RawStore
-        from pipeline.load import build_database
+        from pipeline.raw.store import RawStore
+        from pipeline.build.run import build_database
         samples = {{k: Path(v) for k, v in {sample_text!r}.items()}}
         raw = Path({str(tmp_path / "raw")!r})
         for source_id, path in samples.items():
             RawStore(source_id, root=raw, day=dt.date(2026, 1, 1)).save_file(path)
         build_database(Path({str(tmp_path / "atlas.duckdb")!r}), raw_root=raw,
                        staging_root=Path({str(tmp_path / "staging")!r}))
-        assert "pipeline.http" not in sys.modules, "the build imported pipeline.http"
+        assert "pipeline.collect.http" not in sys.modules, "the build imported the HTTP layer"
         assert "requests" not in sys.modules, "the build imported requests"
         """
     )

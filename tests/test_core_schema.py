@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.records import OCCUPATIONS
-from pipeline.sqlfiles import run_schema
+from pipeline.build.sqlfiles import run_schema
+from pipeline.util.records import OCCUPATIONS
 
 
 def test_occupation_enum_is_the_parsers_list() -> None:

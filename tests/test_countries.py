@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point
 
-from pipeline import paths
-from pipeline.countries import CountryIndex, UnknownCountryError, country_index, normalise_name
+from pipeline.reference.countries import (
+    CountryIndex,
+    UnknownCountryError,
+    country_index,
+    normalise_name,
+)
+from pipeline.util import paths
 
 REFERENCE = paths.ROOT / "data" / "reference"
 
@@ -151,7 +156,7 @@ def test_matches_iso_3166() -> None:
 
 
 def test_label_points_lie_in_their_country(index: CountryIndex) -> None:
-    from pipeline.geo import read_country_shapes
+    from pipeline.reference.geo import read_country_shapes
 
     shapes = read_country_shapes(paths.ROOT / "data" / "geo" / "world-50m.topo.json")
     outside = []

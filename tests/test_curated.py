@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.countries import country_index
+from pipeline.reference.countries import country_index
 from pipeline.sources import curated_specs
 from pipeline.sources.contract import ParseContext, Parsed, RawFile
 from pipeline.sources.meta import MetadataError

@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from pipeline import estimate
-from pipeline.estimate import MarginsMismatch, NotConverged, ipf
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
-from pipeline.paths import SQL_DIR
+from pipeline.build import estimate
+from pipeline.build.estimate import MarginsMismatch, NotConverged, ipf
+from pipeline.build.run import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.util.paths import SQL_DIR
 
 REMOTEWORK_YEARS = staged(
     {
@@ -148,7 +148,7 @@ def test_shipped_figures_are_unchanged(shipped_con) -> None:
 
 def test_estimates_with_an_observed_prior_name_it_and_keep_the_marginals() -> None:
     con = duckdb.connect()
-    from pipeline.sqlfiles import build_out_tables, run_schema
+    from pipeline.build.sqlfiles import build_out_tables, run_schema
 
     run_schema(con)
     con.execute((FIXTURES / "maps" / "mini.sql").read_text(encoding="utf-8"))
@@ -172,7 +172,7 @@ def test_estimates_with_an_observed_prior_name_it_and_keep_the_marginals() -> No
     assert cells[("USA", "PHL")] > 42.5 * 15.5 / 100
     assert cells[("GBR", "IND")] > 6.0 * 10.0 / 100
     assert cells[("GBR", "PHL")] < 6.0 * 15.5 / 100
-    from pipeline.sqlfiles import run_sql_tests
+    from pipeline.build.sqlfiles import run_sql_tests
 
     assert [f.describe() for f in run_sql_tests(con)] == []
 
@@ -288,7 +288,7 @@ def test_check_cells_of_a_matrix_with_a_prior_worked_by_hand() -> None:
     # (buyers GBR 2, USA 8; sellers IND 7, PHL 3) with 2014 as prior; 2014 also names a buyer
     # (DEU) and a seller (BRA) that 2015 lacks, which the prior must leave out.
     con = duckdb.connect()
-    from pipeline.sqlfiles import run_schema
+    from pipeline.build.sqlfiles import run_schema
 
     run_schema(con)
     pairs = {

@@ -16,21 +16,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import paths
-from pipeline.load import build_database
-from pipeline.rawstore import RawStore, iter_files
+from pipeline.build.run import build_database
+from pipeline.sources import open_store
+from pipeline.util import paths
 
 HEADER = "buyer_country,seller_country,count,year\n"
 OLD_TOTAL, NEW_TOTAL = 10.0, 25.0
 
 # The stages of a build, each named by the function that starts it (patched to kill -9).
 KILL_POINTS = [
-    "pipeline.sqlfiles:run_schema",  # the temporary database has just been created
-    "pipeline.rawstore:iter_files",  # reading the raw files
-    "pipeline.sqlfiles:build_out_tables",  # core tables loaded
-    "pipeline.sqlfiles:run_sql_tests",  # out__ tables built
-    "pipeline.atomic:DatabaseSwap.commit",  # everything checked, before the swap
-    "pipeline.atomic:fsync_dir",  # right after the rename
+    "pipeline.build.sqlfiles:run_schema",  # the temporary database has just been created
+    "pipeline.raw.versions:inventory",  # reading the raw files
+    "pipeline.build.sqlfiles:build_out_tables",  # core tables loaded
+    "pipeline.build.sqlfiles:run_sql_tests",  # out__ tables built
+    "pipeline.build.swap:DatabaseSwap.commit",  # everything checked, before the swap
+    "pipeline.util.atomic:fsync_dir",  # right after the rename
 ]
 INJECT = r"""
 import importlib, os, signal, sys, time
@@ -86,13 +86,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database built from a first version of a flow table, and a raw store that has since
     received its corrected version (so a finished rebuild is told from the old database)."""
     root = tmp_path_factory.mktemp("faults")
-    store = RawStore("csv", root / "raw", day=dt.date(2026, 1, 1))
+    store = open_store("csv", root / "raw", day=dt.date(2026, 1, 1))
     store.save_file(flows(root / "in" / "flows.csv", OLD_TOTAL - 5))
     build_database(root / "data" / "atlas.duckdb", raw_root=root / "raw")
     assert total(root / "data" / "atlas.duckdb") == OLD_TOTAL
-    store = RawStore("csv", root / "raw", day=dt.date(2026, 1, 2))
+    store = open_store("csv", root / "raw", day=dt.date(2026, 1, 2))
     store.save_file(flows(root / "in" / "flows.csv", NEW_TOTAL - 5))
-    assert len(iter_files("csv", root / "raw")) == 1
+    assert len(open_store("csv", root / "raw").loaded_files()) == 1
     return root
 
 
@@ -163,7 +163,7 @@ def _wait_for(predicate, what: str) -> None:
 def test_two_builds_at_once_one_wins_the_other_says_so(atlas, tmp_path) -> None:
     go = tmp_path / "go"
     first = subprocess.Popen(
-        [sys.executable, "-c", INJECT, "pipeline.sqlfiles:run_sql_tests", "wait", str(go)],
+        [sys.executable, "-c", INJECT, "pipeline.build.sqlfiles:run_sql_tests", "wait", str(go)],
         cwd=paths.ROOT,
         env=env_for(atlas),
         stdout=subprocess.PIPE,

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from conftest import OLI_FIXTURES, REMOTEWORK_FIXTURES
 
-from pipeline import rawstore
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
+from pipeline.build.run import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.sources import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REMOTEWORK = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
@@ -34,7 +34,7 @@ def raw_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_import_copies_files_unchanged_and_only_once(raw_root: Path) -> None:
     lines: list[str] = []
     assert run_fetch("remotework", REMOTEWORK.parent, None, out=lines.append) == 0
-    stored = rawstore.iter_files("remotework", raw_root)
+    stored = open_store("remotework", raw_root).loaded_files()
     assert [p.name for p in stored] == [REMOTEWORK.name]
     assert sha256(stored[0]) == sha256(REMOTEWORK)
     assert lines[0].startswith("remotework: 1 new file(s) saved, 0 already present")
@@ -48,7 +48,7 @@ def test_import_copies_files_unchanged_and_only_once(raw_root: Path) -> None:
     lines.clear()
     assert run_fetch("remotework", REMOTEWORK, None, out=lines.append) == 0
     assert lines[0].startswith("remotework: 0 new file(s) saved, 1 already present")
-    assert len(rawstore.iter_files("remotework", raw_root)) == 1
+    assert len(open_store("remotework", raw_root).loaded_files()) == 1
 
 
 def test_import_errors_say_what_to_do(
@@ -135,4 +135,4 @@ def test_special_files_are_refused_with_a_message(
     for path in (Path("/dev/null"), link):
         assert run_fetch("csv", path, None, out=lambda _: None) == 1
         assert "not a regular file" in capsys.readouterr().err
-    assert rawstore.iter_files("csv", raw_root) == []
+    assert open_store("csv", raw_root).loaded_files() == []

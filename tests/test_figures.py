@@ -12,9 +12,9 @@ import duckdb
 import pytest
 from conftest import OLI_FIXTURES, REMOTEWORK_FIXTURES
 
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
-from pipeline.query import run_query
+from pipeline.build.run import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.commands.query import run_query
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

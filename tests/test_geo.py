@@ -6,9 +6,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from pipeline import paths
-from pipeline.countries import country_index
-from pipeline.geo import fix_antimeridian, read_country_shapes
+from pipeline.reference.countries import country_index
+from pipeline.reference.geo import fix_antimeridian, read_country_shapes
+from pipeline.util import paths
 
 TOPOJSON = paths.ROOT / "data" / "geo" / "world-50m.topo.json"
 REFERENCE = paths.ROOT / "data" / "reference"

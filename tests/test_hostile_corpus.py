@@ -19,9 +19,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import rawstore
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
+from pipeline.build.run import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.sources import open_store
 
 WINDOW = "1763000000_1764000000"
 CSV_HEADER = "buyer_country,seller_country,count,year\n"
@@ -712,7 +712,7 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
 
     # rows in: what the test wrote, each distinct content once (identical bytes are stored once)
     written = {sha(f.content): f.rows for f in case.files}
-    inventory = rawstore.inventory(case.source, root / "raw")
+    inventory = open_store(case.source, root / "raw").inventory()
     by_status: dict[str, int] = {}
     for entry in inventory:
         rows = written[sha(entry.path.read_bytes())]

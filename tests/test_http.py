@@ -14,7 +14,8 @@ import pytest
 from loopback import AUTO, HTML, JSON, Reply, session
 
 from pipeline import __version__
-from pipeline import http as H
+from pipeline.collect import blocks, errors, redact
+from pipeline.collect import http as H
 
 # -- identity ------------------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ def test_5xx_backs_off_exponentially_and_is_bounded(server, clock):
     assert clock.sleeps == [0.0, 2.0]
     clock.sleeps.clear()
     down = server.route("/down", Reply(503, b"down"))
-    with pytest.raises(H.RetriesExhausted) as info:
+    with pytest.raises(errors.RetriesExhausted) as info:
         session(clock).get(down)
     assert info.value.status == 503
     assert server.paths().count("/down") == 6  # first attempt + max_retries=5
@@ -81,12 +82,12 @@ def test_a_real_host_is_never_retried_without_a_pause(clock):
 def test_always_failing_host_is_given_up(server, clock):
     url = server.route("/down", Reply(500, b"down"))
     s = session(clock, max_retries=1, max_failures=2)
-    with pytest.raises(H.RetriesExhausted):
+    with pytest.raises(errors.RetriesExhausted):
         s.get(url)
-    with pytest.raises(H.HostGivenUp):
+    with pytest.raises(errors.HostGivenUp):
         s.get(url)
     hits = len(server.hits)
-    with pytest.raises(H.HostGivenUp):
+    with pytest.raises(errors.HostGivenUp):
         s.get(server.route("/other", Reply()))
     assert len(server.hits) == hits  # a given-up host is not asked again
     assert server.paths().count("/down") == 4
@@ -97,7 +98,7 @@ def test_success_resets_the_failure_count(server, clock):
     good = server.route("/ok", Reply())
     s = session(clock, max_retries=0, max_failures=2)
     for _ in range(3):
-        with pytest.raises(H.RetriesExhausted):
+        with pytest.raises(errors.RetriesExhausted):
             s.get(bad)
         assert s.get(good).status == 200
 
@@ -105,12 +106,12 @@ def test_success_resets_the_failure_count(server, clock):
 def test_retry_after_beyond_limit_stops_the_run_instead_of_sleeping(server, clock):
     url = server.route("/later", Reply(503, b"", {"Retry-After": "3600"}))
     s = session(clock, max_wait=600)
-    with pytest.raises(H.RateLimited) as info:
+    with pytest.raises(errors.RateLimited) as info:
         s.get(url)
     assert info.value.wait == 3600
     assert clock.sleeps == []
     assert server.paths().count("/later") == 1
-    with pytest.raises(H.HostGivenUp):
+    with pytest.raises(errors.HostGivenUp):
         s.get(url)
     assert server.paths().count("/later") == 1
 
@@ -139,7 +140,7 @@ def test_a_spent_quota_with_a_long_reset_stops_cleanly(server, clock):
     )
     s = session(clock, max_wait=600)
     assert s.get(url).status == 200  # this answer is kept; the next request is not made
-    with pytest.raises(H.RateLimited, match="run again later") as info:
+    with pytest.raises(errors.RateLimited, match="run again later") as info:
         s.get(url)
     assert info.value.wait == 3000
     assert server.paths().count("/api") == 1 and clock.sleeps == []
@@ -147,7 +148,7 @@ def test_a_spent_quota_with_a_long_reset_stops_cleanly(server, clock):
 
 def test_slow_endpoint_times_out_is_retried_then_raises(server, clock):
     url = server.route("/slow", Reply(delay=3.0))
-    with pytest.raises(H.RetriesExhausted, match=r"ConnectionError|Timeout"):
+    with pytest.raises(errors.RetriesExhausted, match=r"ConnectionError|Timeout"):
         session(clock, timeout=(1, 0.3), max_retries=1).get(url)
     assert server.paths().count("/slow") == 2
 
@@ -157,7 +158,7 @@ def test_an_unreachable_host_is_disallowed(clock):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # RFC 9309: robots.txt unreachable means "disallowed", so the page is not even tried.
-    with pytest.raises(H.RobotsDisallowed, match="unreachable"):
+    with pytest.raises(errors.RobotsDisallowed, match="unreachable"):
         session(clock, max_retries=2).get(f"http://127.0.0.1:{port}/x")
 
 
@@ -180,10 +181,10 @@ def test_robots_disallow_is_honoured_without_touching_the_path(server, clock):
     )
     public = server.route("/public", Reply())
     s = session(clock)
-    with pytest.raises(H.RobotsDisallowed):
+    with pytest.raises(errors.RobotsDisallowed):
         s.get(server.base + "/private/page")
     assert s.get(public).status == 200
-    with pytest.raises(H.RobotsDisallowed):
+    with pytest.raises(errors.RobotsDisallowed):
         s.get(server.base + "/private")
     assert server.paths() == ["/robots.txt", "/public"]  # robots.txt read once
 
@@ -193,7 +194,7 @@ def test_robots_group_for_our_token_applies(server, clock):
         "/robots.txt",
         Reply(body=b"User-agent: *\nAllow: /\n\nUser-agent: MicroworkAtlas\nDisallow: /data\n"),
     )
-    with pytest.raises(H.RobotsDisallowed):
+    with pytest.raises(errors.RobotsDisallowed):
         session(clock).get(server.base + "/data/x.json")
     assert server.paths() == ["/robots.txt"]
 
@@ -239,9 +240,9 @@ def test_robots_server_error_disallows_the_host(server, clock):
     server.route("/robots.txt", Reply(500, b"broken"))
     server.route("/page", Reply())
     s = session(clock, max_retries=1)
-    with pytest.raises(H.RobotsDisallowed, match="RFC 9309"):
+    with pytest.raises(errors.RobotsDisallowed, match="RFC 9309"):
         s.get(server.base + "/page")
-    with pytest.raises(H.HostGivenUp):
+    with pytest.raises(errors.HostGivenUp):
         s.get(server.base + "/page")
     assert "/page" not in server.paths()
 
@@ -249,7 +250,7 @@ def test_robots_server_error_disallows_the_host(server, clock):
 def test_redirect_into_disallowed_path_is_refused(server, clock):
     server.route("/robots.txt", Reply(body=b"User-agent: *\nDisallow: /private\n"))
     url = server.route("/go", Reply(302, b"", {"Location": "/private/x"}))
-    with pytest.raises(H.RobotsDisallowed):
+    with pytest.raises(errors.RobotsDisallowed):
         session(clock).get(url)
     assert server.paths() == ["/robots.txt", "/go"]
 
@@ -277,7 +278,7 @@ def test_requests_to_one_host_are_spaced_by_the_limiter(server, clock):
 
 def test_truncated_body_is_an_error(server, clock):
     url = server.route("/cut", Reply(body=b"0123456789", content_length=1000))
-    with pytest.raises(H.TruncatedResponse):
+    with pytest.raises(errors.TruncatedResponse):
         session(clock, max_retries=2).get(url)
 
 
@@ -286,7 +287,7 @@ def test_too_large_body_is_refused(server, clock, declare_length):
     url = server.route(
         "/big", Reply(stream=500_000, content_length=AUTO if declare_length else None)
     )
-    with pytest.raises(H.ResponseTooLarge):
+    with pytest.raises(errors.ResponseTooLarge):
         session(clock, max_bytes=100_000).get(url)
     assert server.paths().count("/big") == 1
 
@@ -330,12 +331,12 @@ AWS_WAF = Reply(202, b"", {"x-amzn-waf-action": "challenge", "Content-Type": "te
 def test_block_pages_stop_without_retry(server, clock, reply, expect, reason):
     url = server.route("/page", reply)
     s = session(clock)
-    with pytest.raises(H.BlockedError) as info:
+    with pytest.raises(errors.BlockedError) as info:
         s.get(url, expect=expect)
     assert reason.lower() in str(info.value).lower()
     assert server.paths().count("/page") == 1
     assert clock.sleeps == []  # no backoff
-    with pytest.raises(H.HostGivenUp):
+    with pytest.raises(errors.HostGivenUp):
         s.get(url)
     assert server.paths().count("/page") == 1
 
@@ -345,7 +346,7 @@ def test_content_mentioning_captcha_is_not_a_block(server, clock):
     url = server.route("/task", Reply(body=task))
     assert session(clock).get(url, expect="json").body == task
     big_page = b"<html>" + b"<p>captcha tasks</p>" * 10_000 + b"</html>"
-    assert H.block_reason(200, HTML, big_page[: H.BLOCK_PAGE_MAX_BYTES]) is None
+    assert blocks.block_reason(200, HTML, big_page[: blocks.BLOCK_PAGE_MAX_BYTES]) is None
 
 
 # -- credentials ---------------------------------------------------------------------------------
@@ -386,11 +387,14 @@ def test_headers_from_env_skips_unset_and_empty(monkeypatch):
 
 def test_redaction_helpers():
     plain = "https://x.org/api/?projects%5B%5D=1&limit=10"
-    assert H.redact_url(plain) == plain  # untouched, byte for byte
-    assert H.redact_url("https://u:pw@x.org/a?token=abc&q=1") == (
+    assert redact.redact_url(plain) == plain  # untouched, byte for byte
+    assert redact.redact_url("https://u:pw@x.org/a?token=abc&q=1") == (
         "https://u:***@x.org/a?token=***&q=1"
     )
-    assert H.redact_params({"TOKEN": "t", "q": "1", "skip": None}) == {"TOKEN": "***", "q": "1"}
+    assert redact.redact_params({"TOKEN": "t", "q": "1", "skip": None}) == {
+        "TOKEN": "***",
+        "q": "1",
+    }
 
 
 def test_kept_headers_are_selected():
@@ -412,11 +416,22 @@ def test_kept_headers_are_selected():
 # -- streaming into the raw store -----------------------------------------------------------
 
 
+def save(s, store, url, name, **options):
+    """Stream ``url`` into ``store`` the way a source does, through its context."""
+    from pipeline.sources import spec_for
+    from pipeline.sources.contract import SourceContext
+
+    ctx = SourceContext(store, spec_for("remotework").meta, None, None, store.root)
+    ctx.__dict__["session"] = s  # the session under test, in place of the one made on demand
+    return ctx.save(url, name, **options)
+
+
 def test_a_large_body_is_streamed_to_disk_in_constant_memory(server, clock, tmp_path):
     import hashlib
     import tracemalloc
 
-    from pipeline.rawstore import RawStore, load_manifest
+    from pipeline.raw.manifest import load_manifest
+    from pipeline.raw.store import RawStore
 
     size = 40 * 1024 * 1024
     url = server.route("/big.csv", Reply(stream=size, headers={"Content-Type": "text/csv"}))
@@ -424,7 +439,7 @@ def test_a_large_body_is_streamed_to_disk_in_constant_memory(server, clock, tmp_
     s = session(clock)
     tracemalloc.start()
     try:
-        path = s.save(store, url, "big.csv", expect="csv")
+        path = save(s, store, url, "big.csv", expect="csv")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -441,15 +456,15 @@ def test_a_large_body_is_streamed_to_disk_in_constant_memory(server, clock, tmp_
 
 
 def test_an_unchanged_file_is_not_downloaded_twice(server, clock, tmp_path):
-    from pipeline.rawstore import RawStore
+    from pipeline.raw.store import RawStore
 
     first = Reply(body=b"a,b\n1,2\n", headers={"Content-Type": "text/csv", "ETag": '"v1"'})
     not_modified = Reply(304, b"", {"ETag": '"v1"'})
     url = server.route("/data.csv", first, not_modified)
     store = RawStore("cond", root=tmp_path)
     s = session(clock)
-    one = s.save(store, url, "data.csv", conditional=True)
-    two = s.save(store, url, "data.csv", conditional=True)
+    one = save(s, store, url, "data.csv", conditional=True)
+    two = save(s, store, url, "data.csv", conditional=True)
     assert one == two and one.read_bytes() == b"a,b\n1,2\n"
     asked = [h for p, h in server.hits if p == "/data.csv"]
     assert "If-None-Match" not in asked[0] and asked[1]["If-None-Match"] == '"v1"'
@@ -457,7 +472,7 @@ def test_an_unchanged_file_is_not_downloaded_twice(server, clock, tmp_path):
 
 
 def test_a_refused_body_leaves_nothing_behind(server, clock, tmp_path):
-    from pipeline.rawstore import RawStore
+    from pipeline.raw.store import RawStore
 
     url = server.route("/page.json", Reply(body=b"not json at all"))
     store = RawStore("refuse", root=tmp_path)
@@ -466,15 +481,15 @@ def test_a_refused_body_leaves_nothing_behind(server, clock, tmp_path):
         json.loads(path.read_bytes())
 
     with pytest.raises(ValueError):
-        session(clock).save(store, url, "page.json", check=check)
+        save(session(clock), store, url, "page.json", check=check)
     assert list(store.folder.iterdir()) == []
 
 
 def test_a_non_2xx_answer_is_not_stored(server, clock, tmp_path):
-    from pipeline.rawstore import RawStore
+    from pipeline.raw.store import RawStore
 
     store = RawStore("missing", root=tmp_path)
-    with pytest.raises(H.HTTPStatusError) as info:
-        session(clock).save(store, server.base + "/absent.csv", "absent.csv")
+    with pytest.raises(errors.HTTPStatusError) as info:
+        save(session(clock), store, server.base + "/absent.csv", "absent.csv")
     assert info.value.status == 404
     assert not store.folder.exists() or list(store.folder.iterdir()) == []

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import paths, rawstore
-from pipeline.fetch import run_fetch
-from pipeline.sources.meta import SourceMeta
+from pipeline.commands.fetch import run_fetch
+from pipeline.raw.manifest import load_manifest
+from pipeline.raw.store import RawStore
+from pipeline.raw.versions import RawRules
+from pipeline.sources import fetchable, open_store
+from pipeline.util import paths
 
 GOOD_CSV = b"buyer_country,seller_country,count,year\nUSA,IND,3,2019\n"
 MB = 1024 * 1024
@@ -33,15 +36,9 @@ def raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def set_bound(monkeypatch: pytest.MonkeyPatch, source: str, mb: int) -> None:
     """A smaller size bound for one source, as its YAML's max_mb would set it."""
-    real = rawstore._source_meta
-
-    def meta(source_id: str) -> SourceMeta | None:
-        info = real(source_id)
-        if source_id != source or info is None:
-            return info
-        return dataclasses.replace(info, max_mb=mb)
-
-    monkeypatch.setattr(rawstore, "_source_meta", meta)
+    spec = fetchable()[source]
+    smaller = dataclasses.replace(spec, meta=dataclasses.replace(spec.meta, max_mb=mb))
+    monkeypatch.setitem(fetchable(), source, smaller)
 
 
 def refused(source: str, path: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -122,7 +119,7 @@ def test_special_files_in_a_folder_are_skipped_and_the_rest_imported(tmp_path) -
     )
     done = fetch_in_subprocess(tmp_path, "remotework", folder)
     assert done.returncode == 0, done.stderr
-    stored = rawstore.iter_files("remotework", tmp_path / "raw")
+    stored = open_store("remotework", tmp_path / "raw").loaded_files()
     assert [p.name for p in stored] == [good.name]
     # each refused file is named, with why
     assert f"{folder}/olm_network_data_2013.csv is a named pipe" in done.stderr
@@ -137,9 +134,9 @@ def test_a_link_to_a_file_is_followed_and_the_target_stored(tmp_path, raw) -> No
     link = tmp_path / "flows.csv"
     link.symlink_to(target)
     assert run_fetch("csv", link, None, out=lambda _: None) == 0
-    [stored] = rawstore.iter_files("csv", raw)
+    [stored] = open_store("csv", raw).loaded_files()
     assert stored.read_bytes() == GOOD_CSV
-    [entry] = rawstore.load_manifest(stored.parent)
+    [entry] = load_manifest(stored.parent)
     assert entry["original_path"] == str(target)
 
 
@@ -164,7 +161,7 @@ def test_a_gzip_bomb_is_refused_in_bounded_memory_before_any_copy(tmp_path, raw,
     member = gzip.compress(b"\0" * MB, compresslevel=9)
     bomb = tmp_path / "olm_network_data_2015.csv.gz"
     bomb.write_bytes(member * 600)
-    bound = rawstore.RawStore("remotework", raw).max_bytes // MB
+    bound = open_store("remotework", raw).max_bytes // MB
     assert bound == 500  # from its YAML
     tracemalloc.start()
     started = time.monotonic()
@@ -230,7 +227,7 @@ def test_a_large_file_is_copied_in_bounded_memory(tmp_path, raw) -> None:
     with gzip.open(big, "wb", compresslevel=1) as handle:
         for _ in range(48):
             handle.write(GOOD_CSV * (MB // len(GOOD_CSV)))
-    store = rawstore.RawStore("csv", raw, max_bytes=64 * MB)
+    store = RawStore("csv", raw, rules=RawRules(max_bytes=64 * MB))
     tracemalloc.start()
     try:
         stored = store.save_file(big)

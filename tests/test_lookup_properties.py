@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ingest import parse
 from test_curated import TALLY_HEADER, read, write_dataset
 
-from pipeline.countries import UnknownCountryError, country_index, normalise_name
+from pipeline.reference.countries import UnknownCountryError, country_index, normalise_name
 
 INDEX = country_index()
 # Spellings the lookup knows, so that generated text lands near real names too.

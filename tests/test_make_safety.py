@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import paths, rawstore
-from pipeline.load import build_database
+from pipeline.build.run import build_database
+from pipeline.sources import open_store
+from pipeline.util import paths
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 
@@ -76,7 +77,7 @@ def test_a_hostile_file_name_is_stored_and_runs_nothing(tmp_path: Path, name: st
         assert done.stderr.startswith(f"error: {name} does not look like a .csv file")
         return
     assert done.returncode == 0, done.stderr
-    [stored] = rawstore.iter_files("csv", raw)
+    [stored] = open_store("csv", raw).loaded_files()
     assert stored.read_text().endswith(f"USA,IND,{count},2019\n")
     assert "1 records, 1 usable, 0 rejected" in done.stdout
 
@@ -127,7 +128,7 @@ def test_make_raw_lists_versions_and_retires_a_file_named_with_spaces(tmp_path: 
         ["loaded", "csv:my_flows_x.csv"],
         ["superseded", "csv:my_flows_x.csv"],
     ]
-    [current] = rawstore.iter_files("csv", tmp_path / "raw")
+    [current] = open_store("csv", tmp_path / "raw").loaded_files()
     retired = make(tmp_path, "raw", f"RETIRE={current}", env=env)
     assert retired.returncode == 0, retired.stderr
     assert retired.stdout.startswith(f"retired {current}: kept in data/raw, no longer loaded")

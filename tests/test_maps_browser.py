@@ -465,7 +465,7 @@ def test_great_circle_routes_stay_inside_the_world(browser, con, tmp_path) -> No
 
 
 def test_an_empty_atlas_opens_without_errors(browser, tmp_path) -> None:
-    from pipeline.sqlfiles import build_out_tables, run_schema
+    from pipeline.build.sqlfiles import build_out_tables, run_schema
 
     empty = duckdb.connect()
     run_schema(empty)
@@ -695,8 +695,8 @@ def remotework_atlas(tmp_path_factory) -> Path:
     """The shipped data plus two observed remote-work years (the fixture of test_estimate)."""
     from conftest import FIXTURES, staged
 
-    from pipeline.fetch import run_fetch
-    from pipeline.load import build_database
+    from pipeline.build.run import build_database
+    from pipeline.commands.fetch import run_fetch
 
     years = staged(
         {

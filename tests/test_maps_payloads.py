@@ -10,9 +10,9 @@ import duckdb
 from conftest import FIXTURES
 from test_maps_browser import Opened, browser, pytestmark  # noqa: F401 (fixture, skip marks)
 
-from pipeline import estimate
+from pipeline.build import estimate
+from pipeline.build.sqlfiles import build_out_tables, run_schema
 from pipeline.render import render_all
-from pipeline.sqlfiles import build_out_tables, run_schema
 
 RUN = "window.__pwned=(window.__pwned||0)+1;console.log('PWNED')"
 PAYLOADS = [

@@ -78,7 +78,7 @@ quoted_lines = st.lists(st.lists(quoted_cells, min_size=1, max_size=6), max_size
 def test_the_block_reader_reads_what_the_row_by_row_reader_reads(body, block: int) -> None:
     """Quoted fields that span lines, and blocks, and broken quoting: the bulk reader, whatever
     its block size, gives the row-by-row reader's records, lines and rejects."""
-    from pipeline.sources import tabular
+    from pipeline.parse import tabular
     from pipeline.sources.contract import RawFile
 
     text = "buyer_country,seller_country,count,year\n" + "\n".join(",".join(r) for r in body)

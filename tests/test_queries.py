@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from pipeline import paths
-from pipeline.query import parameters_of, run_query, saved_queries
+from pipeline.commands.query import parameters_of, run_query, saved_queries
+from pipeline.util import paths
 
 QUERIES = saved_queries()
 # empty on the shipped data by construction, each tested on data that fills it

@@ -15,10 +15,11 @@ import pytest
 from conftest import OLI_FIXTURES
 from ingest import core
 
-from pipeline import rawstore
+from pipeline.build.run import build_database
 from pipeline.cli import main
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.raw.manifest import load_manifest
+from pipeline.sources import open_store
 
 HEADER = "buyer_country,seller_country,count,year\n"
 ROWS = [("USA", "IND", 120.0), ("GBR", "PAK", 40.0), ("DEU", "UKR", 7.5), ("FRA", "MAR", 4.0)]
@@ -61,7 +62,7 @@ def csv_rows(tmp_path: Path, raw: Path) -> tuple[float, int, list[tuple]]:
 
 
 def statuses(source: str, raw: Path) -> list[tuple[str, str]]:
-    return [(f"{e.day}/{e.path.name}", e.status) for e in rawstore.inventory(source, raw)]
+    return [(f"{e.day}/{e.path.name}", e.status) for e in open_store(source, raw).inventory()]
 
 
 @pytest.mark.bad_input
@@ -70,8 +71,8 @@ def test_the_same_import_twice_is_stored_once_and_counted_once(tmp_path, raw) ->
     fetch("csv", original)
     lines = fetch("csv", original)
     assert lines[0].startswith("csv: 0 new file(s) saved, 1 already present")
-    [stored] = rawstore.iter_files("csv", raw)
-    assert len(rawstore.load_manifest(stored.parent)) == 1
+    [stored] = open_store("csv", raw).loaded_files()
+    assert len(load_manifest(stored.parent)) == 1
     assert csv_rows(tmp_path, raw)[:2] == (171.5, 4)
 
 
@@ -82,7 +83,7 @@ def test_identical_bytes_under_another_name_are_recognised(tmp_path, raw) -> Non
     fetch("csv", first)
     lines = fetch("csv", copy)
     assert lines[0].startswith("csv: 0 new file(s) saved, 1 already present")
-    assert [p.name for p in rawstore.iter_files("csv", raw)] == ["flows.csv"]
+    assert [p.name for p in open_store("csv", raw).loaded_files()] == ["flows.csv"]
     assert csv_rows(tmp_path, raw)[:2] == (171.5, 4)
 
 
@@ -93,7 +94,7 @@ def test_a_corrected_reimport_supersedes_the_first(tmp_path, raw) -> None:
     corrected = [("USA", "IND", 12.0), *ROWS[1:]]  # one count fixed
     flows_csv(tmp_path / "in" / "flows.csv", corrected)
     lines = fetch("csv", tmp_path / "in" / "flows.csv")
-    day = rawstore.iter_files("csv", raw)[0].parent.name
+    day = open_store("csv", raw).loaded_files()[0].parent.name
     assert statuses("csv", raw) == [
         (f"{day}/flows.1.csv", "loaded"),
         (f"{day}/flows.csv", "superseded"),
@@ -119,7 +120,7 @@ def test_versions_on_other_days_and_the_build_summary(tmp_path, raw, capsys) -> 
     for day, count in (("2026-01-05", 1.0), ("2026-02-05", 2.0)):
         folder = tmp_path / day
         flows_csv(folder / "flows.csv", [("USA", "IND", count)])
-        store = rawstore.RawStore("csv", raw, day=dt.date.fromisoformat(day))
+        store = open_store("csv", raw, day=dt.date.fromisoformat(day))
         store.save_file(folder / "flows.csv")
     assert statuses("csv", raw) == [
         ("2026-01-05/flows.csv", "superseded"),
@@ -186,9 +187,9 @@ def test_a_reissued_oli_deposit_supersedes_the_older_one(tmp_path, raw) -> None:
 def test_retire_sets_a_file_aside_and_restore_brings_it_back(tmp_path, raw, capsys) -> None:
     fetch("csv", flows_csv(tmp_path / "a" / "flows.csv"))
     fetch("csv", flows_csv(tmp_path / "b" / "flows.csv", [("USA", "IND", 1.0)]))
-    [newest] = rawstore.iter_files("csv", raw)
+    [newest] = open_store("csv", raw).loaded_files()
     before = newest.read_bytes()
-    item = next(e for e in rawstore.inventory("csv", raw) if e.path == newest)
+    item = next(e for e in open_store("csv", raw).inventory() if e.path == newest)
     # By id, as `make raw` shows it: the newest is set aside, the first version loads again.
     assert main(["raw", "--retire", item.id]) == 0
     assert f"retired {newest}: kept in data/raw" in capsys.readouterr().out
@@ -214,7 +215,7 @@ def test_retire_sets_a_file_aside_and_restore_brings_it_back(tmp_path, raw, caps
 def _two_files(tmp_path: Path) -> tuple[Path, Path]:
     fetch("csv", flows_csv(tmp_path / "in" / "good.csv", [("USA", "IND", 10.0)]))
     fetch("csv", flows_csv(tmp_path / "in" / "flows.csv"))
-    folder = rawstore.iter_files("csv", tmp_path / "raw")[0].parent
+    folder = open_store("csv", tmp_path / "raw").loaded_files()[0].parent
     return folder / "good.csv", folder / "flows.csv"
 
 
@@ -277,7 +278,7 @@ def test_files_dropped_in_by_hand_or_gone_missing_are_reported(tmp_path, raw) ->
 def test_a_damaged_newest_version_leaves_the_older_verified_one_loaded(tmp_path, raw) -> None:
     fetch("csv", flows_csv(tmp_path / "a" / "flows.csv", [("USA", "IND", 1.0)]))
     fetch("csv", flows_csv(tmp_path / "b" / "flows.csv", [("USA", "IND", 2.0)]))
-    newest = rawstore.iter_files("csv", raw)[0]
+    newest = open_store("csv", raw).loaded_files()[0]
     newest.write_text(newest.read_text().replace("2,", "5,"))
     assert [s for _, s in statuses("csv", raw)] == ["quarantined", "loaded"]
     assert csv_rows(tmp_path, raw)[:2] == (1.0, 1)
@@ -289,7 +290,7 @@ def test_the_raw_store_keeps_no_temporary_file_of_a_killed_fetch(tmp_path, raw) 
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     pid = int(dead.stdout)  # a process that has ended
-    store = rawstore.RawStore("csv", raw, day=dt.date(2026, 1, 1))
+    store = open_store("csv", raw, day=dt.date(2026, 1, 1))
     store.save_file(flows_csv(tmp_path / "a" / "flows.csv"))
     leftover = store.folder / f".tmp-{pid}-abc123"
     leftover.write_bytes(b"half a file")
@@ -305,7 +306,7 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_damaged(tmp_path, raw) -
     document = json.loads(manifest.read_text())
     document["entries"][0]["name"] = "../../../etc/passwd"
     manifest.write_text(json.dumps(document))
-    entries = rawstore.inventory("csv", raw)
+    entries = open_store("csv", raw).inventory()
     assert [e.status for e in entries] == ["quarantined", "quarantined"]
     assert all("list of file names" in e.reason for e in entries)
     assert all(e.path.parent == flows.parent for e in entries)
@@ -314,7 +315,7 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_damaged(tmp_path, raw) -
 def test_a_dotted_name_keeps_its_identity_across_versions(tmp_path, raw) -> None:
     fetch("csv", flows_csv(tmp_path / "a" / "flows.2019.csv", [("USA", "IND", 1.0)]))
     fetch("csv", flows_csv(tmp_path / "b" / "flows.2019.csv", [("USA", "IND", 2.0)]))
-    entries = rawstore.inventory("csv", raw)
+    entries = open_store("csv", raw).inventory()
     assert [(e.path.name, e.identity, e.status) for e in entries] == [
         ("flows.2019.1.csv", "flows.2019.csv", "loaded"),
         ("flows.2019.csv", "flows.2019.csv", "superseded"),
@@ -329,7 +330,7 @@ def test_the_same_live_fetch_twice_stores_once_and_a_changed_answer_supersedes(
     provenance = {"url": "https://example.org/olm_network_data_2015.csv", "status": 200}
 
     def save(data: bytes, day: str) -> Path:
-        store = rawstore.RawStore("remotework", raw, day=dt.date.fromisoformat(day))
+        store = open_store("remotework", raw, day=dt.date.fromisoformat(day))
         chunks = (data[i : i + 100] for i in range(0, len(data), 100))
         return store.save_stream(chunks, "olm_network_data_2015.csv", provenance)
 

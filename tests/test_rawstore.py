@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.http import FetchResult, PoliteSession
-from pipeline.intake import IntakeError
-from pipeline.rawstore import MANIFEST, RawStore, iter_files, load_manifest, name_for_url, safe_name
+from pipeline.collect.http import FetchResult, PoliteSession
+from pipeline.raw.intake import IntakeError
+from pipeline.raw.manifest import load_manifest
+from pipeline.raw.names import MANIFEST, name_for_url, safe_name
+from pipeline.raw.store import RawStore
+from pipeline.sources import open_store
 
 DAY = date(2026, 3, 14)
 BODY = b'{"result": {"projects": [{"id": 1, "owner_id": 7}]}}\r\n\x00\xff'
@@ -33,7 +36,7 @@ def result(body: bytes = BODY, url: str = "https://x.org/api/projects/0.1/projec
 
 @pytest.fixture
 def store(tmp_path: Path) -> RawStore:
-    return RawStore("freelancer", root=tmp_path, day=DAY)
+    return open_store("freelancer", root=tmp_path, day=DAY)
 
 
 def test_response_saved_unchanged_with_manifest(store, tmp_path):
@@ -129,7 +132,7 @@ def test_name_for_url_uses_type_when_path_has_no_extension():
 def test_manifest_is_deterministic(tmp_path):
     texts = []
     for run in ("a", "b"):
-        store = RawStore("oli", root=tmp_path / run, day=DAY)
+        store = open_store("oli", root=tmp_path / run, day=DAY)
         for body, name in ((b"2", "z.json"), (b"1", "a.json"), (b"3", "m.json")):
             store.save_response(result(body), name=name)
         texts.append((store.folder / MANIFEST).read_text())
@@ -142,22 +145,22 @@ def test_manifest_is_deterministic(tmp_path):
 
 def test_iter_files_lists_all_days_sorted(tmp_path):
     for day, body in ((date(2026, 3, 15), b"late"), (date(2026, 3, 1), b"early")):
-        store = RawStore("remotework", root=tmp_path, day=day)
+        store = open_store("remotework", root=tmp_path, day=day)
         store.save_response(result(body), name=f"b{day.day}.json")
         store.save_response(result(body + b"!"), name=f"a{day.day}.json")
     (tmp_path / "remotework" / "not-a-day").mkdir()
     (tmp_path / "remotework" / "not-a-day" / "x.json").write_bytes(b"x")
-    files = iter_files("remotework", root=tmp_path)
+    files = open_store("remotework", tmp_path).loaded_files()
     assert [f"{p.parent.name}/{p.name}" for p in files] == [
         "2026-03-01/a1.json",
         "2026-03-01/b1.json",
         "2026-03-15/a15.json",
         "2026-03-15/b15.json",
     ]
-    assert RawStore.iter_files("remotework", root=tmp_path) == files
-    assert iter_files("nothing", root=tmp_path) == []
+    assert open_store("remotework", tmp_path).loaded_files() == files
+    assert open_store("nothing", tmp_path).loaded_files() == []
     with pytest.raises(ValueError):
-        iter_files("../etc", root=tmp_path)
+        open_store("../etc", tmp_path).loaded_files()
 
 
 def test_no_temp_files_left_behind(store):
@@ -218,7 +221,7 @@ def test_fetched_then_stored_manifest_holds_no_secret(monkeypatch, tmp_path):
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
-    store = RawStore("freelancer", root=tmp_path, day=DAY)
+    store = open_store("freelancer", root=tmp_path, day=DAY)
     path = store.save_response(fetched)
     everything = "".join(
         p.name + p.read_text(errors="replace")

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from pipeline import paths
+from pipeline.util import paths
 
 COUNT_MARKED = r"""
 import collections, json, sys

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, OLI_FIXTURES, REMOTEWORK_FIXTURES
 
-from pipeline import paths
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
+from pipeline.build.run import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.util import paths
 
 ROWS = 20_000
 YEARS = range(2013, 2021)

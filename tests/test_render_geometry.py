@@ -26,7 +26,7 @@ from pipeline.render.flows import flow_map_data, page_data
 from pipeline.render.projection import WorldProjection, delta_decode, delta_encode
 from pipeline.render.style import MAX_WIDTH_PX, MIN_WIDTH_PX, width_px
 from pipeline.render.text import esc, esc_full, json_for_script
-from pipeline.render.write import write_atomic
+from pipeline.util.atomic import write_atomic
 
 USA = (-98.5, 39.5)
 CAN = (-101.0, 57.0)
@@ -199,7 +199,7 @@ def test_kenya_unclassified_by_income_changes_direction_with_the_scheme(con) -> 
         "('remotework', 'various', '2020-01-01', '2020-12-31', 'pair', 'USA', 'KEN', "
         "'clerical and data entry', 'projects', 7, 'f:13')"
     )
-    from pipeline.sqlfiles import build_out_tables
+    from pipeline.build.sqlfiles import build_out_tables
 
     build_out_tables(con)
     records = flow_records(con)

@@ -12,10 +12,8 @@ import pytest
 from ingest import core, fetch_context, parse, records, rows
 from loopback import FakeClock, Reply, Server, session
 
-from pipeline import rawstore
-from pipeline.http import BlockedError, RateLimited
-from pipeline.rawstore import RawStore
-from pipeline.sources import freelancer
+from pipeline.collect.errors import BlockedError, RateLimited
+from pipeline.sources import freelancer, open_store
 from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
@@ -186,7 +184,7 @@ class FreelancerApi:
 
 
 def context(api: FreelancerApi, clock: FakeClock, tmp_path: Path, pages: int) -> SourceContext:
-    store = RawStore("freelancer", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
+    store = open_store("freelancer", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
     return fetch_context(
         "freelancer",
         session(clock),
@@ -261,12 +259,7 @@ def test_a_spent_rate_limit_stops_the_run_and_the_next_run_resumes_without_dupli
     saved = freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
     assert [q["offset"] for q in api.queries("/projects/all/")] == [["0"], ["2"]]
     assert len(server.hits) - asked == 3  # robots.txt, the second page and its bids
-    names = [
-        p.name
-        for p in RawStore("freelancer", root=tmp_path / "raw").iter_files(
-            "freelancer", tmp_path / "raw"
-        )
-    ]
+    names = [p.name for p in open_store("freelancer", root=tmp_path / "raw").loaded_files()]
     assert len(names) == len(set(names)) == 4
     assert len(saved) == 2
 
@@ -294,12 +287,12 @@ def test_an_unexpected_answer_is_a_source_error_and_never_stored(
     api.broken = broken
     with pytest.raises(error):
         freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
-    assert rawstore.iter_files("freelancer", tmp_path / "raw") == []
+    assert open_store("freelancer", tmp_path / "raw").loaded_files() == []
     assert not (tmp_path / "state" / "freelancer.json").exists()
     # Once the API answers properly, the same window is walked from its start.
     api.broken = None
     freelancer.fetch(context(api, clock, tmp_path, 5), now=NOW)
-    assert len(rawstore.iter_files("freelancer", tmp_path / "raw")) == 4
+    assert len(open_store("freelancer", tmp_path / "raw").loaded_files()) == 4
 
 
 def test_a_compact_bids_page_without_awards_is_an_empty_page(server, clock, tmp_path):

@@ -17,10 +17,8 @@ from conftest import OLI_FIXTURES
 from ingest import context, core, fetch_context, parse, records
 from loopback import FakeClock, Reply, Server, session
 
-from pipeline import rawstore
-from pipeline.load import _latest_retrieved_at
-from pipeline.rawstore import RawStore
-from pipeline.sources import oli
+from pipeline.build.run import _latest_retrieved_at
+from pipeline.sources import oli, open_store
 from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oli"
@@ -180,7 +178,7 @@ def test_zip_with_two_members_is_one_rejected_record(tmp_path: Path) -> None:
 def test_decompressed_size_is_bounded() -> None:
     import dataclasses
 
-    from pipeline.countries import country_index
+    from pipeline.reference.countries import country_index
     from pipeline.sources.contract import ParseContext, RawFile
 
     ctx = ParseContext(dataclasses.replace(oli.meta(), max_mb=0), country_index())
@@ -258,7 +256,7 @@ class Figshare:
 
 
 def fetch_ctx(server: Server, clock: FakeClock, tmp_path: Path) -> SourceContext:
-    store = RawStore("oli", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
+    store = open_store("oli", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
     return fetch_context(
         "oli",
         session(clock),
@@ -323,7 +321,7 @@ def test_a_firewall_answer_says_how_to_download_by_hand(
     assert reason in message and "\n" not in message
     assert "make fetch SOURCE=oli FROM=<that file>" in message
     assert "bcountrydata_2024-09-02.txt" in message and "md5" not in message
-    stored = rawstore.iter_files("oli", tmp_path / "raw")
+    stored = open_store("oli", tmp_path / "raw").loaded_files()
     assert [p.name for p in stored] == ["figshare_files_3761562_1.json"]
 
 
@@ -332,7 +330,7 @@ def test_a_corrupt_download_is_not_stored(server, clock, tmp_path) -> None:
     figshare.download = Reply(body=b"timestamp,country\n2016-06-01,cut sh")
     with pytest.raises(SourceError, match=r"corrupt transfer.*run the command again"):
         oli.fetch(fetch_ctx(server, clock, tmp_path))
-    stored = rawstore.iter_files("oli", tmp_path / "raw")
+    stored = open_store("oli", tmp_path / "raw").loaded_files()
     assert [p.name for p in stored] == ["figshare_files_3761562_1.json"]
     assert [p.name for p in (tmp_path / "raw" / "oli").rglob(".tmp-*")] == []
 

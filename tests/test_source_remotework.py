@@ -10,10 +10,8 @@ from conftest import REMOTEWORK_FIXTURES
 from ingest import core, fetch_context, parse, records, rows
 from loopback import FakeClock, Reply, Server, session
 
-from pipeline import rawstore
-from pipeline.http import PoliteSession
-from pipeline.rawstore import RawStore
-from pipeline.sources import remotework
+from pipeline.collect.http import PoliteSession
+from pipeline.sources import open_store, remotework
 from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURE = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
@@ -150,7 +148,7 @@ class GitHubRaw:
 
 
 def context(server: Server, clock: FakeClock, tmp_path: Path) -> SourceContext:
-    store = RawStore("remotework", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
+    store = open_store("remotework", root=tmp_path / "raw", day=dt.date(2026, 1, 2))
     return fetch_context(
         "remotework",
         session(clock),
@@ -189,7 +187,7 @@ def test_a_missing_year_and_an_lfs_pointer_are_reported_and_the_rest_still_come(
     ]
     assert "2013 not fetched: HTTP 404" in caplog.text
     assert "2016 not fetched" in caplog.text and "Git LFS pointer" in caplog.text
-    stored = rawstore.iter_files("remotework", tmp_path / "raw")
+    stored = open_store("remotework", tmp_path / "raw").loaded_files()
     assert all(not p.read_bytes().startswith(b"version https://git-lfs") for p in stored)
     assert len(stored) == 6
 

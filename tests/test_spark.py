@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from conftest import FIXTURES, OLI_FIXTURES, REMOTEWORK_FIXTURES
 
-from pipeline import rawstore, tablediff
-from pipeline.fetch import run_fetch
-from pipeline.load import build_database
-from pipeline.paths import SQL_DIR
-from pipeline.rawstore import RawStore
+from bench import tablediff
+from pipeline.build.run import build_database
+from pipeline.commands.fetch import run_fetch
+from pipeline.sources import open_store
+from pipeline.util.paths import SQL_DIR
 
 
 def _missing() -> str | None:
@@ -89,10 +89,10 @@ def _fixture_atlas(root: Path) -> Path:
         edited = given / "edited.csv"
         edited.write_text("buyer_country,seller_country,count,year\nUS,IN,7,2021\n", "utf-8")
         assert run_fetch("csv", edited, None, out=quiet) == 0
-    stored = next(p for p in rawstore.iter_files("csv", raw) if p.name == "edited.csv")
+    stored = next(p for p in open_store("csv", raw).loaded_files() if p.name == "edited.csv")
     stored.write_text(stored.read_text().replace("7", "9"))
     # names that do not mark them as versions of one deposit, so both load
-    store = RawStore("oli", root=raw, day=dt.date(2026, 1, 1))
+    store = open_store("oli", root=raw, day=dt.date(2026, 1, 1))
     for name, count in (("reissued_bcountrydata_2017.txt", 40), ("copy_bcountrydata_2017.txt", 41)):
         (given / name).write_text(
             f"{lines[0]}\n2017-03-01,United States,United States,Writing and translation,{count}\n"

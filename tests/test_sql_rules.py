@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import sqlfiles
-from pipeline.paths import SQL_DIR
+from pipeline.build import sqlfiles
+from pipeline.util.paths import SQL_DIR
 
 RULES = sorted(p.stem for p in (SQL_DIR / "tests").glob("*.sql"))
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 from conftest import REMOTEWORK_FIXTURES
 
-from pipeline.load import build_database
-from pipeline.rawstore import RawStore
+from pipeline.build.run import build_database
+from pipeline.sources import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -27,7 +27,7 @@ def summary(report, source_id: str):
 
 
 def test_adding_one_raw_file_parses_only_that_file(tmp_path: Path) -> None:
-    store = RawStore("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
+    store = open_store("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
     store.save_file(FIXTURES / "csv" / "flows.csv")
     first = build(tmp_path, "first")
     assert (summary(first, "csv").files, summary(first, "csv").files_parsed) == (1, 1)
@@ -52,7 +52,7 @@ def test_adding_one_raw_file_parses_only_that_file(tmp_path: Path) -> None:
 
 
 def test_staged_files_are_partitioned_by_source_and_year(tmp_path: Path) -> None:
-    store = RawStore("remotework", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
+    store = open_store("remotework", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
     store.save_file(REMOTEWORK_FIXTURES / "olm_network_data_2015.csv")
     build(tmp_path, "atlas")
     staged = sorted(
@@ -70,7 +70,7 @@ def test_staged_files_are_partitioned_by_source_and_year(tmp_path: Path) -> None
 
 
 def test_a_removed_raw_file_leaves_the_build(tmp_path: Path) -> None:
-    store = RawStore("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
+    store = open_store("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
     saved = store.save_file(FIXTURES / "csv" / "flows.csv")
     build(tmp_path, "first")
     shutil.rmtree(saved.parent)
@@ -84,7 +84,7 @@ def test_a_removed_raw_file_leaves_the_build(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_file_is_quarantined_and_the_build_goes_on(tmp_path: Path) -> None:
-    store = RawStore("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
+    store = open_store("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
     store.save_file(FIXTURES / "csv" / "flows.csv")
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"\x00\x01 not a table at all")
@@ -109,13 +109,13 @@ def test_a_file_whose_rows_break_a_rule_is_quarantined_and_the_rest_loads(
 
     # a re-issued deposit saved beside the old one under a name that does not mark it as a
     # version of it (so both load): employer shares of the same days add up to 200 %
-    store = RawStore("oli", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
+    store = open_store("oli", root=tmp_path / "raw", day=dt.date(2026, 1, 1))
     old = OLI_FIXTURES / "bcountrydata_2016-07-10.txt"
     store.save_file(old)
     reissued = tmp_path / "reissued_bcountrydata_2016-08-01.txt"
     reissued.write_text(old.read_text(encoding="utf-8").replace(",40\n", ",41\n"), "utf-8")
     store.save_file(reissued)
-    RawStore("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1)).save_file(
+    open_store("csv", root=tmp_path / "raw", day=dt.date(2026, 1, 1)).save_file(
         FIXTURES / "csv" / "flows.csv"
     )
     report = build(tmp_path, "atlas")

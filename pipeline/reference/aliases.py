@@ -1,8 +1,8 @@
 """Assembles country_aliases.csv from generated names and the hand-made list.
 
-Every alias is compared on its normalised key (pipeline.countries.normalise_name). Two names
-with the same key that point to different countries stop the build, unless
-``manual_aliases.csv`` lists that key: a hand-made row is the explicit decision (e.g. "Congo").
+Every alias is compared on its normalised key (``countries.normalise_name``). Two names with
+the same key that point to different countries stop the build, unless ``manual_aliases.csv``
+lists that key: a hand-made row is the explicit decision (e.g. "Congo").
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.countries import normalise_name
+from pipeline.reference.countries import normalise_name
 
 LANGUAGE_ORDER = {"code": 0, "en": 1, "fr": 2, "it": 3}
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import paths
-from pipeline.countries import ALIASES_FILE, COUNTRIES_FILE, GROUPS_FILE
-from pipeline.geo import BOUNDARIES_FILE, read_country_shapes
 from pipeline.reference.aliases import Alias, assemble, pycountry_aliases
+from pipeline.reference.countries import ALIASES_FILE, COUNTRIES_FILE, GROUPS_FILE
+from pipeline.reference.geo import BOUNDARIES_FILE, read_country_shapes
 from pipeline.reference.labels import label_point, largest_parts
 from pipeline.reference.taxonomy import TaxonomyRow, read_taxonomy
+from pipeline.util import paths
 
 
 @dataclass

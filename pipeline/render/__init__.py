@@ -13,14 +13,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import atomic
-from pipeline.countries import DEFAULT_SCHEME
+from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.render.balance import balance_records, render_balance
 from pipeline.render.claims import render_claims
 from pipeline.render.flow_data import flow_records
 from pipeline.render.flows import DEFAULT_TOP_N, render_flows
 from pipeline.render.index import render_index
 from pipeline.render.projection import DEFAULT_LON_0, WorldProjection
+from pipeline.util import atomic
 
 __all__ = ["render_all", "render_balance", "render_claims", "render_flows", "render_index"]
 

@@ -17,7 +17,7 @@ import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 
-from pipeline.render.write import write_atomic
+from pipeline.util.atomic import write_atomic
 
 _LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 _JQUERY_DIR = Path(xstatic.pkg.jquery.BASE_DIR)

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.countries import DEFAULT_SCHEME
+from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.render.page import compact_number, map_page, save_page
 from pipeline.render.projection import WorldProjection, delta_encode
 from pipeline.render.queries import query_rows

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.countries import DEFAULT_SCHEME
+from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.render.curves import Route, route, sea_across
 from pipeline.render.flow_data import (
     FlowRecords,

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from pipeline.countries import DEFAULT_SCHEME
+from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.render.page import data_island, save_page
 from pipeline.render.queries import query_rows
 from pipeline.render.text import CITATION_MAX, esc, esc_full, number, unit_text

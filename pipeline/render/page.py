@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.render.assets import assert_self_contained, leaflet_css, leaflet_js
 from pipeline.render.text import esc, json_for_script
-from pipeline.render.write import write_atomic
+from pipeline.util.atomic import write_atomic
 
 JS_DIR = Path(__file__).parent / "js"
 DATA_ISLAND_ID = "atlas-data"

@@ -53,7 +53,7 @@ from pipeline.render.style import (
     width_px,
 )
 from pipeline.render.text import number, truncate
-from pipeline.render.write import write_atomic
+from pipeline.util.atomic import write_atomic
 
 FIG_W, FIG_H = 12.0, 6.2  # inches
 LEGEND_W = 0.27  # fraction of the figure for the legend column

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.paths import SQL_DIR
+from pipeline.util.paths import SQL_DIR
 
 MAPS_SQL_DIR = SQL_DIR / "maps"
 

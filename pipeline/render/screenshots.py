@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline import paths
-from pipeline.render.write import write_atomic
+from pipeline.util import paths
+from pipeline.util.atomic import write_atomic
 
 CHROMIUM = "/usr/bin/chromium"
 SIZE = (1200, 720)

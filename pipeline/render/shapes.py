@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from pipeline.geo import read_country_shapes
+from pipeline.reference.geo import read_country_shapes
 from pipeline.render.projection import QUANTUM, WorldProjection, delta_encode
 
 # About 8 km: invisible at the zooms the pages allow, a fraction of the vertices.

@@ -8,12 +8,15 @@ imported on demand, and none imports the HTTP layer until a fetch asks for the s
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
 
+from pipeline.raw.store import RawStore
+from pipeline.raw.versions import NO_RULES, RawRules
 from pipeline.sources import meta as metadata
 from pipeline.sources.contract import SourceModule
 from pipeline.sources.meta import SourceMeta
@@ -31,6 +34,11 @@ class Spec:
     meta: SourceMeta
     data_file: Path | None = None
 
+    @property
+    def rules(self) -> RawRules:
+        """What the raw store must know of this source: its size bound and identity rule."""
+        return RawRules(max_bytes=self.meta.max_bytes, identity=self.meta.raw_identity)
+
 
 def load_module(name: str) -> SourceModule:
     return cast(SourceModule, importlib.import_module(f"pipeline.sources.{name}"))
@@ -40,7 +48,8 @@ def load_module(name: str) -> SourceModule:
 def fetchable() -> dict[str, Spec]:
     """source_id -> Spec for every ``pipeline/sources/*.yaml``."""
     found: dict[str, Spec] = {}
-    for path in sorted(HERE.glob("*.yaml")):
+    # A file named with a leading "_" (the template) is an example, not a source.
+    for path in sorted(p for p in HERE.glob("*.yaml") if not p.name.startswith("_")):
         module = load_module(path.stem)
         meta = metadata.load(path, module.OPTION_KEYS)
         if meta.source_id != module.SOURCE_ID:
@@ -81,3 +90,14 @@ def curated_specs(folder: Path) -> list[Spec]:
 def reference_sources(reference_dir: Path) -> list[SourceMeta]:
     """The vendored reference tables, as sources (``data/reference/sources.yaml``)."""
     return metadata.load_list(reference_dir / "sources.yaml")
+
+
+def raw_rules() -> dict[str, RawRules]:
+    """source_id -> what the raw store must know of it, for every fetchable source."""
+    return {source_id: spec.rules for source_id, spec in fetchable().items()}
+
+
+def open_store(source_id: str, root: Path | None = None, day: dt.date | None = None) -> RawStore:
+    """The raw store of a source, given its rules (defaults for a source not in the registry)."""
+    rules = raw_rules().get(source_id, NO_RULES)
+    return RawStore(source_id, root=root, day=day, rules=rules)

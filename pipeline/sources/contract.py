@@ -10,52 +10,39 @@ rejects out, with no network and no database.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.countries import CountryIndex
-from pipeline.records import Reject
+from pipeline.raw.versions import RawFile
+from pipeline.reference.countries import CountryIndex
 from pipeline.sources.meta import SourceMeta
+
+__all__ = [
+    "ParseContext",
+    "Parsed",
+    "RawFile",
+    "SourceContext",
+    "SourceError",
+    "SourceModule",
+]
+from pipeline.util.records import Reject
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from pipeline.http import PoliteSession
-    from pipeline.rawstore import RawStore
+    from pipeline.collect.http import Params, PoliteSession
+    from pipeline.raw.store import RawStore
+
+
+log = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
     """A failure the user can fix; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class RawFile:
-    """One stored raw file: its name as the store keeps it, where it is, and its identity."""
-
-    path: Path
-    sha256: str
-    day: str = ""  # the raw store's day folder, YYYY-MM-DD; newer observations win
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
-
-    @classmethod
-    def of(cls, path: Path, sha256: str | None = None, day: str = "") -> RawFile:
-        if sha256 is None:
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-            sha256 = digest.hexdigest()
-        return cls(path, sha256, day)
 
 
 @dataclass
@@ -122,13 +109,71 @@ class SourceContext:
 
     @cached_property
     def session(self) -> PoliteSession:
-        from pipeline.http import PoliteSession
+        from pipeline.collect.http import PoliteSession
 
         return PoliteSession(**dict(self.session_options))
 
     def close(self) -> None:
         if "session" in self.__dict__:
             self.__dict__["session"].close()
+
+    def save(
+        self,
+        url: str,
+        name: str,
+        *,
+        params: Params | None = None,
+        expect: str | None = None,
+        check: Callable[[Path], None] | None = None,
+        tap: Callable[[bytes], None] | None = None,
+        conditional: bool = False,
+    ) -> Path:
+        """Stream the body of ``url`` into this source's raw store under ``name``; returns the
+        stored path. The session fetches, the store keeps: neither knows the other.
+
+        The body goes to a temporary file in the store, hashed while written; ``tap`` sees each
+        chunk (e.g. to compute an md5), ``check`` sees the finished temporary file, and either
+        can raise to refuse the body: then nothing is stored. With ``conditional`` the ETag /
+        Last-Modified of the last stored download of this URL are sent, and a 304 returns the
+        stored file without downloading it again. A non-2xx answer raises ``HTTPStatusError``.
+        """
+        from pipeline.collect.errors import HTTPStatusError
+
+        session = self.session
+        shown = session.shown_url(url, params)
+        previous = self.store.previous(shown) if conditional else None
+        validators: dict[str, str] = {}
+        if previous is not None:
+            if previous.get("etag"):
+                validators["If-None-Match"] = previous["etag"]
+            if previous.get("last-modified"):
+                validators["If-Modified-Since"] = previous["last-modified"]
+        with session.open(url, params, validators, expect=expect) as answer:
+            if answer.not_modified and previous is not None:
+                log.info("%s has not changed since %s", answer.url, previous["path"].name)
+                return Path(previous["path"])
+            if not 200 <= answer.status < 300:
+                raise HTTPStatusError(f"HTTP {answer.status} for {answer.url}", answer.status)
+            chunks: Iterator[bytes] = answer.chunks()
+            if tap is not None:
+                chunks = _tapped(chunks, tap)
+            provenance = {
+                # The URL asked for, not the last hop: that is what the next run asks again, and
+                # a signed download URL (S3) is not worth keeping.
+                "url": shown,
+                "params": answer.params,
+                "status": answer.status,
+                "retrieved_at": answer.retrieved_at.isoformat(timespec="seconds"),
+                "headers": answer.headers,
+                "licence": self.meta.licence,
+            }
+            return self.store.save_stream(chunks, name, provenance, check=check)
+
+
+def _tapped(chunks: Iterator[bytes], tap: Callable[[bytes], None]) -> Iterator[bytes]:
+    for chunk in chunks:
+        tap(chunk)
+        yield chunk
 
 
 class SourceModule(Protocol):

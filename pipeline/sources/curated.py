@@ -19,10 +19,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.countries import CountryIndex, UnknownCountryError
-from pipeline.records import OCCUPATIONS, ROLES_CLAIM, ROLES_TALLY, Reject
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
+from pipeline.raw.versions import RawFile
+from pipeline.reference.countries import CountryIndex, UnknownCountryError
+from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
 from pipeline.sources.meta import SourceMeta
+from pipeline.util.records import OCCUPATIONS, ROLES_CLAIM, ROLES_TALLY, Reject
 
 SOURCE_ID = "curated"
 OPTION_KEYS: frozenset[str] = frozenset()

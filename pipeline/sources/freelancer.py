@@ -38,13 +38,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.countries import UnknownCountryError
-from pipeline.rawstore import RawStore, iter_files
-from pipeline.records import OCCUPATIONS, Reject
+from pipeline.raw.store import RawStore
+from pipeline.raw.versions import RawFile
+from pipeline.reference.countries import UnknownCountryError
 from pipeline.sources import meta as metadata
 from pipeline.sources import storing
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
+from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
 from pipeline.sources.meta import SourceMeta
+from pipeline.util.records import OCCUPATIONS, Reject
 
 SOURCE_ID = "freelancer"
 HERE = Path(__file__).parent
@@ -444,7 +445,7 @@ def _page_name(window: dict[str, int], offset: int) -> str:
 
 
 def _stored(store: RawStore, name: str) -> Path | None:
-    for path in iter_files(store.source_id, store.root):
+    for path in store.loaded_files():
         if path.name == name:
             return path
     return None
@@ -477,13 +478,11 @@ def _page(ctx: SourceContext, url: str, params: dict[str, Any], name: str, kind:
     def check(temp: Path) -> None:
         _result(temp, kind)
 
-    return ctx.session.save(
-        ctx.store,
+    return ctx.save(
         url,
         name,
         params=params,
         expect="json",
-        licence=ctx.meta.get("licence"),
         check=check,
     )
 

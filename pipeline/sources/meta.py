@@ -75,7 +75,7 @@ class SourceMeta(Mapping[str, Any]):
     max_mb: int = 500
     expected_rows: RowBounds = field(default_factory=RowBounds)
     # Which raw files are versions of one file: a pattern with groups ``identity`` and
-    # optionally ``version``, matched against file names (pipeline.rawstore.identity_of).
+    # optionally ``version``, matched against file names (pipeline.raw.store.identity_of).
     raw_identity: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 

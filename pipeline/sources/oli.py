@@ -32,15 +32,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.countries import CountryIndex
-from pipeline.rawstore import RawStore, iter_files
-from pipeline.records import OCCUPATIONS
+from pipeline.parse.lookups import country_table, distinct_counts
+from pipeline.parse.tabular import TableError, read_table, run_checks
+from pipeline.raw.store import RawStore
+from pipeline.raw.versions import RawFile
+from pipeline.reference.countries import CountryIndex
 from pipeline.sources import meta as metadata
 from pipeline.sources import storing
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
-from pipeline.sources.lookups import country_table, distinct_counts
+from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
 from pipeline.sources.meta import SourceMeta
-from pipeline.sources.tabular import TableError, read_table, run_checks
+from pipeline.util.records import OCCUPATIONS
 
 SOURCE_ID = "oli"
 HERE = Path(__file__).parent
@@ -243,7 +244,7 @@ def _md5_of(path: Path) -> str:
 def _already_stored(store: RawStore, name: str, md5: str | None) -> Path | None:
     if not md5:
         return None
-    for path in iter_files(store.source_id, store.root):
+    for path in store.loaded_files():
         if path.name == name and _md5_of(path) == md5:
             return path
     return None
@@ -273,13 +274,11 @@ def _list_files(ctx: SourceContext) -> tuple[list[dict[str, Any]], list[Path]]:
     entries: list[dict[str, Any]] = []
     pages: list[Path] = []
     for page in range(1, MAX_LISTING_PAGES + 1):
-        path = ctx.session.save(
-            ctx.store,
+        path = ctx.save(
             url,
             f"figshare_files_{article.rsplit('/', 1)[-1]}_{page}.json",
             params={"page": page, "page_size": FILES_PAGE_SIZE},
             expect="json",
-            licence=info.get("licence"),
             check=_check_listing,
             conditional=True,
         )
@@ -306,19 +305,17 @@ def _download(ctx: SourceContext, entry: dict[str, Any]) -> Path:
                 "lists: a corrupt transfer, nothing was saved; run the command again"
             )
 
-    from pipeline.http import BlockedError, HTTPStatusError, RobotsDisallowed
+    from pipeline.collect.errors import BlockedError, HTTPStatusError, RobotsDisallowed
 
     by_hand = (
         f"download {name} in a browser from {info['url']} and run "
         f"`make fetch SOURCE=oli FROM=<that file>`"
     )
     try:
-        return ctx.session.save(
-            ctx.store,
+        return ctx.save(
             url,
             name,
             expect="data",
-            licence=info.get("licence"),
             tap=digest.update,
             check=check,
         )
@@ -334,7 +331,7 @@ def _download(ctx: SourceContext, entry: dict[str, Any]) -> Path:
 
 def fetch(ctx: SourceContext) -> list[Path]:
     """Download the newest bcountrydata and worker_countrydata files of the deposit."""
-    from pipeline.progress import progress
+    from pipeline.util.progress import progress
 
     entries, saved = _list_files(ctx)
     chosen = latest_deposit_files(entries)

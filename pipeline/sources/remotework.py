@@ -23,13 +23,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.countries import CountryIndex
+from pipeline.parse.lookups import country_table
+from pipeline.parse.tabular import TableError, read_table, run_checks
+from pipeline.raw.versions import RawFile
+from pipeline.reference.countries import CountryIndex
 from pipeline.sources import meta as metadata
 from pipeline.sources import storing
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext, SourceError
-from pipeline.sources.lookups import country_table
+from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
 from pipeline.sources.meta import SourceMeta
-from pipeline.sources.tabular import TableError, read_table, run_checks
 
 log = logging.getLogger(__name__)
 
@@ -206,13 +207,13 @@ def fetch(ctx: SourceContext) -> list[Path]:
     A year that fails (404, an error, an LFS pointer) is reported and the others still come;
     the run fails only if no year could be had. An unchanged file is not downloaded again.
     """
-    from pipeline.http import (
+    from pipeline.collect.errors import (
         HTTPStatusError,
         ResponseTooLarge,
         RetriesExhausted,
         TruncatedResponse,
     )
-    from pipeline.progress import progress
+    from pipeline.util.progress import progress
 
     info = ctx.meta
     saved: list[Path] = []
@@ -220,12 +221,10 @@ def fetch(ctx: SourceContext) -> list[Path]:
     for year in progress(list(info["years"]), desc="download remotework", unit="file"):
         try:
             saved.append(
-                ctx.session.save(
-                    ctx.store,
+                ctx.save(
                     str(info["url_pattern"]).format(year=year),
                     f"olm_network_data_{year}.csv",
                     expect="csv",
-                    licence=info.get("licence"),
                     check=_not_an_lfs_pointer,
                     conditional=True,
                 )

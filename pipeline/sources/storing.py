@@ -1,6 +1,6 @@
 """Copying into the raw store: a user's files (``FROM=``) and fetched bodies.
 
-The store checks a user's file before copying it (``pipeline.intake``: a regular file, within
+The store checks a user's file before copying it (``pipeline.raw.intake``: a regular file, within
 the source's size bound, also once decompressed) and keeps identical bytes once per source,
 whatever the day they were saved.
 """
@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.intake import IntakeError
-from pipeline.rawstore import RawStore
+from pipeline.raw.intake import IntakeError
+from pipeline.raw.store import RawStore
 from pipeline.sources.contract import SourceError
 
 if TYPE_CHECKING:
-    from pipeline.http import FetchResult
+    from pipeline.collect.errors import FetchResult
 
 log = logging.getLogger(__name__)
 

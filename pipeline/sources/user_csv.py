@@ -21,15 +21,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline import rawstore
-from pipeline.records import OCCUPATIONS, Reject
+from pipeline.parse.lookups import country_table, occupation_list
+from pipeline.parse.tabular import TableError, read_table, run_checks
+from pipeline.raw.manifest import ManifestError, load_manifest
+from pipeline.raw.versions import RawFile
 from pipeline.sources import meta as metadata
 from pipeline.sources import storing
-from pipeline.sources.contract import ParseContext, Parsed, RawFile, SourceContext
+from pipeline.sources.contract import ParseContext, Parsed, SourceContext
 from pipeline.sources.contract import SourceError as SourceError
-from pipeline.sources.lookups import country_table, occupation_list
 from pipeline.sources.meta import SourceMeta
-from pipeline.sources.tabular import TableError, read_table, run_checks
+from pipeline.util.records import OCCUPATIONS, Reject
 
 SOURCE_ID = "csv"
 OPTION_KEYS: frozenset[str] = frozenset()
@@ -118,8 +119,8 @@ def import_order(raw: RawFile) -> tuple[str, int]:
     (``seq`` 0 for files stored before the manifest kept it; then the day decides)."""
     day = raw.day or raw.path.parent.name
     try:
-        entries = rawstore.load_manifest(raw.path.parent)
-    except rawstore.ManifestError:
+        entries = load_manifest(raw.path.parent)
+    except ManifestError:
         entries = []  # such a file is quarantined before it is parsed
     seq = next((e.get("seq") for e in entries if e.get("name") == raw.name), None)
     return day, seq if isinstance(seq, int) and not isinstance(seq, bool) else 0

@@ -16,9 +16,10 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline import paths, staging
+from pipeline.build import staging
 from pipeline.spark.plan import load_plan
 from pipeline.spark.run import StagingMismatch, build, export_inputs, session
+from pipeline.util import paths
 
 
 def main(argv: list[str] | None = None) -> int:

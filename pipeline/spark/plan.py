@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.paths import SQL_DIR
+from pipeline.util.paths import SQL_DIR
 
 PLAN_PATH = Path(__file__).parent / "plan.yaml"
 _TABLE_REF = re.compile(r"\b([a-z][a-z0-9]*__[a-z0-9_]+)\b")

@@ -97,7 +97,7 @@ def read_staging(
     from the hive folder names, typed as there); a table with no file is an empty view."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    from pipeline.load import staged_schemas
+    from pipeline.build.run import staged_schemas
 
     check_staged_files(staging, files)
     schemas = staged_schemas()

@@ -1,5 +1,5 @@
 -- How wrong the estimator is where the truth is known. For every observed buyer × seller matrix
--- (source × year, occupations summed) pipeline/estimate.py hid the pairs, kept the two
+-- (source × year, occupations summed) pipeline/build/estimate.py hid the pairs, kept the two
 -- marginals and estimated the matrix again, with no prior and with the same source's nearest
 -- other observed year as prior (int__estimate_check_cells). Per grouping scheme and direction:
 -- the observed and the estimated share of the work; per estimate: pair_error_pct, the share of

@@ -1,7 +1,7 @@
 -- Work flowing between countries: one row per source × year × occupation × buyer/seller pair.
 -- observed: counted from tasks, or from published buyer × seller pair counts.
 -- estimated: where a source gives only buyer shares and seller shares, the flow matrix is fitted
--- to both by pipeline/estimate.py (iterative proportional fitting) into int__estimated_flows;
+-- to both by pipeline/build/estimate.py (iterative proportional fitting) into int__estimated_flows;
 -- with no prior that is the product of the two marginals, share(b) × share(s) / 100, and with
 -- an observed matrix as prior (named in the column prior) its structure carries over.
 -- Estimated flows are in percent of all projects (unit pct_of_projects); shares of regions

@@ -1,4 +1,4 @@
--- The occupation classes as an enum (pipeline.records.OCCUPATIONS, in that order): grouping
+-- The occupation classes as an enum (pipeline.util.records.OCCUPATIONS, in that order): grouping
 -- tasks on a one-byte key rather than a string of up to 35 characters makes the out__flows
 -- build about a fifth faster at 10 M tasks (bench/results.md). Parquet exports carry it as text.
 create type occupation_class as enum (

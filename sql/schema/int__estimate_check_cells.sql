@@ -1,4 +1,4 @@
--- Written by pipeline/estimate.py, read by sql/out/out__estimate_check.sql: for every observed
+-- Written by pipeline/build/estimate.py, read by sql/out/out__estimate_check.sql: for every observed
 -- buyer × seller matrix (source × year, occupations and platforms summed) the observed cells
 -- and the cells estimated from the matrix's two marginals alone, with no prior and with the
 -- nearest other observed year of the same source as prior.

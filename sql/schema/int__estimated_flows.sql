@@ -1,4 +1,4 @@
--- Written by pipeline/estimate.py (iterative proportional fitting), read by sql/out/out__flows.sql.
+-- Written by pipeline/build/estimate.py (iterative proportional fitting), read by sql/out/out__flows.sql.
 -- One row per estimate (source × year × pairing of marginals × occupation) and cell of its
 -- buyer × seller grid. A side's cell is a country or, for remainders such as "rest of world",
 -- a region label: those cells take part in the fit (they hold their share of the 100) but give

@@ -1,4 +1,4 @@
--- Written by pipeline/load.py (create_staging_views): the staged Parquet files this build read,
+-- Written by pipeline/build/run.py (create_staging_views): the staged Parquet files this build read,
 -- per staged table (read as stg__<staged_table>), as paths under the staging folder. Left out:
 -- the files of superseded raw versions and stale parses, and the data files (not the rejects)
 -- of files quarantined because their rows broke a sql/tests rule. Another engine reads exactly

@@ -22,10 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import paths, sqlfiles
-from pipeline.records import Reject
+from pipeline.util import paths
+from pipeline.build import sqlfiles
+from pipeline.util.records import Reject
 from pipeline.sources import Spec
-from pipeline.sources.contract import ParseContext, Parsed, RawFile
+from pipeline.parse import lookups, tabular
+from pipeline.sources import contract, meta
+from pipeline.raw.versions import RawFile
+from pipeline.sources.contract import ParseContext, Parsed
 
 REJECTS = "rejects"
 REJECT_SCHEMA = pa.schema(
@@ -36,8 +40,12 @@ REJECT_SCHEMA = pa.schema(
         ("reason", pa.string()),
     ]
 )
-_PARSER_FILES = ("contract.py", "tabular.py", "lookups.py", "meta.py")
 _REFERENCE_FILES = ("countries.csv", "country_aliases.csv")
+# The generic parsing code every source's parse runs through: a change to it re-parses.
+_PARSER_FILES = tuple(
+    Path(module.__file__ or "")
+    for module in (contract, tabular, lookups, meta)
+)
 
 
 def staging_dir() -> Path:
@@ -67,7 +75,7 @@ def fingerprint(spec: Spec, reference_dir: Path) -> str:
     digest = hashlib.sha256()
     module_file = Path(str(getattr(spec.module, "__file__", "")))
     here = module_file.parent
-    parts = [module_file, *(here / name for name in _PARSER_FILES), spec.meta.path]
+    parts = [module_file, *_PARSER_FILES, spec.meta.path]
     parts += sorted(here.glob(f"{module_file.stem}_*.csv"))
     parts += sorted((paths.SQL_DIR / "parse").glob("*.sql"))
     parts += [reference_dir / name for name in _REFERENCE_FILES]

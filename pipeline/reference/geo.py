@@ -20,7 +20,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from pipeline import paths
+from pipeline.util import paths
 
 BOUNDARIES_FILE = "world-50m.topo.json"
 FEATURE_CODES_FILE = "feature_codes.csv"

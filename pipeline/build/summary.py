@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from pipeline.records import Reject
+from pipeline.util.records import Reject
 
 UNMAPPED_REASONS = ("unknown country", "unknown occupation", "unmapped")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.paths import SQL_DIR
+from pipeline.util.paths import SQL_DIR
 
 _TABLE_REF = re.compile(r"\b((?:core|out)__[a-z0-9_]+)\b")
 _COMMENT = re.compile(r"--[^\n]*")

@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from pipeline.paths import SQL_DIR
-from pipeline.records import Reject
-from pipeline.sources.contract import RawFile
+from pipeline.raw.versions import RawFile
+from pipeline.util.paths import SQL_DIR
+from pipeline.util.records import Reject
 
 BATCH_ROWS = 200_000
 # the bulk reader's block of lines: memory holds one block of text at a time

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.countries import CountryIndex, UnknownCountryError
+from pipeline.reference.countries import CountryIndex, UnknownCountryError
 
 MAX_NAME_CHARS = 200
 

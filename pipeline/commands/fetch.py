@@ -13,15 +13,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline import paths, rawstore, staging
-from pipeline.countries import country_index
-from pipeline.intake import IntakeError, check_path
-from pipeline.load import raw_files
-from pipeline.progress import progress
-from pipeline.rawstore import RawStore
+from pipeline.build import staging
+from pipeline.build.summary import counted_reject_lines
+from pipeline.raw import report
+from pipeline.raw.intake import IntakeError, check_path
+from pipeline.raw.store import RawStore
+from pipeline.raw.versions import raw_files
+from pipeline.reference.countries import country_index
 from pipeline.sources import Spec, spec_for
 from pipeline.sources.contract import ParseContext, SourceContext, SourceError
-from pipeline.summary import counted_reject_lines
+from pipeline.util import paths
+from pipeline.util.progress import progress
 
 
 def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]) -> None:
@@ -66,8 +68,8 @@ def run_fetch(
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-    store = RawStore(spec.source_id, root=paths.raw_dir())
-    before = set(rawstore.iter_files(store.source_id, store.root))
+    store = RawStore(spec.source_id, root=paths.raw_dir(), rules=spec.rules)
+    before = set(store.loaded_files())
     ctx = SourceContext(
         store=store,
         meta=spec.meta,
@@ -86,7 +88,7 @@ def run_fetch(
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Exception as err:
-        from pipeline.http import HttpError
+        from pipeline.collect.errors import HttpError
 
         if not isinstance(err, HttpError):
             raise
@@ -106,7 +108,7 @@ def run_fetch(
     )
     if files:
         _report(spec, files, before, out)
-    for line in rawstore.summary_lines(store.root, [store.source_id]):
+    for line in report.summary_lines(store.root, [store.source_id], {spec.source_id: spec.rules}):
         out(line)
     out("next: run `make db` to rebuild the database with these files")
     return 0

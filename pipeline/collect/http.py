@@ -25,13 +25,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from protego import Protego
@@ -46,13 +45,31 @@ if TYPE_CHECKING:
     from urllib3 import BaseHTTPResponse
     from urllib3.connectionpool import ConnectionPool
 
-    from pipeline.rawstore import RawStore
 
-log = logging.getLogger("pipeline.http")
+from pipeline.collect.blocks import block_reason, challenge_header
+from pipeline.collect.errors import (
+    BlockedError,
+    FetchResult,
+    HostGivenUp,
+    HttpError,
+    RateLimited,
+    ResponseTooLarge,
+    RetriesExhausted,
+    RobotsDisallowed,
+    TruncatedResponse,
+)
+from pipeline.collect.redact import (
+    DEFAULT_SECRET_PARAMS,
+    SECRET_HEADERS,
+    Params,
+    redact_params,
+    redact_url,
+)
+
+log = logging.getLogger("pipeline.collect.http")
 
 PROJECT_URL = "https://github.com/microwork-atlas/microwork-atlas"
 ROBOTS_TOKEN = "MicroworkAtlas"
-REDACTED = "***"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 # GitHub serves raw files of up to 100 MB; figshare files need more and say so per source.
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -67,86 +84,9 @@ CHUNK = 64 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "freelancer-oauth-v1", "x-api-key"}
-)
-# The last three sign the short-lived download URLs of S3 (figshare's files).
-DEFAULT_SECRET_PARAMS = frozenset(
-    {"access_token", "api_key", "apikey", "client_secret", "key", "password", "secret", "token"}
-    | {"x-amz-signature", "x-amz-credential", "x-amz-security-token"}
-)
 # Response headers kept for provenance and for the next conditional request; none carries a
 # credential.
 KEPT_HEADERS = frozenset({"content-type", "etag", "last-modified", "retry-after", "date"})
-
-# Challenge pages are small; a large HTML page that mentions "captcha" is probably content.
-BLOCK_PAGE_MAX_BYTES = 64 * 1024
-BLOCK_MARKERS = "captcha|attention required|cf-chl|challenge-platform|just a moment...|incapsula|"
-BLOCK_MARKERS += "access denied|datadome|perimeterx"
-
-ParamValue = str | int | float | Sequence[str | int | float] | None
-Params = Mapping[str, ParamValue]
-
-
-class HttpError(Exception):
-    """Base class of every failure raised by ``PoliteSession``."""
-
-
-class RobotsDisallowed(HttpError):
-    """robots.txt forbids this URL (or could not be read); nothing was requested."""
-
-
-class BlockedError(HttpError):
-    """The host answered with a block or challenge page; the host is not asked again."""
-
-
-class HostGivenUp(HttpError):
-    """The host failed too often in a row (or blocked us); the run stops asking it."""
-
-
-class RateLimited(HostGivenUp):
-    """The host asks for a pause longer than the session waits; run again after ``wait``."""
-
-    def __init__(self, message: str, wait: float) -> None:
-        super().__init__(message)
-        self.wait = wait
-
-
-class ResponseTooLarge(HttpError):
-    """The body is larger than the session's ``max_bytes``."""
-
-
-class RetriesExhausted(HttpError):
-    """Every attempt failed with a retryable problem (429, 5xx, timeout, connection)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class TruncatedResponse(HttpError):
-    """Fewer body bytes arrived than Content-Length announced; nothing was stored."""
-
-
-class HTTPStatusError(HttpError):
-    """A non-2xx answer where a body was needed."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """One answered GET held in memory (small answers only; big ones go through ``save``)."""
-
-    url: str
-    params: dict[str, Any]
-    status: int
-    headers: dict[str, str]
-    body: bytes = field(repr=False)
-    retrieved_at: datetime
-    elapsed: float = 0.0
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -172,46 +112,6 @@ def headers_from_env(mapping: Mapping[str, str]) -> dict[str, str]:
     return headers
 
 
-def redact_params(
-    params: Params | None, secret_names: Iterable[str] = DEFAULT_SECRET_PARAMS
-) -> dict[str, Any]:
-    """A JSON-ready copy of ``params`` with the values of secret names replaced by ``***``."""
-    secret = {name.lower() for name in secret_names}
-    out: dict[str, Any] = {}
-    for name, value in (params or {}).items():
-        if value is None:
-            continue  # requests drops these too
-        if name.lower() in secret:
-            out[name] = REDACTED
-        elif isinstance(value, str | int | float):
-            out[name] = str(value)
-        else:
-            out[name] = [str(item) for item in value]
-    return out
-
-
-def redact_url(url: str, secret_names: Iterable[str] = DEFAULT_SECRET_PARAMS) -> str:
-    """``url`` with secret query values and any userinfo password replaced by ``***``.
-
-    The query is edited pair by pair so a URL without secrets comes back byte for byte.
-    """
-    secret = {name.lower() for name in secret_names}
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        if ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{hostport}"
-    pairs = []
-    for pair in parts.query.split("&") if parts.query else []:
-        name = pair.partition("=")[0]
-        pairs.append(f"{name}={REDACTED}" if unquote_plus(name).lower() in secret else pair)
-    query = "&".join(pairs)
-    if netloc == parts.netloc and query == parts.query:
-        return url
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The provenance headers of a response (lower-cased names, sorted)."""
     kept = {
@@ -220,53 +120,6 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
         if name.lower() in KEPT_HEADERS or name.lower().startswith(("ratelimit-", "x-ratelimit-"))
     }
     return dict(sorted(kept.items()))
-
-
-def _is_html(content_type: str | None, head: bytes) -> bool:
-    if content_type and "html" in content_type.lower():
-        return True
-    start = head[:256].lstrip().lower()
-    return start.startswith((b"<!doctype html", b"<html"))
-
-
-def block_reason(
-    status: int, headers: Mapping[str, str], head: bytes, expect: str | None = None
-) -> str | None:
-    """Why this answer looks like a block or challenge page, or None if it does not.
-
-    ``head`` is the start of the body (at most a chunk); ``expect`` ("json", "csv", "data") is
-    what the caller asked for, so an HTML page in its place is recognised as a wall even without
-    any marker word. No library recognises these pages, hence this function.
-    """
-    lower = {k.lower(): v for k, v in headers.items()}
-    challenge = _challenge_header(lower)
-    if challenge:
-        return challenge
-    if status == 202 and not head.strip():
-        return "202 with an empty body (a firewall challenge)"
-    if not _is_html(lower.get("content-type"), head):
-        # JSON that mentions "captcha" is a task description, not a wall.
-        return None
-    if status == 403:
-        return "403 with an HTML page"
-    if 200 <= status < 300 and expect is not None and expect != "html":
-        return f"an HTML page where {expect} was expected"
-    if len(head) >= BLOCK_PAGE_MAX_BYTES:
-        return None
-    text = head.decode("utf-8", "replace").lower()
-    for marker in BLOCK_MARKERS.split("|"):
-        if marker in text:
-            return f"page contains {marker!r}"
-    return None
-
-
-def _challenge_header(headers: Mapping[str, str]) -> str | None:
-    """The challenge a firewall announces in its headers (names lower-cased), if any."""
-    if "x-amzn-waf-action" in headers:
-        return f"AWS WAF challenge (x-amzn-waf-action: {headers['x-amzn-waf-action'][:40]})"
-    if headers.get("cf-mitigated", "").strip().lower() == "challenge":
-        return "Cloudflare challenge (cf-mitigated: challenge)"
-    return None
 
 
 def _first_number(value: str | None) -> float | None:
@@ -302,7 +155,7 @@ class _Retry(Retry):
         response = kwargs.get("response")
         if response is not None:
             headers = {k.lower(): v for k, v in response.headers.items()}
-            if _challenge_header(headers):
+            if challenge_header(headers):
                 # A challenge answered with 503/429 is not retried: retrying only digs deeper.
                 # urllib3 then hands this answer back, and block detection names it.
                 pool = cast("ConnectionPool", kwargs.get("_pool"))
@@ -443,6 +296,11 @@ class PoliteSession:
             for host in ("127.0.0.1", "localhost", "[::1]"):
                 self._http.mount(f"http://{host}:", loopback)
 
+    def shown_url(self, url: str, params: Params | None = None) -> str:
+        """The URL with its query as it is sent, secrets redacted: how a download is recorded
+        and found again for a conditional request."""
+        return self._redact(requests.Request("GET", url, params=params).prepare().url or url)
+
     def _redact(self, url: str) -> str:
         return redact_url(url, self.secret_params)
 
@@ -515,56 +373,6 @@ class PoliteSession:
         finally:
             response.close()
 
-    def save(
-        self,
-        store: RawStore,
-        url: str,
-        name: str,
-        *,
-        params: Params | None = None,
-        expect: str | None = None,
-        licence: str | None = None,
-        check: Callable[[Path], None] | None = None,
-        tap: Callable[[bytes], None] | None = None,
-        conditional: bool = False,
-    ) -> Path:
-        """Stream the body of ``url`` into ``store`` under ``name``; returns the stored path.
-
-        The body goes to a temporary file in the store, hashed while written; ``tap`` sees each
-        chunk (e.g. to compute an md5), ``check`` sees the finished temporary file, and either
-        can raise to refuse the body: then nothing is stored. With ``conditional`` the ETag /
-        Last-Modified of the last stored download of this URL are sent, and a 304 returns the
-        stored file without downloading it again. A non-2xx answer raises ``HTTPStatusError``.
-        """
-        shown = self._redact(requests.Request("GET", url, params=params).prepare().url or url)
-        previous = store.previous(shown) if conditional else None
-        validators: dict[str, str] = {}
-        if previous is not None:
-            if previous.get("etag"):
-                validators["If-None-Match"] = previous["etag"]
-            if previous.get("last-modified"):
-                validators["If-Modified-Since"] = previous["last-modified"]
-        with self.open(url, params, validators, expect=expect) as answer:
-            if answer.not_modified and previous is not None:
-                log.info("%s has not changed since %s", answer.url, previous["path"].name)
-                return Path(previous["path"])
-            if not 200 <= answer.status < 300:
-                raise HTTPStatusError(f"HTTP {answer.status} for {answer.url}", answer.status)
-            chunks = answer.chunks()
-            if tap is not None:
-                chunks = _tapped(chunks, tap)
-            provenance = {
-                # The URL asked for, not the last hop: that is what the next run asks again, and
-                # a signed download URL (S3) is not worth keeping.
-                "url": shown,
-                "params": answer.params,
-                "status": answer.status,
-                "retrieved_at": answer.retrieved_at.isoformat(timespec="seconds"),
-                "headers": answer.headers,
-                "licence": licence,
-            }
-            return store.save_stream(chunks, name, provenance, check=check)
-
     # -- internals ------------------------------------------------------------------------
 
     def _host(self, url: str) -> _Host:
@@ -592,7 +400,7 @@ class PoliteSession:
             self._failed(host, netloc, f"{type(exc).__name__}: {exc}")
             raise RetriesExhausted(f"{self._redact(url)}: {type(exc).__name__}: {exc}") from None
         self._after(host, netloc, response)
-        challenge = _challenge_header({k.lower(): v for k, v in response.headers.items()})
+        challenge = challenge_header({k.lower(): v for k, v in response.headers.items()})
         if response.status_code in RETRY_STATUSES and not challenge:
             response.close()
             self._failed(host, netloc, f"HTTP {response.status_code}")
@@ -712,9 +520,3 @@ class PoliteSession:
             )
         host.crawl_delay = min(delay, MAX_CRAWL_DELAY)
         return parser
-
-
-def _tapped(chunks: Iterator[bytes], tap: Callable[[bytes], None]) -> Iterator[bytes]:
-    for chunk in chunks:
-        tap(chunk)
-        yield chunk

@@ -10,7 +10,7 @@ import re
 
 import duckdb
 
-from pipeline.paths import SQL_DIR
+from pipeline.util.paths import SQL_DIR
 
 _NAME = re.compile(r"^[a-z0-9_]+$")
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline import paths
+from pipeline.util import paths
 
 COUNTRIES_FILE = "countries.csv"
 # The North/South scheme the maps and queries use unless told otherwise.

@@ -2,7 +2,7 @@
 ``core__`` tables (``sql/core``) and the ``out__`` tables (``sql/out``) in SQL.
 
 The database is written to a temporary file beside the target and renamed into place only once
-every table is built and every SQL test passes (``pipeline.atomic.DatabaseSwap``), so a failed
+every table is built and every SQL test passes (``pipeline.build.swap.DatabaseSwap``), so a failed
 build never leaves a broken database. A raw file that cannot be read, that no longer matches its
 manifest, or a row that breaks a check, is quarantined in ``core__rejects`` (file, row, field,
 value, reason) and the build goes on with the rest.
@@ -20,12 +20,20 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import atomic, estimate, paths, rawstore, resources, sqlfiles, staging
-from pipeline.countries import CountryIndex, country_index
-from pipeline.progress import progress
-from pipeline.records import Reject
+from pipeline.util import atomic
+from pipeline.build.swap import DatabaseSwap
+from pipeline.build import estimate
+from pipeline.util import paths
+from pipeline.raw.manifest import load_manifest
+from pipeline.raw.versions import RawFile, quarantine_result, raw_files
+from pipeline.util import resources
+from pipeline.build import sqlfiles
+from pipeline.build import staging
+from pipeline.reference.countries import CountryIndex, country_index
+from pipeline.util.progress import progress
+from pipeline.util.records import Reject
 from pipeline.sources import Spec, curated_specs, fetchable, load_module, reference_sources
-from pipeline.sources.contract import ParseContext, RawFile
+from pipeline.sources.contract import ParseContext
 from pipeline.sources.meta import MetadataError, SourceMeta
 
 log = logging.getLogger(__name__)
@@ -95,7 +103,7 @@ def _latest_retrieved_at(files: Iterable[Path]) -> dt.datetime | None:
         wanted.setdefault(path.parent, set()).add(path.name)
     latest: dt.datetime | None = None
     for folder, names in wanted.items():
-        for entry in rawstore.load_manifest(folder):
+        for entry in load_manifest(folder):
             stamp = entry.get("retrieved_at")
             if entry.get("name") not in names or not stamp:
                 continue
@@ -104,21 +112,6 @@ def _latest_retrieved_at(files: Iterable[Path]) -> dt.datetime | None:
                 when = when.astimezone(dt.UTC).replace(tzinfo=None)
             latest = when if latest is None or when > latest else latest
     return latest
-
-
-def raw_files(source_id: str, raw_root: Path) -> list[RawFile]:
-    """The raw files the build loads, with the sha256 their manifest records."""
-    found = []
-    digests: dict[Path, dict[str, str]] = {}
-    for path in rawstore.iter_files(source_id, raw_root):
-        if path.parent not in digests:
-            digests[path.parent] = {
-                str(e.get("name")): str(e.get("sha256"))
-                for e in rawstore.load_manifest(path.parent)
-                if e.get("sha256")
-            }
-        found.append(RawFile.of(path, digests[path.parent].get(path.name), path.parent.name))
-    return found
 
 
 def _sources_table(rows: Sequence[tuple[SourceMeta, dt.datetime | None, str | None]]) -> pa.Table:
@@ -323,7 +316,7 @@ def build_database(
     curated_dir = curated_dir or paths.curated_dir()
     raw_root = raw_root or paths.raw_dir()
     root = staging_root or staging.staging_dir()
-    swap = atomic.DatabaseSwap(target)
+    swap = DatabaseSwap(target)
     con = swap.connect({"memory_limit": resources.memory_limit()})
     stages: list[tuple[str, float, int]] = []
     say = out or (lambda _: None)
@@ -338,11 +331,11 @@ def build_database(
             ]
             raw_rejects: list[Reject] = []
             for spec in fetchable().values():
-                files = raw_files(spec.source_id, raw_root)
+                files = raw_files(spec.source_id, raw_root, spec.rules)
                 if files:
                     sources.append((spec, files))
                 # Raw files that fail their manifest check, also of a source with none loaded.
-                raw_rejects += rawstore.quarantine_result(spec.source_id, raw_root)
+                raw_rejects += quarantine_result(spec.source_id, raw_root, spec.rules)
             reference_meta = reference_sources(reference_dir)
         except (MetadataError, FileNotFoundError) as err:
             raise BuildError(str(err)) from err
@@ -481,7 +474,7 @@ def _source_note(spec: Spec, staged: list[staging.StagedFile]) -> str | None:
 
 def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSummary]) -> None:
     """Reject counts by reason per source, from core__rejects, for the build summary."""
-    from pipeline.summary import counted_reject_lines
+    from pipeline.build.summary import counted_reject_lines
 
     by_reason = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "rejects_by_reason.sql")
     superseded = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "superseded_by_file.sql")

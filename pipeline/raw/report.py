@@ -1,0 +1,143 @@
+"""What ``make raw`` and the build summary print about the raw store, and setting a file
+aside by hand (``make raw RETIRE=`` / ``RESTORE=``): kept byte for byte, not loaded.
+
+Every function takes the sources' :class:`~pipeline.raw.versions.RawRules` from its caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pipeline.raw.manifest import load_retired, now_iso, write_retired
+from pipeline.raw.versions import (
+    LOADED,
+    NO_RULES,
+    QUARANTINED,
+    SOURCE_ID,
+    STATUSES,
+    RawEntry,
+    RawRules,
+    inventory,
+)
+from pipeline.util.paths import raw_dir
+
+
+def _rules(rules: Mapping[str, RawRules] | None, source_id: str) -> RawRules:
+    return (rules or {}).get(source_id, NO_RULES)
+
+
+def source_dirs(root: Path) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and SOURCE_ID.match(p.name))
+
+
+def summary_lines(
+    root: Path | None = None,
+    source_ids: Iterable[str] | None = None,
+    rules: Mapping[str, RawRules] | None = None,
+) -> list[str]:
+    """What the build loads from data/raw and what it leaves out, per source."""
+    base = Path(root) if root is not None else raw_dir()
+    out: list[str] = []
+    for source_id in source_ids if source_ids is not None else source_dirs(base):
+        entries = inventory(source_id, base, _rules(rules, source_id))
+        if not entries:
+            continue
+        counts = {s: sum(e.status == s for e in entries) for s in STATUSES}
+        out.append(
+            f"raw files of {source_id}: "
+            + ", ".join(f"{n} {status}" for status, n in counts.items() if n or status == LOADED)
+        )
+        for status in STATUSES:
+            chosen = [e for e in entries if e.status == status]
+            limit = 5 if status == LOADED else 20
+            for item in chosen[:limit]:
+                why = f": {item.reason}" if item.reason else ""
+                out.append(f"  {status} {item.path}{why}")
+            if len(chosen) > limit:
+                out.append(f"  ... and {len(chosen) - limit} more {status} (see `make raw`)")
+    return out
+
+
+# -- retiring -----------------------------------------------------------------------------
+
+
+def find_entry(
+    ref: str, root: Path | None = None, rules: Mapping[str, RawRules] | None = None
+) -> RawEntry:
+    """The stored file named by a path (absolute, or relative to the raw root or the current
+    folder) or by the start of its sha256 (at least 6 characters, as ``make raw`` shows)."""
+    base = Path(root) if root is not None else raw_dir()
+    text = ref.strip()
+    if not text:
+        raise ValueError("name a raw file: its path or its id (see `make raw`)")
+    wanted = {(base / text).absolute(), Path(text).absolute()}
+    wanted |= {p.resolve() for p in list(wanted) if p.exists()}
+    by_path, by_id = [], []
+    for source_id in source_dirs(base):
+        for item in inventory(source_id, base, _rules(rules, source_id)):
+            if item.path.absolute() in wanted or item.path.resolve() in wanted:
+                by_path.append(item)
+            elif len(text) >= 6 and item.sha256 and item.sha256.startswith(text.lower()):
+                by_id.append(item)
+    found = by_path or by_id
+    if len(found) != 1:
+        what = "no raw file" if not found else f"{len(found)} raw files"
+        raise ValueError(f"{what} matches {text!r}; `make raw` lists the files and their ids")
+    return found[0]
+
+
+def retire(
+    ref: str, root: Path | None = None, rules: Mapping[str, RawRules] | None = None
+) -> RawEntry:
+    """Set a stored file aside: kept byte for byte, recorded in ``retired.json``, not loaded."""
+    item = find_entry(ref, root, rules)
+    if item.status == QUARANTINED:
+        raise ValueError(f"{item.path} is quarantined ({item.reason}); it is not loaded anyway")
+    source_dir = item.path.parent.parent
+    records = load_retired(source_dir)
+    key = f"{item.day}/{item.path.name}"
+    records[key] = {"file": key, "sha256": item.sha256, "retired_at": now_iso()}
+    write_retired(source_dir, records)
+    return item
+
+
+def restore(
+    ref: str, root: Path | None = None, rules: Mapping[str, RawRules] | None = None
+) -> RawEntry:
+    """Undo :func:`retire`: the file takes its place among the versions again."""
+    item = find_entry(ref, root, rules)
+    source_dir = item.path.parent.parent
+    records = load_retired(source_dir)
+    if records.pop(f"{item.day}/{item.path.name}", None) is None:
+        raise ValueError(f"{item.path} is not retired")
+    write_retired(source_dir, records)
+    return item
+
+
+def listing(root: Path | None = None, rules: Mapping[str, RawRules] | None = None) -> list[str]:
+    """The table ``make raw`` prints: every stored file with its version and status."""
+    base = Path(root) if root is not None else raw_dir()
+    rows = [("id", "status", "identity", "version", "saved", "file", "why")]
+    for source_id in source_dirs(base):
+        for item in inventory(source_id, base, _rules(rules, source_id)):
+            rows.append(
+                (
+                    item.id or "-",
+                    item.status,
+                    f"{source_id}:{item.identity}"[:60],
+                    item.version or "-",
+                    item.saved_at[:19] or "-",
+                    str(item.path.relative_to(base)),
+                    item.reason[:120],
+                )
+            )
+    if len(rows) == 1:
+        return [f"no raw files in {base}; add some with `make fetch SOURCE=<id> [FROM=<path>]`"]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        for row in rows
+    ]
