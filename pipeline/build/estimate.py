@@ -55,8 +55,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.util.paths import SQL_DIR
 from pipeline.parse.tabular import arrow_table
+from pipeline.util.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
 
@@ -377,12 +377,13 @@ def collapse(matrix: ObservedMatrix, buyers: Side, sellers: Side) -> np.ndarray:
     rows = _positions(cells.buyers, b_index, n)[cells.rows]
     cols = _positions(cells.sellers, s_index, m)[cells.cols]
     np.add.at(extended, (rows, cols), cells.tasks)
-    return (
+    spread: np.ndarray = (
         extended[:n, :m]
         + np.outer(b_rest, extended[n, :m])
         + np.outer(extended[:n, m], s_rest)
         + extended[n, m] * np.outer(b_rest, s_rest)
     )
+    return spread
 
 
 def _positions(codes: np.ndarray, index: Mapping[str, int], missing: int) -> np.ndarray:

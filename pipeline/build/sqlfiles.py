@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -82,7 +83,7 @@ def build_out_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) ->
 @dataclass(frozen=True)
 class SqlTestFailure:
     name: str
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
     columns: list[str]
 
     def describe(self, limit: int = 5) -> str:

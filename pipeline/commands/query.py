@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 
 import duckdb
 
@@ -41,7 +42,7 @@ def resolve_query(text: str) -> str:
     return text
 
 
-def format_table(columns: list[str], rows: list[tuple], total: int) -> str:
+def format_table(columns: list[str], rows: list[tuple[Any, ...]], total: int) -> str:
     cells = [
         [("" if v is None else f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in r]
         for r in rows
@@ -55,7 +56,7 @@ def format_table(columns: list[str], rows: list[tuple], total: int) -> str:
     return "\n".join(lines)
 
 
-def format_csv(columns: list[str], rows: list[tuple]) -> str:
+def format_csv(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

@@ -10,14 +10,13 @@ in DuckDB (``sql/parse/``).
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import duckdb
 import numpy as np
@@ -26,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from pipeline.raw.versions import RawFile
+from pipeline.util import archive
 from pipeline.util.paths import SQL_DIR
 from pipeline.util.records import Reject
 
@@ -46,55 +46,19 @@ class TableError(ValueError):
     """The file as a whole cannot be read as the expected table; the message says where."""
 
 
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class _Bounded(io.RawIOBase):
-    """Reads through to ``inner`` and fails once more than ``limit`` bytes came out, so a
-    compressed file cannot expand without bound."""
-
-    def __init__(self, inner: _Readable, limit: int, label: str) -> None:
-        self._inner, self._left, self._label, self._limit = inner, limit, label, limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(len(buffer))
-        self._left -= len(data)
-        if self._left < 0:
-            raise TableError(f"{self._label}: more than {self._limit} bytes once decompressed")
-        buffer[: len(data)] = data
-        return len(data)
-
-
 @contextmanager
 def open_bytes(path: Path, max_bytes: int) -> Iterator[IO[bytes]]:
     """The body of a plain file, the single member of a zip, or a gzip, bounded in size."""
-    with path.open("rb") as raw:
-        if zipfile.is_zipfile(raw):
-            raw.seek(0)
-            with zipfile.ZipFile(raw) as archive:
-                members = [
-                    m
-                    for m in archive.infolist()
-                    if not m.is_dir() and not m.filename.startswith("__MACOSX/")
-                ]
-                if len(members) != 1:
-                    names = ", ".join(m.filename for m in members[:5])
-                    raise TableError(f"zip holds {len(members)} files ({names}); expected one")
-                with archive.open(members[0]) as member:
-                    yield io.BufferedReader(_Bounded(member, max_bytes, path.name))
-            return
-        raw.seek(0)
-        if raw.read(2) == b"\x1f\x8b":
-            raw.seek(0)
-            with gzip.GzipFile(fileobj=raw) as unzipped:
-                yield io.BufferedReader(_Bounded(unzipped, max_bytes, path.name))
-            return
-        raw.seek(0)
-        yield io.BufferedReader(_Bounded(raw, max_bytes, path.name))
+
+    def too_big() -> TableError:
+        return TableError(f"{path.name}: more than {max_bytes} bytes once decompressed")
+
+    def several(members: list[zipfile.ZipInfo]) -> TableError:
+        names = ", ".join(m.filename for m in members[:5])
+        return TableError(f"zip holds {len(members)} files ({names}); expected one")
+
+    with path.open("rb") as raw, archive.open_body(raw, max_bytes, too_big, several) as body:
+        yield body
 
 
 @dataclass

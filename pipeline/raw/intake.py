@@ -20,6 +20,8 @@ import zlib
 from pathlib import Path
 from typing import IO
 
+from pipeline.util import archive
+
 CHUNK = 1024 * 1024
 _KINDS = (
     (stat.S_ISCHR, "character device"),
@@ -80,34 +82,26 @@ def open_regular(path: Path) -> IO[bytes]:
     return os.fdopen(fd, "rb")
 
 
-def _drain(stream: IO[bytes] | gzip.GzipFile, limit: int, label: str) -> int:
-    total = 0
-    while chunk := stream.read(CHUNK):
-        total += len(chunk)
-        if total > limit:
-            raise IntakeError(
-                f"{label} expands past {_mb(limit)} once decompressed: refused, nothing copied"
-            )
-    return total
-
-
 def decompressed_size(handle: IO[bytes], limit: int, label: str) -> int | None:
     """The decompressed size of a gzip or zip file, streamed and bounded; None for other files.
 
     The handle is left at its start.
     """
-    handle.seek(0)
-    magic = handle.read(4)
-    handle.seek(0)
+
+    def too_big() -> IntakeError:
+        return IntakeError(
+            f"{label} expands past {_mb(limit)} once decompressed: refused, nothing copied"
+        )
+
     try:
-        if magic[:2] == b"\x1f\x8b":
+        kind = archive.kind_of(handle)
+        if kind == archive.GZIP:
             # GzipFile.read(n) returns at most n bytes per call, whatever the input holds.
             with gzip.GzipFile(fileobj=handle, mode="rb") as unzipped:
-                return _drain(unzipped, limit, label)
-        if magic == b"PK\x03\x04" or zipfile.is_zipfile(handle):
-            handle.seek(0)
-            with zipfile.ZipFile(handle) as archive:
-                members = [m for m in archive.infolist() if not m.is_dir()]
+                return archive.drain(archive.Bounded(unzipped, limit, too_big), CHUNK)
+        if kind == archive.ZIP:
+            with zipfile.ZipFile(handle) as zipped:
+                members = [m for m in zipped.infolist() if not m.is_dir()]
                 declared = sum(m.file_size for m in members)
                 if declared > limit:
                     raise IntakeError(
@@ -116,8 +110,10 @@ def decompressed_size(handle: IO[bytes], limit: int, label: str) -> int | None:
                     )
                 total = 0
                 for member in members:
-                    with archive.open(member) as inner:
-                        total += _drain(inner, limit - total, label)
+                    with zipped.open(member) as inner:
+                        total += archive.drain(
+                            archive.Bounded(inner, limit - total, too_big), CHUNK
+                        )
                 return total
         return None
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:

@@ -20,6 +20,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
 from pipeline.sources.meta import SourceMeta
+from pipeline.util.records import Reject
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from pipeline.collect.http import PoliteSession
+    from pipeline.collect.redact import Params
+    from pipeline.raw.store import RawStore
+
 
 __all__ = [
     "ParseContext",
@@ -29,14 +38,6 @@ __all__ = [
     "SourceError",
     "SourceModule",
 ]
-from pipeline.util.records import Reject
-
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from pipeline.collect.http import Params, PoliteSession
-    from pipeline.raw.store import RawStore
-
 
 log = logging.getLogger(__name__)
 
