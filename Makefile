@@ -43,10 +43,11 @@ test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless 
 	@echo "==> running tests"
 	@$(PY) -m pytest -q
 
-lint: $(STAMP) ## ruff and mypy (strict on pipeline/sources)
+lint: $(STAMP) ## ruff, mypy (strict), and the layers: each stage imports only the ones below it
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
+	@$(VENV)/bin/lint-imports --no-cache
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
 	@$(PY) -m pipeline fetch

@@ -22,9 +22,9 @@ import duckdb
 import folium
 import numpy as np
 
+from bench.folium_page import save_map
 from pipeline.build import sqlfiles
 from pipeline.build.run import build_database
-from pipeline.render.assets import save_map
 from pipeline.render.flow_data import flow_records, flow_view
 from pipeline.render.flows import render_flows
 from pipeline.render.projection import WorldProjection

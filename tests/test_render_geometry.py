@@ -17,8 +17,9 @@ import pytest
 import shapely
 from conftest import cross_border_pairs_per_layer, mini_atlas
 
+from bench.folium_page import inline_assets
 from pipeline.render import render_all
-from pipeline.render.assets import RemoteAssetError, assert_self_contained, inline_assets
+from pipeline.render.assets import RemoteAssetError, assert_self_contained
 from pipeline.render.balance import balance_records
 from pipeline.render.curves import arrow_at_end, crosses_edge, head_size, route, sample
 from pipeline.render.flow_data import flow_records, flow_view, series_maxima

@@ -1,9 +1,6 @@
-"""Make folium pages self-contained: the maps must open from a file with no network at all.
+"""Leaflet inlined from the xstatic package: the maps must open from a file with no network.
 
-folium links Leaflet, jQuery, Bootstrap and FontAwesome from CDNs; offline that renders a blank
-page ("L is not defined"). Leaflet and jQuery are inlined from the xstatic packages (the exact
-versions folium 0.20 references); Bootstrap, FontAwesome and awesome-markers are only needed for
-folium.Icon and are dropped.
+Also the check that a page refers to nothing on the network (:func:`assert_self_contained`).
 """
 
 from __future__ import annotations
@@ -13,32 +10,22 @@ import re
 from functools import cache
 from pathlib import Path
 
-import folium
-import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 
-from pipeline.util.atomic import write_atomic
-
 _LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
-_JQUERY_DIR = Path(xstatic.pkg.jquery.BASE_DIR)
 
-_SCRIPT_SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["'][^>]*>\s*</script>""", re.I)
-_LINK_HREF = re.compile(r"""<link\b[^>]*\bhref\s*=\s*["']([^"']+)["'][^>]*/?>""", re.I)
 _REMOTE = re.compile(
     r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""",
     re.I,
 )
 _CSS_URL = re.compile(r"""url\((['"]?)images/([a-z0-9\-]+\.png)\1\)""", re.I)
 
-# Only folium.Icon and bootstrap-styled popups use these; none of our maps do.
-_DROPPED = ("bootstrap", "glyphicons", "fontawesome", "awesome-markers", "awesome.rotate")
-
 
 class RemoteAssetError(RuntimeError):
     """A page still refers to something on the network."""
 
 
-def _png_data_uri(name: str) -> str:
+def png_data_uri(name: str) -> str:
     data = (_LEAFLET_DIR / "images" / name).read_bytes()
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
@@ -52,58 +39,7 @@ def leaflet_js() -> str:
 @cache
 def leaflet_css() -> str:
     css = (_LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")
-    return _CSS_URL.sub(lambda m: f"url({_png_data_uri(m.group(2))})", css)
-
-
-@cache
-def jquery_js() -> str:
-    text = (_JQUERY_DIR / "jquery.min.js").read_text(encoding="utf-8")
-    return re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.M)
-
-
-def _icon_fix() -> str:
-    # Leaflet guesses the marker image folder from the CSS URL; with inlined CSS it guesses wrong.
-    return (
-        "L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({"
-        f"iconUrl:'{_png_data_uri('marker-icon.png')}',"
-        f"iconRetinaUrl:'{_png_data_uri('marker-icon-2x.png')}',"
-        f"shadowUrl:'{_png_data_uri('marker-shadow.png')}'}});"
-    )
-
-
-def _inline_script(body: str) -> str:
-    if re.search(r"</script", body, re.I):
-        raise ValueError("an inlined script contains '</script'")
-    return f"<script>{body}</script>"
-
-
-def inline_assets(html: str) -> str:
-    """Replace folium's CDN links with inlined Leaflet and jQuery; drop the rest."""
-
-    def script(m: re.Match[str]) -> str:
-        url = m.group(1).lower()
-        if url.endswith("/leaflet.js"):
-            return _inline_script(leaflet_js() + "\n" + _icon_fix())
-        if "jquery" in url and url.endswith(".js"):
-            return _inline_script(jquery_js())
-        if any(d in url for d in _DROPPED):
-            return ""
-        raise RemoteAssetError(f"unexpected script {m.group(1)!r}: inline it or drop it")
-
-    def link(m: re.Match[str]) -> str:
-        url = m.group(1).lower()
-        if url.endswith("/leaflet.css"):
-            return f"<style>{leaflet_css()}</style>"
-        if any(d in url for d in _DROPPED):
-            return ""
-        if url.startswith(("http:", "https:", "//")):
-            raise RemoteAssetError(f"unexpected stylesheet {m.group(1)!r}: inline it or drop it")
-        return m.group(0)
-
-    html = _SCRIPT_SRC.sub(script, html)
-    html = _LINK_HREF.sub(link, html)
-    assert_self_contained(html)
-    return html
+    return _CSS_URL.sub(lambda m: f"url({png_data_uri(m.group(2))})", css)
 
 
 def assert_self_contained(html: str) -> None:
@@ -111,8 +47,3 @@ def assert_self_contained(html: str) -> None:
     m = _REMOTE.search(html)
     if m:
         raise RemoteAssetError(f"page still loads a remote asset: {m.group(0)[:120]!r}")
-
-
-def save_map(m: folium.Map, path: Path) -> Path:
-    """Render a folium map to a single self-contained HTML file (the benchmark's naive map)."""
-    return write_atomic(path, inline_assets(m.get_root().render()))

@@ -234,11 +234,8 @@ MAX_LISTING_PAGES = 10
 
 
 def _md5_of(path: Path) -> str:
-    digest = hashlib.md5()
     with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "md5").hexdigest()
 
 
 def _already_stored(store: RawStore, name: str, md5: str | None) -> Path | None:
