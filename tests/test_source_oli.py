@@ -18,7 +18,7 @@ from ingest import context, core, fetch_context, parse, records
 from loopback import FakeClock, Reply, Server, session
 
 from pipeline.build.run import _latest_retrieved_at
-from pipeline.sources import oli, open_store
+from pipeline.sources import oli, open_store, spec_for
 from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oli"
@@ -181,7 +181,7 @@ def test_decompressed_size_is_bounded() -> None:
     from pipeline.reference.countries import country_index
     from pipeline.sources.contract import ParseContext, RawFile
 
-    ctx = ParseContext(dataclasses.replace(oli.meta(), max_mb=0), country_index())
+    ctx = ParseContext(dataclasses.replace(spec_for("oli").meta, max_mb=0), country_index())
     result = oli.parse(RawFile.of(BUYERS), ctx)
     assert (result.records_in, result.records_rejected, result.tables) == (1, 1, {})
     assert "bytes" in result.all_rejects()[0].reason

@@ -11,7 +11,7 @@ from ingest import core, fetch_context, parse, records, rows
 from loopback import FakeClock, Reply, Server, session
 
 from pipeline.collect.http import PoliteSession
-from pipeline.sources import open_store, remotework
+from pipeline.sources import open_store, remotework, spec_for
 from pipeline.sources.contract import SourceContext, SourceError
 
 FIXTURE = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
@@ -160,7 +160,9 @@ def context(server: Server, clock: FakeClock, tmp_path: Path) -> SourceContext:
 
 
 def test_meta_points_at_the_repository() -> None:
-    assert remotework.meta()["url_pattern"] == ("https://raw.githubusercontent.com" + REPO_PATH)
+    assert spec_for("remotework").meta["url_pattern"] == (
+        "https://raw.githubusercontent.com" + REPO_PATH
+    )
 
 
 def test_fetch_saves_every_year_once_and_does_not_download_unchanged_files_again(

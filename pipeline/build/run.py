@@ -461,10 +461,7 @@ def _count_raw_rejects(summaries: list[SourceSummary], rejects: Sequence[Reject]
 
 def _source_note(spec: Spec, staged: list[staging.StagedFile]) -> str | None:
     """What the parse of a source's files adds to its ``core__sources.notes``."""
-    note = getattr(spec.module, "source_note", None)
-    if note is None:
-        return None
-    text = note(staged)
+    text = spec.module.source_note(staged)
     return str(text) if text else None
 
 

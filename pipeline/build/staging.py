@@ -177,8 +177,8 @@ def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Pa
     """The staged rows of one raw file: from an earlier parse when nothing changed."""
     # a parser that stages the file's place in the raw store (user_csv's import order) must
     # parse again when the same bytes sit elsewhere in it (a raw store imported anew)
-    placed = getattr(spec.module, "import_order", None)
-    where = f":{placed(raw)}" if placed is not None else ""
+    placed = spec.module.import_order(raw)
+    where = f":{placed}" if placed is not None else ""
     key = hashlib.sha256(f"{raw.sha256}:{parser_key}{where}".encode()).hexdigest()[:24]
     found = cached(spec.source_id, key, root)
     if found is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -190,3 +190,7 @@ class SourceModule(Protocol):
     def import_files(self, path: Path, ctx: SourceContext) -> list[Path]: ...
 
     def parse(self, raw: RawFile, ctx: ParseContext) -> Parsed: ...
+
+    def source_note(self, staged: Sequence[Any]) -> str | None: ...
+
+    def import_order(self, raw: RawFile) -> tuple[str, int] | None: ...

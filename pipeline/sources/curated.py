@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +289,13 @@ class _TallyRow(_Row):
                 "citation": self.text("citation"),
             }
         )
+
+
+def source_note(staged: Sequence[Any]) -> str | None:
+    """Nothing to add to this source's ``core__sources.notes``."""
+    return None
+
+
+def import_order(raw: RawFile) -> tuple[str, int] | None:
+    """Staged rows do not depend on where a file sits in the raw store."""
+    return None

@@ -30,7 +30,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,15 +41,12 @@ import pyarrow as pa
 from pipeline.raw.store import RawStore
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import UnknownCountryError
-from pipeline.sources import meta as metadata
 from pipeline.sources import storing
 from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
-from pipeline.sources.meta import SourceMeta
 from pipeline.util.records import OCCUPATIONS, Reject
 
 SOURCE_ID = "freelancer"
 HERE = Path(__file__).parent
-META_PATH = HERE / "freelancer.yaml"
 OCCUPATIONS_PATH = HERE / "freelancer_occupations.csv"
 OPTION_KEYS = frozenset({"base_url", "page_size", "bids_batch", "settle_days", "initial_days"})
 STATE_FILE = "freelancer.json"
@@ -82,10 +79,6 @@ STAGED: Mapping[str, pa.Schema] = {
     )
 }
 _WINDOW = re.compile(r"^(?:projects|bids)_(\d+)_(\d+)_")
-
-
-def meta() -> SourceMeta:
-    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 @lru_cache(maxsize=1)
@@ -569,3 +562,13 @@ def _fetch_awards(
             if len(_result(path, "bids").get("bids", [])) < BIDS_PAGE:
                 break
     return saved
+
+
+def source_note(staged: Sequence[Any]) -> str | None:
+    """Nothing to add to this source's ``core__sources.notes``."""
+    return None
+
+
+def import_order(raw: RawFile) -> tuple[str, int] | None:
+    """Staged rows do not depend on where a file sits in the raw store."""
+    return None

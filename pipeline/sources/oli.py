@@ -25,7 +25,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,15 +37,12 @@ from pipeline.parse.tabular import TableError, read_table, run_checks
 from pipeline.raw.store import RawStore
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
-from pipeline.sources import meta as metadata
 from pipeline.sources import storing
 from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
-from pipeline.sources.meta import SourceMeta
 from pipeline.util.records import OCCUPATIONS
 
 SOURCE_ID = "oli"
 HERE = Path(__file__).parent
-META_PATH = HERE / "oli.yaml"
 ALIASES_PATH = HERE / "oli_aliases.csv"
 OCCUPATIONS_PATH = HERE / "oli_occupations.csv"
 OPTION_KEYS = frozenset({"figshare_api"})
@@ -84,10 +81,6 @@ STAGED: Mapping[str, pa.Schema] = {
         ]
     )
 }
-
-
-def meta() -> SourceMeta:
-    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 @lru_cache(maxsize=4)
@@ -342,3 +335,13 @@ def fetch(ctx: SourceContext) -> list[Path]:
         present = _already_stored(ctx.store, str(entry["name"]), entry.get("computed_md5"))
         saved.append(present if present is not None else _download(ctx, entry))
     return saved
+
+
+def source_note(staged: Sequence[Any]) -> str | None:
+    """Nothing to add to this source's ``core__sources.notes``."""
+    return None
+
+
+def import_order(raw: RawFile) -> tuple[str, int] | None:
+    """Staged rows do not depend on where a file sits in the raw store."""
+    return None

@@ -27,7 +27,6 @@ from pipeline.parse.lookups import country_table
 from pipeline.parse.tabular import TableError, read_table, run_checks
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
-from pipeline.sources import meta as metadata
 from pipeline.sources import storing
 from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
 from pipeline.sources.meta import SourceMeta
@@ -36,7 +35,6 @@ log = logging.getLogger(__name__)
 
 SOURCE_ID = "remotework"
 HERE = Path(__file__).parent
-META_PATH = HERE / "remotework.yaml"
 ALIASES_PATH = HERE / "remotework_aliases.csv"
 OPTION_KEYS = frozenset({"url_pattern", "years", "coordinate_check"})
 SESSION_OPTIONS: Mapping[str, Any] = {}
@@ -69,10 +67,6 @@ STAGED: Mapping[str, pa.Schema] = {
     )
 }
 _RECOGNISED = re.compile(r"^olm_network_data_\d{4}.*\.(csv|zip|gz)$", re.I)
-
-
-def meta() -> SourceMeta:
-    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 @lru_cache(maxsize=4)
@@ -166,7 +160,7 @@ def _unused_aliases(index: CountryIndex, names: pa.Table) -> list[str]:
     )
 
 
-def source_note(staged: Sequence[Any]) -> str:
+def source_note(staged: Sequence[Any]) -> str | None:
     disagreements = sum(int(s.stats.get("coordinate_disagreements", 0)) for s in staged)
     return (
         f"{disagreements} rows have coordinates far from the country they name "
@@ -241,3 +235,8 @@ def fetch(ctx: SourceContext) -> list[Path]:
     if failed and not saved:
         raise SourceError(f"no year could be fetched: {'; '.join(failed)}")
     return saved
+
+
+def import_order(raw: RawFile) -> tuple[str, int] | None:
+    """Staged rows do not depend on where a file sits in the raw store."""
+    return None

@@ -15,7 +15,7 @@ place in the raw store's order (``imported_day``, ``import_seq``) so that SQL ca
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,9 @@ from pipeline.parse.lookups import country_table, occupation_list
 from pipeline.parse.tabular import TableError, read_table, run_checks
 from pipeline.raw.manifest import ManifestError, load_manifest
 from pipeline.raw.versions import RawFile
-from pipeline.sources import meta as metadata
 from pipeline.sources import storing
 from pipeline.sources.contract import ParseContext, Parsed, SourceContext
 from pipeline.sources.contract import SourceError as SourceError
-from pipeline.sources.meta import SourceMeta
 from pipeline.util.records import OCCUPATIONS, Reject
 
 SOURCE_ID = "csv"
@@ -58,11 +56,6 @@ STAGED: Mapping[str, pa.Schema] = {
 }
 _ORDER_COLUMNS = ("imported_day", "import_seq")
 _RECOGNISED = re.compile(r".*\.(csv|txt)$", re.I)
-META_PATH = Path(__file__).with_suffix(".yaml")
-
-
-def meta() -> SourceMeta:
-    return metadata.load(META_PATH, OPTION_KEYS)
 
 
 def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
@@ -159,3 +152,8 @@ def fetch(ctx: SourceContext) -> list[Path]:
         "the csv source is your own table, there is nothing to fetch: "
         "run `make fetch SOURCE=csv FROM=<your-file.csv>`"
     )
+
+
+def source_note(staged: Sequence[Any]) -> str | None:
+    """Nothing to add to this source's ``core__sources.notes``."""
+    return None
