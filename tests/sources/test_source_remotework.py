@@ -113,7 +113,7 @@ def test_a_file_with_another_header_is_one_rejected_record(tmp_path: Path) -> No
 
 
 REPO_PATH = "/Braesemann/remotework/main/data/olm_data/network_data/olm_network_data_{year}.csv"
-LFS_POINTER = Path(__file__).parent / "fixtures" / "remotework" / "lfs_pointer.txt"
+LFS_POINTER = Path(__file__).parents[1] / "fixtures" / "remotework" / "lfs_pointer.txt"
 
 
 class GitHubRaw:

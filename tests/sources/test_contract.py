@@ -18,7 +18,7 @@ from pipeline.sources.contract import ParseContext, RawFile
 from pipeline.sources.meta import COMMON_KEYS, MetadataError, read_yaml, validate
 from pipeline.util import paths
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 SAMPLES = {
     "csv": FIXTURES / "csv" / "flows.csv",
     "freelancer": FIXTURES / "freelancer" / "bids_page.json",

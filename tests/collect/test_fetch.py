@@ -15,7 +15,7 @@ from pipeline.build.run import build_database
 from pipeline.commands.fetch import run_fetch
 from pipeline.sources import open_store
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 REMOTEWORK = REMOTEWORK_FIXTURES / "olm_network_data_2015.csv"
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest import parse
-from test_curated import TALLY_HEADER, read, write_dataset
+from sources.test_curated import TALLY_HEADER, read, write_dataset
 
 from pipeline.reference.countries import UnknownCountryError, country_index, normalise_name
 

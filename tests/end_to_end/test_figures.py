@@ -16,7 +16,7 @@ from pipeline.build.run import build_database
 from pipeline.commands.fetch import run_fetch
 from pipeline.commands.query import run_query
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str | None, path: Path | None):

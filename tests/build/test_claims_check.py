@@ -13,7 +13,7 @@ from pipeline.build.sqlfiles import build_out_tables, run_schema
 from pipeline.commands.fetch import run_fetch
 from pipeline.util.paths import SQL_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 TOP_12 = ["IND", "BGD", "PAK", "USA", "PHL", "GBR", "CHN", "UKR", "RUS", "EGY", "CAN", "KEN"]
 

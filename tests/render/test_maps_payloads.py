@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 from conftest import FIXTURES
-from test_maps_browser import Opened, browser, pytestmark  # noqa: F401 (fixture, skip marks)
+from render.test_maps_browser import Opened, browser, pytestmark  # noqa: F401 (fixture, skip marks)
 
 from pipeline.build import estimate
 from pipeline.build.sqlfiles import build_out_tables, run_schema

@@ -13,7 +13,7 @@ from conftest import REMOTEWORK_FIXTURES
 from pipeline.build.run import build_database
 from pipeline.sources import open_store
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def build(tmp_path: Path, name: str):

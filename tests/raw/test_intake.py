@@ -115,7 +115,7 @@ def test_special_files_in_a_folder_are_skipped_and_the_rest_imported(tmp_path) -
     (folder / "olm_network_data_2014.csv").symlink_to("/dev/zero")
     good = folder / "olm_network_data_2015.csv"
     good.write_bytes(
-        (Path(__file__).parent / "fixtures/remotework/handmade_network_2015.csv").read_bytes()
+        (Path(__file__).parents[1] / "fixtures/remotework/handmade_network_2015.csv").read_bytes()
     )
     done = fetch_in_subprocess(tmp_path, "remotework", folder)
     assert done.returncode == 0, done.stderr

@@ -10,8 +10,8 @@ from pipeline.reference.countries import country_index
 from pipeline.sources import fetchable, load_module, metadata
 from pipeline.sources.contract import ParseContext, SourceModule
 
-HERE = Path(__file__).parent
-TEMPLATE = Path(__file__).parents[1] / "pipeline" / "sources" / "_template.yaml"
+HERE = Path(__file__).parents[1]
+TEMPLATE = Path(__file__).parents[2] / "pipeline" / "sources" / "_template.yaml"
 
 
 def test_the_template_is_not_a_source() -> None:

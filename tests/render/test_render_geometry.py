@@ -37,7 +37,7 @@ GBR = (-1.5, 52.5)
 IND = (78.5, 22.0)
 JPN = (138.0, 36.0)
 BGD = (90.3, 23.7)
-REFERENCE = Path(__file__).parents[1] / "data" / "reference" / "countries.csv"
+REFERENCE = Path(__file__).parents[2] / "data" / "reference" / "countries.csv"
 
 
 @pytest.fixture(scope="module")

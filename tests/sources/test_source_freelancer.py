@@ -16,7 +16,7 @@ from pipeline.collect.errors import BlockedError, RateLimited
 from pipeline.sources import freelancer, open_store
 from pipeline.sources.contract import SourceContext, SourceError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "freelancer"
 
 
 def test_projects_page_gives_one_buyer_task_per_project() -> None:

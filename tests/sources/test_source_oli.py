@@ -21,7 +21,7 @@ from pipeline.build.run import _latest_retrieved_at
 from pipeline.sources import oli, open_store, spec_for
 from pipeline.sources.contract import SourceContext, SourceError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "oli"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "oli"
 BUYERS = OLI_FIXTURES / "bcountrydata_2016-07-10.txt"
 WORKERS = OLI_FIXTURES / "worker_countrydata_2017-07-05.txt"
 SPELLINGS = OLI_FIXTURES / "worker_countrydata_spellings.txt"

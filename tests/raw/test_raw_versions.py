@@ -326,7 +326,9 @@ def test_a_dotted_name_keeps_its_identity_across_versions(tmp_path, raw) -> None
 def test_the_same_live_fetch_twice_stores_once_and_a_changed_answer_supersedes(
     tmp_path, raw
 ) -> None:
-    body = (Path(__file__).parent / "fixtures/remotework/handmade_network_2015.csv").read_bytes()
+    body = (
+        Path(__file__).parents[1] / "fixtures/remotework/handmade_network_2015.csv"
+    ).read_bytes()
     provenance = {"url": "https://example.org/olm_network_data_2015.csv", "status": 200}
 
     def save(data: bytes, day: str) -> Path:

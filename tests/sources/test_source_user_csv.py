@@ -11,7 +11,7 @@ from ingest import context, core, parse, records, rows
 from pipeline.sources import user_csv
 from pipeline.sources.contract import SourceError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "csv"
 HEADER = "buyer_country,seller_country,count,year\n"
 
 
