@@ -15,7 +15,7 @@ from pipeline.util import paths
 QUERIES = saved_queries()
 # empty on the shipped data by construction, each tested on data that fills it
 EMPTY_WITHOUT_RAW_DATA = {
-    "estimate_error": "needs observed flows (tests/build/test_estimate.py builds remote-work years)",
+    "estimate_error": "needs observed flows (tests/build/test_estimate.py stages them)",
     "rejects": "the shipped data has no rejects (tests/build/test_build.py)",
 }
 VALUES = {"country": "PHL"}
