@@ -40,6 +40,9 @@ nearest to its own, from another source, with at least ``PRIOR_MIN_PROJECTS`` pr
 most ``PRIOR_MAX_YEARS`` years away (ties: more projects, then the earlier year); otherwise no
 prior. The prior is collapsed onto the estimate's grid: countries the marginals name keep their
 row or column, every other country goes to the remainder ("rest of world").
+
+Why one module of this length: the fitting, its check against observed matrices and the choice
+of prior share one grid of named countries and remainders; split, each would rebuild it.
 """
 
 from __future__ import annotations

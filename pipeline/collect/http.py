@@ -18,6 +18,9 @@ written (``PoliteSession.save``), so memory does not grow with the size of a fil
 Credentials travel in headers, from environment variables, and never in URLs; the values of
 credential headers and parameters are replaced by ``***`` in everything this module returns.
 A session is meant to be used from one thread.
+
+Why one module of this length: pacing per host, robots.txt and the answer's body checks all act
+on one request through the session's private state; split, each part would reach into it.
 """
 
 from __future__ import annotations

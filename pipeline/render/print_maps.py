@@ -3,6 +3,9 @@
 Drawn with matplotlib from the same projected shapes, routes, scales, colours and arrowhead
 rules as the pages (one page pixel = one printed point), with the legend beside the map, so the
 page and the print never disagree.
+
+Why one module of this length: the three print versions share one sheet layout (map, legend,
+source line); each map's drawing is short, the shared layout is most of it.
 """
 
 from __future__ import annotations

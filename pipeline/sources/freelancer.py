@@ -20,6 +20,9 @@ fetch window. One malformed record rejects that record only, naming its index an
 Freelancer category missing from ``freelancer_occupations.csv`` rejects the record, naming the
 category: add a line and rebuild, the raw page is kept. Times must lie between 2000-01-01 and a
 year from today; amounts between 0 and 10^9.
+
+Why one module of this length: one module per source is the contract, and Freelancer's fetch
+(windows, resumable state, rate limits) and its JSON parse are both larger than the others'.
 """
 
 from __future__ import annotations
