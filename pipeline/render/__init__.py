@@ -5,6 +5,9 @@ world pre-projected in Python) and is built only from the database: core__countr
 core__country_groups, core__sources, core__claims and the out__ tables. Each map goes
 data (plain records) -> features (projected geometry) -> page (HTML + its .js file) and
 print (SVG and 300-dpi PNG, from the same geometry).
+
+Stage 5: reads the database only; may import ``pipeline.reference`` and ``pipeline.util``, never
+the stages that make the database.
 """
 
 from __future__ import annotations
