@@ -55,8 +55,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.util.paths import SQL_DIR
 from pipeline.parse.tabular import arrow_table
+from pipeline.util.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
 

@@ -20,21 +20,17 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.util import atomic
+from pipeline.build import estimate, sqlfiles, staging
 from pipeline.build.swap import DatabaseSwap
-from pipeline.build import estimate
-from pipeline.util import paths
 from pipeline.raw.manifest import load_manifest
 from pipeline.raw.versions import RawFile, quarantine_result, raw_files
-from pipeline.util import resources
-from pipeline.build import sqlfiles
-from pipeline.build import staging
 from pipeline.reference.countries import CountryIndex, country_index
-from pipeline.util.progress import progress
-from pipeline.util.records import Reject
 from pipeline.sources import Spec, curated_specs, fetchable, load_module, reference_sources
 from pipeline.sources.contract import ParseContext
 from pipeline.sources.meta import MetadataError, SourceMeta
+from pipeline.util import atomic, paths, resources
+from pipeline.util.progress import progress
+from pipeline.util.records import Reject
 
 log = logging.getLogger(__name__)
 

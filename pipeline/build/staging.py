@@ -22,14 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.util import paths
 from pipeline.build import sqlfiles
-from pipeline.util.records import Reject
-from pipeline.sources import Spec
 from pipeline.parse import lookups, tabular
-from pipeline.sources import contract, meta
 from pipeline.raw.versions import RawFile
+from pipeline.sources import Spec, contract, meta
 from pipeline.sources.contract import ParseContext, Parsed
+from pipeline.util import paths
+from pipeline.util.records import Reject
 
 REJECTS = "rejects"
 REJECT_SCHEMA = pa.schema(
@@ -42,10 +41,7 @@ REJECT_SCHEMA = pa.schema(
 )
 _REFERENCE_FILES = ("countries.csv", "country_aliases.csv")
 # The generic parsing code every source's parse runs through: a change to it re-parses.
-_PARSER_FILES = tuple(
-    Path(module.__file__ or "")
-    for module in (contract, tabular, lookups, meta)
-)
+_PARSER_FILES = tuple(Path(module.__file__ or "") for module in (contract, tabular, lookups, meta))
 
 
 def staging_dir() -> Path:

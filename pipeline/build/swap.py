@@ -7,7 +7,6 @@ database open for writing.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import logging
