@@ -84,7 +84,9 @@ def ingest(args: dict[str, Any]) -> dict[str, Any]:
     rows = _count(con, TASKS_TABLE)
     result: dict[str, Any] = {"seconds": seconds, "rows_in": rows, "rows_out": rows}
     if args.get("check_rule"):
-        rule = (HERE.parent / "sql" / "tests" / "tasks_unique_key.sql").read_text(encoding="utf-8")
+        rule = (HERE.parent / "sql" / "tests" / "core__tasks__unique_key.sql").read_text(
+            encoding="utf-8"
+        )
         start = time.perf_counter()
         broken = con.execute(rule).fetchall()
         result["rule_seconds"] = time.perf_counter() - start

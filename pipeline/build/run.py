@@ -221,9 +221,6 @@ def staged_schemas() -> dict[str, pa.Schema]:
     return full
 
 
-_DUCKDB_TYPES = {"string": "VARCHAR", "int64": "BIGINT"}
-
-
 def staged_files_of_build(
     staged_files: Iterable[staging.StagedFile], quarantined: Iterable[tuple[str, str]] = ()
 ) -> dict[str, list[str]]:
@@ -244,9 +241,10 @@ def create_staging_views(
     staged_files: Iterable[staging.StagedFile],
     root: Path,
     quarantined: Iterable[tuple[str, str]] = (),
+    sql_dir: Path = paths.SQL_DIR,
 ) -> None:
-    """One view ``stg__<table>`` per staged table of every source module, over exactly the
-    files of this build (empty when a source has none), and those files listed in
+    """One view ``stg__<table>`` per staged table of every source module (sql/staging), over
+    exactly the files of this build (empty when a source has none), and those files listed in
     ``int__staged_files`` for another engine to read the same."""
     schemas = staged_schemas()
     files = staged_files_of_build(staged_files, quarantined)
@@ -264,24 +262,14 @@ def create_staging_views(
     )
     for name, full in schemas.items():
         view = f"stg__{name}"
+        con.unregister(view)
         if not files[name]:
             con.execute(f"drop view if exists {view}")
             con.register(view, full.empty_table())
             continue
-        # DuckDB's own Parquet reader (parallel, reads only the columns a query uses); a
-        # temporary view, so the database file keeps no view of the staging folder. The paths
-        # are the staging root's own file names, quoted as SQL strings.
-        paths_sql = ", ".join("'" + str(root / f).replace("'", "''") + "'" for f in files[name])
-        hive = ", ".join(
-            f"'{n}': '{_DUCKDB_TYPES[str(full.field(n).type)]}'"
-            for n in ("source_id", "year")
-            if n in full.names
-        )
-        con.unregister(view)
-        con.execute(
-            f"create or replace temp view {view} as select * from read_parquet([{paths_sql}], "
-            f"hive_partitioning = true, hive_types = {{{hive}}})"
-        )
+        # DuckDB's own Parquet reader (parallel, reads only the columns a query uses) over the
+        # staging root's own files, by the query of sql/staging/stg__<table>.sql.
+        sqlfiles.create_staging_view(con, view, [str(root / f) for f in files[name]], sql_dir)
 
 
 def write_loader_rejects(
@@ -360,7 +348,7 @@ def build_database(
         quarantined: dict[tuple[str, str], str] = {}
         for _ in range(MAX_QUARANTINE_ROUNDS):
             sqlfiles.empty_core_tables(con, sql_dir)
-            create_staging_views(con, staged_files, root, quarantined)
+            create_staging_views(con, staged_files, root, quarantined, sql_dir)
             write_loader_rejects(con, quarantined, raw_rejects)
             core_rows = sqlfiles.build_core_tables(con, sql_dir)
             _timed(stages, "core", start, sum(core_rows.values()))

@@ -1,8 +1,24 @@
-"""Runs the project's .sql files: schema, out__ tables in dependency order, and SQL tests."""
+"""Runs the project's .sql files layer by layer: staging → int → core → out, then the tests.
+
+``sql/`` is laid out by layer, dbt style. A file's name is its model's name: ``sql/<layer>/
+<name>.sql`` is the model's query and ``sql/<layer>/<name>.ddl.sql`` its table (types, checks),
+for the tables that are created before they are filled (the core__ tables, and the int__ tables
+Python writes). ``sql/<layer>/schema.yml`` documents every column of the layer's models.
+
+- ``sql/macros.sql``: the macros the SQL shares, created with the tables (``run_schema``);
+- ``sql/staging/stg__<table>.sql``: a temporary view over the staged Parquet files of the build,
+  which Python passes as a list in the DuckDB variable ``stg__<table>_files``;
+- ``sql/int/``: shared intermediate models, built as temporary views (so the database keeps no
+  view of the staging folder), and the DDL of the int__ tables Python writes;
+- ``sql/core/``: queries inserted into the core__ tables their DDL creates;
+- ``sql/out/``: queries each created as its out__ table, in dependency order;
+- ``sql/tests/<model>__<rule>.sql``: queries returning the rows that break a rule of the model.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +27,12 @@ import duckdb
 
 from pipeline.util.paths import SQL_DIR
 
-_TABLE_REF = re.compile(r"\b((?:core|out)__[a-z0-9_]+)\b")
+# The model layers in build order; sql/tests runs after the last.
+LAYERS = ("staging", "int", "core", "out")
+DDL_SUFFIX = ".ddl.sql"
+MACROS = "macros.sql"
+
+_TABLE_REF = re.compile(r"\b((?:int|core|out)__[a-z0-9_]+)\b")
 _COMMENT = re.compile(r"--[^\n]*")
 
 
@@ -19,18 +40,42 @@ def read_sql(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def model_name(path: Path) -> str:
+    """The table or view a file makes: its name without ``.sql`` or ``.ddl.sql``."""
+    name = path.name
+    return name[: -len(DDL_SUFFIX)] if name.endswith(DDL_SUFFIX) else path.stem
+
+
+def model_files(sql_dir: Path = SQL_DIR, layer: str = "out") -> dict[str, Path]:
+    """The query of each model of a layer, by model name (the DDL files left out)."""
+    return {
+        model_name(p): p
+        for p in sorted((sql_dir / layer).glob("*.sql"))
+        if not p.name.endswith(DDL_SUFFIX)
+    }
+
+
+def ddl_files(sql_dir: Path = SQL_DIR, layer: str = "core") -> dict[str, Path]:
+    """The DDL of each table of a layer that is created before it is filled, by table name."""
+    return {model_name(p): p for p in sorted((sql_dir / layer).glob(f"*{DDL_SUFFIX}"))}
+
+
 def run_schema(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Create the core__ tables (and the macros the SQL shares); returns the files run."""
+    """Create the macros the SQL shares and every table that has a DDL file, layer by layer;
+    returns the tables created."""
+    con.execute(read_sql(sql_dir / MACROS))
     created = []
-    for path in sorted((sql_dir / "schema").glob("*.sql")):
-        con.execute(read_sql(path))
-        created.append(path.stem)
+    for layer in LAYERS:
+        for name, path in ddl_files(sql_dir, layer).items():
+            con.execute(read_sql(path))
+            created.append(name)
     return created
 
 
 def out_table_order(sql_dir: Path = SQL_DIR, layer: str = "out") -> list[Path]:
-    """The files of a layer ordered so that every table is built after the tables it reads."""
-    files = {p.stem: p for p in sorted((sql_dir / layer).glob(f"{layer}__*.sql"))}
+    """The model files of a layer ordered so that every model is built after the models of the
+    same layer it reads."""
+    files = model_files(sql_dir, layer)
     deps = {
         name: {
             ref
@@ -52,12 +97,42 @@ def out_table_order(sql_dir: Path = SQL_DIR, layer: str = "out") -> list[Path]:
     return ordered
 
 
-def build_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    """Fill every core__ table that has a file in sql/core from the staging views.
+def create_staging_view(
+    con: duckdb.DuckDBPyConnection, view: str, files: Sequence[str], sql_dir: Path = SQL_DIR
+) -> None:
+    """The temporary view ``view`` (``stg__<table>``) of sql/staging over these Parquet files.
 
-    The tables themselves (types, checks) come from sql/schema; each sql/core file is a plain
-    query, so another engine can run it over the staged Parquet as it is.
+    The file list reaches the SQL as a DuckDB list parameter, set as the variable
+    ``<view>_files`` that the file reads: no path is ever pasted into SQL text. The view is
+    temporary, so the database file keeps no view of the staging folder.
     """
+    if not files:
+        raise ValueError(f"{view}: a view over no files (register an empty table instead)")
+    path = model_files(sql_dir, "staging").get(view)
+    if path is None:
+        raise FileNotFoundError(f"no {sql_dir}/staging/{view}.sql for the staged table")
+    con.execute(f"set variable {view}_files = $files", {"files": list(files)})
+    con.execute(f"create or replace temp view {view} as\n{read_sql(path)}")
+
+
+def build_int_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Every model of sql/int as a temporary view, in dependency order: intermediate steps that
+    several core__ models share (they read the stg__ views, so they are never stored)."""
+    built = []
+    for path in out_table_order(sql_dir, "int"):
+        con.execute(f"create or replace temp view {path.stem} as\n{read_sql(path)}")
+        built.append(path.stem)
+    return built
+
+
+def build_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    """Fill every core__ table that has a query in sql/core from the staging views, through the
+    int__ views (created here first).
+
+    The tables themselves (types, checks) come from the ``.ddl.sql`` files beside the queries;
+    each query is plain, so another engine can run it over the staged Parquet as it is.
+    """
+    build_int_views(con, sql_dir)
     rows = {}
     for path in out_table_order(sql_dir, "core"):
         con.execute(f"insert into {path.stem} by name (\n{read_sql(path)}\n)")
@@ -66,7 +141,7 @@ def build_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -
 
 
 def empty_core_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
-    """Remove the rows sql/core put in, so the core__ tables can be built again."""
+    """Remove the rows the sql/core queries put in, so the core__ tables can be built again."""
     for path in out_table_order(sql_dir, "core"):
         con.execute(f"delete from {path.stem}")
 

@@ -1,10 +1,10 @@
 """``python -m pipeline.spark`` (``make spark``): the core__ and out__ tables built by Spark.
 
 Spark reads the staged Parquet files of the DuckDB build (under data/staging, or ``--staging``)
-and builds the core__ tables with sql/core, then the out__ tables with sql/out, written as
-Parquet under data/spark/out, in local mode. The reference tables, the fitted int__ flows, the
-loader's rejects and the list of staged files the build read are exported from the DuckDB
-database first. ``--master`` takes a cluster's URL (spark://host:7077, yarn, k8s://…);
+and builds the core__ tables with sql/int and sql/core, then the out__ tables with sql/out,
+written as Parquet under data/spark/out, in local mode. The reference tables, the fitted int__
+flows, the loader's rejects and the list of staged files the build read are exported from the
+DuckDB database first. ``--master`` takes a cluster's URL (spark://host:7077, yarn, k8s://…);
 ``--inputs`` and ``--staging`` point at Parquet on storage the cluster sees (``--inputs`` skips
 the export); ``--export-only`` writes the inputs and stops.
 """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.build.sqlfiles import model_files
 from pipeline.util.paths import SQL_DIR
 
 PLAN_PATH = Path(__file__).parent / "plan.yaml"
@@ -27,8 +28,9 @@ class Plan:
 
 def load_plan(path: Path = PLAN_PATH, sql_dir: Path = SQL_DIR) -> Plan:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # the queries of each folder (file name = model name); the .ddl.sql files are DuckDB's
     models = {
-        p.stem: p for folder in raw["models"] for p in sorted((sql_dir / folder).glob("*.sql"))
+        name: p for folder in raw["models"] for name, p in model_files(sql_dir, folder).items()
     }
     staged = tuple(raw.get("staging", []))
     staged_files = str(raw["staged_files"])

@@ -125,9 +125,12 @@ def build(
     for path in plan.model_files:
         table = path.stem
         frame = spark.sql(to_spark(path.read_text(encoding="utf-8"), macros))
+        if table not in plan.outputs:
+            # an intermediate model: a view, as in DuckDB, computed where a later model reads it
+            frame.createOrReplaceTempView(table)
+            continue
         frame.write.mode("overwrite").parquet(_location(output, table))
         # read back, so that later models start from the written table, not the whole lineage
         spark.read.parquet(_location(output, table)).createOrReplaceTempView(table)
-        if table in plan.outputs:
-            counts[table] = spark.table(table).count()
+        counts[table] = spark.table(table).count()
     return counts

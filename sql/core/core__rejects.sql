@@ -39,70 +39,18 @@ awards_without_occupation as (
         )
 ),
 
--- the same ranking as core__tallies: the newest file gives a shared flow key
-user_files as (
-    -- one row per imported file, numbered newest first within its source (the import order:
-    -- the manifest's seq, then the day folder, then the name)
-    select
-        source_id,
-        file_name,
-        import_seq,
-        imported_day,
-        row_number() over (
-            partition by source_id
-            order by import_seq desc, imported_day desc, file_name desc
-        ) as file_order
-    from (select distinct source_id, file_name, import_seq, imported_day from stg__csv_rows)
-),
-
-user_rows as (
-    select stg__csv_rows.*, user_files.file_order
-    from stg__csv_rows
-    inner join user_files
-        on stg__csv_rows.source_id = user_files.source_id
-        and stg__csv_rows.file_name = user_files.file_name
-        and stg__csv_rows.import_seq = user_files.import_seq
-        and stg__csv_rows.imported_day = user_files.imported_day
-),
-
-shared_keys as (
-    -- the flow keys given by more than one file, with the newest of those files; grouped
-    -- rather than ranked row by row, and only in a source of several files, as most sources
-    -- hold one file and most keys come from one file
-    select
-        source_id,
-        buyer_country_code,
-        seller_country_code,
-        year,
-        platform,
-        occupation,
-        min(file_order) as newest_order
-    from user_rows
-    where source_id in (select source_id from user_files where file_order > 1)
-    group by source_id, buyer_country_code, seller_country_code, year, platform, occupation
-    having min(file_order) < max(file_order)
-),
-
 user_superseded as (
+    -- the rows of a user's file whose flow key a more recently imported file gives
+    -- (int__user_rows_ranked: the ranking core__tallies keeps the newest rows by)
     select
-        user_rows.source_id,
-        user_rows.file_name || ':' || cast(user_rows.line as string) as location,
+        source_id,
+        file_name || ':' || cast(line as string) as location,
         'count' as field,
-        cast(user_rows.amount as string) as value,
-        'superseded by ' || newest.file_name || ': same pair, year, platform and occupation'
+        cast(amount as string) as value,
+        'superseded by ' || newest_file_name || ': same pair, year, platform and occupation'
         as reason
-    from user_rows
-    inner join shared_keys
-        on user_rows.source_id = shared_keys.source_id
-        and user_rows.buyer_country_code is not distinct from shared_keys.buyer_country_code
-        and user_rows.seller_country_code is not distinct from shared_keys.seller_country_code
-        and user_rows.year is not distinct from shared_keys.year
-        and user_rows.platform is not distinct from shared_keys.platform
-        and user_rows.occupation is not distinct from shared_keys.occupation
-    inner join user_files as newest
-        on shared_keys.source_id = newest.source_id
-        and shared_keys.newest_order = newest.file_order
-    where user_rows.file_order > shared_keys.newest_order
+    from int__user_rows_ranked
+    where file_order > newest_order
 ),
 
 final as (

@@ -2,7 +2,7 @@
 -- into yearly shares, remote-work region rows summed per country pair, the user's rows and the
 -- curated figures as they are. Portable SQL (no DuckDB-only syntax): it runs over the staged
 -- Parquet on another engine too. Amounts are summed as exact decimals (the expression of the
--- macro exact_decimal, sql/schema/macros.sql, written out, as this file uses no macro), so that
+-- macro exact_decimal, sql/macros.sql, written out, as this file uses no macro), so that
 -- a rebuild gives the same figures to the last digit in whatever order threads add the rows
 -- (README, "Identical rebuilds").
 with
@@ -160,65 +160,8 @@ remotework_pairs as (
 ),
 
 -- a flow key given by several files (a table and its corrected copy under another name) is
--- taken from the most recently imported file only; core__rejects lists the other rows (the same
--- ranking is written there)
-user_files as (
-    -- one row per imported file, numbered newest first within its source (the import order:
-    -- the manifest's seq, then the day folder, then the name)
-    select
-        source_id,
-        file_name,
-        import_seq,
-        imported_day,
-        row_number() over (
-            partition by source_id
-            order by import_seq desc, imported_day desc, file_name desc
-        ) as file_order
-    from (select distinct source_id, file_name, import_seq, imported_day from stg__csv_rows)
-),
-
-user_rows as (
-    select stg__csv_rows.*, user_files.file_order
-    from stg__csv_rows
-    inner join user_files
-        on stg__csv_rows.source_id = user_files.source_id
-        and stg__csv_rows.file_name = user_files.file_name
-        and stg__csv_rows.import_seq = user_files.import_seq
-        and stg__csv_rows.imported_day = user_files.imported_day
-),
-
-shared_keys as (
-    -- the flow keys given by more than one file, with the newest of those files; grouped
-    -- rather than ranked row by row, and only in a source of several files, as most sources
-    -- hold one file and most keys come from one file
-    select
-        source_id,
-        buyer_country_code,
-        seller_country_code,
-        year,
-        platform,
-        occupation,
-        min(file_order) as newest_order
-    from user_rows
-    where source_id in (select source_id from user_files where file_order > 1)
-    group by source_id, buyer_country_code, seller_country_code, year, platform, occupation
-    having min(file_order) < max(file_order)
-),
-
-user_ranked as (
-    select
-        user_rows.*,
-        coalesce(shared_keys.newest_order, user_rows.file_order) as newest_order
-    from user_rows
-    left join shared_keys
-        on user_rows.source_id = shared_keys.source_id
-        and user_rows.buyer_country_code is not distinct from shared_keys.buyer_country_code
-        and user_rows.seller_country_code is not distinct from shared_keys.seller_country_code
-        and user_rows.year is not distinct from shared_keys.year
-        and user_rows.platform is not distinct from shared_keys.platform
-        and user_rows.occupation is not distinct from shared_keys.occupation
-),
-
+-- taken from the most recently imported file only (int__user_rows_ranked; core__rejects lists
+-- the other rows)
 user_pairs as (
     select
         source_id,
@@ -235,7 +178,7 @@ user_pairs as (
         cast(null as string) as qualifier,
         cast(null as string) as citation,
         file_name || ':' || cast(line as string) as location
-    from user_ranked
+    from int__user_rows_ranked
     where file_order = newest_order
 ),
 

@@ -1,5 +1,5 @@
 -- How much of each source's work goes each way between North and South, per grouping scheme.
--- Direction follows the work (macro work_direction, sql/schema/macros.sql): south_to_north =
+-- Direction follows the work (macro work_direction, sql/macros.sql): south_to_north =
 -- the worker (seller) is in the South and the buyer in the North. Domestic work counts in its
 -- own group (north_to_north or south_to_south). A pair that a scheme cannot classify (a
 -- country without a World Bank income group, say) is kept as 'unclassified', never dropped.

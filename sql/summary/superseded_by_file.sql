@@ -1,5 +1,5 @@
 -- The build summary: for one source (?), how many rows of each older file a more recently
--- imported file supersedes (same flow key; see sql/core/core__tallies.sql, user_ranked).
+-- imported file supersedes (same flow key; see sql/int/int__user_rows_ranked.sql).
 select
     regexp_replace(location, ':[0-9]+$', '') as older,
     reason,

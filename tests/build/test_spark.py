@@ -19,6 +19,7 @@ from conftest import FIXTURES, OLI_FIXTURES, REMOTEWORK_FIXTURES
 
 from bench import tablediff
 from pipeline.build.run import build_database
+from pipeline.build.sqlfiles import model_files
 from pipeline.commands.fetch import run_fetch
 from pipeline.sources import open_store
 from pipeline.util.paths import SQL_DIR
@@ -250,7 +251,7 @@ def test_the_comparison_sees_one_changed_figure(built: tuple[Path, Path]) -> Non
 def test_macros_are_inlined_for_spark() -> None:
     from pipeline.spark.transpile import read_macros, to_spark
 
-    macros = read_macros([SQL_DIR / "schema" / "macros.sql"])
+    macros = read_macros([SQL_DIR / "macros.sql"])
     sql = to_spark((SQL_DIR / "out" / "out__flows_by_direction.sql").read_text(), macros)
     assert "work_direction(" not in sql.lower()
     assert "'south_to_north'" in sql
@@ -259,7 +260,7 @@ def test_macros_are_inlined_for_spark() -> None:
 def test_a_macro_called_with_the_wrong_arity_is_refused() -> None:
     from pipeline.spark.transpile import TranspileError, read_macros, to_spark
 
-    macros = read_macros([SQL_DIR / "schema" / "macros.sql"])
+    macros = read_macros([SQL_DIR / "macros.sql"])
     with pytest.raises(TranspileError, match="takes 2 arguments"):
         to_spark("select work_direction(true) as d", macros)
 
@@ -278,5 +279,16 @@ def test_named_windows_are_written_out_for_spark() -> None:
 
 
 def test_every_core_and_out_table_is_compared() -> None:
-    built_by_sql = {p.stem for folder in ("core", "out") for p in (SQL_DIR / folder).glob("*.sql")}
+    built_by_sql = {name for layer in ("core", "out") for name in model_files(SQL_DIR, layer)}
     assert built_by_sql == set(COMPARED)
+
+
+def test_the_plan_runs_the_int_models_before_the_core_models_that_read_them() -> None:
+    from pipeline.spark.plan import load_plan
+
+    plan = load_plan()
+    order = [path.stem for path in plan.model_files]
+    assert set(order) == {*model_files(SQL_DIR, "int"), *COMPARED}
+    ranked = order.index("int__user_rows_ranked")
+    assert ranked < order.index("core__tallies") and ranked < order.index("core__rejects")
+    assert set(plan.outputs) == set(COMPARED)  # the int__ models stay views

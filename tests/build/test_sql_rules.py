@@ -15,39 +15,39 @@ RULES = sorted(p.stem for p in (SQL_DIR / "tests").glob("*.sql"))
 
 # The statements that break each rule on a copy of the shipped database.
 BREAKERS: dict[str, str | list[str]] = {
-    "flows_unique_key": "insert into out__flows select * from out__flows limit 1",
-    "known_country_codes": (
+    "out__flows__unique_key": "insert into out__flows select * from out__flows limit 1",
+    "core__countries__known_country_codes": (
         "insert into core__claims (claim_id, source_id, role, country_code, statement) "
         "values ('X', 'curated_casilli_claims', 'seller', 'ZZZ', 'made up')"
     ),
-    "known_source_ids": (
+    "core__sources__known_source_ids": (
         "insert into core__claims (claim_id, source_id, role, country_code, statement) "
         "values ('X', 'nowhere', 'seller', 'IND', 'made up')"
     ),
-    "shares_at_most_100": (
+    "core__tallies__shares_at_most_100": (
         "insert into core__tallies select * replace (amount + 50 as amount) from core__tallies "
         "where source_id = 'curated_oli_shares' and role = 'buyer' limit 1"
     ),
-    "paired_marginals_sum_to_100": (
+    "out__marginal_pairs__sum_to_100": (
         "update core__tallies set amount = amount + 3 where source_id = 'curated_oli_shares' "
         "and role = 'seller' and seller_country_code = 'IND'"
     ),
-    "estimated_flows_match_marginals": (
+    "out__flows__estimates_match_marginals": (
         "delete from out__flows where source_id = 'curated_oli_shares' "
         "and buyer_country_code = 'GBR'"
     ),
-    "directions_sum_to_total": (
+    "out__flows_by_direction__sum_to_total": (
         "delete from out__flows_by_direction where scheme = 'wb_high_income' "
         "and direction = 'south_to_north'"
     ),
-    "every_country_in_every_scheme": (
+    "core__country_groups__every_country_in_every_scheme": (
         "delete from core__country_groups where scheme = 'wb_high_income' and country_code = 'IND'"
     ),
-    "tally_roles_consistent": (
+    "core__tallies__roles_consistent": (
         "update core__tallies set seller_country_code = 'IND' where role = 'buyer' "
         "and buyer_country_code = 'USA'"
     ),
-    "balance_matches_flows": [
+    "out__country_balance__matches_flows": [
         "insert into out__flows (source_id, platform, year, period_label, occupation, "
         "buyer_country_code, seller_country_code, tasks, unit, method) values ('t', 'p', 2015, "
         "'2015', 'unknown', 'USA', 'IND', 10, 'projects', 'observed')",
@@ -55,20 +55,22 @@ BREAKERS: dict[str, str | list[str]] = {
         "tasks_sold, basis) values ('un_m49_developed', 't', 2015, 'USA', 9, 0, 'flows'), "
         "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
     ],
-    "claims_have_sellers": "delete from core__claims where claim_id = 'C1' and role = 'seller'",
-    "amounts_finite": (
+    "core__claims__have_sellers": (
+        "delete from core__claims where claim_id = 'C1' and role = 'seller'"
+    ),
+    "core__tallies__amounts_finite": (
         "update core__tallies set amount = 'inf'::double where source_id = 'curated_rankings'"
     ),
-    "tasks_unique_key": [
+    "core__tasks__unique_key": [
         "insert into core__tasks (task_id, source_id, platform, occupation) "
         "values ('award:1', 'freelancer', 'p', 'unknown')",
         "insert into core__tasks (task_id, source_id, platform, occupation) "
         "values ('award:1', 'freelancer', 'p', 'unknown')",
     ],
-    "estimates_reproduce_marginals": (
+    "int__estimated_flows__reproduce_marginals": (
         "update int__estimated_flows set tasks = tasks * 2 where buyer_country_code = 'USA'"
     ),
-    "estimate_check_matches_observed_flows": (
+    "out__estimate_check__matches_observed_flows": (
         "insert into out__estimate_check values ('curated_oli_shares', 2016, 'un_m49_developed', "
         "'south_to_north', 50, 40, 'none', 10, 1, 1)"
     ),

@@ -79,7 +79,7 @@ def test_imported_sources_reach_the_flow_tables(raw_root: Path, tmp_path: Path) 
     oli = tmp_path / "oli"
     oli.mkdir()
     shutil.copy(OLI_FIXTURES / "worker_countrydata_2017-07-05.txt", oli)
-    # One employer month only: sql/tests/estimated_flows_match_marginals.sql checks the
+    # One employer month only: sql/tests/out__flows__estimates_match_marginals.sql checks the
     # estimates per year, which holds only while a year has a single pair of marginals.
     lines = (OLI_FIXTURES / "bcountrydata_2016-07-10.txt").read_text().splitlines()
     june = [line for line in lines[1:] if line.startswith("2016-06")]

@@ -12,7 +12,7 @@ create type occupation_class as enum (
 );
 
 -- One row per (source_id, task_id): sql/core/core__tasks.sql keeps the newest observation and
--- sql/tests/tasks_unique_key.sql checks it (a primary key would cost memory at scale).
+-- sql/tests/core__tasks__unique_key.sql checks it (a primary key would cost memory at scale).
 create table core__tasks (
     task_id varchar not null,
     source_id varchar not null,
