@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pipeline.build import estimate, sqlfiles, staging
 from pipeline.build.swap import DatabaseSwap
-from pipeline.raw.manifest import load_manifest
+from pipeline.build.tables import insert, latest_retrieved_at, load_reference, sources_table
 from pipeline.raw.versions import RawFile, quarantine_result, raw_files
 from pipeline.reference.countries import CountryIndex, country_index
 from pipeline.sources import Spec, curated_specs, fetchable, load_module, reference_sources
@@ -90,86 +90,6 @@ class BuildReport:
         ]
         out.append("tables: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
         return out
-
-
-def _latest_retrieved_at(files: Iterable[Path]) -> dt.datetime | None:
-    """The latest ``retrieved_at`` the day-folder manifests record for these files."""
-    wanted: dict[Path, set[str]] = {}
-    for path in files:
-        wanted.setdefault(path.parent, set()).add(path.name)
-    latest: dt.datetime | None = None
-    for folder, names in wanted.items():
-        for entry in load_manifest(folder):
-            stamp = entry.get("retrieved_at")
-            if entry.get("name") not in names or not stamp:
-                continue
-            when = dt.datetime.fromisoformat(str(stamp))
-            if when.tzinfo is not None:
-                when = when.astimezone(dt.UTC).replace(tzinfo=None)
-            latest = when if latest is None or when > latest else latest
-    return latest
-
-
-def _sources_table(rows: Sequence[tuple[SourceMeta, dt.datetime | None, str | None]]) -> pa.Table:
-    def column(values: list[object], kind: pa.DataType) -> pa.Array:
-        return pa.array(values, kind)
-
-    return pa.table(
-        {
-            "source_id": column([m.source_id for m, _, _ in rows], pa.string()),
-            "title": column([m.title for m, _, _ in rows], pa.string()),
-            "publisher": column([m.publisher for m, _, _ in rows], pa.string()),
-            "url": column([m.url for m, _, _ in rows], pa.string()),
-            "licence": column([m.licence for m, _, _ in rows], pa.string()),
-            "citation": column([m.citation for m, _, _ in rows], pa.string()),
-            "method": column([m.method for m, _, _ in rows], pa.string()),
-            "retrieved_at": column([r for _, r, _ in rows], pa.timestamp("us")),
-            "vintage": column([m.vintage for m, _, _ in rows], pa.string()),
-            "notes": column(
-                [" ".join(t for t in (m.notes, extra) if t) or None for m, _, extra in rows],
-                pa.string(),
-            ),
-        }
-    )
-
-
-def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
-    countries = sorted(index.countries.values(), key=lambda c: c.code)
-    _insert(
-        con,
-        "core__countries",
-        pa.table(
-            {
-                "country_code": [c.code for c in countries],
-                "iso2": [c.iso2 for c in countries],
-                "name": [c.name for c in countries],
-                "region": pa.array([c.region for c in countries], pa.string()),
-                "subregion": pa.array([c.subregion for c in countries], pa.string()),
-                "lon": [c.lon for c in countries],
-                "lat": [c.lat for c in countries],
-            }
-        ),
-    )
-    scheme_sources = index.group_sources()
-    groups = sorted(index.groups(), key=lambda g: (g[0], g[1]))
-    _insert(
-        con,
-        "core__country_groups",
-        pa.table(
-            {
-                "scheme": [g[0] for g in groups],
-                "country_code": [g[1] for g in groups],
-                "is_north": pa.array([g[2] for g in groups], pa.bool_()),
-                "source_id": [scheme_sources[g[0]] for g in groups],
-            }
-        ),
-    )
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
-    con.register("_rows", rows)
-    con.execute(f"insert into {table} by name select * from _rows")
-    con.unregister("_rows")
 
 
 def _timed(stages: list[tuple[str, float, int]], name: str, start: float, rows: int) -> None:
@@ -250,7 +170,7 @@ def create_staging_views(
     files = staged_files_of_build(staged_files, quarantined)
     listed = [(name, path) for name, paths in files.items() for path in paths]
     con.execute("delete from int__staged_files")
-    _insert(
+    insert(
         con,
         "int__staged_files",
         pa.table(
@@ -280,8 +200,8 @@ def write_loader_rejects(
     """``int__loader_rejects``, which sql/core/core__rejects.sql adds to the parse rejects: the
     files quarantined so far and the raw files that fail their manifest check."""
     con.execute("delete from int__loader_rejects")
-    _insert(con, "int__loader_rejects", _quarantine_rejects(quarantined))
-    _insert(con, "int__loader_rejects", _rejects_table(raw_rejects))
+    insert(con, "int__loader_rejects", _quarantine_rejects(quarantined))
+    insert(con, "int__loader_rejects", _rejects_table(raw_rejects))
 
 
 def build_database(
@@ -342,9 +262,9 @@ def build_database(
         ]
         for spec, files in sources:
             extra = _source_note(spec, [s for s in staged_files if s.source_id == spec.source_id])
-            retrieved = None if spec.data_file else _latest_retrieved_at(f.path for f in files)
+            retrieved = None if spec.data_file else latest_retrieved_at(f.path for f in files)
             rows.append((spec.meta, retrieved, extra))
-        _insert(con, "core__sources", _sources_table(rows))
+        insert(con, "core__sources", sources_table(rows))
         quarantined: dict[tuple[str, str], str] = {}
         for _ in range(MAX_QUARANTINE_ROUNDS):
             sqlfiles.empty_core_tables(con, sql_dir)

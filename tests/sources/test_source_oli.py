@@ -17,7 +17,7 @@ from conftest import OLI_FIXTURES
 from ingest import context, core, fetch_context, parse, records
 from loopback import FakeClock, Reply, Server, session
 
-from pipeline.build.run import _latest_retrieved_at
+from pipeline.build.tables import latest_retrieved_at
 from pipeline.sources import oli, open_store, spec_for
 from pipeline.sources.contract import SourceContext, SourceError
 
@@ -293,7 +293,7 @@ def test_fetch_lists_all_files_downloads_the_newest_pair_once_and_checks_md5(
     listing = figshare.paths("/v2/")
     assert listing == ["/v2/articles/3761562/files?page=1&page_size=1000"]
     assert saved[1].read_bytes() == BUYERS.read_bytes()
-    assert _latest_retrieved_at(saved) is not None
+    assert latest_retrieved_at(saved) is not None
     # A second run: the listing has not changed (304) and both files are in the store.
     saved_again = oli.fetch(ctx)
     assert saved_again == saved

@@ -1,0 +1,99 @@
+"""The tables the build fills from Python rather than SQL: the country reference
+(``core__countries``, ``core__country_groups``) and ``core__sources``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.raw.manifest import load_manifest
+from pipeline.reference.countries import CountryIndex
+from pipeline.sources.meta import SourceMeta
+
+
+def latest_retrieved_at(files: Iterable[Path]) -> dt.datetime | None:
+    """The latest ``retrieved_at`` the day-folder manifests record for these files."""
+    wanted: dict[Path, set[str]] = {}
+    for path in files:
+        wanted.setdefault(path.parent, set()).add(path.name)
+    latest: dt.datetime | None = None
+    for folder, names in wanted.items():
+        for entry in load_manifest(folder):
+            stamp = entry.get("retrieved_at")
+            if entry.get("name") not in names or not stamp:
+                continue
+            when = dt.datetime.fromisoformat(str(stamp))
+            if when.tzinfo is not None:
+                when = when.astimezone(dt.UTC).replace(tzinfo=None)
+            latest = when if latest is None or when > latest else latest
+    return latest
+
+
+def sources_table(rows: Sequence[tuple[SourceMeta, dt.datetime | None, str | None]]) -> pa.Table:
+    """``core__sources``: one row per source, with when it was last retrieved and its notes."""
+
+    def column(values: list[object], kind: pa.DataType) -> pa.Array:
+        return pa.array(values, kind)
+
+    return pa.table(
+        {
+            "source_id": column([m.source_id for m, _, _ in rows], pa.string()),
+            "title": column([m.title for m, _, _ in rows], pa.string()),
+            "publisher": column([m.publisher for m, _, _ in rows], pa.string()),
+            "url": column([m.url for m, _, _ in rows], pa.string()),
+            "licence": column([m.licence for m, _, _ in rows], pa.string()),
+            "citation": column([m.citation for m, _, _ in rows], pa.string()),
+            "method": column([m.method for m, _, _ in rows], pa.string()),
+            "retrieved_at": column([r for _, r, _ in rows], pa.timestamp("us")),
+            "vintage": column([m.vintage for m, _, _ in rows], pa.string()),
+            "notes": column(
+                [" ".join(t for t in (m.notes, extra) if t) or None for m, _, extra in rows],
+                pa.string(),
+            ),
+        }
+    )
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
+    """``core__countries`` and ``core__country_groups`` from the reference tables."""
+    countries = sorted(index.countries.values(), key=lambda c: c.code)
+    insert(
+        con,
+        "core__countries",
+        pa.table(
+            {
+                "country_code": [c.code for c in countries],
+                "iso2": [c.iso2 for c in countries],
+                "name": [c.name for c in countries],
+                "region": pa.array([c.region for c in countries], pa.string()),
+                "subregion": pa.array([c.subregion for c in countries], pa.string()),
+                "lon": [c.lon for c in countries],
+                "lat": [c.lat for c in countries],
+            }
+        ),
+    )
+    scheme_sources = index.group_sources()
+    groups = sorted(index.groups(), key=lambda g: (g[0], g[1]))
+    insert(
+        con,
+        "core__country_groups",
+        pa.table(
+            {
+                "scheme": [g[0] for g in groups],
+                "country_code": [g[1] for g in groups],
+                "is_north": pa.array([g[2] for g in groups], pa.bool_()),
+                "source_id": [scheme_sources[g[0]] for g in groups],
+            }
+        ),
+    )
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Append Arrow rows to a table, matching columns by name."""
+    con.register("_rows", rows)
+    con.execute(f"insert into {table} by name select * from _rows")
+    con.unregister("_rows")
