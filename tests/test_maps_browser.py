@@ -176,6 +176,7 @@ def table_pairs(con, source: str, year: int, focus: str | None = None) -> set[tu
 
 
 def table_directions(con, source: str, year: int, scheme: str) -> dict[tuple[str, str], str]:
+    """The database's direction of each cross-border pair of a layer (macro work_direction)."""
     rows = con.execute(
         "select distinct f.seller_country_code, f.buyer_country_code, "
         "work_direction(s.is_north, b.is_north) from out__flows f "
@@ -279,6 +280,32 @@ def test_direction_filter_greys_the_other_directions(browser, pages, con) -> Non
     assert all(d == directions[(s, b)] for s, b, _, d, *_ in drawn)
     page.page.click("#all-directions")
     assert not any(g for *_, g, _, _ in page.js(DRAWN))
+    page.close()
+
+
+def test_the_page_draws_the_database_directions_under_each_scheme(browser, tmp_path) -> None:
+    """The page reads each pair's direction, per scheme, from its data: what it draws equals
+    the database's macro work_direction, also where the schemes disagree (Kenya has no World
+    Bank income group in the fixture)."""
+    from pipeline.build.sqlfiles import build_out_tables
+
+    con = mini_atlas()
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount, location) values "
+        "('remotework', 'various', '2020-01-01', '2020-12-31', 'pair', 'USA', 'KEN', "
+        "'clerical and data entry', 'projects', 7, 'f:13')"
+    )
+    build_out_tables(con)
+    flows = render_all(con, tmp_path, print_versions=False)[0]
+    page = Opened(browser, flows)
+    drawn = {}
+    for scheme in ("un_m49_developed", "wb_high_income"):
+        page.page.check(f"input[name=scheme][value={scheme}]")
+        drawn[scheme] = {(s, b): d for s, b, _, d, *_ in page.js(DRAWN)}
+        assert drawn[scheme] == table_directions(con, "remotework", 2020, scheme)
+    assert drawn["un_m49_developed"][("KEN", "USA")] == "south_to_north"
+    assert drawn["wb_high_income"][("KEN", "USA")] == "unclassified"
     page.close()
 
 

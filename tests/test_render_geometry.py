@@ -248,6 +248,47 @@ def test_page_data_embeds_every_layer_compactly_with_one_route_per_pair(con) -> 
     assert set(data["groups"]) == {"un_m49_developed", "wb_high_income"}
 
 
+def test_page_data_carries_the_database_directions_for_every_scheme(con) -> None:
+    """flows.js reads each pair's direction from the page data, which holds the database's
+    (macro work_direction) for every scheme: neither Python nor the page derives one."""
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount, location) values "
+        "('remotework', 'various', '2020-01-01', '2020-12-31', 'pair', 'USA', 'KEN', "
+        "'clerical and data entry', 'projects', 7, 'f:13')"
+    )
+    from pipeline.build.sqlfiles import build_out_tables
+
+    build_out_tables(con)  # Kenya: South by UN M49, no World Bank income group
+    records = flow_records(con)
+    data = page_data(records, WorldProjection())
+    codes, pairs = data["countries"]["code"], data["pairs"]
+    names, by_scheme = data["directions"]["names"], data["directions"]["by_scheme"]
+    assert set(by_scheme) == set(data["groups"]) == {"un_m49_developed", "wb_high_income"}
+    for scheme, indexes in by_scheme.items():
+        database = dict(
+            ((s, b), d)
+            for s, b, d in con.execute(
+                "select distinct f.seller_country_code, f.buyer_country_code, "
+                "work_direction(s.is_north, b.is_north) from out__flows f "
+                "left join core__country_groups s on s.country_code = f.seller_country_code "
+                "and s.scheme = $scheme "
+                "left join core__country_groups b on b.country_code = f.buyer_country_code "
+                "and b.scheme = $scheme where f.buyer_country_code <> f.seller_country_code",
+                {"scheme": scheme},
+            ).fetchall()
+        )
+        page = {(codes[p[0]], codes[p[1]]): names[i] for p, i in zip(pairs, indexes, strict=True)}
+        assert page == {pair: database[pair] for pair in page}
+        # the Python view (print version, tests) reads the same
+        for layer in range(len(records.layers)):
+            view = flow_view(records, layer, scheme, top_n=200)
+            assert {(f.seller, f.buyer): f.direction for f in view.flows}.items() <= page.items()
+    kenya = pairs.index(next(p for p in pairs if (codes[p[0]], codes[p[1]]) == ("KEN", "USA")))
+    assert names[by_scheme["un_m49_developed"][kenya]] == "south_to_north"
+    assert names[by_scheme["wb_high_income"][kenya]] == "unclassified"
+
+
 def test_legacy_features_match_the_database(con) -> None:
     data = flow_map_data(con, top_n=200)
     expected = cross_border_pairs_per_layer(con)

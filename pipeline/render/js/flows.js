@@ -3,7 +3,7 @@
  * The selection (viewFlows) is the one pipeline/render/flow_data.py makes (flow_view): the
  * N largest cross-border pairs of a layer, or every flow of the focused country; ties broken
  * by buyer code, then seller code. Widths and circles use one scale per source and unit, over
- * all its years.
+ * all its years. Each pair's direction under each scheme comes with the data.
  */
 (function () {
   'use strict';
@@ -42,13 +42,10 @@
     var g = groupOf(ci);
     return g === 1 ? S.land_north : g === 0 ? S.land_south : S.land;
   }
-  function direction(s, b) {
-    var gs = groupOf(s), gb = groupOf(b);
-    if (gs === null || gb === null) { return 'unclassified'; }
-    if (!gs && gb) { return 'south_to_north'; }
-    if (gs && gb) { return 'north_to_north'; }
-    if (!gs && !gb) { return 'south_to_south'; }
-    return 'north_to_south';
+  /* The direction of the work of a pair under the chosen scheme, as the database gives it
+     (sql/maps/flow_directions.sql): the page never derives one. */
+  function directionOf(pair) {
+    return D.directions.names[D.directions.by_scheme[state.scheme][pair]];
   }
   function series(li) {
     var l = D.layers[li];
@@ -99,7 +96,7 @@
     chosen.forEach(function (f) {
       var p = D.pairs[f.pair];
       f.seller = p[0]; f.buyer = p[1];
-      f.direction = direction(p[0], p[1]);
+      f.direction = directionOf(f.pair);
       f.method = est[f.pair] && obs[f.pair] ? 'mixed' : est[f.pair] ? 'estimated' : 'observed';
       f.share = total ? 100 * f.value / total : null;
       f.greyed = state.dirs !== null && state.dirs.indexOf(f.direction) < 0;
