@@ -18,6 +18,7 @@ import shapely
 from conftest import mini_atlas
 
 from pipeline.render import render_all
+from pipeline.render.balance import balance_records, fill
 from pipeline.render.projection import WorldProjection
 from pipeline.render.style import MAX_WIDTH_PX
 from pipeline.render.text import number
@@ -408,6 +409,15 @@ def test_balance_opens_on_the_richest_observed_layer_with_gross_views(browser, p
     assert "view=sold" in page.page.url
     sold = page.js(FILLS)
     assert sold["PHL"] != fills["PHL"]
+    # the page draws the classes of the Python rule (style.balance_class), for every view
+    layer = balance_records(con)[0]
+    for view, drawn in (("net", fills), ("sold", sold)):
+        expected = {
+            r["country_code"]: fill(layer, r, view) or "url(#atlas-one-side)" for r in layer.rows
+        }
+        assert {c: drawn[c] for c in expected if c in drawn} == {
+            c: f for c, f in expected.items() if c in drawn
+        }
     # OLI publishes employer shares (USA) and worker shares (PHL) apart: a side it does not
     # publish is hatched, unlike "no data"
     page.page.select_option("#choose-layer", label="oli · 2021 (published shares)")
