@@ -1,12 +1,40 @@
+// @ts-check
 /* balance.html: countries coloured by net work sold, or by work bought / sold (gross).
  * Each country's class in each view comes with the data (pipeline/render/style.py,
  * balance_class); the page only looks its colour up in S.balance_classes. */
 (function () {
   'use strict';
+  /**
+   * One layer (source × year × basis × unit) of pipeline/render/balance.py, page_data.
+   * @typedef {object} BalanceLayer
+   * @property {string} source
+   * @property {number | null} year
+   * @property {string} basis  'flows' (observed) or 'marginals' (published shares)
+   * @property {string} unit
+   * @property {string | null} title
+   * @property {string | null} citation
+   * @property {Array<number | null>} rows  [country index, bought, sold] per country, flat
+   * @property {Record<BalanceView, Array<number | null>>} classes  per view, each country's
+   *   class (an index into S.balance_classes[view]; null: one side only), in row order
+   * @property {Record<BalanceView, number[]>} limits  per view, the values at the class
+   *   limits, smallest first
+   */
+  /**
+   * @typedef {MapData & {countries: {code: string[], name: string[]}, layers: BalanceLayer[]}}
+   *   BalanceData
+   */
+  /**
+   * A country's figures in the chosen layer.
+   * @typedef {{bought: number | null, sold: number | null, net: number | null,
+   *   classes: Record<BalanceView, number | null>}} BalanceRow
+   */
   var A = window.Atlas, el = A.el;
-  var D = A.data(), S = D.style, C = D.countries;
+  /** @type {BalanceData} */
+  var D = A.data();
+  var S = D.style, C = D.countries;
+  var side = /** @type {HTMLElement} */ (document.getElementById('atlas-side'));
   if (!D.layers.length) {
-    document.getElementById('atlas-side').appendChild(el('p', {text: 'No balance figures in the ' +
+    side.appendChild(el('p', {text: 'No balance figures in the ' +
       'database yet: make fetch SOURCE=… then make maps.'}));
     A.createMap(D);
     window.atlas = {state: {}, view: null};
@@ -14,17 +42,22 @@
     return;
   }
   var HATCH = 'atlas-one-side';
+  /** @type {{layer: number, view: BalanceView}} */
   var state = {layer: 0, view: 'net'};
   var map = A.createMap(D);
+  /** @type {Record<number, BalanceRow>} */
   var byCountry = {};
   var layers = A.drawCountries(map, D.shapes, function () { return S.no_data; });
   A.addHatch(map, HATCH, S.one_sided_hatch, S.one_sided_back);
 
   function layerRows() {
-    var l = D.layers[state.layer], rows = l.rows, out = {};
+    var l = D.layers[state.layer], rows = l.rows;
+    /** @type {Record<number, BalanceRow>} */
+    var out = {};
     for (var i = 0; i < rows.length; i += 3) {
       var b = rows[i + 1], s = rows[i + 2], k = i / 3;
-      out[rows[i]] = {bought: b, sold: s, net: b === null || s === null ? null : s - b,
+      var ci = /** @type {number} */ (rows[i]);
+      out[ci] = {bought: b, sold: s, net: b === null || s === null ? null : s - b,
         classes: {net: l.classes.net[k], bought: l.classes.bought[k], sold: l.classes.sold[k]}};
     }
     return out;
@@ -32,6 +65,7 @@
 
   function draw() {
     var rows = byCountry = layerRows();
+    /** @type {number[]} */
     var drawn = [];
     layers.forEach(function (layer) {
       var ci = layer.atlas.ci, r = rows[ci];
@@ -55,6 +89,10 @@
     window.atlas.drawn = drawn.map(function (ci) { return C.code[ci]; });
   }
 
+  /**
+   * @param {number} ci
+   * @returns {TipRow[]}
+   */
   function rowsFor(ci) {
     var l = D.layers[state.layer], r = byCountry[ci];
     if (!r) { return [['Country', C.name[ci] + ' (' + C.code[ci] + ')'], ['', 'no data in this layer']]; }
@@ -72,7 +110,6 @@
     A.bindTip(layer, function () { return rowsFor(layer.atlas.ci); });
   });
 
-  var side = document.getElementById('atlas-side');
   var legend = (function () {
     var keyBox = el('div', {class: 'key', id: 'balance-key'});
     var choices = el('div', {class: 'choices'});
@@ -93,6 +130,10 @@
       });
       return svg;
     }
+    /**
+     * @param {Node} swatch
+     * @param {string} text
+     */
     function row(swatch, text) {
       return el('tr', {}, [el('td', {}, [swatch]), el('td', {text: text})]);
     }
@@ -140,7 +181,10 @@
     function build() {
       choices.replaceChildren(el('h2', {text: 'Layer and view'}));
       var sel = el('select', {id: 'choose-layer', 'aria-label': 'Layer',
-        on: {change: function (e) { state.layer = Number(e.target.value); draw(); }}});
+        on: {change: function (e) {
+          state.layer = Number(/** @type {HTMLSelectElement} */ (e.target).value);
+          draw();
+        }}});
       D.layers.forEach(function (l, i) {
         sel.appendChild(el('option', {value: i, selected: i === state.layer,
           text: l.source + ' · ' + l.year + ' (' + (l.basis === 'flows' ? 'observed flows' :
@@ -148,7 +192,9 @@
       });
       choices.appendChild(el('p', {}, [sel]));
       var fs = el('fieldset', {}, [el('legend', {text: 'Show'})]);
-      [['net', 'net balance'], ['bought', 'work bought'], ['sold', 'work sold']].forEach(function (o) {
+      /** @type {Array<[BalanceView, string]>} */
+      var views = [['net', 'net balance'], ['bought', 'work bought'], ['sold', 'work sold']];
+      views.forEach(function (o) {
         fs.appendChild(el('label', {}, [el('input', {type: 'radio', name: 'view', value: o[0],
           checked: state.view === o[0], on: {change: function () { state.view = o[0]; draw(); }}}),
           ' ' + o[1]]));
@@ -194,7 +240,8 @@
           (!h.basis || h.basis === l.basis) && li === 0) { li = i; }
     });
     state.layer = li;
-    state.view = ['net', 'bought', 'sold'].indexOf(h.view) >= 0 ? h.view : 'net';
+    state.view = ['net', 'bought', 'sold'].indexOf(h.view) >= 0 ?
+      /** @type {BalanceView} */ (h.view) : 'net';
     legend.build();
     draw();
   }
