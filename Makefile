@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 # Values given by the user (`make fetch FROM=…`) reach Python only through the environment:
 # no recipe expands them, so no file name or query text is ever read by a shell. Each one is
 # made a simple variable holding its text unexpanded ($(value …)), so that exporting it cannot
@@ -43,11 +44,19 @@ test: $(STAMP) ## run the whole test suite (Python, SQL rules, maps in headless 
 	@echo "==> running tests"
 	@$(PY) -m pytest -q
 
-lint: $(STAMP) ## ruff, mypy (strict), and the layers: each stage imports only the ones below it
+# TypeScript (pinned in package.json and package-lock.json) checks the maps' JavaScript; it is
+# installed into ./node_modules and never reaches the pages.
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> installing the JavaScript type checker into node_modules/"
+	@npm ci --no-audit --no-fund --silent
+	@touch $(NODE_STAMP)
+
+lint: $(STAMP) $(NODE_STAMP) ## ruff, mypy (strict), the layers (each stage imports only the ones below it), tsc on the maps' JavaScript
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/lint-imports --no-cache
+	@node_modules/.bin/tsc -p tsconfig.json
 
 fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-file]
 	@$(PY) -m pipeline fetch

@@ -7,7 +7,8 @@ because one buyer, usually the US, dwarfs everyone else. The page opens on the r
 layer.
 
 data (``balance_records``: database -> plain rows) -> page (``page_data`` + balance.js) and
-print (print_maps).
+print (print_maps). The colour rule is style.balance_class: the page is given each country's
+class in each view, and the values at the class limits for its key, and only looks colours up.
 """
 
 from __future__ import annotations
@@ -24,19 +25,16 @@ from pipeline.render.projection import WorldProjection, delta_encode
 from pipeline.render.queries import query_rows
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
-    BALANCE_BUYER,
-    BALANCE_EVEN,
-    BALANCE_SELLER,
-    GROSS_BOUGHT,
-    GROSS_SOLD,
+    BALANCE_VIEWS,
+    balance_class,
+    balance_colour,
+    balance_limits,
     style_for_page,
 )
 
 TITLE = "Balance of online work: who sells more than it buys"
-# Class limits as fractions of the layer's largest |net| (net) or largest value (gross).
-NET_LIMITS = (0.01, 0.1)
-GROSS_LIMITS = (0.01, 0.1, 0.3)
-VIEWS = ("net", "bought", "sold")
+# The column each view colours by.
+VIEW_COLUMNS = {"net": "net_sold", "bought": "tasks_bought", "sold": "tasks_sold"}
 
 
 @dataclass
@@ -55,6 +53,15 @@ class BalanceLayer:
 
     def max_of(self, column: str) -> float:
         return max((r[column] for r in self.rows if r[column] is not None), default=0)
+
+    def largest(self, view: str) -> float:
+        """The value the view's classes are fractions of: largest |net|, or largest value."""
+        return self.max_abs_net if view == "net" else self.max_of(VIEW_COLUMNS[view])
+
+    def classes(self, view: str) -> list[int | None]:
+        """Each row's class in the view (style.balance_class), in row order."""
+        largest = self.largest(view)
+        return [balance_class(view, r[VIEW_COLUMNS[view]], largest) for r in self.rows]
 
     @property
     def observed(self) -> bool:
@@ -85,37 +92,9 @@ def balance_records(
     )
 
 
-def net_colour(net: float | None, max_abs: float) -> str | None:
-    """Fill for a net value; None means one side only (drawn hatched)."""
-    if net is None:
-        return None
-    if net == 0 or max_abs <= 0:
-        return BALANCE_EVEN
-    fraction = abs(net) / max_abs
-    palette = BALANCE_SELLER if net > 0 else BALANCE_BUYER
-    if fraction > NET_LIMITS[1]:
-        return palette[0]
-    if fraction > NET_LIMITS[0]:
-        return palette[1]
-    return palette[2]
-
-
-def gross_colour(value: float | None, max_value: float, view: str) -> str | None:
-    if value is None:
-        return None
-    palette = GROSS_BOUGHT if view == "bought" else GROSS_SOLD
-    fraction = value / max_value if max_value > 0 else 0.0
-    for limit, colour in zip(reversed(GROSS_LIMITS), palette, strict=False):
-        if fraction > limit:
-            return colour
-    return palette[-1]
-
-
 def fill(layer: BalanceLayer, row: dict[str, Any], view: str = "net") -> str | None:
-    if view == "net":
-        return net_colour(row["net_sold"], layer.max_abs_net)
-    column = "tasks_bought" if view == "bought" else "tasks_sold"
-    return gross_colour(row[column], layer.max_of(column), view)
+    """A row's fill in the view; None means one side only (drawn hatched)."""
+    return balance_colour(view, row[VIEW_COLUMNS[view]], layer.largest(view))
 
 
 def page_data(layers: list[BalanceLayer], proj: WorldProjection) -> dict[str, Any]:
@@ -130,8 +109,6 @@ def page_data(layers: list[BalanceLayer], proj: WorldProjection) -> dict[str, An
         "outline": delta_encode(proj.outline),
         "countries": {"code": codes, "name": [names[c] for c in codes]},
         "shapes": country_shapes(proj.lon_0).encoded(index),
-        "net_limits": NET_LIMITS,
-        "gross_limits": GROSS_LIMITS,
         "layers": [
             {
                 "source": layer.source_id,
@@ -149,6 +126,12 @@ def page_data(layers: list[BalanceLayer], proj: WorldProjection) -> dict[str, An
                         compact_number(r["tasks_sold"]),
                     )
                 ],
+                # per view, each row's class (an index into style.BALANCE_CLASSES[view]) and
+                # the values at the class limits, smallest first, for the key
+                "classes": {view: layer.classes(view) for view in BALANCE_VIEWS},
+                "limits": {
+                    view: balance_limits(view, layer.largest(view)) for view in BALANCE_VIEWS
+                },
             }
             for layer in layers
         ],

@@ -4,6 +4,10 @@ Nothing here draws or projects anything, so it is tested without a browser. ``fl
 the same selection the page makes in JavaScript (flows.js, ``viewFlows``): the N largest
 cross-border pairs of a layer (occupations summed, or one occupation), or every flow of one
 country when the reader focuses on it; ties are broken by buyer code, then seller code.
+
+The direction of each pair under each North/South scheme comes from the database
+(sql/maps/flow_directions.sql, macro work_direction), as it does for the page: the rule is
+written once, in SQL, and read here.
 """
 
 from __future__ import annotations
@@ -19,20 +23,6 @@ from pipeline.render.queries import query_rows
 DIRECTIONS = ("south_to_north", "north_to_north", "south_to_south", "north_to_south")
 UNCLASSIFIED = "unclassified"
 
-
-def direction(seller_is_north: bool | None, buyer_is_north: bool | None) -> str:
-    """Direction of the work, as the database's macro work_direction defines it."""
-    if seller_is_north is None or buyer_is_north is None:
-        return UNCLASSIFIED
-    if not seller_is_north and buyer_is_north:
-        return "south_to_north"
-    if seller_is_north and buyer_is_north:
-        return "north_to_north"
-    if not seller_is_north and not buyer_is_north:
-        return "south_to_south"
-    return "north_to_south"
-
-
 LayerKey = tuple[str, int | None, str]
 
 
@@ -46,6 +36,14 @@ class FlowRecords:
     layers: list[dict[str, Any]]
     rows: list[dict[str, Any]]
     published: list[dict[str, Any]]
+    # scheme -> (seller, buyer) -> direction of the work, as the database classifies it
+    directions: dict[str, dict[tuple[str, str], str]]
+
+    def direction(self, scheme: str, seller: str, buyer: str) -> str:
+        """The database's direction of the work from ``seller`` to ``buyer`` under ``scheme``;
+        a scheme the database does not have classifies nothing."""
+        by_pair = self.directions.get(scheme)
+        return UNCLASSIFIED if by_pair is None else by_pair[(seller, buyer)]
 
     def layer_key(self, index: int) -> LayerKey:
         info = self.layers[index]
@@ -73,6 +71,11 @@ def flow_records(con: duckdb.DuckDBPyConnection) -> FlowRecords:
     groups: dict[str, dict[str, bool | None]] = defaultdict(dict)
     for g in query_rows(con, "country_groups"):
         groups[g["scheme"]][g["country_code"]] = g["is_north"]
+    directions: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for d in query_rows(con, "flow_directions"):
+        directions[d["scheme"]][(d["seller_country_code"], d["buyer_country_code"])] = d[
+            "direction"
+        ]
     return FlowRecords(
         countries=query_rows(con, "map_countries"),
         groups=dict(groups),
@@ -80,6 +83,7 @@ def flow_records(con: duckdb.DuckDBPyConnection) -> FlowRecords:
         layers=query_rows(con, "flow_layers"),
         rows=query_rows(con, "flow_rows"),
         published=query_rows(con, "published_shares"),
+        directions=dict(directions),
     )
 
 
@@ -154,7 +158,6 @@ def flow_view(
 ) -> FlowView:
     """The flows drawn for one layer: the ``top_n`` largest, or all of ``focus``'s flows."""
     totals, methods, nodes = pair_totals(records.layer_rows(layer), occupation)
-    groups = records.groups.get(scheme, {})
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
     chosen = [kv for kv in ranked if focus in kv[0]] if focus is not None else ranked[:top_n]
     all_tasks = sum(totals.values())
@@ -163,7 +166,7 @@ def flow_view(
             seller=s,
             buyer=b,
             tasks=v,
-            direction=direction(groups.get(s), groups.get(b)),
+            direction=records.direction(scheme, s, b),
             method=next(iter(methods[(s, b)])) if len(methods[(s, b)]) == 1 else "mixed",
             share_pct=100.0 * v / all_tasks if all_tasks else None,
         )

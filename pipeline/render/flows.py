@@ -17,6 +17,8 @@ import duckdb
 from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.render.curves import Route, route, sea_across
 from pipeline.render.flow_data import (
+    DIRECTIONS,
+    UNCLASSIFIED,
     FlowRecords,
     FlowView,
     flow_records,
@@ -245,8 +247,9 @@ def page_data(
     scheme: str = DEFAULT_SCHEME,
     top_n: int = DEFAULT_TOP_N,
 ) -> dict[str, Any]:
-    """Everything flows.js needs, as compact JSON: countries once, one route per pair,
-    and per layer flat integer/number rows [pair, occupation, volume, estimated]."""
+    """Everything flows.js needs, as compact JSON: countries once, one route per pair, the
+    direction of each pair under each scheme (as the database gives it), and per layer flat
+    integer/number rows [pair, occupation, volume, estimated]."""
     countries = records.countries
     index = {c["country_code"]: i for i, c in enumerate(countries)}
     pts = [proj.point(float(c["lon"]), float(c["lat"])) for c in countries]
@@ -255,6 +258,7 @@ def page_data(
     occ_index = {o: i for i, o in enumerate(occupations)}
     pair_index: dict[tuple[str, str], int] = {}
     pairs: list[list[Any]] = []
+    pair_keys: list[tuple[str, str]] = []
     layers = []
     for li, info in enumerate(records.layers):
         rows: list[Any] = []
@@ -269,6 +273,7 @@ def page_data(
             key = (s, b)
             if key not in pair_index:
                 pair_index[key] = len(pairs)
+                pair_keys.append(key)
                 pairs.append([index[s], index[b], *_route_ints(book.get(s, b), proj)])
             rows.extend([pair_index[key], occ, value, 0 if r["method"] == "observed" else 1])
         published = [
@@ -306,6 +311,13 @@ def page_data(
         name: [_flag(members.get(c["country_code"])) for c in countries]
         for name, members in records.groups.items()
     }
+    # per scheme (the default one too, even if the database lacks it), the index in
+    # direction_names of each pair's direction
+    direction_names = [*DIRECTIONS, UNCLASSIFIED]
+    directions = {
+        name: [direction_names.index(records.direction(name, s, b)) for s, b in pair_keys]
+        for name in dict.fromkeys([*records.groups, scheme])
+    }
     return {
         "map": "flows",
         "title": TITLE,
@@ -319,6 +331,7 @@ def page_data(
             "pt": [v for xy in pts for v in quantise([xy])],
         },
         "groups": groups,
+        "directions": {"names": direction_names, "by_scheme": directions},
         "schemes": [
             {
                 "id": s["scheme"],

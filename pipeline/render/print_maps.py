@@ -39,6 +39,9 @@ from pipeline.render.flows import RouteBook, _points, layer_features
 from pipeline.render.projection import WorldProjection
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
+    BALANCE_BUYER,
+    BALANCE_EVEN,
+    BALANCE_SELLER,
     DIRECTION_COLOURS,
     DIRECTION_TEXT,
     ESTIMATED_DASH,
@@ -52,6 +55,7 @@ from pipeline.render.style import (
     ONE_SIDED_BACK,
     ONE_SIDED_HATCH,
     OUTLINE_EDGE,
+    balance_limits,
     group_key,
     width_px,
 )
@@ -373,18 +377,17 @@ def print_balance(
     codes = {r["country_code"]: i for i, r in enumerate(layer.rows)}
     fills = {i: balance_map.fill(layer, r, "net") for i, r in enumerate(layer.rows)}
     sheet.countries(fills, proj, codes, default=NO_DATA)
-    m = layer.max_abs_net
-    lo, mid = balance_map.NET_LIMITS[0] * m, balance_map.NET_LIMITS[1] * m
+    lo, mid = balance_limits("net", layer.largest("net"))
     sheet.text(f"Net work sold (sold minus bought), in {layer.unit}", weight="bold")
     for k, text in enumerate(
         (f"more than {number(mid)}", f"{number(lo)} to {number(mid)}", f"up to {number(lo)}")
     ):
-        sheet.key_box(balance_map.BALANCE_SELLER[k], "net seller: " + text)
+        sheet.key_box(BALANCE_SELLER[k], "net seller: " + text)
     for k, text in enumerate(
         (f"more than {number(mid)}", f"{number(lo)} to {number(mid)}", f"up to {number(lo)}")
     ):
-        sheet.key_box(balance_map.BALANCE_BUYER[k], "net buyer: " + text)
-    sheet.key_box(balance_map.BALANCE_EVEN, "balanced (net 0)")
+        sheet.key_box(BALANCE_BUYER[k], "net buyer: " + text)
+    sheet.key_box(BALANCE_EVEN, "balanced (net 0)")
     sheet.key_box(None, "one side only: no net", hatch=True)
     sheet.key_box(NO_DATA, "no data")
     sheet.text(

@@ -60,6 +60,18 @@ ONE_SIDED_BACK = "#f3f3f3"
 NO_DATA = "#d4d4d4"
 GROSS_BOUGHT = ("#3f007d", "#6a51a3", "#9e9ac8", "#dadaeb")  # strongest first
 GROSS_SOLD = ("#7f2704", "#d94801", "#fd8d3c", "#fdd0a2")  # strongest first
+# Balance classes: limits as fractions of the layer's largest |net| (net view) or largest value
+# (gross views). A country's class is an index into its view's palette below; the page is given
+# the classes (balance.py, page_data) and only looks the colours up.
+NET_LIMITS = (0.01, 0.1)
+GROSS_LIMITS = (0.01, 0.1, 0.3)
+BALANCE_VIEWS = ("net", "bought", "sold")
+BALANCE_CLASSES = {
+    # net sellers strongest first, net buyers strongest first, then balanced (net 0)
+    "net": (*BALANCE_SELLER, *BALANCE_BUYER, BALANCE_EVEN),
+    "bought": GROSS_BOUGHT,
+    "sold": GROSS_SOLD,
+}
 
 # Claims: one colour per claim (Tableau 10), cycled.
 CLAIM_COLOURS = (
@@ -105,14 +117,10 @@ def style_for_page() -> dict[str, Any]:
         "land_south": LAND_FILL[False],
         "land_edge": LAND_EDGE,
         "outline_edge": OUTLINE_EDGE,
-        "balance_buyer": BALANCE_BUYER,
-        "balance_seller": BALANCE_SELLER,
-        "balance_even": BALANCE_EVEN,
         "one_sided_hatch": ONE_SIDED_HATCH,
         "one_sided_back": ONE_SIDED_BACK,
         "no_data": NO_DATA,
-        "gross_bought": GROSS_BOUGHT,
-        "gross_sold": GROSS_SOLD,
+        "balance_classes": BALANCE_CLASSES,
     }
 
 
@@ -128,3 +136,33 @@ def radius_px(value: float, max_value: float) -> float:
     if max_value <= 0 or value <= 0:
         return MIN_RADIUS_PX
     return round(max(MIN_RADIUS_PX, MAX_RADIUS_PX * (value / max_value) ** 0.5), 2)
+
+
+def balance_class(view: str, value: float | None, largest: float) -> int | None:
+    """The class of a country's value in a balance view (an index into BALANCE_CLASSES[view]),
+    given the layer's largest |net| (net) or largest value (gross); None when the source
+    publishes one side only (drawn hatched)."""
+    if value is None:
+        return None
+    if view == "net":
+        if value == 0 or largest <= 0:
+            return len(BALANCE_SELLER) + len(BALANCE_BUYER)  # balanced
+        fraction = abs(value) / largest
+        band = 0 if fraction > NET_LIMITS[1] else 1 if fraction > NET_LIMITS[0] else 2
+        return band if value > 0 else len(BALANCE_SELLER) + band
+    fraction = value / largest if largest > 0 else 0.0
+    for band, limit in enumerate(reversed(GROSS_LIMITS)):
+        if fraction > limit:
+            return band
+    return len(GROSS_LIMITS)
+
+
+def balance_limits(view: str, largest: float) -> list[float]:
+    """The values at the class limits of a balance view, smallest first (for the keys)."""
+    return [limit * largest for limit in (NET_LIMITS if view == "net" else GROSS_LIMITS)]
+
+
+def balance_colour(view: str, value: float | None, largest: float) -> str | None:
+    """Fill for a country's value in a balance view; None means one side only (hatched)."""
+    cls = balance_class(view, value, largest)
+    return None if cls is None else BALANCE_CLASSES[view][cls]

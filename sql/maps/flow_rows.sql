@@ -1,7 +1,7 @@
 -- Every flow of every flow-map layer (source × year × unit) by occupation, domestic work
 -- included (buyer = seller: never a line, part of the country's circle). Pairs whose countries
--- have no label point are left out here and counted in flow_layers.sql. No scheme: the page
--- carries every scheme's groups and classifies the directions itself.
+-- have no label point are left out here and counted in flow_layers.sql. No scheme: each pair's
+-- direction under every scheme is in flow_directions.sql.
 with
 
 flows as (

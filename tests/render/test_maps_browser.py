@@ -18,6 +18,7 @@ import shapely
 from conftest import mini_atlas
 
 from pipeline.render import render_all
+from pipeline.render.balance import balance_records, fill
 from pipeline.render.projection import WorldProjection
 from pipeline.render.style import MAX_WIDTH_PX
 from pipeline.render.text import number
@@ -176,6 +177,7 @@ def table_pairs(con, source: str, year: int, focus: str | None = None) -> set[tu
 
 
 def table_directions(con, source: str, year: int, scheme: str) -> dict[tuple[str, str], str]:
+    """The database's direction of each cross-border pair of a layer (macro work_direction)."""
     rows = con.execute(
         "select distinct f.seller_country_code, f.buyer_country_code, "
         "work_direction(s.is_north, b.is_north) from out__flows f "
@@ -282,6 +284,32 @@ def test_direction_filter_greys_the_other_directions(browser, pages, con) -> Non
     page.close()
 
 
+def test_the_page_draws_the_database_directions_under_each_scheme(browser, tmp_path) -> None:
+    """The page reads each pair's direction, per scheme, from its data: what it draws equals
+    the database's macro work_direction, also where the schemes disagree (Kenya has no World
+    Bank income group in the fixture)."""
+    from pipeline.build.sqlfiles import build_out_tables
+
+    con = mini_atlas()
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount, location) values "
+        "('remotework', 'various', '2020-01-01', '2020-12-31', 'pair', 'USA', 'KEN', "
+        "'clerical and data entry', 'projects', 7, 'f:13')"
+    )
+    build_out_tables(con)
+    flows = render_all(con, tmp_path, print_versions=False)[0]
+    page = Opened(browser, flows)
+    drawn = {}
+    for scheme in ("un_m49_developed", "wb_high_income"):
+        page.page.check(f"input[name=scheme][value={scheme}]")
+        drawn[scheme] = {(s, b): d for s, b, _, d, *_ in page.js(DRAWN)}
+        assert drawn[scheme] == table_directions(con, "remotework", 2020, scheme)
+    assert drawn["un_m49_developed"][("KEN", "USA")] == "south_to_north"
+    assert drawn["wb_high_income"][("KEN", "USA")] == "unclassified"
+    page.close()
+
+
 def test_the_url_hash_restores_a_view(browser, pages, con) -> None:
     view = "#source=remotework&year=2019&focus=PHL&direction=north_to_north&scheme=wb_high_income"
     page = Opened(browser, pages["flows"], hash_=view)
@@ -381,6 +409,15 @@ def test_balance_opens_on_the_richest_observed_layer_with_gross_views(browser, p
     assert "view=sold" in page.page.url
     sold = page.js(FILLS)
     assert sold["PHL"] != fills["PHL"]
+    # the page draws the classes of the Python rule (style.balance_class), for every view
+    layer = balance_records(con)[0]
+    for view, drawn in (("net", fills), ("sold", sold)):
+        expected = {
+            r["country_code"]: fill(layer, r, view) or "url(#atlas-one-side)" for r in layer.rows
+        }
+        assert {c: drawn[c] for c in expected if c in drawn} == {
+            c: f for c, f in expected.items() if c in drawn
+        }
     # OLI publishes employer shares (USA) and worker shares (PHL) apart: a side it does not
     # publish is hatched, unlike "no data"
     page.page.select_option("#choose-layer", label="oli · 2021 (published shares)")

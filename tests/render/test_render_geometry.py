@@ -20,12 +20,21 @@ from conftest import cross_border_pairs_per_layer, mini_atlas
 from bench.folium_page import inline_assets
 from pipeline.render import render_all
 from pipeline.render.assets import RemoteAssetError, assert_self_contained
-from pipeline.render.balance import balance_records
+from pipeline.render.balance import balance_records, fill
+from pipeline.render.balance import page_data as balance_page_data
 from pipeline.render.curves import arrow_at_end, crosses_edge, head_size, route, sample
 from pipeline.render.flow_data import flow_records, flow_view, series_maxima
 from pipeline.render.flows import flow_map_data, page_data
 from pipeline.render.projection import WorldProjection, delta_decode, delta_encode
-from pipeline.render.style import MAX_WIDTH_PX, MIN_WIDTH_PX, width_px
+from pipeline.render.style import (
+    BALANCE_BUYER,
+    GROSS_SOLD,
+    MAX_WIDTH_PX,
+    MIN_WIDTH_PX,
+    balance_class,
+    balance_colour,
+    width_px,
+)
 from pipeline.render.text import esc, esc_full, json_for_script
 from pipeline.util.atomic import write_atomic
 
@@ -246,6 +255,67 @@ def test_page_data_embeds_every_layer_compactly_with_one_route_per_pair(con) -> 
         ("USA", "AUS"),
     }
     assert set(data["groups"]) == {"un_m49_developed", "wb_high_income"}
+
+
+def test_page_data_carries_the_database_directions_for_every_scheme(con) -> None:
+    """flows.js reads each pair's direction from the page data, which holds the database's
+    (macro work_direction) for every scheme: neither Python nor the page derives one."""
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount, location) values "
+        "('remotework', 'various', '2020-01-01', '2020-12-31', 'pair', 'USA', 'KEN', "
+        "'clerical and data entry', 'projects', 7, 'f:13')"
+    )
+    from pipeline.build.sqlfiles import build_out_tables
+
+    build_out_tables(con)  # Kenya: South by UN M49, no World Bank income group
+    records = flow_records(con)
+    data = page_data(records, WorldProjection())
+    codes, pairs = data["countries"]["code"], data["pairs"]
+    names, by_scheme = data["directions"]["names"], data["directions"]["by_scheme"]
+    assert set(by_scheme) == set(data["groups"]) == {"un_m49_developed", "wb_high_income"}
+    for scheme, indexes in by_scheme.items():
+        database = dict(
+            ((s, b), d)
+            for s, b, d in con.execute(
+                "select distinct f.seller_country_code, f.buyer_country_code, "
+                "work_direction(s.is_north, b.is_north) from out__flows f "
+                "left join core__country_groups s on s.country_code = f.seller_country_code "
+                "and s.scheme = $scheme "
+                "left join core__country_groups b on b.country_code = f.buyer_country_code "
+                "and b.scheme = $scheme where f.buyer_country_code <> f.seller_country_code",
+                {"scheme": scheme},
+            ).fetchall()
+        )
+        page = {(codes[p[0]], codes[p[1]]): names[i] for p, i in zip(pairs, indexes, strict=True)}
+        assert page == {pair: database[pair] for pair in page}
+        # the Python view (print version, tests) reads the same
+        for layer in range(len(records.layers)):
+            view = flow_view(records, layer, scheme, top_n=200)
+            assert {(f.seller, f.buyer): f.direction for f in view.flows}.items() <= page.items()
+    kenya = pairs.index(next(p for p in pairs if (codes[p[0]], codes[p[1]]) == ("KEN", "USA")))
+    assert names[by_scheme["un_m49_developed"][kenya]] == "south_to_north"
+    assert names[by_scheme["wb_high_income"][kenya]] == "unclassified"
+
+
+def test_balance_classes_are_one_rule_for_page_and_print(con) -> None:
+    # net: classes 0-2 sellers, 3-5 buyers (strongest first), 6 balanced; None: one side only
+    net = [balance_class("net", v, 100) for v in (50, 5, 1, 0, -50, -5, -0.5, None)]
+    assert net == [0, 1, 2, 6, 3, 4, 5, None]
+    gross = [balance_class("bought", v, 100) for v in (31, 30, 10, 1, 0.5, 0, None)]
+    assert gross == [0, 1, 2, 3, 3, 3, None]
+    assert balance_colour("net", -5, 100) == BALANCE_BUYER[1]
+    assert balance_colour("sold", 31, 100) == GROSS_SOLD[0]
+    # the page is given each country's class; its colour is the print version's fill
+    layers = balance_records(con)
+    data = balance_page_data(layers, WorldProjection())
+    for layer, page_layer in zip(layers, data["layers"], strict=True):
+        for view in ("net", "bought", "sold"):
+            colours = data["style"]["balance_classes"][view]
+            assert [None if k is None else colours[k] for k in page_layer["classes"][view]] == [
+                fill(layer, r, view) for r in layer.rows
+            ]
+        assert page_layer["limits"]["net"] == [0.01 * layer.max_abs_net, 0.1 * layer.max_abs_net]
 
 
 def test_legacy_features_match_the_database(con) -> None:

@@ -1,3 +1,4 @@
+// @ts-check
 /* Microwork Atlas: what the map pages share.
  *
  * The pages carry pre-projected coordinates (Equal Earth, map units of 100 km, written as
@@ -5,25 +6,103 @@
  * [y, x]. Text from the data only ever reaches the page through textContent, never innerHTML.
  * Arrowheads follow the same rules as pipeline/render/curves.py (head_size, arrow_at_end), so
  * the page and the print version agree.
+ *
+ * Types (JSDoc, checked by TypeScript in make lint; globals.d.ts declares L and window.Atlas):
+ * the typedefs below are shared by the pages' scripts.
  */
-(function () {
+
+/** A point [x, y] in map units. @typedef {[number, number]} XY */
+
+/**
+ * The colours and sizes of pipeline/render/style.py (style_for_page).
+ * @typedef {object} PageStyle
+ * @property {Record<string, string>} direction_colours
+ * @property {Record<string, string>} direction_text
+ * @property {number} line_opacity
+ * @property {string} greyed
+ * @property {number} greyed_opacity
+ * @property {string} estimated_dash
+ * @property {number} min_width
+ * @property {number} max_width
+ * @property {number} min_radius
+ * @property {number} max_radius
+ * @property {number} labels
+ * @property {{north: string, south: string, none: string}} group_colours
+ * @property {string} ocean
+ * @property {string} land
+ * @property {string} land_north
+ * @property {string} land_south
+ * @property {string} land_edge
+ * @property {string} outline_edge
+ * @property {string} one_sided_hatch
+ * @property {string} one_sided_back
+ * @property {string} no_data
+ * @property {Record<BalanceView, string[]>} balance_classes
+ */
+
+/** @typedef {'net' | 'bought' | 'sold'} BalanceView */
+
+/**
+ * Country outlines: [country index (-1: not in the data), polygons of delta-encoded rings].
+ * @typedef {Array<[number, number[][][]]>} Shapes
+ */
+
+/**
+ * What every map page's data has (pipeline/render/*.py, page_data).
+ * @typedef {object} MapData
+ * @property {string} title
+ * @property {PageStyle} style
+ * @property {number[]} outline  the world's outline, delta-encoded
+ * @property {Shapes} shapes
+ */
+
+/**
+ * A row of a tooltip or a side table: [label, text].
+ * @typedef {[string, string]} TipRow
+ */
+
+/**
+ * Attributes for Atlas.el: `text` (set as textContent), `on` (event listeners), the rest set
+ * as attributes (true: present, false/null/undefined: left out).
+ * @typedef {{text?: unknown, on?: Record<string, (e: Event) => void>, [name: string]: unknown}}
+ *   ElAttrs
+ */
+
+/**
+ * A map page's country shape, tagged with its country index (-1: not in the page's data).
+ * @typedef {L.Polygon & {atlas: AtlasTag & {ci: number}}} CountryLayer
+ */
+
+var Atlas = (function () {
   'use strict';
   var Q = 10;
   var Atlas = {};
-  window.Atlas = Atlas;
 
+  /** @returns {any} the page's data (#atlas-data); each page gives it its type */
   Atlas.data = function () {
-    return JSON.parse(document.getElementById('atlas-data').textContent);
+    var island = /** @type {HTMLElement} */ (document.getElementById('atlas-data'));
+    return JSON.parse(/** @type {string} */ (island.textContent));
   };
 
-  /* el('td', {text: 'x', class: 'muted'}, [child, 'more text']) */
+  /**
+   * el('td', {text: 'x', class: 'muted'}, [child, 'more text'])
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {ElAttrs} [attrs]
+   * @param {Array<Node | string | null | undefined>} [children]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   Atlas.el = function (tag, attrs, children) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
+    var given = attrs || {};
+    Object.keys(given).forEach(function (k) {
+      var v = given[k];
       if (v === null || v === undefined || v === false) { return; }
       if (k === 'text') { node.textContent = String(v); }
-      else if (k === 'on') { Object.keys(v).forEach(function (e) { node.addEventListener(e, v[e]); }); }
+      else if (k === 'on') {
+        var on = /** @type {Record<string, (e: Event) => void>} */ (v);
+        Object.keys(on).forEach(function (e) { node.addEventListener(e, on[e]); });
+      }
       else { node.setAttribute(k, v === true ? '' : String(v)); }
     });
     (children || []).forEach(function (c) {
@@ -33,15 +112,28 @@
     return node;
   };
 
+  /**
+   * @template {keyof SVGElementTagNameMap} K
+   * @param {K} tag
+   * @param {Record<string, string | number>} [attrs]
+   * @returns {SVGElementTagNameMap[K]}
+   */
   Atlas.svgEl = function (tag, attrs) {
     var node = document.createElementNS('http://www.w3.org/2000/svg', tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    var given = attrs || {};
+    Object.keys(given).forEach(function (k) { node.setAttribute(k, String(given[k])); });
     return node;
   };
 
-  /* Delta-encoded ring -> [[x, y], ...] in map units. */
+  /**
+   * Delta-encoded ring -> [[x, y], ...] in map units.
+   * @param {number[]} ints
+   * @returns {XY[]}
+   */
   Atlas.decode = function (ints) {
-    var out = [], x = 0, y = 0;
+    /** @type {XY[]} */
+    var out = [];
+    var x = 0, y = 0;
     for (var i = 0; i + 1 < ints.length; i += 2) {
       x += ints[i]; y += ints[i + 1];
       out.push([x / Q, y / Q]);
@@ -49,17 +141,33 @@
     return out;
   };
 
-  /* Absolute integers -> [[x, y], ...] in map units. */
+  /**
+   * Absolute integers -> [[x, y], ...] in map units.
+   * @param {number[]} ints
+   * @returns {XY[]}
+   */
   Atlas.points = function (ints) {
+    /** @type {XY[]} */
     var out = [];
     for (var i = 0; i + 1 < ints.length; i += 2) { out.push([ints[i] / Q, ints[i + 1] / Q]); }
     return out;
   };
 
+  /**
+   * @param {XY[]} pts
+   * @returns {L.LatLngTuple[]}
+   */
   Atlas.latLngs = function (pts) {
     return pts.map(function (p) { return [p[1], p[0]]; });
   };
 
+  /** The projected world's outline, once a map is made. @type {XY[] | undefined} */
+  Atlas.outline = undefined;
+
+  /**
+   * @param {MapData} data
+   * @returns {L.Map}
+   */
   Atlas.createMap = function (data) {
     var style = data.style;
     var outline = Atlas.decode(data.outline);
@@ -86,20 +194,29 @@
     return map;
   };
 
+  /** @param {L.Map} map */
   Atlas.pxPerUnit = function (map) { return Math.pow(2, map.getZoom()); };
 
-  /* One Leaflet polygon per country outline; fill(ci) gives its fill colour. */
+  /**
+   * One Leaflet polygon per country outline; fill(ci) gives its fill colour.
+   * @param {L.Map} map
+   * @param {Shapes} shapes
+   * @param {(ci: number) => string} fill
+   * @param {L.PolylineOptions} [options]
+   * @returns {CountryLayer[]}
+   */
   Atlas.drawCountries = function (map, shapes, fill, options) {
+    /** @type {CountryLayer[]} */
     var layers = [];
     shapes.forEach(function (entry) {
       var ci = entry[0];
       var polys = entry[1].map(function (poly) {
         return poly.map(function (ring) { return Atlas.latLngs(Atlas.decode(ring)); });
       });
-      var layer = L.polygon(polys, L.extend({
+      var layer = /** @type {CountryLayer} */ (L.polygon(polys, L.extend({
         fillColor: fill(ci), fillOpacity: 1, color: '#ffffff', weight: 0.6,
         interactive: ci >= 0, bubblingMouseEvents: false
-      }, options || {}));
+      }, options || {})));
       layer.atlas = {kind: 'country', ci: ci};
       layer.addTo(map);
       layers.push(layer);
@@ -107,10 +224,17 @@
     return layers;
   };
 
-  /* A hatch pattern (one side only, in the balance map) inside the map's own SVG, so that
-     exported SVG and PNG carry it too. */
+  /**
+   * A hatch pattern (one side only, in the balance map) inside the map's own SVG, so that
+   * exported SVG and PNG carry it too.
+   * @param {L.Map} map
+   * @param {string} id
+   * @param {string} colour
+   * @param {string} back
+   */
   Atlas.addHatch = function (map, id, colour, back) {
-    var svg = map.getPane('overlayPane').querySelector('svg');
+    var pane = /** @type {HTMLElement} */ (map.getPane('overlayPane'));
+    var svg = /** @type {SVGSVGElement} */ (pane.querySelector('svg'));
     var defs = Atlas.svgEl('defs', {});
     var pattern = Atlas.svgEl('pattern', {
       id: id, width: 6, height: 6, patternUnits: 'userSpaceOnUse',
@@ -123,7 +247,14 @@
     svg.insertBefore(defs, svg.firstChild);
   };
 
+  /**
+   * A quadratic Bézier curve through its three control points, as n points.
+   * @param {XY[]} c
+   * @param {number} n
+   * @returns {XY[]}
+   */
   Atlas.bezier = function (c, n) {
+    /** @type {XY[]} */
     var out = [];
     for (var i = 0; i < n; i++) {
       var t = i / (n - 1), u = 1 - t;
@@ -133,18 +264,31 @@
     return out;
   };
 
-  /* The estimated-flow dash pattern for a line `width` px wide (same rule as print_maps). */
+  /**
+   * The estimated-flow dash pattern for a line `width` px wide (same rule as print_maps).
+   * @param {number} width
+   * @param {string} base
+   */
   Atlas.dashFor = function (width, base) {
     var d = base.split(' ').map(Number);
     var k = Math.max(1, width / 3);
     return Math.round(d[0] * k) + ' ' + Math.round(d[1] * k);
   };
 
+  /**
+   * @param {number} widthPx
+   * @returns {XY} the head's length and width in pixels
+   */
   Atlas.headSize = function (widthPx) {
     var width = 1.6 * widthPx + 6;
     return [1.1 * width, width];
   };
 
+  /**
+   * @param {XY[]} pts
+   * @param {number} cut
+   * @returns {{pts: XY[], dir: XY}}
+   */
   Atlas.trimEnd = function (pts, cut) {
     var remaining = cut;
     for (var i = pts.length - 2; i >= 0; i--) {
@@ -152,6 +296,7 @@
       var seg = Math.sqrt(dx * dx + dy * dy);
       if (seg >= remaining && seg > 0) {
         var f = remaining / seg;
+        /** @type {XY} */
         var end = [pts[i + 1][0] - dx * f, pts[i + 1][1] - dy * f];
         return {pts: pts.slice(0, i + 1).concat([end]), dir: [dx / seg, dy / seg]};
       }
@@ -162,6 +307,7 @@
     return {pts: [pts[0]], dir: [ddx / len, ddy / len]};
   };
 
+  /** @param {XY[]} pts */
   Atlas.length = function (pts) {
     var total = 0;
     for (var i = 1; i < pts.length; i++) {
@@ -171,8 +317,15 @@
     return total;
   };
 
-  /* The last piece of a flow, ending where its arrowhead starts; the head's tip touches the
-     buyer's circle. Sizes in pixels, coordinates in map units. */
+  /**
+   * The last piece of a flow, ending where its arrowhead starts; the head's tip touches the
+   * buyer's circle. Sizes in pixels, coordinates in map units.
+   * @param {XY[]} pts
+   * @param {number} widthPx
+   * @param {number} radiusPx
+   * @param {number} ppu
+   * @returns {{line: XY[], head: XY[]}}
+   */
   Atlas.arrowAtEnd = function (pts, widthPx, radiusPx, ppu) {
     var length = Atlas.length(pts);
     var size = Atlas.headSize(widthPx);
@@ -183,12 +336,16 @@
     var tip = toTip.pts[toTip.pts.length - 1], d = toTip.dir;
     var base = [tip[0] - d[0] * headLen, tip[1] - d[1] * headLen];
     var n = [-d[1], d[0]];
+    /** @type {XY[]} */
     var head = [tip, [base[0] + n[0] * headW / 2, base[1] + n[1] * headW / 2],
                 [base[0] - n[0] * headW / 2, base[1] - n[1] * headW / 2]];
     return {line: Atlas.trimEnd(toTip.pts, headLen * 0.7).pts, head: head};
   };
 
-  /* Round numbers for legends, at or below max. */
+  /**
+   * Round numbers for legends, at or below max.
+   * @param {number} value
+   */
   Atlas.niceBelow = function (value) {
     if (!(value > 0)) { return 0; }
     var exp = Math.floor(Math.log10(value)), base = Math.pow(10, exp);
@@ -199,6 +356,7 @@
     return base;
   };
 
+  /** @param {number | null | undefined} v */
   Atlas.number = function (v) {
     if (v === null || v === undefined) { return 'n/a'; }
     if (Math.abs(v - Math.round(v)) < 1e-9 && Math.abs(v) >= 1) {
@@ -209,30 +367,48 @@
     return Number(v.toPrecision(3)).toString();
   };
 
+  /** @param {string} unit */
   Atlas.unitText = function (unit) {
-    return {projects: 'projects', pct_of_projects: '% of all projects', pct: '% (share)'}[unit] ||
-      String(unit);
+    /** @type {Record<string, string>} */
+    var units = {projects: 'projects', pct_of_projects: '% of all projects', pct: '% (share)'};
+    return units[unit] || String(unit);
   };
 
+  /**
+   * @param {number | null | undefined} v
+   * @param {string} unit
+   */
   Atlas.amount = function (v, unit) {
     if (v === null || v === undefined) { return 'not published'; }
     return Atlas.number(v) + ' ' + Atlas.unitText(unit);
   };
 
   /* ---- tooltip ---- */
+  /** @type {HTMLElement | null} */
   var tipBox = null;
+  /** The tooltip box (#atlas-tip), looked up once. */
+  function tip() {
+    tipBox = tipBox || /** @type {HTMLElement} */ (document.getElementById('atlas-tip'));
+    return tipBox;
+  }
+  /**
+   * @param {L.LeafletMouseEvent | MouseEvent} event
+   * @param {TipRow[]} rows
+   */
   Atlas.showTip = function (event, rows) {
-    tipBox = tipBox || document.getElementById('atlas-tip');
+    var box = tip();
     var table = Atlas.el('table', {}, rows.map(function (r) {
       return Atlas.el('tr', {}, [Atlas.el('th', {text: r[0]}), Atlas.el('td', {text: r[1]})]);
     }));
-    tipBox.replaceChildren(table);
-    tipBox.hidden = false;
+    box.replaceChildren(table);
+    box.hidden = false;
     Atlas.moveTip(event);
   };
+  /** @param {L.LeafletMouseEvent | MouseEvent} event */
   Atlas.moveTip = function (event) {
     if (!tipBox || tipBox.hidden) { return; }
-    var e = event.originalEvent || event;
+    var e = /** @type {MouseEvent} */ (/** @type {L.LeafletMouseEvent} */ (event).originalEvent ||
+      event);
     var x = e.clientX + 14, y = e.clientY + 14;
     var w = tipBox.offsetWidth, h = tipBox.offsetHeight;
     if (x + w > window.innerWidth - 4) { x = Math.max(4, e.clientX - w - 14); }
@@ -241,23 +417,31 @@
     tipBox.style.top = y + 'px';
   };
   Atlas.hideTip = function () {
-    tipBox = tipBox || document.getElementById('atlas-tip');
-    tipBox.hidden = true;
+    tip().hidden = true;
   };
+  /**
+   * @param {L.Layer} layer
+   * @param {() => TipRow[]} rowsFn
+   */
   Atlas.bindTip = function (layer, rowsFn) {
-    layer.on('mouseover', function (e) { Atlas.showTip(e, rowsFn()); });
-    layer.on('mousemove', Atlas.moveTip);
+    layer.on('mouseover', function (e) {
+      Atlas.showTip(/** @type {L.LeafletMouseEvent} */ (e), rowsFn());
+    });
+    layer.on('mousemove', /** @type {L.LeafletEventHandlerFn} */ (Atlas.moveTip));
     layer.on('mouseout', Atlas.hideTip);
   };
 
   /* ---- the view in the URL ---- */
+  /** @returns {Record<string, string>} */
   Atlas.readHash = function () {
+    /** @type {Record<string, string>} */
     var out = {};
     new URLSearchParams(window.location.hash.replace(/^#/, '')).forEach(function (v, k) {
       out[k] = v;
     });
     return out;
   };
+  /** @param {Record<string, string | number | null | undefined>} state */
   Atlas.writeHash = function (state) {
     var params = new URLSearchParams();
     Object.keys(state).forEach(function (k) {
@@ -270,21 +454,29 @@
   };
 
   /* ---- exports: SVG, PNG and CSV of what is drawn, all made in the page ---- */
+  /** @param {unknown} s */
   Atlas.xml = function (s) {
     return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
       .replace(/"/g, '&quot;');
   };
 
-  /* The map as one SVG document: Leaflet's SVG (countries, flows, circles), the labels, and
-     `legend`, an SVG fragment drawn below the map, `legendHeight` pixels tall. */
+  /**
+   * The map as one SVG document: Leaflet's SVG (countries, flows, circles), the labels, and
+   * `legend`, an SVG fragment drawn below the map, `legendHeight` pixels tall.
+   * @param {L.Map} map
+   * @param {string} title
+   * @param {string} legend
+   * @param {number} legendHeight
+   */
   Atlas.svgSnapshot = function (map, title, legend, legendHeight) {
     var box = map.getContainer().getBoundingClientRect();
     var w = Math.round(box.width), h = Math.round(box.height);
     var serializer = new XMLSerializer();
+    /** @type {string[]} */
     var parts = [];
     map.getContainer().querySelectorAll('.leaflet-pane svg').forEach(function (svg) {
       var r = svg.getBoundingClientRect();
-      var clone = svg.cloneNode(true);
+      var clone = /** @type {SVGSVGElement} */ (svg.cloneNode(true));
       clone.removeAttribute('style');
       clone.removeAttribute('class');
       clone.setAttribute('x', (r.left - box.left).toFixed(1));
@@ -314,6 +506,10 @@
       '<g transform="translate(0,' + h + ')">' + (legend || '') + '</g></svg>';
   };
 
+  /**
+   * @param {string} name
+   * @param {Blob} blob
+   */
   Atlas.download = function (name, blob) {
     var url = URL.createObjectURL(blob);
     var a = Atlas.el('a', {href: url, download: name});
@@ -323,40 +519,64 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   };
 
+  /**
+   * @param {string} name
+   * @param {string} svg
+   */
   Atlas.downloadSvg = function (name, svg) {
     Atlas.download(name, new Blob([svg], {type: 'image/svg+xml'}));
   };
 
+  /**
+   * @param {string} name
+   * @param {string} svg
+   * @param {number} scale
+   */
   Atlas.downloadPng = function (name, svg, scale) {
     var img = new Image();
     img.onload = function () {
       var canvas = document.createElement('canvas');
       canvas.width = Math.round(img.width * scale);
       canvas.height = Math.round(img.height * scale);
-      var ctx = canvas.getContext('2d');
+      var ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
       ctx.scale(scale, scale);
       ctx.drawImage(img, 0, 0);
-      canvas.toBlob(function (blob) { Atlas.download(name, blob); }, 'image/png');
+      canvas.toBlob(function (blob) { Atlas.download(name, /** @type {Blob} */ (blob)); },
+        'image/png');
     };
     img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
   };
 
+  /**
+   * @param {string[]} header
+   * @param {unknown[][]} rows
+   */
   Atlas.csv = function (header, rows) {
+    /** @param {unknown} v */
     function cell(v) {
       var s = v === null || v === undefined ? '' : String(v);
       // a leading = + - @ would be read as a formula by spreadsheets
       if (/^[=+\-@\t\r]/.test(s) && !/^-?[0-9.]+$/.test(s)) { s = "'" + s; }
       return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
     }
-    return [header].concat(rows).map(function (r) { return r.map(cell).join(','); })
+    return [header].concat(/** @type {any[][]} */ (rows))
+      .map(function (r) { return r.map(cell).join(','); })
       .join('\r\n') + '\r\n';
   };
 
+  /**
+   * @param {string} name
+   * @param {string[]} header
+   * @param {unknown[][]} rows
+   */
   Atlas.downloadCsv = function (name, header, rows) {
     Atlas.download(name, new Blob([Atlas.csv(header, rows)], {type: 'text/csv'}));
   };
 
-  /* A row of download buttons for the sidebar. */
+  /**
+   * A row of download buttons for the sidebar.
+   * @param {{svg: () => void, png: () => void, csv: () => void}} handlers
+   */
   Atlas.downloads = function (handlers) {
     return Atlas.el('div', {class: 'downloads'}, [
       Atlas.el('h2', {text: 'Download what is drawn'}),
@@ -370,6 +590,12 @@
   };
 
   /* Small SVG swatches for legends. */
+  /**
+   * @param {string} colour
+   * @param {number} width
+   * @param {string | null} [dash]
+   * @param {number} [length]
+   */
   Atlas.lineSwatch = function (colour, width, dash, length) {
     var svg = Atlas.svgEl('svg', {width: length || 34, height: Math.max(10, width + 4)});
     var line = Atlas.svgEl('line', {x1: 1, x2: (length || 34) - 1, y1: '50%', y2: '50%',
@@ -378,6 +604,11 @@
     svg.appendChild(line);
     return svg;
   };
+  /**
+   * @param {string} colour
+   * @param {number} r
+   * @param {number} [fillOpacity]
+   */
   Atlas.circleSwatch = function (colour, r, fillOpacity) {
     var size = Math.ceil(2 * r + 4);
     var svg = Atlas.svgEl('svg', {width: size, height: size});
@@ -385,6 +616,10 @@
       'fill-opacity': fillOpacity === undefined ? 0.3 : fillOpacity, stroke: colour}));
     return svg;
   };
+  /**
+   * @param {string} fill
+   * @param {string} [stroke]
+   */
   Atlas.boxSwatch = function (fill, stroke) {
     var svg = Atlas.svgEl('svg', {width: 16, height: 12});
     svg.appendChild(Atlas.svgEl('rect', {x: 0.5, y: 0.5, width: 15, height: 11, fill: fill,
@@ -392,11 +627,21 @@
     return svg;
   };
 
-  /* Which of `items` ([x, y, text] in map units, largest country first) to label: at most
-     `max`, skipping any whose box would overlap one already placed (same rule as
-     pipeline/render/print_maps.py, pick_labels). */
+  /**
+   * Which of `items` ([x, y, text, ...] in map units, largest country first) to label: at
+   * most `max`, skipping any whose box would overlap one already placed (same rule as
+   * pipeline/render/print_maps.py, pick_labels).
+   * @template {[number, number, string, ...unknown[]]} T
+   * @param {T[]} items
+   * @param {number} max
+   * @param {number} ppu
+   * @returns {T[]}
+   */
   Atlas.pickLabels = function (items, max, ppu) {
-    var boxes = [], out = [];
+    /** @type {number[][]} */
+    var boxes = [];
+    /** @type {T[]} */
+    var out = [];
     items.forEach(function (it) {
       if (out.length >= max) { return; }
       var w = 6.5 * it[2].length / ppu / 2 + 2 / ppu, h = 8 / ppu;
@@ -409,7 +654,11 @@
     return out;
   };
 
-  /* Labels for the largest countries: HTML markers, exported as SVG text. */
+  /**
+   * Labels for the largest countries: HTML markers, exported as SVG text.
+   * @param {L.LatLngExpression} latLng
+   * @param {string} text
+   */
   Atlas.label = function (latLng, text) {
     var span = Atlas.el('span', {text: text});
     return L.marker(latLng, {
@@ -417,4 +666,6 @@
       interactive: false, keyboard: false
     });
   };
+
+  return Atlas;
 })();

@@ -1,11 +1,40 @@
+// @ts-check
 /* balance.html: countries coloured by net work sold, or by work bought / sold (gross).
- * Colour classes follow pipeline/render/balance.py (net_colour, gross_colour). */
+ * Each country's class in each view comes with the data (pipeline/render/style.py,
+ * balance_class); the page only looks its colour up in S.balance_classes. */
 (function () {
   'use strict';
+  /**
+   * One layer (source × year × basis × unit) of pipeline/render/balance.py, page_data.
+   * @typedef {object} BalanceLayer
+   * @property {string} source
+   * @property {number | null} year
+   * @property {string} basis  'flows' (observed) or 'marginals' (published shares)
+   * @property {string} unit
+   * @property {string | null} title
+   * @property {string | null} citation
+   * @property {Array<number | null>} rows  [country index, bought, sold] per country, flat
+   * @property {Record<BalanceView, Array<number | null>>} classes  per view, each country's
+   *   class (an index into S.balance_classes[view]; null: one side only), in row order
+   * @property {Record<BalanceView, number[]>} limits  per view, the values at the class
+   *   limits, smallest first
+   */
+  /**
+   * @typedef {MapData & {countries: {code: string[], name: string[]}, layers: BalanceLayer[]}}
+   *   BalanceData
+   */
+  /**
+   * A country's figures in the chosen layer.
+   * @typedef {{bought: number | null, sold: number | null, net: number | null,
+   *   classes: Record<BalanceView, number | null>}} BalanceRow
+   */
   var A = window.Atlas, el = A.el;
-  var D = A.data(), S = D.style, C = D.countries;
+  /** @type {BalanceData} */
+  var D = A.data();
+  var S = D.style, C = D.countries;
+  var side = /** @type {HTMLElement} */ (document.getElementById('atlas-side'));
   if (!D.layers.length) {
-    document.getElementById('atlas-side').appendChild(el('p', {text: 'No balance figures in the ' +
+    side.appendChild(el('p', {text: 'No balance figures in the ' +
       'database yet: make fetch SOURCE=… then make maps.'}));
     A.createMap(D);
     window.atlas = {state: {}, view: null};
@@ -13,70 +42,57 @@
     return;
   }
   var HATCH = 'atlas-one-side';
+  /** @type {{layer: number, view: BalanceView}} */
   var state = {layer: 0, view: 'net'};
   var map = A.createMap(D);
+  /** @type {Record<number, BalanceRow>} */
   var byCountry = {};
   var layers = A.drawCountries(map, D.shapes, function () { return S.no_data; });
   A.addHatch(map, HATCH, S.one_sided_hatch, S.one_sided_back);
 
   function layerRows() {
-    var rows = D.layers[state.layer].rows, out = {};
+    var l = D.layers[state.layer], rows = l.rows;
+    /** @type {Record<number, BalanceRow>} */
+    var out = {};
     for (var i = 0; i < rows.length; i += 3) {
-      var b = rows[i + 1], s = rows[i + 2];
-      out[rows[i]] = {bought: b, sold: s, net: b === null || s === null ? null : s - b};
+      var b = rows[i + 1], s = rows[i + 2], k = i / 3;
+      var ci = /** @type {number} */ (rows[i]);
+      out[ci] = {bought: b, sold: s, net: b === null || s === null ? null : s - b,
+        classes: {net: l.classes.net[k], bought: l.classes.bought[k], sold: l.classes.sold[k]}};
     }
     return out;
   }
-  function maxOf(rows, key) {
-    var m = 0;
-    Object.keys(rows).forEach(function (k) {
-      var v = rows[k][key];
-      if (v !== null && Math.abs(v) > m) { m = Math.abs(v); }
-    });
-    return m;
-  }
-  function netColour(net, maxAbs) {
-    if (net === null) { return null; }
-    if (net === 0 || maxAbs <= 0) { return S.balance_even; }
-    var f = Math.abs(net) / maxAbs, p = net > 0 ? S.balance_seller : S.balance_buyer;
-    return f > D.net_limits[1] ? p[0] : f > D.net_limits[0] ? p[1] : p[2];
-  }
-  function grossColour(v, maxV, view) {
-    if (v === null) { return null; }
-    var p = view === 'bought' ? S.gross_bought : S.gross_sold;
-    var f = maxV > 0 ? v / maxV : 0, lim = D.gross_limits;
-    if (f > lim[2]) { return p[0]; }
-    if (f > lim[1]) { return p[1]; }
-    if (f > lim[0]) { return p[2]; }
-    return p[3];
-  }
-  function key() { return state.view === 'net' ? 'net' : state.view; }
 
   function draw() {
     var rows = byCountry = layerRows();
-    var m = maxOf(rows, key());
+    /** @type {number[]} */
     var drawn = [];
     layers.forEach(function (layer) {
       var ci = layer.atlas.ci, r = rows[ci];
       var fill = S.no_data;
       layer.atlas.value = null;
       if (r) {
-        var c = state.view === 'net' ? netColour(r.net, m) : grossColour(r[key()], m, state.view);
+        var cls = r.classes[state.view];
+        var c = cls === null ? null : S.balance_classes[state.view][cls];
         fill = c === null ? 'url(#' + HATCH + ')' : c;
         drawn.push(ci);
-        layer.atlas.value = r[key()];
+        layer.atlas.value = r[state.view];
         layer.atlas.oneSide = c === null;
       }
       layer.atlas.code = ci >= 0 ? C.code[ci] : null;
       layer.atlas.fill = fill;
       layer.setStyle({fillColor: fill, color: '#ffffff', weight: 0.6});
     });
-    legend.update(m);
+    legend.update();
     A.writeHash({source: D.layers[state.layer].source, year: D.layers[state.layer].year,
       basis: D.layers[state.layer].basis, view: state.view === 'net' ? null : state.view});
     window.atlas.drawn = drawn.map(function (ci) { return C.code[ci]; });
   }
 
+  /**
+   * @param {number} ci
+   * @returns {TipRow[]}
+   */
   function rowsFor(ci) {
     var l = D.layers[state.layer], r = byCountry[ci];
     if (!r) { return [['Country', C.name[ci] + ' (' + C.code[ci] + ')'], ['', 'no data in this layer']]; }
@@ -94,7 +110,6 @@
     A.bindTip(layer, function () { return rowsFor(layer.atlas.ci); });
   });
 
-  var side = document.getElementById('atlas-side');
   var legend = (function () {
     var keyBox = el('div', {class: 'key', id: 'balance-key'});
     var choices = el('div', {class: 'choices'});
@@ -115,30 +130,34 @@
       });
       return svg;
     }
+    /**
+     * @param {Node} swatch
+     * @param {string} text
+     */
     function row(swatch, text) {
       return el('tr', {}, [el('td', {}, [swatch]), el('td', {text: text})]);
     }
-    function update(m) {
+    function update() {
       var l = D.layers[state.layer], u = A.unitText(l.unit), t = el('table', {});
+      var lim = l.limits[state.view], p = S.balance_classes[state.view];
       keyBox.replaceChildren(el('h2', {text: state.view === 'net' ?
         'Net work sold (sold minus bought), in ' + u : (state.view === 'bought' ?
         'Work bought, in ' : 'Work sold, in ') + u}));
-      var lo, mid, hi;
+      var lo = lim[0], mid = lim[1], hi;
       if (state.view === 'net') {
-        lo = D.net_limits[0] * m; mid = D.net_limits[1] * m;
-        [[0, 'more than ' + A.number(mid)], [1, A.number(lo) + ' to ' + A.number(mid)],
-         [2, 'up to ' + A.number(lo)]].forEach(function (c) {
-          t.appendChild(row(A.boxSwatch(S.balance_seller[c[0]]), 'net seller: ' + c[1]));
+        // classes 0-2: net sellers, 3-5: net buyers (strongest first), 6: balanced
+        var bands = ['more than ' + A.number(mid), A.number(lo) + ' to ' + A.number(mid),
+          'up to ' + A.number(lo)];
+        bands.forEach(function (text, k) {
+          t.appendChild(row(A.boxSwatch(p[k]), 'net seller: ' + text));
         });
-        [[0, 'more than ' + A.number(mid)], [1, A.number(lo) + ' to ' + A.number(mid)],
-         [2, 'up to ' + A.number(lo)]].forEach(function (c) {
-          t.appendChild(row(A.boxSwatch(S.balance_buyer[c[0]]), 'net buyer: ' + c[1]));
+        bands.forEach(function (text, k) {
+          t.appendChild(row(A.boxSwatch(p[bands.length + k]), 'net buyer: ' + text));
         });
-        t.appendChild(row(A.boxSwatch(S.balance_even, '#555'), 'balanced (net 0)'));
+        t.appendChild(row(A.boxSwatch(p[2 * bands.length], '#555'), 'balanced (net 0)'));
         t.appendChild(row(hatch(), 'one side only: the source publishes no net'));
       } else {
-        var p = state.view === 'bought' ? S.gross_bought : S.gross_sold, g = D.gross_limits;
-        lo = g[0] * m; mid = g[1] * m; hi = g[2] * m;
+        hi = lim[2];
         t.appendChild(row(A.boxSwatch(p[0]), 'more than ' + A.number(hi)));
         t.appendChild(row(A.boxSwatch(p[1]), A.number(mid) + ' to ' + A.number(hi)));
         t.appendChild(row(A.boxSwatch(p[2]), A.number(lo) + ' to ' + A.number(mid)));
@@ -162,7 +181,10 @@
     function build() {
       choices.replaceChildren(el('h2', {text: 'Layer and view'}));
       var sel = el('select', {id: 'choose-layer', 'aria-label': 'Layer',
-        on: {change: function (e) { state.layer = Number(e.target.value); draw(); }}});
+        on: {change: function (e) {
+          state.layer = Number(/** @type {HTMLSelectElement} */ (e.target).value);
+          draw();
+        }}});
       D.layers.forEach(function (l, i) {
         sel.appendChild(el('option', {value: i, selected: i === state.layer,
           text: l.source + ' · ' + l.year + ' (' + (l.basis === 'flows' ? 'observed flows' :
@@ -170,7 +192,9 @@
       });
       choices.appendChild(el('p', {}, [sel]));
       var fs = el('fieldset', {}, [el('legend', {text: 'Show'})]);
-      [['net', 'net balance'], ['bought', 'work bought'], ['sold', 'work sold']].forEach(function (o) {
+      /** @type {Array<[BalanceView, string]>} */
+      var views = [['net', 'net balance'], ['bought', 'work bought'], ['sold', 'work sold']];
+      views.forEach(function (o) {
         fs.appendChild(el('label', {}, [el('input', {type: 'radio', name: 'view', value: o[0],
           checked: state.view === o[0], on: {change: function () { state.view = o[0]; draw(); }}}),
           ' ' + o[1]]));
@@ -216,7 +240,8 @@
           (!h.basis || h.basis === l.basis) && li === 0) { li = i; }
     });
     state.layer = li;
-    state.view = ['net', 'bought', 'sold'].indexOf(h.view) >= 0 ? h.view : 'net';
+    state.view = ['net', 'bought', 'sold'].indexOf(h.view) >= 0 ?
+      /** @type {BalanceView} */ (h.view) : 'net';
     legend.build();
     draw();
   }

@@ -1,51 +1,119 @@
+// @ts-check
 /* claims.html: one colour per claim, curved links from seller to buyer, as in flows.js; each
    claim party marked with its verdict from the check against the data. */
 (function () {
   'use strict';
+  /**
+   * A country named by a claim (pipeline/render/claims.py, page_data).
+   * @typedef {{role: string, name: string, code: string, drawn: boolean, verdict: string,
+   *   figures: string[]}} ClaimParty
+   */
+  /**
+   * @typedef {object} Claim
+   * @property {string} id
+   * @property {string} colour
+   * @property {string} statement
+   * @property {string | null} quote
+   * @property {string | null} platform
+   * @property {string | null} seed_file
+   * @property {string | null} cited_study
+   * @property {string | null} citation
+   * @property {ClaimParty[]} parties
+   * @property {string} verdict
+   * @property {Record<string, number>} counts  parties per verdict
+   */
+  /**
+   * @typedef {object} ClaimsDataOwn
+   * @property {{name: string, lon_0: number, sea: string}} proj
+   * @property {string} routes  'curved' or 'great-circle'
+   * @property {{code: string[], name: string[], pt: number[], as_buyer: string[][],
+   *   as_seller: string[][]}} countries
+   * @property {Claim[]} claims
+   * @property {{order: string[], fill: Record<string, string>, edge: Record<string, string>,
+   *   dash: Record<string, string | null>}} verdicts
+   * @property {Array<[string, string, number, string]>} marks  [claim, role, country, verdict]
+   * @property {Array<[string, number, number, ...number[][]]>} links  [claim, seller, buyer,
+   *   route pieces...]
+   * @property {Array<[string, string, string]>} link_ends  [seller's, buyer's, the link's verdict]
+   * @property {number} links_total
+   */
+  /** @typedef {MapData & ClaimsDataOwn} ClaimsData */
   var A = window.Atlas, el = A.el;
-  var D = A.data(), S = D.style, C = D.countries;
+  /** @type {ClaimsData} */
+  var D = A.data();
+  var S = D.style, C = D.countries;
   var WIDTH = 2.5, RADIUS = 5, MARK = 3.5, V = D.verdicts;
   var pts = A.points(C.pt);
+  /** @type {{claim: string | null}} */
   var state = {claim: null};
   var map = A.createMap(D);
   A.drawCountries(map, D.shapes, function () { return S.land; }, {interactive: false});
   var group = L.layerGroup().addTo(map);
+  /** @type {Record<string, Claim>} */
   var claims = {};
   D.claims.forEach(function (c) { claims[c.id] = c; });
 
-  /* "9 supported, 2 contradicted": the claim's parties counted by verdict. */
+  /**
+   * "9 supported, 2 contradicted": the claim's parties counted by verdict.
+   * @param {Claim} c
+   */
   function countsText(c) {
     return V.order.filter(function (v) { return c.counts[v]; })
       .map(function (v) { return c.counts[v] + ' ' + v; }).join(', ') || 'no parties';
   }
+  /** @param {Claim} c */
   function verdictText(c) { return c.verdict + ' — ' + countsText(c); }
+  /**
+   * @param {Claim} c
+   * @param {string} role
+   * @param {string} code
+   */
   function party(c, role, code) {
     return c.parties.filter(function (p) { return p.role === role && p.code === code; })[0];
   }
-  /* A party's verdict, then one row per source with the figures behind it. */
+  /**
+   * A party's verdict, then one row per source with the figures behind it.
+   * @param {string} label
+   * @param {ClaimParty} p
+   * @returns {TipRow[]}
+   */
   function partyRows(label, p) {
-    return [[label, p.verdict]].concat(p.figures.map(function (f) { return ['', f]; }));
+    /** @type {TipRow[]} */
+    var rows = [[label, p.verdict]];
+    return rows.concat(p.figures.map(function (f) { return /** @type {TipRow} */ (['', f]); }));
   }
 
+  /**
+   * @param {Claim} c
+   * @param {number} s
+   * @param {number} b
+   * @returns {TipRow[]}
+   */
   function linkRows(c, s, b) {
-    return [['Claim', c.id], ['Seller (worker)', C.name[s] + ' (' + C.code[s] + ')'],
+    /** @type {TipRow[]} */
+    var rows = [['Claim', c.id], ['Seller (worker)', C.name[s] + ' (' + C.code[s] + ')'],
       ['Buyer (employer)', C.name[b] + ' (' + C.code[b] + ')'], ['Statement', c.statement],
       ['Quote', c.quote || 'none'], ['Seed file', c.seed_file || 'none'],
       ['Cited study', c.cited_study || 'none'], ['Source', c.citation || ''],
-      ['Claim checked against the data', verdictText(c)]]
+      ['Claim checked against the data', verdictText(c)]];
+    return rows
       .concat(partyRows('Seller checked', party(c, 'seller', C.code[s])))
       .concat(partyRows('Buyer checked', party(c, 'buyer', C.code[b])));
   }
 
   function draw() {
     group.clearLayers();
-    var ppu = A.pxPerUnit(map), drawn = 0, used = {};
+    var ppu = A.pxPerUnit(map), drawn = 0;
+    /** @type {Record<number, boolean>} */
+    var used = {};
     D.links.forEach(function (link, li) {
       var c = claims[link[0]], s = link[1], b = link[2], verdict = D.link_ends[li][2];
       if (state.claim && state.claim !== c.id) { return; }
       drawn += 1;
       used[s] = used[b] = true;
-      var parts = link.slice(3).map(function (ints) { return A.points(ints); });
+      var parts = /** @type {number[][]} */ (link.slice(3)).map(function (ints) {
+        return A.points(ints);
+      });
       parts.forEach(function (piece, k) {
         var line = D.routes === 'curved' ? A.bezier(piece, 24) : piece, head = null;
         if (k === parts.length - 1) {
@@ -54,7 +122,8 @@
         }
         var pl = L.polyline(A.latLngs(line), {color: c.colour, weight: WIDTH, opacity: 0.9,
           lineCap: 'butt', fill: false, bubblingMouseEvents: false,
-          dashArray: V.dash[verdict] || null});
+          // null: no dashes, Leaflet's own default (its types say undefined)
+          dashArray: /** @type {string} */ (V.dash[verdict] || null)});
         pl.atlas = {kind: 'link', piece: k, claim: c.id, seller: C.code[s], buyer: C.code[b],
           verdict: verdict};
         A.bindTip(pl, function () { return linkRows(c, s, b); });
@@ -72,7 +141,9 @@
             fillColor: '#fff', fillOpacity: 1});
           m.atlas = {kind: 'edge'};
           A.bindTip(m, function () {
-            return linkRows(c, s, b).concat([['Route', 'across ' + D.proj.sea]]);
+            /** @type {TipRow[]} */
+            var route = [['Route', 'across ' + D.proj.sea]];
+            return linkRows(c, s, b).concat(route);
           });
           group.addLayer(m);
         });
@@ -84,9 +155,11 @@
         fillColor: '#ffffff', fillOpacity: 0.95});
       m.atlas = {kind: 'node', code: code};
       A.bindTip(m, function () {
-        return [['Country', C.name[ci] + ' (' + code + ')'],
+        /** @type {TipRow[]} */
+        var rows = [['Country', C.name[ci] + ' (' + code + ')'],
           ['Buyer in claims', C.as_buyer[ci].join(', ') || 'none'],
           ['Seller in claims', C.as_seller[ci].join(', ') || 'none']];
+        return rows;
       });
       group.addLayer(m);
       group.addLayer(A.label([pts[ci][1], pts[ci][0] + 0.1], C.name[ci]));
@@ -99,15 +172,20 @@
     window.atlas.drawn = drawn;
   }
 
-  /* One mark per drawn claim party, in a ring around its country's circle, in the order of
-     the claims: the party's verdict, its claim's colour as the ring. */
+  /**
+   * One mark per drawn claim party, in a ring around its country's circle, in the order of
+   * the claims: the party's verdict, its claim's colour as the ring.
+   * @param {number} ppu
+   */
   function drawMarks(ppu) {
+    /** @type {Record<number, Array<[string, string, number, string]>>} */
     var ring = {};
     D.marks.forEach(function (mk) {
       if (state.claim && state.claim !== mk[0]) { return; }
       (ring[mk[2]] = ring[mk[2]] || []).push(mk);
     });
-    Object.keys(ring).forEach(function (ci) {
+    Object.keys(ring).forEach(function (key) {
+      var ci = Number(key);
       var list = ring[ci], n = list.length;
       var r = Math.max(RADIUS + MARK + 3, n * (2 * MARK + 2) / (2 * Math.PI)) / ppu;
       list.forEach(function (mk, k) {
@@ -118,16 +196,18 @@
           fillColor: V.fill[mk[3]], fillOpacity: 1, bubblingMouseEvents: false});
         m.atlas = {kind: 'verdict', verdict: mk[3], claim: mk[0], role: mk[1], code: C.code[ci]};
         A.bindTip(m, function () {
-          return [['Claim', c.id + ': ' + c.statement],
+          /** @type {TipRow[]} */
+          var rows = [['Claim', c.id + ': ' + c.statement],
             [mk[1] === 'buyer' ? 'Buyer (employer)' : 'Seller (worker)',
-              C.name[ci] + ' (' + C.code[ci] + ')']].concat(partyRows('Checked', p));
+              C.name[ci] + ' (' + C.code[ci] + ')']];
+          return rows.concat(partyRows('Checked', p));
         });
         group.addLayer(m);
       });
     });
   }
 
-  var side = document.getElementById('atlas-side');
+  var side = /** @type {HTMLElement} */ (document.getElementById('atlas-side'));
   side.appendChild(el('h1', {text: D.title}));
   side.appendChild(el('p', {class: 'muted', text: 'Each line joins a seller (worker) country ' +
     'to a buyer country named in the same claim; the arrow points at the buyer. Click a claim ' +
@@ -146,6 +226,7 @@
   });
   side.appendChild(key);
   var entries = D.claims.map(function (c) {
+    /** @param {string} role */
     function names(role) {
       var list = c.parties.filter(function (p) { return p.role === role; }).map(function (p) {
         return p.name + (p.drawn ? ' (' : ' (region, not drawn; ') + p.verdict + ')';

@@ -1,16 +1,74 @@
+// @ts-check
 /* flows.html: draws the view the reader chooses from the compact data in #atlas-data.
  *
  * The selection (viewFlows) is the one pipeline/render/flow_data.py makes (flow_view): the
  * N largest cross-border pairs of a layer, or every flow of the focused country; ties broken
  * by buyer code, then seller code. Widths and circles use one scale per source and unit, over
- * all its years.
+ * all its years. Each pair's direction under each scheme comes with the data.
  */
 (function () {
   'use strict';
+  /**
+   * One layer (source × year × unit) of pipeline/render/flows.py, page_data.
+   * @typedef {object} FlowLayer
+   * @property {string} source
+   * @property {number | null} year
+   * @property {string} unit
+   * @property {string} method
+   * @property {string | null} period
+   * @property {string | null} platform
+   * @property {string | null} title
+   * @property {string | null} citation
+   * @property {number} flows_total
+   * @property {number} flows_unlocated
+   * @property {number[]} rows  [pair, occupation, volume, estimated (0/1)] per flow, flat
+   * @property {number[]} internal  [country, occupation, volume] per domestic total, flat
+   * @property {Array<number | null>} published  [country, % as employer, % as worker], flat
+   * @property {number} wmax  the series' largest pair volume (width scale)
+   * @property {number} cmax  the series' largest country total (circle scale)
+   */
+  /**
+   * @typedef {object} FlowsDataOwn
+   * @property {{name: string, lon_0: number, sea: string}} proj
+   * @property {string} routes  'curved' or 'great-circle'
+   * @property {{code: string[], name: string[], pt: number[]}} countries
+   * @property {Record<string, Array<number | null>>} groups  per scheme, each country's group
+   *   (1 North, 0 South, null unclassified)
+   * @property {{names: string[], by_scheme: Record<string, number[]>}} directions  per scheme,
+   *   each pair's direction of the work (an index into names), as the database gives it
+   * @property {Array<{id: string, citation: string}>} schemes
+   * @property {string} scheme  the scheme the page opens on
+   * @property {string[]} occupations
+   * @property {Array<[number, number, ...number[][]]>} pairs  [seller, buyer, route pieces...]
+   * @property {FlowLayer[]} layers
+   * @property {number} top_n
+   */
+  /** @typedef {MapData & FlowsDataOwn} FlowsData */
+  /** @typedef {{bought: number, sold: number, internal: number}} NodeFigures */
+  /**
+   * A flow of the view (a pair's total over the chosen occupations).
+   * @typedef {object} DrawnFlow
+   * @property {number} pair
+   * @property {number} value
+   * @property {number} seller
+   * @property {number} buyer
+   * @property {string} direction
+   * @property {string} method  'observed', 'estimated' or 'mixed'
+   * @property {number | null} share  % of the cross-border work of the view
+   * @property {boolean} greyed  left out by the direction filter
+   * @property {boolean} split  crosses the map's edge
+   */
+  /**
+   * @typedef {{flows: DrawnFlow[], total: number, tasks: number, shown: number,
+   *   nodes: Map<number, NodeFigures>}} FlowView
+   */
   var A = window.Atlas, el = A.el;
-  var D = A.data(), S = D.style, C = D.countries;
+  /** @type {FlowsData} */
+  var D = A.data();
+  var S = D.style, C = D.countries;
+  var side = /** @type {HTMLElement} */ (document.getElementById('atlas-side'));
   if (!D.layers.length) {
-    document.getElementById('atlas-side').appendChild(el('p', {text: 'No flows in the ' +
+    side.appendChild(el('p', {text: 'No flows in the ' +
       'database yet: make fetch SOURCE=… then make maps.'}));
     A.createMap(D);
     window.atlas = {state: {}, view: null};
@@ -19,59 +77,79 @@
   }
   var DIRS = ['south_to_north', 'north_to_north', 'south_to_south', 'north_to_south'];
   var pts = A.points(C.pt);
+  /** @type {Record<string, number>} */
   var codeIndex = {};
   C.code.forEach(function (c, i) { codeIndex[c] = i; });
   var pieces = D.pairs.map(function (p) {
-    return p.slice(2).map(function (ints) { return A.points(ints); });
+    return /** @type {number[][]} */ (p.slice(2)).map(function (ints) { return A.points(ints); });
   });
 
+  /**
+   * @type {{layer: number, occupation: string, dirs: string[] | null, focus: string | null,
+   *   scheme: string}}
+   */
   var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme};
   var map = A.createMap(D);
   var countryLayers = A.drawCountries(map, D.shapes, function (ci) { return landFill(ci); });
   var flowGroup = L.layerGroup().addTo(map);
   var nodeGroup = L.layerGroup().addTo(map);
   var labelGroup = L.layerGroup().addTo(map);
+  /** @type {FlowView | null} */
   var current = null;
 
+  /** @param {number} ci */
   function groupOf(ci) {
     var g = (D.groups[state.scheme] || [])[ci];
     return g === undefined ? null : g;
   }
+  /** @param {number} ci */
   function landFill(ci) {
     if (ci < 0) { return S.land; }
     var g = groupOf(ci);
     return g === 1 ? S.land_north : g === 0 ? S.land_south : S.land;
   }
-  function direction(s, b) {
-    var gs = groupOf(s), gb = groupOf(b);
-    if (gs === null || gb === null) { return 'unclassified'; }
-    if (!gs && gb) { return 'south_to_north'; }
-    if (gs && gb) { return 'north_to_north'; }
-    if (!gs && !gb) { return 'south_to_south'; }
-    return 'north_to_south';
+  /* The direction of the work of a pair under the chosen scheme, as the database gives it
+     (sql/maps/flow_directions.sql): the page never derives one. */
+  /** @param {number} pair */
+  function directionOf(pair) {
+    return D.directions.names[D.directions.by_scheme[state.scheme][pair]];
   }
+  /** @param {number} li */
   function series(li) {
     var l = D.layers[li];
     return D.layers.map(function (x, i) { return i; }).filter(function (i) {
       return D.layers[i].source === l.source && D.layers[i].unit === l.unit;
     });
   }
+  /** @param {FlowLayer} l */
   function seriesKey(l) { return l.source + ' · ' + A.unitText(l.unit); }
 
   /* ---- the selection ---- */
+  /** @returns {FlowView} */
   function viewFlows() {
     var layer = D.layers[state.layer];
     var occ = state.occupation === 'all' ? -1 : D.occupations.indexOf(state.occupation);
-    var totals = new Map(), est = {}, obs = {}, nodes = new Map();
+    /** @type {Map<number, number>} */
+    var totals = new Map();
+    /** @type {Record<number, boolean>} */
+    var est = {};
+    /** @type {Record<number, boolean>} */
+    var obs = {};
+    /** @type {Map<number, NodeFigures>} */
+    var nodes = new Map();
+    /**
+     * @param {number} ci
+     * @returns {NodeFigures}
+     */
     function node(ci) {
       if (!nodes.has(ci)) { nodes.set(ci, {bought: 0, sold: 0, internal: 0}); }
-      return nodes.get(ci);
+      return /** @type {NodeFigures} */ (nodes.get(ci));
     }
     var rows = layer.rows, i;
     for (i = 0; i < rows.length; i += 4) {
       if (occ >= 0 && rows[i + 1] !== occ) { continue; }
       var p = rows[i], v = rows[i + 2];
-      totals.set(p, (totals.has(p) ? totals.get(p) : 0) + v);
+      totals.set(p, (totals.has(p) ? /** @type {number} */ (totals.get(p)) : 0) + v);
       if (rows[i + 3]) { est[p] = true; } else { obs[p] = true; }
       node(D.pairs[p][1]).bought += v;
       node(D.pairs[p][0]).sold += v;
@@ -80,8 +158,12 @@
       if (occ >= 0 && layer.internal[i + 1] !== occ) { continue; }
       node(layer.internal[i]).internal += layer.internal[i + 2];
     }
+    /** @type {DrawnFlow[]} */
     var ranked = [];
-    totals.forEach(function (v, p) { ranked.push({pair: p, value: v}); });
+    // the other fields are set below, for the flows chosen
+    totals.forEach(function (v, p) {
+      ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: v}));
+    });
     ranked.sort(function (a, b) {
       if (b.value !== a.value) { return b.value - a.value; }
       var ab = C.code[D.pairs[a.pair][1]], bb = C.code[D.pairs[b.pair][1]];
@@ -99,7 +181,7 @@
     chosen.forEach(function (f) {
       var p = D.pairs[f.pair];
       f.seller = p[0]; f.buyer = p[1];
-      f.direction = direction(p[0], p[1]);
+      f.direction = directionOf(f.pair);
       f.method = est[f.pair] && obs[f.pair] ? 'mixed' : est[f.pair] ? 'estimated' : 'observed';
       f.share = total ? 100 * f.value / total : null;
       f.greyed = state.dirs !== null && state.dirs.indexOf(f.direction) < 0;
@@ -109,22 +191,31 @@
     return {flows: chosen, total: ranked.length, tasks: total, shown: shown, nodes: nodes};
   }
 
+  /** @param {number} v */
   function widthOf(v) {
     var wmax = D.layers[state.layer].wmax;
     if (!(wmax > 0) || !(v > 0)) { return S.min_width; }
     return Math.max(S.min_width, S.max_width * Math.sqrt(v / wmax));
   }
+  /** @param {number} v */
   function radiusOf(v) {
     var cmax = D.layers[state.layer].cmax;
     if (!(cmax > 0) || !(v > 0)) { return S.min_radius; }
     return Math.max(S.min_radius, S.max_radius * Math.sqrt(v / cmax));
   }
+  /** @param {NodeFigures} n */
   function involved(n) { return n.bought + n.sold + n.internal; }
+  /** @param {number} ci */
   function nameOf(ci) { return C.name[ci] + ' (' + C.code[ci] + ')'; }
 
   /* ---- drawing ---- */
+  /**
+   * @param {DrawnFlow} f
+   * @returns {TipRow[]}
+   */
   function flowRows(f) {
     var layer = D.layers[state.layer];
+    /** @type {TipRow[]} */
     var rows = [
       ['Seller (worker)', nameOf(f.seller)],
       ['Buyer (employer)', nameOf(f.buyer)],
@@ -141,9 +232,15 @@
     return rows;
   }
 
+  /**
+   * @param {number} ci
+   * @param {NodeFigures} n
+   * @returns {TipRow[]}
+   */
   function nodeRows(ci, n) {
     var layer = D.layers[state.layer];
     var g = groupOf(ci);
+    /** @type {TipRow[]} */
     var rows = [
       ['Country', nameOf(ci)],
       ['Group', g === 1 ? 'North' : g === 0 ? 'South' : 'not classified'],
@@ -158,6 +255,7 @@
     return rows;
   }
 
+  /** @param {number} ci */
   function publishedOf(ci) {
     var p = D.layers[state.layer].published;
     for (var i = 0; i < p.length; i += 3) {
@@ -176,6 +274,7 @@
     nodeGroup.clearLayers();
     labelGroup.clearLayers();
     var ppu = A.pxPerUnit(map);
+    /** @type {Record<number, number>} */
     var radius = {};
     v.nodes.forEach(function (n, ci) { radius[ci] = radiusOf(involved(n)); });
     var focus = state.focus === null ? -1 : codeIndex[state.focus];
@@ -198,7 +297,8 @@
         }
         var pl = L.polyline(A.latLngs(line), {
           color: colour, weight: w, opacity: opacity, lineCap: 'butt', lineJoin: 'round',
-          dashArray: dash, fill: false, bubblingMouseEvents: false
+          // null: no dashes, Leaflet's own default (its types say undefined)
+          dashArray: /** @type {string} */ (dash), fill: false, bubblingMouseEvents: false
         });
         pl.atlas = {kind: 'flow', piece: k, seller: C.code[f.seller], buyer: C.code[f.buyer],
           value: f.value, direction: f.direction, greyed: f.greyed, method: f.method};
@@ -226,9 +326,11 @@
     });
     // circles at the ends of the drawn flows (and the focused country); the shapes of the
     // other countries are still there to click
+    /** @type {Record<number, boolean>} */
     var partners = {};
     if (focus >= 0) { partners[focus] = true; }
     v.flows.forEach(function (f) { partners[f.seller] = true; partners[f.buyer] = true; });
+    /** @type {Array<[number, NodeFigures]>} */
     var circles = [];
     v.nodes.forEach(function (n, ci) {
       if (partners[ci] && involved(n) > 0) { circles.push([ci, n]); }
@@ -272,6 +374,7 @@
     window.atlas.view = v;
   }
 
+  /** @param {string | null} code */
   function setFocus(code) {
     state.focus = state.focus === code || code === null ? null : code;
     A.hideTip();
@@ -279,8 +382,8 @@
   }
 
   /* ---- the sidebar: colour key first, then what is shown, choices, scales, notes ---- */
-  var side = document.getElementById('atlas-side');
   var legend = (function () {
+    /** @type {Record<string, HTMLButtonElement>} */
     var keyButtons = {};
     var count = el('p', {class: 'shown-count', id: 'shown-count'});
     var focusBox = el('div', {class: 'focus-box', id: 'focus-box', hidden: true});
@@ -318,6 +421,7 @@
     side.appendChild(notes);
     side.appendChild(A.downloads({svg: exportSvg, png: exportPng, csv: exportCsv}));
 
+    /** @param {string} d */
     function toggleDirection(d) {
       if (state.dirs === null) { state.dirs = [d]; }
       else if (state.dirs.indexOf(d) >= 0) {
@@ -327,6 +431,14 @@
       draw();
     }
 
+    /**
+     * @template {string | number} T
+     * @param {string} name
+     * @param {string} legendText
+     * @param {Array<[T, string]>} options
+     * @param {T} checked
+     * @param {(value: T) => void} onChange
+     */
     function radios(name, legendText, options, checked, onChange) {
       var fs = el('fieldset', {}, [el('legend', {text: legendText})]);
       options.forEach(function (o) {
@@ -341,13 +453,18 @@
     function buildChoices() {
       choices.replaceChildren();
       choices.appendChild(el('h2', {text: 'Source, year, occupation, North/South'}));
-      var seen = {}, seriesFirst = [];
+      /** @type {Record<string, number>} */
+      var seen = {};
+      /** @type {number[]} */
+      var seriesFirst = [];
       D.layers.forEach(function (l, i) {
         var k = seriesKey(l);
         if (!(k in seen)) { seen[k] = i; seriesFirst.push(i); }
       });
       var sel = el('select', {id: 'choose-source', 'aria-label': 'Source',
-        on: {change: function (e) { chooseLayer(Number(e.target.value)); }}});
+        on: {change: function (e) {
+          chooseLayer(Number(/** @type {HTMLSelectElement} */ (e.target).value));
+        }}});
       var mine = seriesKey(D.layers[state.layer]);
       seriesFirst.forEach(function (i) {
         var l = D.layers[i];
@@ -360,13 +477,18 @@
         return (D.layers[a].year || 0) - (D.layers[b].year || 0);
       });
       choices.appendChild(radios('year', 'Year', years.map(function (i) {
-        return [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)];
+        return /** @type {[number, string]} */ (
+          [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)]);
       }), state.layer, function (i) { chooseLayer(Number(i)); }));
+      /** @type {Record<number, boolean>} */
       var occs = {};
       var rows = D.layers[state.layer].rows;
       for (var r = 1; r < rows.length; r += 4) { occs[rows[r]] = true; }
       var osel = el('select', {id: 'choose-occupation', 'aria-label': 'Occupation',
-        on: {change: function (e) { state.occupation = e.target.value; draw(); }}});
+        on: {change: function (e) {
+          state.occupation = /** @type {HTMLSelectElement} */ (e.target).value;
+          draw();
+        }}});
       osel.appendChild(el('option', {value: 'all', text: 'all occupations',
         selected: state.occupation === 'all'}));
       Object.keys(occs).map(Number).sort(function (a, b) { return a - b; }).forEach(function (o) {
@@ -376,12 +498,13 @@
       choices.appendChild(el('p', {}, [el('label', {for: 'choose-occupation',
         text: 'Occupation '}), osel]));
       choices.appendChild(radios('scheme', 'North/South', D.schemes.map(function (s) {
-        return [s.id, s.id];
+        return /** @type {[string, string]} */ ([s.id, s.id]);
       }), state.scheme, function (s) { state.scheme = s; draw(); }));
     }
 
     /* Another year or source; the focus and occupation stay if the new layer has them, so
        years compare for one country. */
+    /** @param {number} i */
     function chooseLayer(i) {
       state.layer = i;
       var rows = D.layers[i].rows, occ = D.occupations.indexOf(state.occupation), has = false;
@@ -391,6 +514,7 @@
       draw();
     }
 
+    /** @param {FlowView} v */
     function update(v) {
       var layer = D.layers[state.layer];
       DIRS.concat(['unclassified']).forEach(function (d) {
@@ -445,7 +569,9 @@
         '. Line width grows with the square root of the volume (1 to ' + S.max_width +
         ' px). Circle area: work the country buys abroad, sells abroad and does at home.'}));
       var g = el('p', {});
-      [['north', 'North'], ['south', 'South'], ['none', 'not classified']].forEach(function (x) {
+      /** @type {Array<['north' | 'south' | 'none', string]>} */
+      var groups = [['north', 'North'], ['south', 'South'], ['none', 'not classified']];
+      groups.forEach(function (x) {
         g.appendChild(A.circleSwatch(S.group_colours[x[0]], 6, 0.45));
         g.appendChild(document.createTextNode(' ' + x[1] + '  '));
       });
@@ -476,7 +602,7 @@
     return 'atlas-flows-' + l.source + '-' + l.year + (state.focus ? '-' + state.focus : '');
   }
   function exportLegend() {
-    var v = current, layer = D.layers[state.layer], out = [], x = 10;
+    var v = /** @type {FlowView} */ (current), layer = D.layers[state.layer], out = [], x = 10;
     DIRS.forEach(function (d) {
       out.push('<line x1="' + x + '" x2="' + (x + 24) + '" y1="16" y2="16" stroke="' +
         S.direction_colours[d] + '" stroke-width="4"/>');
@@ -501,7 +627,7 @@
   }
   function csvRows() {
     var layer = D.layers[state.layer];
-    return current.flows.map(function (f) {
+    return /** @type {FlowView} */ (current).flows.map(function (f) {
       return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer], f.value,
         layer.unit, f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
         f.greyed ? 'no' : 'yes', f.split ? 'across ' + D.proj.sea : 'direct', layer.source,
