@@ -85,11 +85,15 @@ def bezier(p0: np.ndarray, p2: np.ndarray, outline: shapely.Polygon | None = Non
 def sample(ctrl: np.ndarray, n: int = 24) -> np.ndarray:
     """n points along a quadratic Bézier curve (ends included)."""
     t = np.linspace(0.0, 1.0, n)[:, None]
-    return (1 - t) ** 2 * ctrl[0] + 2 * (1 - t) * t * ctrl[1] + t**2 * ctrl[2]
+    points: np.ndarray = (1 - t) ** 2 * ctrl[0] + 2 * (1 - t) * t * ctrl[1] + t**2 * ctrl[2]
+    return points
 
 
-def _crossing_lat(proj: WorldProjection, lon1: float, lat1: float, lon2: float, lat2: float):
-    """Latitude where the great circle from point 1 to point 2 crosses the map's cut."""
+def _crossing_lat(
+    proj: WorldProjection, lon1: float, lat1: float, lon2: float, lat2: float
+) -> tuple[float, bool]:
+    """Latitude where the great circle from point 1 to point 2 crosses the map's cut, and
+    whether it leaves the map eastward."""
     n = 180
     pts = np.array(_GEOD.npts(lon1, lat1, lon2, lat2, n))
     lons = np.concatenate([[lon1], pts[:, 0], [lon2]])
@@ -103,7 +107,7 @@ def _crossing_lat(proj: WorldProjection, lon1: float, lat1: float, lon2: float, 
                 f = 0.0 if a == b else a / (a - b)
                 return float(lats[i] + f * (lats[i + 1] - lats[i])), edge > 0
     mid = len(lats) // 2
-    return float(lats[mid]), rel[-1] > rel[0]
+    return float(lats[mid]), bool(rel[-1] > rel[0])
 
 
 def crosses_edge(proj: WorldProjection, seller_lon: float, buyer_lon: float) -> bool:

@@ -118,7 +118,7 @@ def share_chart(rows: list[dict[str, Any]], scheme: str) -> str:
     x0, x1 = years[0] - 0.5, years[-1] + 0.5
 
     def x(year: float) -> float:
-        return left + (year - x0) / (x1 - x0) * (width - left - right)
+        return float(left + (year - x0) / (x1 - x0) * (width - left - right))
 
     def y(pct: float) -> float:
         return top + (1 - pct / 100) * (height - top - bottom)

@@ -50,7 +50,8 @@ def _rings(geom: shapely.Geometry) -> list[list[np.ndarray]]:
 def _dedupe(ring: np.ndarray) -> np.ndarray:
     q = np.round(ring * QUANTUM) / QUANTUM
     keep = np.concatenate([[True], np.any(np.diff(q, axis=0) != 0, axis=1)])
-    return q[keep]
+    kept: np.ndarray = q[keep]
+    return kept
 
 
 @lru_cache(maxsize=4)

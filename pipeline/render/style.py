@@ -128,14 +128,14 @@ def width_px(value: float, max_value: float) -> float:
     """Line width for a volume on a series whose largest pair is ``max_value``."""
     if max_value <= 0 or value <= 0:
         return MIN_WIDTH_PX
-    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * (value / max_value) ** 0.5), 2)
+    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * float((value / max_value) ** 0.5)), 2)
 
 
 def radius_px(value: float, max_value: float) -> float:
     """Circle radius: area proportional to the country's total."""
     if max_value <= 0 or value <= 0:
         return MIN_RADIUS_PX
-    return round(max(MIN_RADIUS_PX, MAX_RADIUS_PX * (value / max_value) ** 0.5), 2)
+    return round(max(MIN_RADIUS_PX, MAX_RADIUS_PX * float((value / max_value) ** 0.5)), 2)
 
 
 def balance_class(view: str, value: float | None, largest: float) -> int | None:
