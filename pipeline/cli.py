@@ -107,7 +107,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     pages = _from_env(args.max_pages, "MAX_PAGES")
     if source is None:
         print(
-            "usage: make fetch SOURCE=<oli|remotework|freelancer|csv> [FROM=<path>]",
+            "usage: make fetch SOURCE=<oli|remotework|freelancer|csv|shares> [FROM=<path>]",
             file=sys.stderr,
         )
         return 2

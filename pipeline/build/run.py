@@ -23,9 +23,16 @@ import pyarrow as pa
 from pipeline.build import estimate, sqlfiles, staging
 from pipeline.build.swap import DatabaseSwap
 from pipeline.build.tables import insert, latest_retrieved_at, load_reference, sources_table
-from pipeline.raw.versions import RawFile, quarantine_result, raw_files
+from pipeline.raw.versions import RawFile, quarantine_result
 from pipeline.reference.countries import CountryIndex, country_index
-from pipeline.sources import Spec, curated_specs, fetchable, load_module, reference_sources
+from pipeline.sources import (
+    Spec,
+    curated_specs,
+    fetchable,
+    load_module,
+    loaded_sources,
+    reference_sources,
+)
 from pipeline.sources.contract import ParseContext
 from pipeline.sources.meta import MetadataError, SourceMeta
 from pipeline.util import atomic, paths, resources
@@ -235,9 +242,9 @@ def build_database(
             ]
             raw_rejects: list[Reject] = []
             for spec in fetchable().values():
-                files = raw_files(spec.source_id, raw_root, spec.rules)
-                if files:
-                    sources.append((spec, files))
+                loaded, refused = loaded_sources(spec, raw_root)
+                sources += loaded
+                raw_rejects += refused
                 # Raw files that fail their manifest check, also of a source with none loaded.
                 raw_rejects += quarantine_result(spec.source_id, raw_root, spec.rules)
             reference_meta = reference_sources(reference_dir)

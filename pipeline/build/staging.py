@@ -79,6 +79,9 @@ def fingerprint(spec: Spec, reference_dir: Path) -> str:
         if part.is_file():
             digest.update(part.name.encode())
             digest.update(part.read_bytes())
+    # the metadata as read: a dataset's (pipeline.sources.shares) is its own YAML over its
+    # source's, two files, and the rows carry its citation and platform
+    digest.update(json.dumps(dict(spec.meta), sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]
 
 

@@ -18,9 +18,8 @@ from pipeline.build.summary import counted_reject_lines
 from pipeline.raw import report
 from pipeline.raw.intake import IntakeError, check_path
 from pipeline.raw.store import RawStore
-from pipeline.raw.versions import raw_files
 from pipeline.reference.countries import country_index
-from pipeline.sources import Spec, spec_for
+from pipeline.sources import Spec, loaded_sources, spec_for
 from pipeline.sources.contract import ParseContext, SourceContext, SourceError
 from pipeline.util import paths
 from pipeline.util.progress import progress
@@ -28,18 +27,20 @@ from pipeline.util.progress import progress
 
 def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]) -> None:
     index = country_index()
-    ctx = ParseContext(spec.meta, index)
     root = staging.staging_dir()
-    parser_key = staging.fingerprint(spec, paths.reference_dir())
     wanted = set(saved)
     records = ok = rejected = 0
     staged_files = []
-    for raw in progress(
-        [r for r in raw_files(spec.source_id, paths.raw_dir()) if r.path in wanted],
-        desc=f"parse {spec.source_id}",
-        unit="file",
-    ):
-        staged = staging.stage(spec, raw, ctx, parser_key, root)
+    # the saved files as the build will load them (for some sources, one dataset per file)
+    loaded, refused = loaded_sources(spec, paths.raw_dir())
+    for reject in refused:
+        if any(path.name == reject.location for path in wanted):
+            out(f"  {reject.location}: {reject.reason}")
+    work = [(part, raw) for part, files in loaded for raw in files if raw.path in wanted]
+    for part, raw in progress(work, desc=f"parse {spec.source_id}", unit="file"):
+        ctx = ParseContext(part.meta, index)
+        parser_key = staging.fingerprint(part, paths.reference_dir())
+        staged = staging.stage(part, raw, ctx, parser_key, root)
         state = "new" if raw.path not in before else "already present"
         out(
             f"  {raw.path} ({state}): {staged.records_in} records, {staged.records_ok} usable, "

@@ -72,5 +72,20 @@ def country_table(
     )
 
 
+def mapping_notes(name: str, names: pa.Table) -> list[str]:
+    """Country values of the file ``name`` as written (a ``country_table``), and what they were
+    mapped to, for the user to check."""
+    out = []
+    for value, code, mentions in zip(
+        names.column("name").to_pylist(),
+        names.column("country_code").to_pylist(),
+        names.column("mentions").to_pylist(),
+        strict=True,
+    ):
+        shown = code or "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
+        out.append(f"{name}: {value!r} -> {shown} ({mentions} mentions)")
+    return out
+
+
 def occupation_list(occupations: Iterable[str]) -> pa.Table:
     return pa.table({"occupation": pa.array(list(occupations), pa.string())})

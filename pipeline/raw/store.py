@@ -89,11 +89,16 @@ class RawStore:
         body = result.body
         return self._store(filename, lambda handle: handle.write(body), entry)
 
-    def save_file(self, path: Path, licence: str | None = None) -> Path:
+    def save_file(
+        self, path: Path, licence: str | None = None, *, same_name_only: bool = False
+    ) -> Path:
         """Copy a file the user downloaded by hand into the store, byte for byte.
 
         The file is checked first (:mod:`pipeline.raw.intake`: a regular file, within
-        ``max_bytes``, also once decompressed); IntakeError says why one is refused.
+        ``max_bytes``, also once decompressed); IntakeError says why one is refused. With
+        ``same_name_only``, bytes stored already count only under the same name: a file whose
+        name pairs it with another (a table's metadata file, ``flows.yaml`` beside
+        ``flows.csv``) is kept under its own name even when another file has its bytes.
         """
         source = Path(path)
         limit = self.max_bytes
@@ -118,7 +123,8 @@ class RawStore:
                 # A name that is not UTF-8 (bytes from another system) is kept readable.
                 "original_path": os.fsencode(source.resolve()).decode("utf-8", "backslashreplace"),
             }
-            return self._store(safe_name(source.name), copy, entry)
+            name = safe_name(source.name)
+            return self._store(name, copy, entry, same_name=name if same_name_only else None)
 
     def inventory(self) -> list[RawEntry]:
         return inventory(self.source_id, self.root, self.rules)
@@ -185,10 +191,14 @@ class RawStore:
             for entry in entries:
                 yield {**entry, "path": day / str(entry["name"])}
 
-    def find_identical(self, sha256: str, size: int) -> Path | None:
-        """A stored file of this source (any day, any status but quarantined) with these bytes."""
+    def find_identical(self, sha256: str, size: int, given_name: str | None = None) -> Path | None:
+        """A stored file of this source (any day, any status but quarantined) with these bytes
+        (and saved under ``given_name``, when one is given)."""
         for record in self._entries():
             if record.get("sha256") != sha256 or record.get("size") != size:
+                continue
+            saved_as = record.get("given_name", record.get("name"))
+            if given_name is not None and saved_as != given_name:
                 continue
             path = record["path"]
             if path.is_file() and not check_against_manifest(path, record):
@@ -205,6 +215,7 @@ class RawStore:
         write: Callable[[IO[bytes]], Any],
         entry: dict[str, Any],
         check: Callable[[Path], None] | None = None,
+        same_name: str | None = None,
     ) -> Path:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -213,20 +224,23 @@ class RawStore:
         try:
             if check is not None:
                 check(temp)
-            return self._place(temp, name, entry, digest.hexdigest())
+            return self._place(temp, name, entry, digest.hexdigest(), same_name)
         finally:
             temp.unlink(missing_ok=True)
 
-    def _place(self, temp: Path, name: str, entry: dict[str, Any], sha256: str) -> Path:
+    def _place(
+        self, temp: Path, name: str, entry: dict[str, Any], sha256: str, same_name: str | None
+    ) -> Path:
         """Link ``temp`` under ``name`` (or ``name.N`` when other bytes hold the name), unless
-        the same bytes are stored already; one writer of the source's folders at a time."""
+        the same bytes are stored already (under ``same_name``, when given); one writer of the
+        source's folders at a time."""
         folder = self.folder
         size = temp.stat().st_size
         with _folder_lock(folder.parent):
             for day in folder.parent.iterdir():
                 if day.is_dir() and DAY.match(day.name):
                     atomic.clean_stale(day)  # leftovers of killed runs; this run's are kept
-            existing = self.find_identical(sha256, size)
+            existing = self.find_identical(sha256, size, same_name)
             if existing is not None:
                 return existing
             for candidate in candidates(name):

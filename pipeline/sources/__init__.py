@@ -4,6 +4,8 @@ Every ``pipeline/sources/<name>.yaml`` names a fetchable source whose code is
 ``pipeline/sources/<name>.py``; every ``data/curated/<name>.yaml`` names a curated dataset read by
 ``pipeline.sources.curated``. All follow ``pipeline.sources.contract.SourceModule``. Modules are
 imported on demand, and none imports the HTTP layer until a fetch asks for the session.
+:func:`loaded_sources` says what the build reads of a source: its current raw files, split into
+one dataset per file for a module that asks for it (``SplitsIntoDatasets``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 from typing import cast
 
 from pipeline.raw.store import RawStore
-from pipeline.raw.versions import NO_RULES, RawRules
+from pipeline.raw.versions import NO_RULES, RawFile, RawRules, inventory, raw_files
 from pipeline.sources import meta as metadata
-from pipeline.sources.contract import SourceModule
+from pipeline.sources.contract import SourceModule, SplitsIntoDatasets
 from pipeline.sources.meta import SourceMeta
+from pipeline.util.records import Reject
 
 HERE = Path(__file__).parent
 
@@ -67,6 +70,22 @@ def spec_for(source_id: str) -> Spec:
         known = ", ".join(sorted(specs))
         raise KeyError(f"unknown source {source_id!r}; known sources: {known}")
     return specs[source_id]
+
+
+def loaded_sources(
+    spec: Spec, raw_root: Path
+) -> tuple[list[tuple[Spec, list[RawFile]]], list[Reject]]:
+    """What the build loads of a fetchable source: its current raw files under its own id, or,
+    for a module whose files are datasets of their own, one Spec per dataset (its own id and
+    metadata); and a reject for each file left out that way (a metadata file refused)."""
+    module = spec.module
+    if isinstance(module, SplitsIntoDatasets):
+        datasets, refused = module.datasets(
+            spec.meta, inventory(spec.source_id, raw_root, spec.rules)
+        )
+        return [(Spec(d.meta.source_id, spec.module, d.meta), d.files) for d in datasets], refused
+    files = raw_files(spec.source_id, raw_root, spec.rules)
+    return ([(spec, files)] if files else []), []
 
 
 def curated_specs(folder: Path) -> list[Spec]:

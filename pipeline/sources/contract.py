@@ -4,7 +4,9 @@ A source is a module ``pipeline/sources/<name>.py`` with a sibling ``<name>.yaml
 sources), or a ``<name>.csv`` + ``<name>.yaml`` pair in ``data/curated/`` read by
 ``pipeline.sources.curated``. The module says how to fetch (writes raw files only), how to
 import files a user downloaded (``FROM=``) and how to parse one raw file: bytes in, rows and
-rejects out, with no network and no database.
+rejects out, with no network and no database. A module whose every file is a dataset of its own
+(the user's published shares) also says how its raw files split into datasets
+(:class:`SplitsIntoDatasets`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from pipeline.raw.versions import RawFile
+from pipeline.raw.versions import RawEntry, RawFile
 from pipeline.reference.countries import CountryIndex
 from pipeline.sources.meta import SourceMeta
 from pipeline.util.records import Reject
@@ -31,12 +33,14 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "Dataset",
     "ParseContext",
     "Parsed",
     "RawFile",
     "SourceContext",
     "SourceError",
     "SourceModule",
+    "SplitsIntoDatasets",
 ]
 
 log = logging.getLogger(__name__)
@@ -194,3 +198,26 @@ class SourceModule(Protocol):
     def source_note(self, staged: Sequence[Any]) -> str | None: ...
 
     def import_order(self, raw: RawFile) -> tuple[str, int] | None: ...
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset of a source whose files are datasets of their own: its metadata (its own
+    ``source_id``, citation and notes, as ``core__sources`` lists it) and the raw files read
+    under that id."""
+
+    meta: SourceMeta
+    files: list[RawFile]
+
+
+@runtime_checkable
+class SplitsIntoDatasets(Protocol):
+    """A source module whose raw files are not one dataset but one each (the user's published
+    shares: every file has its own citation, and two files must never be summed together)."""
+
+    def datasets(
+        self, meta: SourceMeta, entries: Sequence[RawEntry]
+    ) -> tuple[list[Dataset], list[Reject]]:
+        """The datasets among the raw store's ``entries`` of the source (every status), and a
+        reject for each file that cannot be loaded as one (with the reason)."""
+        ...

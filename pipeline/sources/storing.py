@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def save_file_once(store: RawStore, path: Path, licence: str | None) -> Path:
-    """Copy a user's file into the store unless identical bytes are already there (any day);
-    IntakeError says why a file is refused."""
-    return store.save_file(path, licence=licence)
+def save_file_once(
+    store: RawStore, path: Path, licence: str | None, *, same_name_only: bool = False
+) -> Path:
+    """Copy a user's file into the store unless identical bytes are already there (any day;
+    with ``same_name_only``, under the same name); IntakeError says why a file is refused."""
+    return store.save_file(path, licence=licence, same_name_only=same_name_only)
 
 
 def save_response_once(

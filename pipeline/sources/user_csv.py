@@ -21,7 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.parse.lookups import country_table, occupation_list
+from pipeline.parse.lookups import country_table, mapping_notes, occupation_list
 from pipeline.parse.tabular import TableError, read_table, run_checks
 from pipeline.raw.manifest import ManifestError, load_manifest
 from pipeline.raw.versions import RawFile
@@ -103,7 +103,7 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     parsed.reject_rows = rejects
     parsed.records_ok = kept.num_rows
     parsed.records_rejected = len(table.rejects) + n_bad
-    parsed.notes.extend(_mapping_notes(raw.name, names))
+    parsed.notes.extend(mapping_notes(raw.name, names))
     return parsed
 
 
@@ -117,20 +117,6 @@ def import_order(raw: RawFile) -> tuple[str, int]:
         entries = []  # such a file is quarantined before it is parsed
     seq = next((e.get("seq") for e in entries if e.get("name") == raw.name), None)
     return day, seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
-
-
-def _mapping_notes(name: str, names: pa.Table) -> list[str]:
-    """Country values as written, and what they were mapped to, for the user to check."""
-    out = []
-    for value, code, mentions in zip(
-        names.column("name").to_pylist(),
-        names.column("country_code").to_pylist(),
-        names.column("mentions").to_pylist(),
-        strict=True,
-    ):
-        shown = code or "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
-        out.append(f"{name}: {value!r} -> {shown} ({mentions} mentions)")
-    return out
 
 
 # -- import, fetch ------------------------------------------------------------------------

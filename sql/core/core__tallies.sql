@@ -1,6 +1,6 @@
 -- Every tally, from the staged rows of each source: OLI daily rows summed per month and turned
--- into yearly shares, remote-work region rows summed per country pair, the user's rows and the
--- curated figures as they are. Portable SQL (no DuckDB-only syntax): it runs over the staged
+-- into yearly shares, remote-work region rows summed per country pair, the user's rows, the
+-- user's published shares with each side's rest to 100, and the curated figures as they are. Portable SQL (no DuckDB-only syntax): it runs over the staged
 -- Parquet on another engine too. Amounts are summed as exact decimals (the expression of the
 -- macro exact_decimal, sql/macros.sql, written out, as this file uses no macro), so that
 -- a rebuild gives the same figures to the last digit in whatever order threads add the rows
@@ -182,6 +182,72 @@ user_pairs as (
     where file_order = newest_order
 ),
 
+-- the user's published shares (one source id per file): each row as it is, for its calendar
+-- year, as the curated shares are
+user_shares as (
+    select
+        source_id,
+        platform,
+        make_date(year, 1, 1) as period_start,
+        make_date(year, 12, 31) as period_end,
+        role,
+        case when role = 'buyer' then country_code end as buyer_country_code,
+        case when role = 'seller' then country_code end as seller_country_code,
+        cast(null as string) as region_label,
+        occupation,
+        'share_pct' as measure,
+        share_pct as amount,
+        cast(null as string) as qualifier,
+        citation,
+        file_name || ':' || cast(line as string) as location
+    from stg__shares_rows
+),
+
+user_share_sides as (
+    -- what the named countries of each side add up to, as exact decimals (the parse loads one
+    -- set per side and year, at most 100.5)
+    select
+        source_id,
+        file_name,
+        platform,
+        year,
+        role,
+        occupation,
+        citation,
+        sum(
+            cast(floor(share_pct) as decimal(20, 0))
+            + cast(share_pct - floor(share_pct) as decimal(18, 17))
+        ) as named_pct,
+        min(line) as first_line,
+        max(line) as last_line
+    from stg__shares_rows
+    group by source_id, file_name, platform, year, role, occupation, citation
+),
+
+user_share_rests as (
+    -- the countries a publication does not name keep their part of the whole: 100 minus the
+    -- named shares, one "rest of world" row per side (none when the named shares reach 100),
+    -- rounded to 1e-9 so that 100 - 69.9 is 30.1 and not 30.099999999999994
+    select
+        source_id,
+        platform,
+        make_date(year, 1, 1) as period_start,
+        make_date(year, 12, 31) as period_end,
+        role,
+        cast(null as string) as buyer_country_code,
+        cast(null as string) as seller_country_code,
+        'rest of world' as region_label,
+        occupation,
+        'share_pct' as measure,
+        round(cast(100 - named_pct as double), 9) as amount,
+        cast(null as string) as qualifier,
+        citation,
+        file_name || ':' || cast(first_line as string) || '-' || cast(last_line as string)
+        || ' (100 minus the shares of these lines)' as location
+    from user_share_sides
+    where round(cast(100 - named_pct as double), 9) > 0
+),
+
 curated_tallies as (
     select
         source_id,
@@ -209,6 +275,10 @@ final as (
     select * from remotework_pairs
     union all
     select * from user_pairs
+    union all
+    select * from user_shares
+    union all
+    select * from user_share_rests
     union all
     select * from curated_tallies
 )

@@ -79,6 +79,8 @@ def _fixture_atlas(root: Path) -> Path:
         (oli / "bcountrydata_2016-07-10.txt").write_text("\n".join([lines[0], *june]) + "\n")
         assert run_fetch("oli", oli, None, out=quiet) == 0
         assert run_fetch("freelancer", FIXTURES / "freelancer", None, out=quiet) == 0
+        assert run_fetch("shares", FIXTURES / "shares" / "oli_2016.csv", None, out=quiet) == 0
+        assert run_fetch("shares", FIXTURES / "shares" / "bad_rows.csv", None, out=quiet) == 0
         older = given / "older" / "flows.csv"
         older.parent.mkdir()
         older.write_text(

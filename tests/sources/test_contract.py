@@ -24,6 +24,7 @@ SAMPLES = {
     "freelancer": FIXTURES / "freelancer" / "bids_page.json",
     "oli": OLI_FIXTURES / "bcountrydata_2016-07-10.txt",
     "remotework": REMOTEWORK_FIXTURES / "olm_network_data_2015.csv",
+    "shares": FIXTURES / "shares" / "oli_2016.csv",
 }
 CODE = "\n".join(
     p.read_text(encoding="utf-8")
@@ -35,7 +36,7 @@ CODE = "\n".join(
 
 
 def test_sources_are_found_from_their_yaml_files() -> None:
-    assert sorted(fetchable()) == ["csv", "freelancer", "oli", "remotework"]
+    assert sorted(fetchable()) == ["csv", "freelancer", "oli", "remotework", "shares"]
     found = (paths.ROOT / "pipeline" / "sources").glob("*.yaml")
     yamls = sorted(p.stem for p in found if not p.name.startswith("_"))
     assert sorted(Path(str(s.module.__file__)).stem for s in fetchable().values()) == yamls
