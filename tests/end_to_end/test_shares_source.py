@@ -307,3 +307,22 @@ def test_a_yaml_damaged_in_the_raw_store_keeps_its_file_out(
     )
     assert reason.startswith("not loaded: its metadata file is refused: ")
     assert "quarantined" in reason
+
+
+def test_the_readme_example_imports_as_the_readme_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Published shares (`SOURCE=shares`)", 1)[1].split("\n### ", 1)[0]
+    csv_text = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    yaml_text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "oli_2016.csv").write_text(csv_text, encoding="utf-8")
+    (tmp_path / "oli_2016.yaml").write_text(yaml_text, encoding="utf-8")
+    assert fetch(tmp_path, tmp_path / "oli_2016.csv").returncode == 0
+    con = build(tmp_path, monkeypatch)
+    # 100 - 52 - 6.3 - 5.9 - 5.7 = 30.1, and the dataset shares_oli_2016 cited from the YAML
+    assert rows(
+        con,
+        "select role, round(amount, 9), citation like 'OII press release%' from core__tallies "
+        "where source_id = 'shares_oli_2016' and region_label = 'rest of world' order by role",
+    ) == [("buyer", 30.1, True), ("seller", 48.0, True)]
