@@ -18,6 +18,7 @@ from pipeline.build.summary import counted_reject_lines
 from pipeline.raw import report
 from pipeline.raw.intake import IntakeError, check_path
 from pipeline.raw.store import RawStore
+from pipeline.raw.versions import NO_RULES
 from pipeline.reference.countries import country_index
 from pipeline.sources import Spec, loaded_sources, spec_for
 from pipeline.sources.contract import ParseContext, SourceContext, SourceError
@@ -31,8 +32,9 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
     wanted = set(saved)
     records = ok = rejected = 0
     staged_files = []
-    # the saved files as the build will load them (for some sources, one dataset per file)
-    loaded, refused = loaded_sources(spec, paths.raw_dir())
+    # the saved files as the build will load them (for some sources, one dataset per file);
+    # each is reported on, also one that a version stored before supersedes (no identity rule)
+    loaded, refused = loaded_sources(spec, paths.raw_dir(), NO_RULES)
     for reject in refused:
         if any(path.name == reject.location for path in wanted):
             out(f"  {reject.location}: {reject.reason}")

@@ -73,18 +73,18 @@ def spec_for(source_id: str) -> Spec:
 
 
 def loaded_sources(
-    spec: Spec, raw_root: Path
+    spec: Spec, raw_root: Path, rules: RawRules | None = None
 ) -> tuple[list[tuple[Spec, list[RawFile]]], list[Reject]]:
     """What the build loads of a fetchable source: its current raw files under its own id, or,
     for a module whose files are datasets of their own, one Spec per dataset (its own id and
-    metadata); and a reject for each file left out that way (a metadata file refused)."""
+    metadata); and a reject for each file left out that way (a metadata file refused). The raw
+    store is read with ``rules`` (the source's own when None)."""
     module = spec.module
+    rules = spec.rules if rules is None else rules
     if isinstance(module, SplitsIntoDatasets):
-        datasets, refused = module.datasets(
-            spec.meta, inventory(spec.source_id, raw_root, spec.rules)
-        )
+        datasets, refused = module.datasets(spec.meta, inventory(spec.source_id, raw_root, rules))
         return [(Spec(d.meta.source_id, spec.module, d.meta), d.files) for d in datasets], refused
-    files = raw_files(spec.source_id, raw_root, spec.rules)
+    files = raw_files(spec.source_id, raw_root, rules)
     return ([(spec, files)] if files else []), []
 
 

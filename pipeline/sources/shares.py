@@ -351,37 +351,36 @@ def _sidecar(path: Path) -> Path | None:
     return found[0] if found else None
 
 
-def _checked(path: Path, base: SourceMeta) -> Path | None:
-    """The YAML beside ``path``, checked as the build will check it; SourceError if refused."""
+def _checked(path: Path, base: SourceMeta) -> tuple[Path | None, SourceMeta]:
+    """The YAML beside ``path`` and the metadata it gives, checked as the build will check
+    them; SourceError if refused."""
     sidecar = _sidecar(path)
     if sidecar is None:
-        return None
+        return None, dataset_meta(base, safe_name(path.name), None, base.path)
     try:
         with intake.open_checked(sidecar, MAX_META_BYTES) as handle:
             data = handle.read(MAX_META_BYTES + 1)
         given = read_meta(data, str(sidecar))
-        dataset_meta(base, safe_name(path.name), given, sidecar)
+        return sidecar, dataset_meta(base, safe_name(path.name), given, sidecar)
     except (MetadataError, IntakeError, OSError) as err:
         raise SourceError(
             f"{path.name} not imported: its metadata file is refused: {err}"
         ) from None
-    return sidecar
 
 
 def _import_one(path: Path, ctx: SourceContext) -> list[Path]:
-    sidecar = _checked(path, ctx.meta)
-    saved = [storing.save_file_once(ctx.store, path, ctx.meta.licence)]
+    sidecar, meta = _checked(path, ctx.meta)
+    # the manifest records the licence the YAML states for the figures
+    saved = [storing.save_file_once(ctx.store, path, meta.licence)]
     if sidecar is not None:
         # a YAML several files share word for word is kept under each file's name
-        saved.append(
-            storing.save_file_once(ctx.store, sidecar, ctx.meta.licence, same_name_only=True)
-        )
+        saved.append(storing.save_file_once(ctx.store, sidecar, meta.licence, same_name_only=True))
     else:
         log.warning(
-            "%s: no %s.yaml beside it: its shares get the default citation (%s)",
+            "%s: no %s.yaml beside it: its shares are cited as %r",
             path.name,
             path.stem,
-            ctx.meta.citation,
+            meta.citation,
         )
     return saved
 

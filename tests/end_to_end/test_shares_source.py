@@ -5,6 +5,7 @@ estimated like them, and cited from the YAML beside the file; two files never mi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -68,6 +69,16 @@ def test_imported_shares_are_estimated_like_the_curated_shares(
     done = fetch(tmp_path, FIXTURES / "oli_2016.csv")
     assert done.returncode == 0, done.stderr
     assert "oli_2016.csv (new): 7 records, 7 usable, 0 rejected" in done.stdout
+    # both files kept as received, with the licence the YAML states
+    (manifest,) = (tmp_path / "raw" / "shares").rglob("manifest.json")
+    entries = json.loads(manifest.read_text(encoding="utf-8"))["entries"]
+    assert {(e["name"], e["licence"]) for e in entries} == {
+        ("oli_2016.csv", "facts quoted with citation"),
+        ("oli_2016.yaml", "facts quoted with citation"),
+    }
+    assert (manifest.parent / "oli_2016.yaml").read_bytes() == (
+        FIXTURES / "oli_2016.yaml"
+    ).read_bytes()
     con = build(tmp_path, monkeypatch)
 
     # the seven published figures, and each side's rest: 100 - (52 + 6.3 + 5.9 + 5.7) = 30.1
