@@ -283,8 +283,9 @@ final as (
             else 'spread like the countries of ' || estimates.prior
                 || ' that the source does not name'
         end as unnamed_model,
-        errors.typical_error_pp,
-        errors.max_error_pp,
+        -- a point's error, where the estimate has a point to be wrong about
+        case when directions.not_named = 0 then errors.typical_error_pp end as typical_error_pp,
+        case when directions.not_named = 0 then errors.max_error_pp end as max_error_pp,
         errors.typical_pair_error_pp,
         errors.matrices_measured,
         errors.measured_on

@@ -175,8 +175,19 @@ def test_shipped_maps_carry_the_published_figures(shipped_build) -> None:
         for f in layer.lines
         if (f["properties"]["seller_code"], f["properties"]["buyer_code"]) == ("IND", "USA")
     )
-    # 52 % of projects posted by US employers × 24 % of workers in India.
+    # 52 % of the vacancies posted by US employers × 24 % of the worker profiles in India.
     assert line["tasks"] == pytest.approx(52 * 24 / 100)
     assert line["method"] == "estimated"
     usa = next(f["properties"] for f in layer.nodes if f["properties"]["code"] == "USA")
-    assert usa["published"] == "as employer: 52 % of projects · as worker country: 12 % of workers"
+    # each share in what its side counts (the YAML's buyer_unit and seller_unit)
+    assert usa["published"] == (
+        "as employer: 52 % of vacancies posted, by employer country · as worker country: "
+        "12 % of worker profiles in a weighted sample, by worker country"
+    )
+    # The US buys abroad from India, Bangladesh and the UK (52 × 46 / 100 = 23.92) and from the
+    # countries the source does not name (52 × 42 / 100 = 21.84): never a line, in its circle.
+    assert usa["bought"] == pytest.approx(23.92 + 21.84)
+    assert usa["bought_not_named"] == pytest.approx(21.84)
+    # shares of the whole work: the 59.458 % with an unnamed country is in the total
+    assert layer.view.tasks_total == pytest.approx(100)
+    assert layer.view.tasks_not_named == pytest.approx(100 - 69.9 * 58 / 100)
