@@ -16,3 +16,17 @@ create or replace macro work_direction(seller_is_north, buyer_is_north) as
 -- fraction to 17 places (within 1.2e-16 of the double). Sum these, then cast the sum to double.
 create or replace macro exact_decimal(x) as
     cast(floor(x) as decimal(20, 0)) + cast(x - floor(x) as decimal(18, 17));
+
+-- The lowest and highest South → North share, in % of the whole total, that any buyer × seller
+-- matrix with the published marginals can have. Arguments are % of each side's total held by
+-- named countries of one group; the rest of a side (its countries not named, and named ones a
+-- scheme leaves unclassified) may be North or South. Let bN be the buyers' North share and sS
+-- the sellers' South share: a matrix with those margins has between max(0, bN + sS − 100) and
+-- min(bN, sS) South → North (Fréchet bounds, both reached), and both ends grow with bN and sS,
+-- so the lowest is at the smallest bN and sS (named North buyers, named South sellers), the
+-- highest at the largest (100 − named South buyers, 100 − named North sellers).
+create or replace macro south_to_north_low_pct(north_buyers_pct, south_sellers_pct) as
+    greatest(0, north_buyers_pct + south_sellers_pct - 100);
+
+create or replace macro south_to_north_high_pct(south_buyers_pct, north_sellers_pct) as
+    least(100 - south_buyers_pct, 100 - north_sellers_pct);

@@ -12,10 +12,12 @@ Why numpy and not SQL: IPF is a loop that runs until a convergence test passes, 
 only express as a recursive query carrying whole matrices from one step to the next; a dozen
 lines of numpy are easier to read and to test. The inputs still come from SQL
 (``sql/estimate/*.sql``) and the results go back to DuckDB as plain tables
-(``int__estimated_flows``, ``int__estimate_check_cells``), so every aggregation stays in SQL
-(``sql/out/out__flows.sql``, ``sql/out/out__estimate_check.sql``) and another engine can read the
-estimates as an input table. No maintained library does IPF on two marginals with this
-refusal and zero-row rule in a few lines (``ipfn`` wraps pandas and has no such checks).
+(``int__estimated_flows``, ``int__estimated_spread``, ``int__estimate_check_cells``,
+``int__estimate_cut_cells``), so every aggregation stays in SQL (``sql/out/out__flows.sql``,
+``sql/out/out__estimate_summary.sql``, …) and another engine can read the estimates as input
+tables. North and South are never decided here: the direction rule lives in SQL. No maintained
+library does IPF on two marginals with this refusal and zero-row rule in a few lines (``ipfn``
+wraps pandas and has no such checks).
 
 The rule, in full (also in the README):
 
@@ -40,6 +42,17 @@ nearest to its own, from another source, with at least ``PRIOR_MIN_PROJECTS`` pr
 most ``PRIOR_MAX_YEARS`` years away (ties: more projects, then the earlier year); otherwise no
 prior. The prior is collapsed onto the estimate's grid: countries the marginals name keep their
 row or column, every other country goes to the remainder ("rest of world").
+
+Every estimate keeps its whole total: the remainder cells are written with the others. With a
+prior they are also spread over the prior's countries that the marginals do not name
+(``spread_unnamed``, ``int__estimated_spread``), so that SQL can tell North from South in them;
+with no prior nothing says where that work goes, and it stays unnamed.
+
+How wrong an estimate is gets measured on the same kind of input: every observed matrix is cut
+to as many countries per side as an estimate names (its largest buyers and sellers, the others
+lumped: ``cut``), estimated from the cut's marginals with the same model, and set beside the
+observed cells (``int__estimate_cut_cells``); the complete matrices are also checked
+(``int__estimate_check_cells``).
 
 Why one module of this length: the fitting, its check against observed matrices and the choice
 of prior share one grid of named countries and remainders; split, each would rebuild it.
@@ -70,7 +83,11 @@ SMOOTHING = 0.01
 PRIOR_MIN_PROJECTS = 1_000
 PRIOR_MAX_YEARS = 3
 NO_PRIOR = "none"
-UNIT = "pct_of_projects"
+# Estimated cells are percentages of the source's whole total: the two published sides may
+# count different things (vacancies, worker profiles), so the unit does not name either.
+UNIT = "pct_of_total"
+# The remainder of a side in an observed matrix cut to its largest countries.
+NOT_NAMED = "countries not named"
 
 
 class EstimateError(ValueError):
@@ -266,12 +283,14 @@ class EstimateReport:
     estimates: int = 0
     with_prior: int = 0
     checked_matrices: int = 0
+    cut_checks: int = 0
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         text = (
             f"estimates: {self.estimates} fitted ({self.with_prior} with an observed prior), "
-            f"{self.checked_matrices} observed matrices checked"
+            f"{self.checked_matrices} observed matrices checked whole, and {self.cut_checks} "
+            "times cut to the countries an estimate names"
         )
         return "\n".join([text, *("  " + p for p in self.problems)])
 
@@ -450,6 +469,135 @@ def estimate_rows(marginals: Marginals, prior: ObservedMatrix | None) -> tuple[p
     return rows, fit, label
 
 
+# --- the countries a source does not name: spread like the prior's ---------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Estimated cells that involve a country the marginals do not name, spread over the
+    prior's countries: ``buyers[k]`` × ``sellers[k]`` holds ``tasks[k]``; a code is None where
+    the prior has no country to spread over (that mass stays unnamed)."""
+
+    buyers: list[str | None]
+    sellers: list[str | None]
+    tasks: np.ndarray
+
+
+def _weights(block: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Each row of ``block`` as proportions; a row that is all zero takes ``fallback``'s."""
+    sums = block.sum(axis=1, keepdims=True)
+    rows = np.where(sums > 0, block, fallback[None, :])
+    total = rows.sum(axis=1, keepdims=True)
+    shares: np.ndarray = np.divide(rows, total, out=np.zeros_like(rows), where=total > 0)
+    return shares
+
+
+def spread_unnamed(
+    matrix: np.ndarray,
+    buyers: Side,
+    sellers: Side,
+    prior: ObservedMatrix,
+    smoothing: float = SMOOTHING,
+) -> Spread:
+    """The fitted cells of the remainders (``matrix`` on the grid of ``buyers`` × ``sellers``)
+    spread over the prior's countries that the marginals do not name, in proportion to the
+    prior's own cells plus the same ``smoothing`` share of independence that the fit adds.
+
+    This is what fitting the prior at the level of its countries gives, with each remainder
+    held to its published total: IPF scales a group of rows by one factor, so within the group
+    the cells keep the prior's proportions. A named country that the prior never saw takes the
+    make-up of the prior's unnamed countries on the other side; several remainders of one side
+    ("Asia", "other") are spread together, since no prior says which countries each holds.
+    """
+    prior_cells = prior.cells.dense()
+    row_sums, col_sums = prior_cells.sum(axis=1), prior_cells.sum(axis=0)
+    seed = prior_cells + smoothing * np.outer(row_sums, col_sums) / prior_cells.sum()
+    b_codes = [c.country_code for c in buyers.categories]
+    s_codes = [c.country_code for c in sellers.categories]
+    b_named = np.array([c is not None for c in b_codes])
+    s_named = np.array([c is not None for c in s_codes])
+    prior_b = prior.cells.buyers.tolist()
+    prior_s = prior.cells.sellers.tolist()
+    # the prior's countries that the marginals do not name, and where the named ones sit in it
+    free_b = np.array([code not in set(b_codes) for code in prior_b], dtype=bool)
+    free_s = np.array([code not in set(s_codes) for code in prior_s], dtype=bool)
+    b_where = {code: i for i, code in enumerate(prior_b)}
+    s_where = {code: j for j, code in enumerate(prior_s)}
+    free_b_codes = [c for c, f in zip(prior_b, free_b, strict=True) if f]
+    free_s_codes = [c for c, f in zip(prior_s, free_s, strict=True) if f]
+    named_rows, named_cols = np.flatnonzero(b_named), np.flatnonzero(s_named)
+    to_rest = matrix[named_rows][:, ~s_named].sum(axis=1)  # named buyer × unnamed sellers
+    from_rest = matrix[~b_named][:, named_cols].sum(axis=0)  # unnamed buyers × named seller
+    rest_rest = float(matrix[~b_named][:, ~s_named].sum())
+
+    out_b: list[str | None] = []
+    out_s: list[str | None] = []
+    out_t: list[np.ndarray] = []
+
+    def emit(b: list[str | None], s: list[str | None], t: np.ndarray) -> None:
+        keep = t > 0
+        out_b.extend(x for x, k in zip(b, keep, strict=True) if k)
+        out_s.extend(x for x, k in zip(s, keep, strict=True) if k)
+        out_t.append(t[keep])
+
+    for k, i in enumerate(named_rows.tolist()):
+        mass, code = float(to_rest[k]), b_codes[i]
+        if mass <= 0:
+            continue
+        if not free_s_codes:
+            emit([code], [None], np.array([mass]))
+            continue
+        block = seed[[b_where[code]]][:, free_s] if code in b_where else np.zeros((1, free_s.sum()))
+        share = _weights(block, col_sums[free_s])[0]
+        emit([code] * len(free_s_codes), list(free_s_codes), mass * share)
+    for k, j in enumerate(named_cols.tolist()):
+        mass, code = float(from_rest[k]), s_codes[j]
+        if mass <= 0:
+            continue
+        if not free_b_codes:
+            emit([None], [code], np.array([mass]))
+            continue
+        block = seed[free_b][:, [s_where[code]]] if code in s_where else np.zeros((free_b.sum(), 1))
+        share = _weights(block.T, row_sums[free_b])[0]
+        emit(list(free_b_codes), [code] * len(free_b_codes), mass * share)
+    if rest_rest > 0:
+        if not free_b_codes or not free_s_codes:
+            emit([None], [None], np.array([rest_rest]))
+        else:
+            block = seed[free_b][:, free_s]
+            share = (block / block.sum()).ravel()
+            emit(
+                [b for b in free_b_codes for _ in free_s_codes],
+                [s for _ in free_b_codes for s in free_s_codes],
+                rest_rest * share,
+            )
+    tasks = np.concatenate(out_t) if out_t else np.zeros(0)
+    return Spread(out_b, out_s, tasks)
+
+
+def spread_rows(marginals: Marginals, matrix: np.ndarray, prior: ObservedMatrix) -> pa.Table:
+    """int__estimated_spread: the unnamed cells of one estimate, spread like its prior's."""
+    spread = spread_unnamed(matrix, marginals.buyers, marginals.sellers, prior)
+    named_b = {c.country_code for c in marginals.buyers.categories if c.country_code}
+    named_s = {c.country_code for c in marginals.sellers.categories if c.country_code}
+    size = spread.tasks.size
+    return pa.table(
+        {
+            "source_id": _repeat(marginals.source_id, pa.string(), size),
+            "year": _repeat(marginals.year, pa.int32(), size),
+            "period_label": _repeat(marginals.period_label, pa.string(), size),
+            "occupation": _repeat(marginals.occupation, pa.string(), size),
+            "buyer_country_code": pa.array(spread.buyers, pa.string()),
+            "seller_country_code": pa.array(spread.sellers, pa.string()),
+            "buyer_named": pa.array([b in named_b for b in spread.buyers], pa.bool_()),
+            "seller_named": pa.array([s in named_s for s in spread.sellers], pa.bool_()),
+            "tasks": spread.tasks,
+            "unit": _repeat(UNIT, pa.string(), size),
+            "prior": _repeat(prior.label, pa.string(), size),
+        }
+    )
+
+
 # --- how wrong: re-estimating observed matrices from their marginals ---------------------------
 
 
@@ -493,6 +641,108 @@ def check_rows(matrix: ObservedMatrix, prior: ObservedMatrix | None) -> pa.Table
     )
 
 
+def cut(matrix: ObservedMatrix, buyers_named: int, sellers_named: int) -> tuple[Side, Side]:
+    """An observed matrix's two marginals as a source that names only its ``buyers_named``
+    largest buyers and ``sellers_named`` largest sellers would publish them: those countries,
+    and one remainder per side for all the others (ties broken by country code)."""
+    observed = matrix.cells.dense()
+
+    def side(codes: np.ndarray, totals: np.ndarray, k: int) -> Side:
+        order = sorted(range(codes.size), key=lambda i: (-totals[i], codes[i]))
+        named = sorted(i for i in order[:k] if totals[i] > 0)
+        result = Side()
+        for i in named:
+            result.add(Category(str(codes[i]), None), float(totals[i]), None)
+        result.add(Category(None, NOT_NAMED), float(totals.sum() - totals[named].sum()), None)
+        return result
+
+    return (
+        side(matrix.cells.buyers, observed.sum(axis=1), buyers_named),
+        side(matrix.cells.sellers, observed.sum(axis=0), sellers_named),
+    )
+
+
+def cut_check_rows(
+    matrix: ObservedMatrix, buyers_named: int, sellers_named: int, prior: ObservedMatrix | None
+) -> pa.Table:
+    """The estimate a source naming ``buyers_named`` × ``sellers_named`` countries would get
+    from this matrix, beside the matrix itself: the matrix is cut to its largest countries
+    (``cut``), fitted as published marginals are (with ``prior`` collapsed onto the cut's grid,
+    or none), and the remainders spread like the prior's unnamed countries (with no prior they
+    stay unnamed: null codes). One row per country pair (null: the unnamed countries), with
+    the observed and the estimated projects."""
+    buyers, sellers = cut(matrix, buyers_named, sellers_named)
+    seed = collapse(prior, buyers, sellers) if prior is not None else None
+    fit = ipf(buyers.amounts, sellers.amounts, seed)
+    b_codes = [c.country_code for c in buyers.categories]
+    s_codes = [c.country_code for c in sellers.categories]
+    n, m = fit.matrix.shape
+    est_b: list[str | None] = []
+    est_s: list[str | None] = []
+    est_t: list[float] = []
+    for i in range(n):
+        for j in range(m):
+            named_cell = b_codes[i] is not None and s_codes[j] is not None
+            if (named_cell or prior is None) and fit.matrix[i, j] > 0:
+                est_b.append(b_codes[i])
+                est_s.append(s_codes[j])
+                est_t.append(float(fit.matrix[i, j]))
+    if prior is not None:
+        spread = spread_unnamed(fit.matrix, buyers, sellers, prior)
+        est_b.extend(spread.buyers)
+        est_s.extend(spread.sellers)
+        est_t.extend(spread.tasks.tolist())
+    cells = matrix.cells
+    observed = pa.table(
+        {
+            "buyer_country_code": _pick(cells.buyers, cells.rows),
+            "seller_country_code": _pick(cells.sellers, cells.cols),
+            "observed": cells.tasks,
+            "estimated": np.zeros(cells.tasks.size),
+        }
+    )
+    estimated = pa.table(
+        {
+            "buyer_country_code": pa.array(est_b, pa.string()),
+            "seller_country_code": pa.array(est_s, pa.string()),
+            "observed": np.zeros(len(est_t)),
+            "estimated": np.array(est_t, dtype=float),
+        }
+    )
+    # one row per pair: a pair is at most once observed and once estimated, so these sums
+    # add at most two numbers and do not depend on the order of the rows
+    merged = (
+        pa.concat_tables([observed, estimated])
+        .group_by(["buyer_country_code", "seller_country_code"], use_threads=False)
+        .aggregate([("observed", "sum"), ("estimated", "sum")])
+        .rename_columns(["buyer_country_code", "seller_country_code", "observed", "estimated"])
+        .sort_by([("buyer_country_code", "ascending"), ("seller_country_code", "ascending")])
+    )
+    named_b = pa.array([c for c in b_codes if c], pa.string())
+    named_s = pa.array([c for c in s_codes if c], pa.string())
+    size = merged.num_rows
+    label = prior.label if prior is not None else NO_PRIOR
+    return pa.table(
+        {
+            "buyers_named": _repeat(buyers_named, pa.int32(), size),
+            "sellers_named": _repeat(sellers_named, pa.int32(), size),
+            "source_id": _repeat(matrix.source_id, pa.string(), size),
+            "year": _repeat(matrix.year, pa.int32(), size),
+            "prior": _repeat(label, pa.string(), size),
+            "buyer_country_code": merged["buyer_country_code"],
+            "seller_country_code": merged["seller_country_code"],
+            "buyer_named": pc.fill_null(
+                pc.is_in(merged["buyer_country_code"], value_set=named_b), False
+            ),
+            "seller_named": pc.fill_null(
+                pc.is_in(merged["seller_country_code"], value_set=named_s), False
+            ),
+            "observed": merged["observed"],
+            "estimated": merged["estimated"],
+        }
+    )
+
+
 # --- the step the build runs between the core__ and the out__ tables ---------------------------
 
 
@@ -508,6 +758,10 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, parts: list[pa.Table]) ->
         con.unregister("_estimate_rows")
 
 
+def _named(side: Side) -> int:
+    return sum(c.country_code is not None for c in side.categories)
+
+
 def run(
     con: duckdb.DuckDBPyConnection,
     sql_dir: Path = SQL_DIR,
@@ -515,32 +769,41 @@ def run(
     prior_min_projects: float = PRIOR_MIN_PROJECTS,
     prior_max_years: int = PRIOR_MAX_YEARS,
 ) -> EstimateReport:
-    """Write int__estimated_flows and int__estimate_check_cells from the core__ tables."""
+    """Write int__estimated_flows, int__estimated_spread, int__estimate_check_cells and
+    int__estimate_cut_cells from the core__ tables."""
     report = EstimateReport()
     observed = read_observed(con, sql_dir)
 
     flows: list[pa.Table] = []
+    spreads: list[pa.Table] = []
+    # how many countries each estimate names per side: the cuts its error is measured on
+    grids: set[tuple[int, int]] = set()
     for marginals in read_marginals(con, sql_dir):
         prior = choose_prior(marginals, observed, prior_min_projects, prior_max_years)
         name = f"{marginals.source_id} {marginals.year} ({marginals.period_label})"
         try:
-            rows, _, label = estimate_rows(marginals, prior)
+            rows, fit, label = estimate_rows(marginals, prior)
         except NotConverged as err:
             if prior is None:
                 report.problems.append(f"{name}: not estimated: {err}")
                 continue
             # Cannot happen with a smoothed prior; kept so that a prior never blocks the build.
             report.problems.append(f"{name}: with prior {prior.label}: {err}; no prior used")
-            rows, _, label = estimate_rows(marginals, None)
+            rows, fit, label = estimate_rows(marginals, None)
         except EstimateError as err:
             report.problems.append(f"{name}: not estimated: {err}")
             continue
         flows.append(rows)
+        if prior is not None and label != NO_PRIOR:
+            spreads.append(spread_rows(marginals, fit.matrix, prior))
+        grids.add((_named(marginals.buyers), _named(marginals.sellers)))
         report.estimates += 1
         report.with_prior += label != NO_PRIOR
     _write(con, "int__estimated_flows", flows)
+    _write(con, "int__estimated_spread", spreads)
 
     cells: list[pa.Table] = []
+    cuts: list[pa.Table] = []
     for matrix in observed:
         if matrix.total <= 0:
             continue
@@ -549,10 +812,14 @@ def run(
         for prior in [None] if other is None else [None, other]:
             try:
                 cells.append(check_rows(matrix, prior))
+                for buyers_named, sellers_named in sorted(grids):
+                    cuts.append(cut_check_rows(matrix, buyers_named, sellers_named, prior))
+                    report.cut_checks += 1
             except EstimateError as err:
                 report.problems.append(f"check of {matrix.label}: {err}")
         report.checked_matrices += 1
     _write(con, "int__estimate_check_cells", cells)
+    _write(con, "int__estimate_cut_cells", cuts)
     for problem in report.problems:
         log.warning(problem)
     return report

@@ -54,6 +54,8 @@ def sources_table(rows: Sequence[tuple[SourceMeta, dt.datetime | None, str | Non
                 [" ".join(t for t in (m.notes, extra) if t) or None for m, _, extra in rows],
                 pa.string(),
             ),
+            "buyer_unit": column([m.buyer_unit for m, _, _ in rows], pa.string()),
+            "seller_unit": column([m.seller_unit for m, _, _ in rows], pa.string()),
         }
     )
 

@@ -3,7 +3,10 @@
 Nothing here draws or projects anything, so it is tested without a browser. ``flow_view`` is
 the same selection the page makes in JavaScript (flows.js, ``viewFlows``): the N largest
 cross-border pairs of a layer (occupations summed, or one occupation), or every flow of one
-country when the reader focuses on it; ties are broken by buyer code, then seller code.
+country when the reader focuses on it; ties are broken by buyer code, then seller code. Shares
+are of the layer's whole work: domestic work, pairs without a label point and an estimate's
+work with the countries its source does not name (never a line: a named country's circle
+counts its part) are in the total.
 
 The direction of each pair under each North/South scheme comes from the database
 (sql/maps/flow_directions.sql, macro work_direction), as it does for the page: the rule is
@@ -36,6 +39,8 @@ class FlowRecords:
     layers: list[dict[str, Any]]
     rows: list[dict[str, Any]]
     published: list[dict[str, Any]]
+    # work never drawn as a line (sql/maps/flow_unnamed.sql): kind 'not_named' or 'unlocated'
+    unnamed: list[dict[str, Any]]
     # scheme -> (seller, buyer) -> direction of the work, as the database classifies it
     directions: dict[str, dict[tuple[str, str], str]]
 
@@ -53,6 +58,10 @@ class FlowRecords:
         key = self.layer_key(index)
         return [r for r in self.rows if (r["source_id"], r["year"], r["unit"]) == key]
 
+    def layer_unnamed(self, index: int) -> list[dict[str, Any]]:
+        key = self.layer_key(index)
+        return [r for r in self.unnamed if (r["source_id"], r["year"], r["unit"]) == key]
+
     def series_layers(self, index: int) -> list[int]:
         """Layers of the same source and unit (its years): they share one width scale."""
         source, _, unit = self.layer_key(index)
@@ -63,7 +72,7 @@ class FlowRecords:
         ]
 
     def occupations(self) -> list[str]:
-        return sorted({r["occupation"] for r in self.rows})
+        return sorted({r["occupation"] for r in [*self.rows, *self.unnamed]})
 
 
 def flow_records(con: duckdb.DuckDBPyConnection) -> FlowRecords:
@@ -83,6 +92,7 @@ def flow_records(con: duckdb.DuckDBPyConnection) -> FlowRecords:
         layers=query_rows(con, "flow_layers"),
         rows=query_rows(con, "flow_rows"),
         published=query_rows(con, "published_shares"),
+        unnamed=query_rows(con, "flow_unnamed"),
         directions=dict(directions),
     )
 
@@ -99,9 +109,11 @@ class DrawnFlow:
 
 @dataclass
 class NodeFigures:
-    bought: float = 0.0
+    bought: float = 0.0  # abroad, the countries the source does not name included
     sold: float = 0.0
     internal: float = 0.0
+    bought_not_named: float = 0.0  # of bought: from countries the source does not name
+    sold_not_named: float = 0.0
 
     @property
     def involved(self) -> float:
@@ -118,9 +130,10 @@ class FlowView:
     focus: str | None
     flows: list[DrawnFlow]
     flows_total: int
-    tasks_total: float
+    tasks_total: float  # the layer's whole work (in the occupation chosen)
     tasks_shown: float
     nodes: dict[str, NodeFigures] = field(default_factory=dict)
+    tasks_not_named: float = 0.0  # with a country the source does not name: never a line
 
     @property
     def share_shown_pct(self) -> float:
@@ -148,6 +161,32 @@ def pair_totals(
     return dict(totals), dict(methods), dict(nodes)
 
 
+def unnamed_totals(
+    rows: list[dict[str, Any]], nodes: dict[str, NodeFigures], occupation: str | None = None
+) -> tuple[float, float]:
+    """The work never drawn as a line, (not named, without a label point); a named country's
+    work with the countries the source does not name is added to its circle (it is abroad)."""
+    not_named = unlocated = 0.0
+    for r in rows:
+        if occupation is not None and r["occupation"] != occupation:
+            continue
+        tasks = r["tasks"]
+        if r["kind"] != "not_named":
+            unlocated += tasks
+            continue
+        not_named += tasks
+        buyer, seller = r["buyer_country_code"], r["seller_country_code"]
+        if buyer is not None:
+            node = nodes.setdefault(buyer, NodeFigures())
+            node.bought += tasks
+            node.bought_not_named += tasks
+        if seller is not None:
+            node = nodes.setdefault(seller, NodeFigures())
+            node.sold += tasks
+            node.sold_not_named += tasks
+    return not_named, unlocated
+
+
 def flow_view(
     records: FlowRecords,
     layer: int = 0,
@@ -158,9 +197,11 @@ def flow_view(
 ) -> FlowView:
     """The flows drawn for one layer: the ``top_n`` largest, or all of ``focus``'s flows."""
     totals, methods, nodes = pair_totals(records.layer_rows(layer), occupation)
+    not_named, unlocated = unnamed_totals(records.layer_unnamed(layer), nodes, occupation)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
     chosen = [kv for kv in ranked if focus in kv[0]] if focus is not None else ranked[:top_n]
-    all_tasks = sum(totals.values())
+    domestic = sum(n.internal for n in nodes.values())
+    all_tasks = sum(totals.values()) + domestic + not_named + unlocated
     flows = [
         DrawnFlow(
             seller=s,
@@ -182,6 +223,7 @@ def flow_view(
         tasks_total=all_tasks,
         tasks_shown=sum(f.tasks for f in flows),
         nodes=nodes,
+        tasks_not_named=not_named,
     )
 
 
@@ -191,6 +233,7 @@ def series_maxima(records: FlowRecords, layer: int) -> tuple[float, float]:
     widest, largest = 0.0, 0.0
     for i in records.series_layers(layer):
         totals, _, nodes = pair_totals(records.layer_rows(i))
+        unnamed_totals(records.layer_unnamed(i), nodes)
         widest = max(widest, *totals.values(), 0.0)
         largest = max(largest, *(n.involved for n in nodes.values()), 0.0)
     return widest, largest

@@ -81,6 +81,8 @@ class NodeFeature:
     bought: float
     sold: float
     internal: float
+    bought_not_named: float = 0.0
+    sold_not_named: float = 0.0
 
 
 @dataclass
@@ -111,6 +113,8 @@ class FlowLayerFeatures:
                     "bought": n.bought,
                     "sold": n.sold,
                     "internal": n.internal,
+                    "bought_not_named": n.bought_not_named,
+                    "sold_not_named": n.sold_not_named,
                     "radius": n.radius,
                     "published": self.published.get(n.code, "none"),
                 }
@@ -190,6 +194,8 @@ def layer_features(
             bought=fig.bought,
             sold=fig.sold,
             internal=fig.internal,
+            bought_not_named=fig.bought_not_named,
+            sold_not_named=fig.sold_not_named,
         )
         for code, fig in view.nodes.items()
         if code in book.points and code in ends
@@ -208,7 +214,12 @@ def layer_features(
         width_max=width_max,
         circle_max=circle_max,
         published={
-            p["country_code"]: published_text(p["published_bought_pct"], p["published_sold_pct"])
+            p["country_code"]: published_text(
+                p["published_bought_pct"],
+                p["published_sold_pct"],
+                p["buyer_unit"],
+                p["seller_unit"],
+            )
             for p in records.published
             if (p["source_id"], p["year"]) == (info["source_id"], info["year"])
         },
@@ -230,9 +241,20 @@ def flow_map_data(
     return FlowMap(scheme, top_n, proj, records, layers)
 
 
-def published_text(bought: float | None, sold: float | None) -> str:
-    employers = "not published" if bought is None else f"{number(bought)} % of projects"
-    workers = "not published" if sold is None else f"{number(sold)} % of workers"
+UNIT_NOT_STATED = "% (unit not stated)"
+
+
+def published_text(
+    bought: float | None,
+    sold: float | None,
+    buyer_unit: str | None = None,
+    seller_unit: str | None = None,
+) -> str:
+    """A country's published shares, each in what its side counts (vacancies, worker profiles):
+    the same text as flows.js, publishedOf."""
+    buyer_unit, seller_unit = buyer_unit or UNIT_NOT_STATED, seller_unit or UNIT_NOT_STATED
+    employers = "not published" if bought is None else f"{number(bought)} {buyer_unit}"
+    workers = "not published" if sold is None else f"{number(sold)} {seller_unit}"
     return f"as employer: {employers} · as worker country: {workers}"
 
 
@@ -276,17 +298,32 @@ def page_data(
                 pair_keys.append(key)
                 pairs.append([index[s], index[b], *_route_ints(book.get(s, b), proj)])
             rows.extend([pair_index[key], occ, value, 0 if r["method"] == "observed" else 1])
-        published = [
-            x
+        mine = [
+            p
             for p in records.published
             if (p["source_id"], p["year"]) == (info["source_id"], info["year"])
-            and p["country_code"] in index
+        ]
+        published = [
+            x
+            for p in mine
+            if p["country_code"] in index
             for x in (
                 index[p["country_code"]],
                 compact_number(p["published_bought_pct"]),
                 compact_number(p["published_sold_pct"]),
             )
         ]
+        # work never drawn as a line: [buyer, seller (-1: not named), occupation, volume] and
+        # [occupation, volume] for pairs without a label point
+        unnamed: list[Any] = []
+        unlocated: list[Any] = []
+        for r in records.layer_unnamed(li):
+            occ, value = occ_index[r["occupation"]], compact_number(r["tasks"])
+            if r["kind"] == "not_named":
+                buyer, seller = r["buyer_country_code"], r["seller_country_code"]
+                unnamed.extend([index.get(buyer, -1), index.get(seller, -1), occ, value])
+            else:
+                unlocated.extend([occ, value])
         width_max, circle_max = series_maxima(records, li)
         layers.append(
             {
@@ -302,7 +339,13 @@ def page_data(
                 "flows_unlocated": int(info["flows_unlocated"] or 0),
                 "rows": rows,
                 "internal": internal,
+                "unnamed": unnamed,
+                "unlocated": unlocated,
                 "published": published,
+                "units": [mine[0]["buyer_unit"], mine[0]["seller_unit"]] if mine else [None, None],
+                "combines": info["combines"],
+                "model": info["model"],
+                "unnamed_model": info["unnamed_model"],
                 "wmax": compact_number(width_max),
                 "cmax": compact_number(circle_max),
             }

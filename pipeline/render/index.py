@@ -1,9 +1,11 @@
 """index.html: a plain page linking the maps, with each source's South -> North headline.
 
 Beside the table, a small inline-SVG chart draws the South -> North share per source over the
-years; every figure links to the flow map view that shows it. Beside every estimated figure,
-the "Check" column gives the error of the same kind of estimate measured on the observed years
-(sql/maps/headline_error.sql, from out__estimate_check).
+years; every figure links to the flow map view that shows it. An estimated figure is never a
+bare point: it is the interval the published shares allow, with the point estimate (when a
+stated model gives one) and the error the same procedure makes on observed matrices cut to as
+many named countries, the model it used and what it combines (sql/maps/estimate_headlines.sql,
+from out__estimate_summary).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ table { border-collapse: collapse; width: 100%; margin: 1em 0; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #ddd; vertical-align: top; }
 td.share { font-size: 1.4em; font-weight: 600; white-space: nowrap; }
 td.share a { color: #b2182b; }
+td.share .point { display: block; font-size: 0.6em; line-height: 1.35; font-weight: 400;
+  color: #444; white-space: normal; margin-top: 0.3em; }
 .chart { margin: 1em 0; }
 .chart a:hover circle { r: 6; }
 .muted { color: #666; font-size: 0.9em; }
@@ -47,15 +51,15 @@ def view_link(source_id: Any, year: Any, scheme: str) -> str:
 
 
 def headline_records(con: duckdb.DuckDBPyConnection, scheme: str) -> list[dict[str, Any]]:
-    """Headlines per source and year; estimated ones carry ``error`` (their row of
-    headline_error.sql) and ``check``, the sentence the "Check" column shows."""
-    errors = {
-        (e["source_id"], e["year"]): e for e in query_rows(con, "headline_error", scheme=scheme)
+    """Headlines per source and year; estimated ones carry ``estimate`` (their row of
+    estimate_headlines.sql) and every row ``check``, the sentence the "Check" column shows."""
+    estimates = {
+        (e["source_id"], e["year"]): e for e in query_rows(con, "estimate_headlines", scheme=scheme)
     }
     rows = query_rows(con, "headlines", scheme=scheme)
     for r in rows:
-        r["error"] = errors.get((r["source_id"], r["year"]))
-        r["check"] = check_text(r["method"], r["error"])
+        r["estimate"] = estimates.get((r["source_id"], r["year"]))
+        r["check"] = check_text(r["method"], r["estimate"])
     return rows
 
 
@@ -68,43 +72,107 @@ def _years_text(measured_on: str) -> str:
     return "; ".join(f"{source} {', '.join(ys)}" for source, ys in years.items())
 
 
-def check_text(method: str, error: dict[str, Any] | None) -> str:
-    """What the "Check" column says: for an estimate, the prior it used and the error the same
-    kind of estimate makes on the observed years; nothing to check for observed figures."""
-    if "estimated" not in (method or ""):
-        return "—"
-    prior = (error or {}).get("prior") or "none"
-    used = (
-        "estimated without a prior (product of the marginals)"
-        if prior == "none"
-        else f"estimated with {prior} as prior"
-    )
-    if not error or not error["years_measured"]:
-        return f"{used}; error not measured (no observed year loaded)"
+def _is_estimate(method: str | None, estimate: dict[str, Any] | None) -> bool:
+    return "estimated" in (method or "") and estimate is not None
+
+
+def interval_text(estimate: dict[str, Any]) -> str:
+    return f"{estimate['share_low_pct']:.1f}–{estimate['share_high_pct']:.1f}%"
+
+
+def point_text(estimate: dict[str, Any]) -> str:
+    """The point estimate with its typical error, or why there is none."""
+    point = estimate["estimated_share_pct"]
+    if point is None:
+        return "no point estimate: the countries not named have no model"
+    if not estimate["matrices_measured"] or estimate["typical_error_pp"] is None:
+        return f"estimate {number(point)}%, error not measured"
+    return f"estimate {number(point)}% ± {number(estimate['typical_error_pp'])} pts"
+
+
+def model_text(estimate: dict[str, Any]) -> str:
+    """The model actually used, and how the countries the source does not name were treated."""
+    unnamed = 100 - estimate["named_pct"]
     return (
-        f"{used}; measured on {_years_text(error['measured_on'])}: "
-        f"{number(error['mean_pair_error_pct'])} % of work on the wrong pair "
-        f"(max {number(error['max_pair_error_pct'])} %), South → North within "
-        f"{number(error['max_south_to_north_error_pts'])} pts"
+        f"{estimate['model']}; {estimate['buyers_named']} buyer × {estimate['sellers_named']} "
+        f"seller countries named; the work with the others ({number(unnamed)}%): "
+        f"{estimate['unnamed_model']}"
+    )
+
+
+def check_text(method: str, estimate: dict[str, Any] | None) -> str:
+    """What the "Check" column says: for an estimate, where its interval comes from and the
+    error the same procedure makes on observed matrices cut to as many named countries;
+    nothing to check for observed figures."""
+    if not _is_estimate(method, estimate):
+        return "—"
+    assert estimate is not None
+    interval = (
+        "interval: the lowest and highest share of any buyer × seller matrix with the published "
+        "shares"
+    )
+    if not estimate["matrices_measured"]:
+        return f"{interval}; point: error not measured (no observed matrix loaded)"
+    cuts = (
+        f"{estimate['buyers_named']} × {estimate['sellers_named']} cut of "
+        f"{_years_text(estimate['measured_on'])}"
+    )
+    pair = f"{number(estimate['typical_pair_error_pp'])}% of the work on the wrong cell"
+    if estimate["typical_error_pp"] is None:
+        return (
+            f"{interval}; it holds the observed share on each {cuts}; no point to check "
+            f"({estimate['model']} puts {pair} there)"
+        )
+    return (
+        f"{interval}; it holds the observed share on each {cuts}; point: the same procedure "
+        f"there is off by {number(estimate['typical_error_pp'])} pts South → North on average "
+        f"(at most {number(estimate['max_error_pp'])}) and puts {pair}"
     )
 
 
 def _headline_row(row: dict[str, Any], scheme: str) -> str:
     year = row["year"] if row["year"] is not None else "all years"
     title = esc_full(row["source_title"] or row["source_id"], 120)
+    link = esc(view_link(row["source_id"], row["year"], scheme), 300)
+    estimate = row["estimate"]
+    if _is_estimate(row["method"], estimate):
+        share = (
+            f'<a href="{link}">{esc(interval_text(estimate), 40)}</a>'
+            f'<span class="point">{esc(point_text(estimate), 120)}</span>'
+        )
+        method = (
+            f"{esc(row['method'], 40)}: {esc(model_text(estimate), 400)}<br>"
+            f'<span class="muted">period {esc(row["period_label"], 80)}; combines '
+            f"{esc(estimate['unit'], 200)}; in {unit_text(row['unit'])}</span>"
+        )
+    else:
+        share = f'<a href="{link}">{number(row["south_to_north_pct"])}%</a>'
+        method = (
+            f"{esc(row['method'], 40)}<br>"
+            f'<span class="muted">period {esc(row["period_label"], 80)}; '
+            f"in {unit_text(row['unit'])}</span>"
+        )
     return (
         "<tr>"
         f'<td><b>{esc(row["source_id"], 40)}</b><br><span class="muted">{title}</span></td>'
         f"<td>{esc(year, 12)}</td>"
-        f'<td class="share"><a href="{esc(view_link(row["source_id"], row["year"], scheme), 300)}">'
-        f"{number(row['south_to_north_pct'])}%</a></td>"
-        f"<td>{esc(row['method'], 40)}<br>"
-        f'<span class="muted">period {esc(row["period_label"], 80)}; '
-        f"in {unit_text(row['unit'])}</span></td>"
-        f'<td class="check">{esc(row["check"], 400)}</td>'
+        f'<td class="share">{share}</td>'
+        f"<td>{method}</td>"
+        f'<td class="check">{esc(row["check"], 600)}</td>'
         f"<td>{esc_full(row['source_citation'], CITATION_MAX)}</td>"
         "</tr>"
     )
+
+
+def chart_point(row: dict[str, Any]) -> float | None:
+    """The point a row puts on the chart: the observed share, or an estimate's point (None
+    when it has only an interval)."""
+    estimate = row["estimate"]
+    if _is_estimate(row["method"], estimate):
+        point: float | None = estimate["estimated_share_pct"]
+        return point
+    share: float = row["south_to_north_pct"]
+    return share
 
 
 def share_chart(rows: list[dict[str, Any]], scheme: str) -> str:
@@ -140,29 +208,53 @@ def share_chart(rows: list[dict[str, Any]], scheme: str) -> str:
     for k, source in enumerate(sources):
         colour = palette[k % len(palette)]
         mine = sorted((r for r in points if r["source_id"] == source), key=lambda r: r["year"])
-        if len(mine) > 1:
-            path = " ".join(f"{x(r['year']):.1f},{y(r['south_to_north_pct']):.1f}" for r in mine)
+        located = [(r, p) for r in mine if (p := chart_point(r)) is not None]
+        if len(located) > 1:
+            path = " ".join(f"{x(r['year']):.1f},{y(p):.1f}" for r, p in located)
             parts.append(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
             )
         for r in mine:
-            label = (
-                f"{r['source_id']} {r['year']}: {number(r['south_to_north_pct'])}% South → North"
-            )
+            link = esc(view_link(source, r["year"], scheme), 300)
+            estimate = r["estimate"]
+            if _is_estimate(r["method"], estimate):
+                # the interval the published shares allow, and the point when a model gives one
+                label = (
+                    f"{r['source_id']} {r['year']}: {interval_text(estimate)} South → North; "
+                    f"{point_text(estimate)}"
+                )
+                low, high = y(estimate["share_low_pct"]), y(estimate["share_high_pct"])
+                parts.append(
+                    f'<a href="{link}"><title>{esc(label, 300)}</title>'
+                    f'<line class="interval" x1="{x(r["year"]):.1f}" x2="{x(r["year"]):.1f}" '
+                    f'y1="{low:.1f}" y2="{high:.1f}" stroke="{colour}" stroke-width="6" '
+                    f'stroke-opacity="0.35" stroke-linecap="round"/></a>'
+                )
+            else:
+                label = (
+                    f"{r['source_id']} {r['year']}: {number(r['south_to_north_pct'])}% "
+                    "South → North"
+                )
+            point = chart_point(r)
+            if point is None:
+                continue
             paint = (
                 f'fill="{colour}" stroke="#fff"'
                 if r["method"] == "observed"
                 else f'fill="#fff" stroke="{colour}" stroke-width="2"'
             )
             parts.append(
-                f'<a href="{esc(view_link(source, r["year"], scheme), 300)}">'
-                f"<title>{esc(label, 200)}</title>"
-                f'<circle cx="{x(r["year"]):.1f}" cy="{y(r["south_to_north_pct"]):.1f}" r="4.5" '
-                f"{paint}/></a>"
+                f'<a href="{link}"><title>{esc(label, 300)}</title>'
+                f'<circle cx="{x(r["year"]):.1f}" cy="{y(point):.1f}" r="4.5" {paint}/></a>'
             )
         last = mine[-1]
+        last_point = chart_point(last)
+        if last_point is None:
+            last_point = (
+                last["estimate"]["share_low_pct"] + last["estimate"]["share_high_pct"]
+            ) / 2
         parts.append(
-            f'<text x="{x(last["year"]) + 9:.1f}" y="{y(last["south_to_north_pct"]) + 4:.1f}" '
+            f'<text x="{x(last["year"]) + 9:.1f}" y="{y(last_point) + 4:.1f}" '
             f'font-size="11" fill="{colour}">{esc(source, 24)}</text>'
         )
     return (
@@ -201,7 +293,9 @@ def index_html(con: duckdb.DuckDBPyConnection, scheme: str = DEFAULT_SCHEME) -> 
             {
                 "source_id": r["source_id"],
                 "year": r["year"],
-                "south_to_north_pct": r["south_to_north_pct"],
+                "south_to_north_pct": chart_point(r),
+                "share_low_pct": (r["estimate"] or {}).get("share_low_pct"),
+                "share_high_pct": (r["estimate"] or {}).get("share_high_pct"),
                 "method": r["method"],
             }
             for r in headlines
@@ -236,15 +330,22 @@ South for buyers in the North. North/South scheme: <b>{esc(scheme, 40)}</b>
 <tbody>{rows}</tbody>
 </table>
 <p class="muted">Click a figure or a point of the chart to open the flow map on it, South →
-North highlighted. Hollow points are estimated, filled ones observed. Check: for an estimated
-figure, the error the same estimator makes where the pairs are known — each observed year's
-pairs hidden, re-estimated from its two marginals (with the same kind of prior) and compared:
-the mean and largest share of the work put on the wrong buyer × seller pair, and the largest
-gap in the South → North share, in percentage points. "error not measured" means no observed
-year is loaded to measure it on.</p>
-<p class="muted">observed: counted from projects or published pair counts. estimated: modelled
-from published buyer and worker shares, assuming a buyer's work is spread over worker countries
-in proportion to their share of workers.</p>
+North highlighted. Filled points are observed. An estimated figure is a bar and, when a model
+gives one, a hollow point: the bar is the interval the published shares allow, from the lowest
+to the highest South → North share of any buyer × seller matrix that has them (the countries a
+source does not name may be North or South, and the work may go between the countries any way
+that keeps the shares); the point needs a model for where the work of the unnamed countries
+goes, an observed matrix used as prior and named on the row, and without one there is no
+point. Check: the error of the same procedure on the same kind of input — every observed
+matrix cut to as many named buyer and seller countries as the source gives, estimated again
+from the cut's shares with the same model and compared with the whole matrix: the mean and
+largest gap in the South → North share, in percentage points, and the share of the work put on
+the wrong cell of the cut. "error not measured" means no observed matrix is loaded to measure
+it on.</p>
+<p class="muted">observed: counted from projects or published pair counts. estimated: built
+from published buyer shares and worker shares, which often count different things (each row
+says what it combines, e.g. vacancies by employer country × worker profiles by worker
+country), so its shares are of the estimate's own total.</p>
 {data_island(island)}
 </body>
 </html>

@@ -342,6 +342,13 @@ def print_flows(
         f"{number(view.share_shown_pct)}% of the work shown",
         weight="bold",
     )
+    if view.tasks_not_named > 0:
+        # never a line: the source gives no country for it
+        sheet.key_box(
+            NO_DATA,
+            "countries not named by the source: "
+            f"{number(100 * view.tasks_not_named / view.tasks_total)}% of the work, not drawn",
+        )
     sheet.text(f"{layer.source_id} · {layer.year} · {layer.unit} · North/South: {scheme}")
     sheet.text(
         "Line width ∝ √volume (1–18 pt); circle area ∝ work bought abroad, sold abroad "

@@ -19,7 +19,8 @@ TITLE_MAX = 4000
 
 UNIT_TEXT = {
     "projects": "projects",
-    "pct_of_projects": "% of all projects",
+    # an estimate's cells: its two sides may count different things (vacancies, workers)
+    "pct_of_total": "% of the source's total",
     "pct": "% (share)",
 }
 

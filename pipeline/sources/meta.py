@@ -34,6 +34,8 @@ COMMON_KEYS = frozenset(
         "max_mb",
         "expected_rows",
         "raw_identity",
+        "buyer_unit",
+        "seller_unit",
     }
 )
 
@@ -77,6 +79,10 @@ class SourceMeta(Mapping[str, Any]):
     # Which raw files are versions of one file: a pattern with groups ``identity`` and
     # optionally ``version``, matched against file names (pipeline.raw.store.identity_of).
     raw_identity: str | None = None
+    # What one buyer share and one seller share count ("vacancies posted, by employer
+    # country"): an estimate that pairs the two sides says what it combined.
+    buyer_unit: str | None = None
+    seller_unit: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
@@ -172,6 +178,8 @@ def validate(
         max_mb=max_mb,
         expected_rows=rows,
         raw_identity=None if identity is None else str(identity),
+        buyer_unit=_squash(data.get("buyer_unit")),
+        seller_unit=_squash(data.get("seller_unit")),
         options={k: v for k, v in data.items() if k in option_keys},
     )
 

@@ -10,5 +10,7 @@ create table core__sources (
     method varchar not null check (method in ('scraped', 'downloaded', 'curated', 'reference')),
     retrieved_at timestamp,
     vintage varchar,
-    notes varchar
+    notes varchar,
+    buyer_unit varchar,                -- what one buyer share counts, when the source says
+    seller_unit varchar                -- what one seller share counts, when the source says
 );

@@ -1,13 +1,18 @@
--- The published shares behind estimated layers (basis 'marginals'): a country's share of
--- projects as employer and of workers as worker country. Shown beside the estimated circles,
--- whose figures cover only the countries the source names. Shares do not depend on the scheme.
+-- The published shares behind estimated layers (basis 'marginals'): a country's share as
+-- employer and as worker country, with what each side's shares count (core__sources
+-- buyer_unit, seller_unit: vacancies, worker profiles, ...). Shown beside the estimated
+-- circles. Shares do not depend on the scheme.
 with
 
 balance as (
     select * from out__country_balance where basis = 'marginals'
 ),
 
-final as (
+sources as (
+    select * from core__sources
+),
+
+shares as (
     select
         source_id,
         year,
@@ -16,6 +21,15 @@ final as (
         max(tasks_sold) as published_sold_pct
     from balance
     group by source_id, year, country_code
+),
+
+final as (
+    select
+        shares.*,
+        sources.buyer_unit,
+        sources.seller_unit
+    from shares
+    left join sources on shares.source_id = sources.source_id
 )
 
 select * from final

@@ -4,8 +4,9 @@
 -- to both by pipeline/build/estimate.py (iterative proportional fitting) into int__estimated_flows;
 -- with no prior that is the product of the two marginals, share(b) × share(s) / 100, and with
 -- an observed matrix as prior (named in the column prior) its structure carries over.
--- Estimated flows are in percent of all projects (unit pct_of_projects); shares of regions
--- and remainders ("rest of world") take part in the 100 but give no country pair.
+-- Estimated flows are in percent of the source's whole total (unit pct_of_total: the two sides
+-- may count different things, vacancies and worker profiles); the countries a source does not
+-- name ("rest of world") keep their part of the 100 in rows whose country code is null.
 -- prior: 'none' or '<source_id> <year>' on estimated rows, null on observed rows.
 -- Doubles are summed as exact decimals (macro exact_decimal), money as whole cents, so that a
 -- rebuild gives the same figures to the last digit in whatever order threads add the rows
@@ -114,6 +115,9 @@ observed_pairs as (
     group by all
 ),
 
+-- The whole estimated matrix: the countries the source names, and the remainders of both sides
+-- (rest of world) as rows whose country code is null, so that an estimate's rows add up to 100
+-- and a named country's rows to its published share. A side's remainders are one category here.
 estimated as (
     select
         source_id,
@@ -123,14 +127,23 @@ estimated as (
         occupation,
         buyer_country_code,
         seller_country_code,
-        tasks,
+        cast(sum(exact_decimal(tasks)) as double) as tasks,
         unit,
         null::double as value_usd,
         'estimated' as method,
-        citation,
+        min(citation) as citation,
         prior
     from estimated_flows
-    where buyer_country_code is not null and seller_country_code is not null
+    group by
+        source_id,
+        platform,
+        year,
+        period_label,
+        occupation,
+        buyer_country_code,
+        seller_country_code,
+        unit,
+        prior
 ),
 
 unioned as (

@@ -64,7 +64,7 @@ def test_estimated_flows_are_the_product_of_the_published_marginals(shipped_con)
     methods = shipped_con.execute(
         "select distinct method, unit from out__flows where source_id = 'curated_oli_shares'"
     ).fetchall()
-    assert methods == [("estimated", "pct_of_projects")]
+    assert methods == [("estimated", "pct_of_total")]
     label = shipped_con.execute(
         "select distinct period_label from out__flows where source_id = 'curated_oli_shares'"
     ).fetchall()
@@ -88,14 +88,20 @@ def test_south_to_north_share_matches_the_curated_inputs(shipped_con, scheme: st
         for r in rows
         if r["role"] == "seller" and r["seller_country"]
     ]
-    total = sum(b for _, b in buyers) * sum(s for _, s in sellers)
-    s2n = sum(b for n, b in buyers if n) * sum(s for n, s in sellers if n is False)
-    got = shipped_con.execute(
-        "select share_pct from out__flows_by_direction where scheme = ? and source_id = "
-        "'curated_oli_shares' and direction = 'south_to_north'",
-        [scheme],
-    ).fetchall()
-    assert got == [(pytest.approx(100 * s2n / total),)]
+    named = sum(b for _, b in buyers) * sum(s for _, s in sellers) / 100
+    s2n = sum(b for n, b in buyers if n) * sum(s for n, s in sellers if n is False) / 100
+    got = dict(
+        shipped_con.execute(
+            "select direction, share_pct from out__flows_by_direction where scheme = ? and "
+            "source_id = 'curated_oli_shares'",
+            [scheme],
+        ).fetchall()
+    )
+    # shares of the whole total (each side adds up to 100): the named cells South -> North,
+    # and the work with a country the source does not name in its own category
+    assert got["south_to_north"] == pytest.approx(s2n)
+    assert got["not_named"] == pytest.approx(100 - named)
+    assert sum(got.values()) == pytest.approx(100)
 
 
 def test_balance_from_marginals_keeps_unpublished_sides_null(shipped_con) -> None:
@@ -169,8 +175,19 @@ def test_shipped_maps_carry_the_published_figures(shipped_build) -> None:
         for f in layer.lines
         if (f["properties"]["seller_code"], f["properties"]["buyer_code"]) == ("IND", "USA")
     )
-    # 52 % of projects posted by US employers × 24 % of workers in India.
+    # 52 % of the vacancies posted by US employers × 24 % of the worker profiles in India.
     assert line["tasks"] == pytest.approx(52 * 24 / 100)
     assert line["method"] == "estimated"
     usa = next(f["properties"] for f in layer.nodes if f["properties"]["code"] == "USA")
-    assert usa["published"] == "as employer: 52 % of projects · as worker country: 12 % of workers"
+    # each share in what its side counts (the YAML's buyer_unit and seller_unit)
+    assert usa["published"] == (
+        "as employer: 52 % of vacancies posted, by employer country · as worker country: "
+        "12 % of worker profiles in a weighted sample, by worker country"
+    )
+    # The US buys abroad from India, Bangladesh and the UK (52 × 46 / 100 = 23.92) and from the
+    # countries the source does not name (52 × 42 / 100 = 21.84): never a line, in its circle.
+    assert usa["bought"] == pytest.approx(23.92 + 21.84)
+    assert usa["bought_not_named"] == pytest.approx(21.84)
+    # shares of the whole work: the 59.458 % with an unnamed country is in the total
+    assert layer.view.tasks_total == pytest.approx(100)
+    assert layer.view.tasks_not_named == pytest.approx(100 - 69.9 * 58 / 100)

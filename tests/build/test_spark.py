@@ -55,6 +55,8 @@ COMPARED = (
     "out__country_balance",
     "out__country_shares",
     "out__estimate_check",
+    "out__estimate_cut_check",
+    "out__estimate_summary",
     "out__claims_check",
 )
 

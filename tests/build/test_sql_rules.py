@@ -70,6 +70,19 @@ BREAKERS: dict[str, str | list[str]] = {
     "int__estimated_flows__reproduce_marginals": (
         "update int__estimated_flows set tasks = tasks * 2 where buyer_country_code = 'USA'"
     ),
+    "int__estimated_spread__keeps_the_unnamed_cells": (
+        "insert into int__estimated_spread select source_id, year, period_label, occupation, "
+        "buyer_country_code, 'PHL', true, false, 5, unit, 'remotework 2015' from out__flows "
+        "where source_id = 'curated_oli_shares' and buyer_country_code = 'USA' "
+        "and seller_country_code = 'IND'"
+    ),
+    "out__estimate_cut_check__shares_within_bounds": (
+        "insert into out__estimate_cut_check values ('remotework', 2015, 4, 4, "
+        "'un_m49_developed', 'none', 40, 30, 100, 25, null, 5)"
+    ),
+    "out__estimate_summary__estimate_within_bounds": (
+        "update out__estimate_summary set estimated_share_pct = 90"
+    ),
     "out__estimate_check__matches_observed_flows": (
         "insert into out__estimate_check values ('curated_oli_shares', 2016, 'un_m49_developed', "
         "'south_to_north', 50, 40, 'none', 10, 1, 1)"

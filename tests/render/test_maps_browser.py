@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pytest
 import shapely
-from conftest import mini_atlas
+from conftest import FIXTURES, mini_atlas
 
 from pipeline.render import render_all
 from pipeline.render.balance import balance_records, fill
@@ -200,7 +200,9 @@ def test_flows_page_draws_the_table_once_inside_one_world(browser, pages, con) -
     expected = table_pairs(con, "remotework", 2020)
     assert {(s, b) for s, b, *_ in drawn} == expected and len(drawn) == len(expected)
     text = page.page.locator("#shown-count").inner_text()
-    assert f"{len(expected)} of {len(expected)} flows, 100% of the work shown" in text
+    # remotework 2020: every cross-border flow, 340 of its 390 projects (50 done in the US)
+    assert f"{len(expected)} of {len(expected)} flows, 87.2% of the work shown" in text
+    assert page.page.locator("#not-named").is_hidden()  # an observed layer names every country
     # every country's circle once; the largest flows drawn first (smaller ones on top)
     circles = page.js(CIRCLES)
     assert circles and max(Counter(circles).values()) == 1
@@ -245,7 +247,8 @@ def test_tooltip_shows_the_figures_and_the_literal_citation(browser, pages) -> N
     )
     text = page.page.locator("#atlas-tip").inner_text()
     assert "Philippines (PHL)" in text and "United States (USA)" in text
-    assert "120 projects" in text and "35.3% of cross-border work" in text
+    # 120 of the 390 projects of remotework 2020
+    assert "120 projects" in text and "30.8% of all the work in this view" in text
     assert "observed" in text and "South → North" in text and "across the Pacific" in text
     assert "<img src=https://evil.example/x.png>" in text
     assert page.page.locator("#atlas-tip img, #atlas-side img").count() == 0
@@ -467,7 +470,9 @@ def test_index_links_each_figure_to_the_view_showing_it(browser, pages, con) -> 
     assert f"{share:.1f}%" in page.page.locator("body").inner_text()
     link = "flows.html#source=remotework&year=2020&direction=south_to_north"
     assert hrefs.count(link) == 2  # the table's figure and the chart's point
-    assert page.page.locator("svg.chart circle").count() == 3
+    # two observed years; the oli estimate has no prior, so an interval and no point
+    assert page.page.locator("svg.chart circle").count() == 2
+    assert page.page.locator("svg.chart line.interval").count() == 1
     page.close()
     flows = Opened(browser, pages["flows"].parent / "flows.html", hash_=link[len("flows.html") :])
     assert flows.js("() => atlas.state.dirs") == ["south_to_north"]
@@ -685,29 +690,70 @@ def test_claim_tooltips_show_the_figures_as_text(browser, pages, con) -> None:
     page.close()
 
 
-def test_index_gives_the_measured_error_beside_the_estimate(browser, pages, con) -> None:
-    error = con.execute(
-        "select avg(pair_error_pct), max(pair_error_pct), "
-        "max(abs(estimated_share_pct - observed_share_pct)) from out__estimate_check "
-        "where prior = 'none' and scheme = 'un_m49_developed' and direction = 'south_to_north'"
-    ).fetchone()
+def test_index_gives_the_interval_and_the_measured_error_beside_the_estimate(
+    browser, pages, con
+) -> None:
+    # oli 2021 names USA 42.5 and GBR 6 of its buyers (North; rest 51.5) and PHL 15.5 and IND
+    # 10 of its sellers (South; rest 74.5): lowest max(0, 48.5 + 25.5 - 100) = 0, highest
+    # min(100 - 0, 100 - 0) = 100. With no prior there is no point: the error is the pair
+    # error of independence on the 2 x 2 cuts of both remote-work years.
+    pair = con.execute(
+        "select avg(pair_error_pct) from out__estimate_cut_check where prior = 'none' "
+        "and scheme = 'un_m49_developed' and buyers_named = 2 and sellers_named = 2"
+    ).fetchone()[0]
     page = Opened(browser, pages["index"], needs_map=False)
     checks = page.js(
         "() => [...document.querySelectorAll('tbody tr')].map(r => "
         "[r.cells[0].innerText.split('\\n')[0], r.cells[1].innerText, "
-        "r.cells[4].innerText])"
+        "r.cells[2].innerText, r.cells[4].innerText])"
     )
     assert checks == [
         [
             "oli",
             "2021",
-            "estimated without a prior (product of the marginals); measured on remotework "
-            f"2019, 2020: {number(error[0])} % of work on the wrong pair "
-            f"(max {number(error[1])} %), South → North within {number(error[2])} pts",
+            "0.0–100.0%\nno point estimate: the countries not named have no model",
+            "interval: the lowest and highest share of any buyer × seller matrix with the "
+            "published shares; it holds the observed share on each 2 × 2 cut of remotework "
+            f"2019, 2020; no point to check (independence puts {number(pair)}% of the work on "
+            "the wrong cell there)",
         ],
-        ["remotework", "2020", "—"],
-        ["remotework", "2019", "—"],
+        # 2020: PHL -> USA 120, PHL -> CAN 30, IND -> GBR 60, IND -> USA 90 of 390 projects
+        ["remotework", "2020", "76.9%", "—"],
+        # 2019: PHL -> USA 70 and IND -> GBR 20, every project
+        ["remotework", "2019", "100%", "—"],
     ]
+    method = page.page.locator("tbody tr", has_text="oli").first.locator("td").nth(3).inner_text()
+    assert "independence" in method and "% of the source's total" in method
+    page.close()
+
+
+def test_index_names_the_prior_and_the_point_with_its_error(browser, tmp_path) -> None:
+    # the mini atlas with its remote-work years allowed as priors: oli 2021 takes remotework
+    # 2020, and its point comes with the error of the same procedure on the 2 x 2 cuts
+    from pipeline.build import estimate
+    from pipeline.build.sqlfiles import build_out_tables, run_schema
+
+    atlas = duckdb.connect()
+    run_schema(atlas)
+    atlas.execute((FIXTURES / "maps" / "mini.sql").read_text(encoding="utf-8"))
+    estimate.run(atlas, prior_min_projects=1)
+    build_out_tables(atlas)
+    (point, typical, largest, pair) = atlas.execute(
+        "select estimated_share_pct, typical_error_pp, max_error_pp, typical_pair_error_pp "
+        "from out__estimate_summary where scheme = 'un_m49_developed'"
+    ).fetchone()
+    paths = {p.stem: p for p in render_all(atlas, tmp_path, print_versions=False)}
+    page = Opened(browser, paths["index"], needs_map=False)
+    row = page.page.locator("tbody tr", has_text="oli").first.inner_text()
+    assert "0.0–100.0%" in row
+    assert f"estimate {number(point)}% ± {number(typical)} pts" in row
+    assert "IPF with prior remotework 2020" in row
+    assert "spread like the countries of remotework 2020 that the source does not name" in row
+    assert (
+        f"point: the same procedure there is off by {number(typical)} pts South → North on "
+        f"average (at most {number(largest)}) and puts {number(pair)}% of the work on the "
+        "wrong cell"
+    ) in row
     page.close()
 
 
@@ -723,7 +769,21 @@ def test_shipped_claims_and_index_show_the_checks(browser, shipped_build, tmp_pa
     index = Opened(browser, paths["index"], needs_map=False)
     cells = index.js("() => [...document.querySelectorAll('td.check')].map(c => c.innerText)")
     assert estimated and sum("error not measured" in c for c in cells) == estimated
+    # never a bare point: OLI 2016 is the interval 4.0-82.0 (tests/build/test_estimate.py)
+    share = index.page.locator("tbody tr", has_text="curated_oli_shares").locator("td.share")
+    assert share.inner_text().startswith("4.0–82.0%\nno point estimate")
     index.close()
+    # the flow map counts against the whole total and shows the unnamed work: the named cells
+    # hold 69.9 x 58 / 100 = 40.542 % of the work, 8.034 % of it domestic (US 52 x 12, UK 6.3
+    # x 6, India 5.9 x 24, / 100), so the 13 cross-border flows carry 32.5 %; 59.5 % is with a
+    # country the source does not name
+    flows = Opened(browser, paths["flows"])
+    assert (
+        "13 of 13 flows, 32.5% of the work shown" in flows.page.locator("#shown-count").inner_text()
+    )
+    unnamed = flows.page.locator("#not-named").inner_text().strip()
+    assert unnamed.startswith("Countries not named by the source: 59.5% of the work")
+    flows.close()
     shipped.close()
 
 
@@ -752,19 +812,18 @@ def test_index_shows_the_error_measured_on_remote_work_years(
     browser, remotework_atlas, tmp_path
 ) -> None:
     db = duckdb.connect(str(remotework_atlas), read_only=True)
-    error = db.execute(
-        "select avg(pair_error_pct), max(pair_error_pct), "
-        "max(abs(estimated_share_pct - observed_share_pct)) from out__estimate_check "
-        "where prior = 'none' and scheme = 'un_m49_developed' and direction = 'south_to_north'"
-    ).fetchone()
+    pair = db.execute(
+        "select avg(pair_error_pct) from out__estimate_cut_check where prior = 'none' "
+        "and scheme = 'un_m49_developed' and buyers_named = 4 and sellers_named = 4"
+    ).fetchone()[0]
     paths = {p.stem: p for p in render_all(db, tmp_path, print_versions=False)}
     db.close()
     page = Opened(browser, paths["index"], needs_map=False)
     row = page.page.locator("tbody tr", has_text="curated_oli_shares").inner_text()
+    # the fixture years are too small to be a prior: no point, the error of independence
     assert (
-        "estimated without a prior (product of the marginals); measured on remotework 2014, "
-        f"2015: {number(error[0])} % of work on the wrong pair (max {number(error[1])} %), "
-        f"South → North within {number(error[2])} pts"
+        "it holds the observed share on each 4 × 4 cut of remotework 2014, 2015; no point to "
+        f"check (independence puts {number(pair)}% of the work on the wrong cell there)"
     ) in row
     assert "error not measured" not in page.page.locator("tbody").inner_text()
     page.close()

@@ -1,8 +1,8 @@
 """Scripts executed in maps: 0. The maps are built from an atlas whose every text from the data
-(country names, platforms, occupations, citations, source titles and URLs, claim texts) carries a
-script payload; every page is opened in headless Chromium, every source, year, occupation and
-other choice is visited and the marks under the pointer are hovered for their tooltips. Each
-payload, if it ran, would raise a counter in the page and log a console line."""
+(country names, platforms, occupations, citations, source titles, units and URLs, claim texts)
+carries a script payload; every page is opened in headless Chromium, every source, year,
+occupation and other choice is visited and the marks under the pointer are hovered for their
+tooltips. Each payload, if it ran, would raise a counter in the page and log a console line."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ TEXTS = [
     ("core__sources", "citation"),
     ("core__sources", "vintage"),
     ("core__sources", "notes"),
+    ("core__sources", "buyer_unit"),
+    ("core__sources", "seller_unit"),
     ("core__tallies", "platform"),
     ("core__tallies", "occupation"),
     ("core__tallies", "citation"),
@@ -59,7 +61,8 @@ def hostile_atlas() -> duckdb.DuckDBPyConnection:
         # the same text keeps the same payload, so that values that join stay equal
         con.execute(
             f"update {table} set {column} = coalesce({column}, '') || ' {payload}' "
-            f"where {column} is not null or '{column}' in ('notes', 'qualifier')"
+            f"where {column} is not null "
+            f"or '{column}' in ('notes', 'qualifier', 'buyer_unit', 'seller_unit')"
         )
     con.execute("update core__sources set url = 'javascript:' || ? || '//'", [RUN])
     estimate.run(con)

@@ -370,7 +370,8 @@ var Atlas = (function () {
   /** @param {string} unit */
   Atlas.unitText = function (unit) {
     /** @type {Record<string, string>} */
-    var units = {projects: 'projects', pct_of_projects: '% of all projects', pct: '% (share)'};
+    var units = {projects: 'projects', pct_of_total: "% of the source's total",
+      pct: '% (share)'};
     return units[unit] || String(unit);
   };
 

