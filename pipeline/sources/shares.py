@@ -289,6 +289,11 @@ def dataset_meta(
     values.update({k: v for k, v in given.items() if k not in ("source_id", "kind")})
     values["source_id"] = source_id or expected
     unit = given.get("unit")
+    # the estimate says what it combined: each side's unit, from "unit" unless given apart
+    sides = unit if isinstance(unit, dict) else {side: unit for side in _SIDES}
+    for side in _SIDES:
+        if sides.get(side) and not given.get(f"{side}_unit"):
+            values[f"{side}_unit"] = sides[side]
     if isinstance(unit, dict):
         unit = "; ".join(f"{side}s: {unit[side]}" for side in _SIDES if side in unit)
     told = [
