@@ -71,6 +71,9 @@ def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
                 "name": [c.name for c in countries],
                 "region": pa.array([c.region for c in countries], pa.string()),
                 "subregion": pa.array([c.subregion for c in countries], pa.string()),
+                "intermediate_region": pa.array(
+                    [c.intermediate_region for c in countries], pa.string()
+                ),
                 "lon": [c.lon for c in countries],
                 "lat": [c.lat for c in countries],
             }

@@ -49,6 +49,7 @@ class Country:
     name: str
     region: str | None
     subregion: str | None
+    intermediate_region: str | None
     lon: float
     lat: float
 
@@ -116,6 +117,7 @@ class CountryIndex:
                 name=row["name"],
                 region=row["region"] or None,
                 subregion=row["subregion"] or None,
+                intermediate_region=row["intermediate_region"] or None,
                 lon=float(row["lon"]),
                 lat=float(row["lat"]),
             )
