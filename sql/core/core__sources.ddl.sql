@@ -10,5 +10,9 @@ create table core__sources (
     method varchar not null check (method in ('scraped', 'downloaded', 'curated', 'reference')),
     retrieved_at timestamp,
     vintage varchar,
-    notes varchar
+    notes varchar,
+    -- the market the source measures (pipeline/sources/meta.py MARKETS); null: not declared
+    market varchar,
+    -- the source (or outside study) whose data it re-reports, as declared
+    derived_from varchar
 );

@@ -55,6 +55,9 @@ BREAKERS: dict[str, str | list[str]] = {
         "tasks_sold, basis) values ('un_m49_developed', 't', 2015, 'USA', 9, 0, 'flows'), "
         "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
     ],
+    "core__source_lineage__platforms_exist": (
+        "update core__tallies set platform = 'Upwork.com' where platform = 'Upwork'"
+    ),
     "core__claims__have_sellers": (
         "delete from core__claims where claim_id = 'C1' and role = 'seller'"
     ),
