@@ -28,7 +28,8 @@ from pipeline.util.records import OCCUPATIONS, ROLES_CLAIM, ROLES_TALLY, Reject
 SOURCE_ID = "curated"
 OPTION_KEYS: frozenset[str] = frozenset()
 SESSION_OPTIONS: Mapping[str, Any] = {}
-MEASURES = ("share_pct", "rank", "workers", "projects")
+# top_k: the country is among the top `amount`, in an order the source does not state
+MEASURES = ("share_pct", "rank", "top_k", "workers", "projects")
 MAX_FIELD_CHARS = 2000
 MAX_AMOUNT = 1e12
 EARLIEST = dt.date(2000, 1, 1)
@@ -257,6 +258,8 @@ class _TallyRow(_Row):
             amount = 0.0
         if measure == "share_pct" and amount > 100:
             self.reject("amount", raw_amount, "a share cannot exceed 100")
+        if measure in ("rank", "top_k") and (amount < 1 or amount != int(amount)):
+            self.reject("amount", raw_amount, f"a {measure} is a whole number from 1")
         buyer, seller = self.country("buyer_country"), self.country("seller_country")
         region = self.text("region_label")
         wanted = {"buyer": ("buyer_country",), "seller": ("seller_country",)}.get(

@@ -60,6 +60,7 @@ SHIPPED_COUNTS = {
     "core__countries": 250,
     "core__country_groups": 500,
     "core__rejects": 0,
+    "core__source_lineage": 18,
     "core__sources": 15,
     "core__tallies": 75,
     "core__tasks": 0,
@@ -91,6 +92,7 @@ def test_remotework_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert counts(con) == {
         **SHIPPED_COUNTS,
         "core__rejects": 4,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tallies": 104,
         "out__claims_check": 546,
@@ -112,6 +114,7 @@ def test_oli_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert counts(con) == {
         **SHIPPED_COUNTS,
         "core__rejects": 6,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tallies": 490,
         "out__claims_check": 584,
@@ -133,6 +136,7 @@ def test_csv_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert counts(con) == {
         **SHIPPED_COUNTS,
         "core__rejects": 4,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tallies": 80,
         # the shipped 491, and one verdict per claimed country (55) in each of the 2 years
@@ -162,6 +166,7 @@ def test_freelancer_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         **SHIPPED_COUNTS,
         # 4: the compact bids page without awards (result: {}) is an empty page, not a reject
         "core__rejects": 4,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tasks": 7,
         "out__claims_check": 546,

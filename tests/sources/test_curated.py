@@ -76,7 +76,9 @@ def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
         + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,many,,c,,\n"
         + ",2016-05-01,2016-09-30,buyer,India,,,cooking,share_pct,5,,c,,\n"
         + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,150,,c,,\n"
-        + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,5,,c,,\n",
+        + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,5,,c,,\n"
+        + ",2016-05-01,2016-09-30,buyer,Kenya,,,unknown,rank,0,,c,,\n"
+        + ",2016-05-01,2016-09-30,buyer,Kenya,,,unknown,top_k,2.5,,c,,\n",
     )
     result = read(path)
     found = {(r.location, r.field) for r in result.rejects}
@@ -86,10 +88,14 @@ def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
         ("bad.csv:4", "amount"),
         ("bad.csv:5", "occupation"),
         ("bad.csv:6", "amount"),
+        ("bad.csv:8", "amount"),
+        ("bad.csv:9", "amount"),
     }
     unknown = next(r for r in result.rejects if r.field == "buyer_country")
     assert unknown.value == "Atlantis" and "unknown country" in unknown.reason
-    assert (result.records_in, result.records_ok, result.records_rejected) == (6, 1, 5)
+    top_k = next(r for r in result.rejects if r.location == "bad.csv:9")
+    assert top_k.reason == "a top_k is a whole number from 1"
+    assert (result.records_in, result.records_ok, result.records_rejected) == (8, 1, 7)
     assert [t["buyer_country_code"] for t in tallies(result)] == ["IND"]
 
 
