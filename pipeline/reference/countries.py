@@ -170,6 +170,16 @@ class CountryIndex:
         except UnknownCountryError:
             return None
 
+    def m49_areas(self) -> set[str]:
+        """The names of the UN M49 areas the countries belong to, at every level (region,
+        sub-region, intermediate region): what a claimed region can be summed over."""
+        return {
+            name
+            for c in self.countries.values()
+            for name in (c.region, c.subregion, c.intermediate_region)
+            if name
+        }
+
     def groups(self) -> list[tuple[str, str, bool | None]]:
         """(scheme, country_code, is_north) rows; is_north is None when unclassified."""
         return list(self._groups)
