@@ -22,8 +22,14 @@ import pyarrow as pa
 
 from pipeline.build import estimate, sqlfiles, staging
 from pipeline.build.swap import DatabaseSwap
-from pipeline.build.tables import insert, latest_retrieved_at, load_reference, sources_table
-from pipeline.raw.versions import RawFile, quarantine_result
+from pipeline.build.tables import (
+    insert,
+    latest_retrieved_at,
+    lineage_table,
+    load_reference,
+    sources_table,
+)
+from pipeline.raw.versions import RawFile, quarantine_result, raw_files
 from pipeline.reference.countries import CountryIndex, country_index
 from pipeline.sources import (
     Spec,
@@ -272,6 +278,16 @@ def build_database(
             retrieved = None if spec.data_file else latest_retrieved_at(f.path for f in files)
             rows.append((spec.meta, retrieved, extra))
         insert(con, "core__sources", sources_table(rows))
+        # every source the atlas knows, loaded or not, so that a chain of re-reports is
+        # followed through a source whose files are not loaded (oli, when only its re-reports are)
+        known = {m.source_id: m for m in reference_meta}
+        known.update({s.source_id: s.meta for s in fetchable().values()})
+        known.update({s.source_id: s.meta for s in curated_specs(curated_dir)})
+        try:
+            lineage = lineage_table([m for m, _, _ in rows], known)
+        except MetadataError as err:
+            raise BuildError(str(err)) from err
+        insert(con, "core__source_lineage", lineage)
         quarantined: dict[tuple[str, str], str] = {}
         for _ in range(MAX_QUARANTINE_ROUNDS):
             sqlfiles.empty_core_tables(con, sql_dir)

@@ -1,10 +1,11 @@
 """The tables the build fills from Python rather than SQL: the country reference
-(``core__countries``, ``core__country_groups``) and ``core__sources``."""
+(``core__countries``, ``core__country_groups``), ``core__sources`` and
+``core__source_lineage``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ import pyarrow as pa
 
 from pipeline.raw.manifest import load_manifest
 from pipeline.reference.countries import CountryIndex
-from pipeline.sources.meta import SourceMeta
+from pipeline.sources.meta import MetadataError, SourceMeta
 
 
 def latest_retrieved_at(files: Iterable[Path]) -> dt.datetime | None:
@@ -50,12 +51,59 @@ def sources_table(rows: Sequence[tuple[SourceMeta, dt.datetime | None, str | Non
             "method": column([m.method for m, _, _ in rows], pa.string()),
             "retrieved_at": column([r for _, r, _ in rows], pa.timestamp("us")),
             "vintage": column([m.vintage for m, _, _ in rows], pa.string()),
+            "market": column([m.market for m, _, _ in rows], pa.string()),
+            "derived_from": column([m.derived_from_text() for m, _, _ in rows], pa.string()),
             "notes": column(
                 [" ".join(t for t in (m.notes, extra) if t) or None for m, _, extra in rows],
                 pa.string(),
             ),
             "buyer_unit": column([m.buyer_unit for m, _, _ in rows], pa.string()),
             "seller_unit": column([m.seller_unit for m, _, _ in rows], pa.string()),
+        }
+    )
+
+
+def family_of(source_id: str, platform: str | None, known: Mapping[str, SourceMeta]) -> str:
+    """The source (or outside study) whose data the rows of ``source_id`` and ``platform``
+    re-report, followed to its root: every source of one family counts once."""
+    seen = [source_id]
+    current, meta = source_id, known.get(source_id)
+    parent = meta.derived_from_for(platform) if meta else None
+    while parent is not None:
+        if parent in seen:
+            chain = " -> ".join([*seen, parent])
+            raise MetadataError(f"derived_from goes round in a circle: {chain}")
+        seen.append(parent)
+        current, meta = parent, known.get(parent)
+        parent = meta.derived_from_for(None) if meta else None
+    return current
+
+
+def lineage_table(metas: Sequence[SourceMeta], known: Mapping[str, SourceMeta]) -> pa.Table:
+    """``core__source_lineage``: per source, what it re-reports and the family it counts in;
+    one row with no platform for the source as a whole, and one per platform its
+    ``derived_from`` names."""
+    rows: list[tuple[str, str | None, str | None, str]] = []
+    for meta in metas:
+        rows.append(
+            (
+                meta.source_id,
+                None,
+                meta.derived_from_for(None),
+                family_of(meta.source_id, None, known),
+            )
+        )
+        if isinstance(meta.derived_from, dict):
+            for platform, parent in meta.derived_from.items():
+                rows.append(
+                    (meta.source_id, platform, parent, family_of(meta.source_id, platform, known))
+                )
+    return pa.table(
+        {
+            "source_id": pa.array([r[0] for r in rows], pa.string()),
+            "platform": pa.array([r[1] for r in rows], pa.string()),
+            "derived_from": pa.array([r[2] for r in rows], pa.string()),
+            "family": pa.array([r[3] for r in rows], pa.string()),
         }
     )
 
@@ -73,6 +121,9 @@ def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
                 "name": [c.name for c in countries],
                 "region": pa.array([c.region for c in countries], pa.string()),
                 "subregion": pa.array([c.subregion for c in countries], pa.string()),
+                "intermediate_region": pa.array(
+                    [c.intermediate_region for c in countries], pa.string()
+                ),
                 "lon": [c.lon for c in countries],
                 "lat": [c.lat for c in countries],
             }

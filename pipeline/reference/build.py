@@ -32,13 +32,15 @@ class CountryRow:
     name: str
     region: str = ""
     subregion: str = ""
+    intermediate_region: str = ""
     lon: float = 0.0
     lat: float = 0.0
     label_source: str = ""
 
     def as_csv(self) -> list[object]:
         head = [self.country_code, self.iso2, self.iso_numeric, self.name, self.region]
-        return [*head, self.subregion, f"{self.lon:.3f}", f"{self.lat:.3f}", self.label_source]
+        regions = [self.subregion, self.intermediate_region]
+        return [*head, *regions, f"{self.lon:.3f}", f"{self.lat:.3f}", self.label_source]
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -87,6 +89,7 @@ def add_regions(rows: list[CountryRow], taxonomy: dict[str, TaxonomyRow]) -> Non
     for row in rows:
         row.region = taxonomy[row.country_code].region
         row.subregion = taxonomy[row.country_code].subregion
+        row.intermediate_region = taxonomy[row.country_code].intermediate_region
 
 
 def add_label_points(

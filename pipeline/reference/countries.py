@@ -49,6 +49,7 @@ class Country:
     name: str
     region: str | None
     subregion: str | None
+    intermediate_region: str | None
     lon: float
     lat: float
 
@@ -116,6 +117,7 @@ class CountryIndex:
                 name=row["name"],
                 region=row["region"] or None,
                 subregion=row["subregion"] or None,
+                intermediate_region=row["intermediate_region"] or None,
                 lon=float(row["lon"]),
                 lat=float(row["lat"]),
             )
@@ -167,6 +169,16 @@ class CountryIndex:
             return self.resolve(value)
         except UnknownCountryError:
             return None
+
+    def m49_areas(self) -> set[str]:
+        """The names of the UN M49 areas the countries belong to, at every level (region,
+        sub-region, intermediate region): what a claimed region can be summed over."""
+        return {
+            name
+            for c in self.countries.values()
+            for name in (c.region, c.subregion, c.intermediate_region)
+            if name
+        }
 
     def groups(self) -> list[tuple[str, str, bool | None]]:
         """(scheme, country_code, is_north) rows; is_north is None when unclassified."""

@@ -1,7 +1,8 @@
 """Reads the OCHA Countries & Territories Taxonomy bundled with hdx-python-country.
 
-The taxonomy carries the UN M49 region and sub-region, the World Bank income group and a
-point per country; it is read straight from the package's CSV so no network is involved.
+The taxonomy carries the UN M49 region, sub-region and intermediate region, the World Bank
+income group and a point per country; it is read straight from the package's CSV so no network
+is involved.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class TaxonomyRow:
     code: str
     region: str
     subregion: str
+    intermediate_region: str
     wb_income: str
     lat: float | None
     lon: float | None
@@ -69,6 +71,7 @@ def read_taxonomy(path: Path | None = None) -> dict[str, TaxonomyRow]:
                 code=code,
                 region=row["Region Name"].strip(),
                 subregion=row["Sub-region Name"].strip(),
+                intermediate_region=row["Intermediate Region Name"].strip(),
                 wb_income=row["World Bank Income Level"].strip(),
                 lat=_float(row["Latitude"]),
                 lon=_float(row["Longitude"]),

@@ -5,10 +5,13 @@ seller country pair of the same claim is drawn as a curved flow from the seller 
 in the same projection and with the same curves as the flow map. Regions have no point on the
 map, so they are listed in the legend and the tooltips instead.
 
-Every party carries its verdict from out__claims_check (sql/maps/claims_check.sql): supported,
-contradicted, sources disagree or no data, with the figures behind it, one line per source.
-Each drawn party gets a small verdict mark beside its country's circle, each link is dashed
-after the weaker of its two ends, and every claim carries its own verdict and party counts.
+Every party carries its verdict from out__claims_check (sql/maps/claims_check.sql), judged only
+by sources of the market the claim is about: supported, borderline, sources disagree,
+contradicted, no data, not measured (no source measures that market) or not judged (an
+anecdote), with the figures behind it, one line per source naming its market, and the figures
+of other markets as context, never as a verdict. Each drawn party gets a small verdict mark
+beside its country's circle, each link is dashed after the weaker of its two ends, and every
+claim carries its own verdict and party counts.
 """
 
 from __future__ import annotations
@@ -31,29 +34,60 @@ from pipeline.render.text import truncate
 TITLE = "Claims about who buys online work from whom"
 
 # Party verdicts, weakest last: a link takes the weaker verdict of its two ends. Okabe-Ito
-# blue, vermillion and yellow stay apart for the common colour-vision deficiencies; "no data"
-# is a hollow mark, so none of them rests on colour alone.
-VERDICTS = ("supported", "sources disagree", "contradicted", "no data")
+# blue, sky blue, vermillion and yellow stay apart for the common colour-vision deficiencies
+# and differ in lightness; "no data" is a hollow mark, "not measured" a grey one and "not
+# judged" a hollow one with a dotted edge, so none of them rests on colour alone.
+VERDICTS = (
+    "supported",
+    "borderline",
+    "sources disagree",
+    "contradicted",
+    "no data",
+    "not measured",
+    "not judged",
+)
 VERDICT_FILL = {
     "supported": "#0072b2",
+    "borderline": "#56b4e9",
     "sources disagree": "#f0e442",
     "contradicted": "#d55e00",
     "no data": "#ffffff",
+    "not measured": "#c8c8c8",
+    "not judged": "#ffffff",
 }
 VERDICT_EDGE = {
     "supported": "#003d5c",
+    "borderline": "#1d5a7a",
     "sources disagree": "#6b6200",
     "contradicted": "#6b2e00",
     "no data": "#6b6b6b",
+    "not measured": "#6b6b6b",
+    "not judged": "#8a8a8a",
 }
 VERDICT_DASH = {
     "supported": None,
+    "borderline": "12 4",
     "sources disagree": "10 3 2 3",
     "contradicted": "7 4",
     "no data": "1.5 4",
+    "not measured": "1 7",
+    "not judged": "0.5 10",
 }
-NO_FIGURES = "no data — no source ranks this side of the claim"
+# the edge of a verdict mark, dotted where the fill alone would not tell it from "no data"
+MARK_DASH = {"not judged": "1.5 1.5"}
+# what each verdict means, for the legend
+VERDICT_MEANING = {
+    "supported": "a source of the claim's market bears it out",
+    "borderline": "just outside what the claim says (next ranks, or a trace share)",
+    "sources disagree": "independent sources of its market differ",
+    "contradicted": "a source of its market shows otherwise",
+    "no data": "its market's sources cannot tell, or none reports the claim's scope",
+    "not measured": "no source measures the market the claim is about",
+    "not judged": "one person, firm or case: not a claim about flows",
+}
+NO_FIGURES = "no data — the check has no row for this party"
 FIGURE_MAX = 400
+CONTEXT_LINES = 12
 
 
 @dataclass(frozen=True)
@@ -72,10 +106,13 @@ def claim_records(con: duckdb.DuckDBPyConnection) -> ClaimRecords:
     party with its verdict from the check against the data."""
     checked = {_party_key(r): r for r in query_rows(con, "claims_check")}
     parties = query_rows(con, "claim_parties")
+    said = ("market", "proposition", "proposition_words", "proposition_words_en")
     for p in parties:
         check = checked.get(_party_key(p))
         p["verdict"] = check["party_verdict"] if check else "no data"
-        p["figures"] = check["figures"] if check else NO_FIGURES
+        p["figures"] = (check["figures"] if check else None) or NO_FIGURES
+        for key in (*said, "region_definition", "context", "votes"):
+            p[key] = check[key] if check else None
     by_claim = {r["claim_id"]: r for r in checked.values()}
     claims = query_rows(con, "claim_list")
     for c in claims:
@@ -84,9 +121,12 @@ def claim_records(con: duckdb.DuckDBPyConnection) -> ClaimRecords:
             c["verdict"] = check["claim_verdict"]
             c["counts"] = {
                 "supported": check["parties_supported"],
+                "borderline": check["parties_borderline"],
                 "sources disagree": check["parties_disagreeing"],
                 "contradicted": check["parties_contradicted"],
                 "no data": check["parties_without_data"],
+                "not measured": check["parties_not_measured"],
+                "not judged": check["parties_not_judged"],
             }
         else:  # a claim the check has no row for: nothing judged it
             c["verdict"] = "no data"
@@ -126,6 +166,7 @@ def page_data(
     verdict_of: dict[tuple[str, str, str], str] = {}
     marks = []
     for p in records.parties:
+        context = (p["context"] or "").split("\n") if p["context"] else []
         parties_by_claim[p["claim_id"]].append(
             {
                 "role": p["role"],
@@ -133,8 +174,16 @@ def page_data(
                 "code": p["country_code"],
                 "drawn": bool(p["is_drawn"]),
                 "verdict": p["verdict"],
+                "market": p["market"],
+                "proposition": p["proposition"],
+                "words": p["proposition_words"],
+                "words_en": p["proposition_words_en"],
+                "region": p["region_definition"],
+                "votes": p["votes"],
                 # one line per source; bounded, as the rules quote source titles
                 "figures": [truncate(f, FIGURE_MAX) for f in p["figures"].split("\n")[:40]],
+                "context": [truncate(f, FIGURE_MAX) for f in context[:CONTEXT_LINES]],
+                "context_more": max(0, len(context) - CONTEXT_LINES),
             }
         )
         if p["is_drawn"]:
@@ -173,6 +222,7 @@ def page_data(
                 "statement": c["statement"],
                 "quote": c["quote"],
                 "platform": c["platform"],
+                "markets": c["markets"],
                 "seed_file": c["seed_file"],
                 "cited_study": c["cited_study"],
                 "citation": c["source_citation"],
@@ -187,6 +237,8 @@ def page_data(
             "fill": VERDICT_FILL,
             "edge": VERDICT_EDGE,
             "dash": VERDICT_DASH,
+            "mark_dash": MARK_DASH,
+            "meaning": VERDICT_MEANING,
         },
         "marks": marks,
         "links": links,

@@ -26,6 +26,7 @@ from matplotlib.path import Path as MplPath
 
 from pipeline.render import balance as balance_map
 from pipeline.render.claims import (
+    MARK_DASH,
     VERDICT_EDGE,
     VERDICT_FILL,
     VERDICTS,
@@ -447,29 +448,44 @@ def print_claims(
                     facecolor=VERDICT_FILL[verdict],
                     edgecolor=VERDICT_EDGE[verdict],
                     linewidth=1,
+                    linestyle=(0, (1.5, 1.5)) if verdict in MARK_DASH else "solid",
                     zorder=6,
                 )
             )
-    sheet.text("Checked against the data (a mark per claim beside each country):", colour="#555")
-    for verdict in VERDICTS:
+    sheet.text(
+        "Checked by sources of the claim's own market (a mark per claim beside each country):",
+        colour="#555",
+        wrap=62,
+    )
+    # the seven verdicts in two columns, row by row
+    for k, verdict in enumerate(VERDICTS):
+        x = 0.03 if k % 2 == 0 else 0.5
         sheet.legend.plot(
-            [0.03],
+            [x],
             [sheet.y - 0.012],
             marker="o",
             markersize=7,
             markerfacecolor=VERDICT_FILL[verdict],
             markeredgecolor=VERDICT_EDGE[verdict],
             markeredgewidth=1,
+            linestyle="none",
         )
-        sheet.legend.text(0.09, sheet.y - 0.012, verdict, va="center", size=8)
-        sheet.y -= 0.026
+        sheet.legend.text(x + 0.06, sheet.y - 0.012, verdict, va="center", size=8)
+        if k % 2 == 1 or k == len(VERDICTS) - 1:
+            sheet.y -= 0.026
     sheet.gap()
     for c in records.claims[:14]:
         sheet.key_line(
             colours[c["claim_id"]],
             truncate(f"{c['claim_id']} ({c['verdict']}): {c['statement']}", 60),
         )
-        sheet.text(counts_text(c["counts"]), colour="#555", size=7, x=0.11)
+        sheet.text(
+            truncate(f"{counts_text(c['counts'])}; market: {c['markets']}", 140),
+            colour="#555",
+            size=7,
+            x=0.11,
+            wrap=68,
+        )
     if len(records.claims) > 14:
         sheet.text(f"… and {len(records.claims) - 14} more claims (see claims.html)")
     return sheet.save(out_dir / "claims.svg", out_dir / "claims.png")

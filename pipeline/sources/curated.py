@@ -22,13 +22,14 @@ import pyarrow as pa
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex, UnknownCountryError
 from pipeline.sources.contract import ParseContext, Parsed, SourceContext, SourceError
-from pipeline.sources.meta import SourceMeta
-from pipeline.util.records import OCCUPATIONS, ROLES_CLAIM, ROLES_TALLY, Reject
+from pipeline.sources.meta import MARKETS, SourceMeta
+from pipeline.util.records import OCCUPATIONS, PROPOSITIONS, ROLES_CLAIM, ROLES_TALLY, Reject
 
 SOURCE_ID = "curated"
 OPTION_KEYS: frozenset[str] = frozenset()
 SESSION_OPTIONS: Mapping[str, Any] = {}
-MEASURES = ("share_pct", "rank", "workers", "projects")
+# top_k: the country is among the top `amount`, in an order the source does not state
+MEASURES = ("share_pct", "rank", "top_k", "workers", "projects")
 MAX_FIELD_CHARS = 2000
 MAX_AMOUNT = 1e12
 EARLIEST = dt.date(2000, 1, 1)
@@ -63,6 +64,15 @@ STAGED: Mapping[str, pa.Schema] = {
             ("seed_file", pa.string()),
             ("cited_study", pa.string()),
             ("location", pa.string()),
+            ("market", pa.string()),
+            ("proposition", pa.string()),
+            ("proposition_words", pa.string()),
+            ("proposition_words_en", pa.string()),
+            ("stated_share_pct", pa.float64()),
+            ("scope", pa.string()),
+            ("region_m49", pa.string()),
+            ("region_definition", pa.string()),
+            ("review_note", pa.string()),
         ]
     ),
 }
@@ -181,7 +191,17 @@ class _Row:
 
 
 class _ClaimRow(_Row):
-    required_columns = ("claim_id", "role", "country", "region_label", "statement", "quote")
+    required_columns = (
+        "claim_id",
+        "role",
+        "country",
+        "region_label",
+        "statement",
+        "quote",
+        "market",
+        "proposition",
+        "proposition_words",
+    )
 
     def build(self) -> None:
         role = self.choice("role", ROLES_CLAIM)
@@ -195,6 +215,20 @@ class _ClaimRow(_Row):
         region = self.text("region_label")
         if not self.row.get("country") and not region:
             self.reject("country", "", "neither a country nor a region_label")
+        self.choice("market", MARKETS)
+        proposition = self.choice("proposition", PROPOSITIONS)
+        words, quote = self.text("proposition_words"), self.text("quote") or ""
+        # the claim's own words justify the proposition, so they are taken from its quote
+        if not words or words not in quote:
+            self.reject("proposition_words", words or "", "not words of the quote")
+        share = self.stated_share(proposition)
+        area = self.text("region_m49")
+        if area and (code or area not in self.index.m49_areas()):
+            reason = "a country's row names no area" if code else "not a UN M49 area name"
+            self.reject("region_m49", area, reason)
+        if region and not area and proposition != "anecdote":
+            reason = "a region judged against the data needs its UN M49 area"
+            self.reject("region_m49", "", reason)
         if self.rejects:
             return
         self.rows.append(
@@ -209,8 +243,33 @@ class _ClaimRow(_Row):
                 "platform": self.text("platform"),
                 "seed_file": self.text("seed_file"),
                 "cited_study": self.text("cited_study"),
+                "market": self.text("market"),
+                "proposition": proposition,
+                "proposition_words": words,
+                "proposition_words_en": self.text("proposition_words_en"),
+                "stated_share_pct": share,
+                "scope": self.text("scope"),
+                "region_m49": area,
+                "region_definition": self.text("region_definition"),
+                "review_note": self.text("review_note"),
             }
         )
+
+    def stated_share(self, proposition: str) -> float | None:
+        """The share of its side the claim says the party holds ("most": 50), if it says one."""
+        raw = self.row.get("stated_share_pct", "")
+        if not raw:
+            return None
+        try:
+            share = float(raw)
+            if not 0 < share <= 100:
+                raise ValueError
+        except ValueError:
+            self.reject("stated_share_pct", raw, "not a share above 0 and at most 100")
+            return None
+        if proposition != "leading":
+            self.reject("stated_share_pct", raw, "only a leading party states a share")
+        return share
 
 
 class _TallyRow(_Row):
@@ -257,6 +316,8 @@ class _TallyRow(_Row):
             amount = 0.0
         if measure == "share_pct" and amount > 100:
             self.reject("amount", raw_amount, "a share cannot exceed 100")
+        if measure in ("rank", "top_k") and (amount < 1 or amount != int(amount)):
+            self.reject("amount", raw_amount, f"a {measure} is a whole number from 1")
         buyer, seller = self.country("buyer_country"), self.country("seller_country")
         region = self.text("region_label")
         wanted = {"buyer": ("buyer_country",), "seller": ("seller_country",)}.get(

@@ -19,6 +19,17 @@ import yaml
 
 METHODS = ("scraped", "downloaded", "curated", "reference")
 KINDS = ("claims", "tallies")
+# The markets a source measures, and a claim is about (README, "Claims checked"): a claim is
+# judged only by sources of its own market.
+MARKETS = (
+    "online_freelance",
+    "microtask_crowdwork",
+    "crowdturfing",
+    "click_farm_social_fakes",
+    "content_moderation_bpo",
+    "ai_training_microwork",
+    "other",
+)
 REQUIRED = ("source_id", "title", "citation", "method")
 # Every key the loader itself reads; a source adds the options its fetch half reads.
 COMMON_KEYS = frozenset(
@@ -36,6 +47,8 @@ COMMON_KEYS = frozenset(
         "raw_identity",
         "buyer_unit",
         "seller_unit",
+        "market",
+        "derived_from",
     }
 )
 
@@ -83,6 +96,12 @@ class SourceMeta(Mapping[str, Any]):
     # country"): an estimate that pairs the two sides says what it combined.
     buyer_unit: str | None = None
     seller_unit: str | None = None
+    # The market the source measures (one of MARKETS); None: not declared, so its figures
+    # never judge a claim (they are shown beside it as context).
+    market: str | None = None
+    # The source whose data this one re-reports (a source id, or the name of a study outside
+    # the atlas), or one per platform (platform label -> source); re-reports count once.
+    derived_from: str | dict[str, str] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
@@ -102,6 +121,18 @@ class SourceMeta(Mapping[str, Any]):
     @property
     def max_bytes(self) -> int:
         return self.max_mb * 1024 * 1024
+
+    def derived_from_for(self, platform: str | None = None) -> str | None:
+        """What the rows of one platform re-report (None: the source's own data)."""
+        if isinstance(self.derived_from, dict):
+            return self.derived_from.get(platform) if platform is not None else None
+        return self.derived_from
+
+    def derived_from_text(self) -> str | None:
+        """``derived_from`` as one line, a mapping written ``platform: source; …``."""
+        if isinstance(self.derived_from, dict):
+            return "; ".join(f"{k}: {v}" for k, v in self.derived_from.items())
+        return self.derived_from
 
     def platform_for(self, part: str | None = None) -> str:
         """The platform a row names when the file does not; ``part`` picks one of several."""
@@ -149,6 +180,18 @@ def validate(
     platform = data.get("platform")
     if platform is not None and not isinstance(platform, str | dict):
         raise MetadataError(f"{where}: platform must be text or a mapping of texts")
+    market = data.get("market")
+    if market is not None and market not in MARKETS:
+        raise MetadataError(f"{where}: market must be one of {', '.join(MARKETS)}, not {market!r}")
+    derived = data.get("derived_from")
+    if isinstance(derived, dict):
+        if not derived or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in derived.items()
+        ):
+            raise MetadataError(f"{where}: derived_from maps platform labels to non-empty texts")
+    elif derived is not None and not (isinstance(derived, str) and derived.strip()):
+        raise MetadataError(f"{where}: derived_from must be a text or a mapping of texts")
     identity = data.get("raw_identity")
     if identity is not None:
         try:
@@ -180,6 +223,12 @@ def validate(
         raw_identity=None if identity is None else str(identity),
         buyer_unit=_squash(data.get("buyer_unit")),
         seller_unit=_squash(data.get("seller_unit")),
+        market=market,
+        derived_from=(
+            {str(k): _squash(v) or "" for k, v in derived.items()}
+            if isinstance(derived, dict)
+            else _squash(derived)
+        ),
         options={k: v for k, v in data.items() if k in option_keys},
     )
 

@@ -15,6 +15,9 @@ OCCUPATIONS = (
 )
 ROLES_TALLY = ("buyer", "seller", "pair")
 ROLES_CLAIM = ("buyer", "seller")
+# What a claim says of a party (README, "Claims checked"): that it leads its side (biggest,
+# most, first, mainly), that work comes from or goes to it, or one person's or one firm's case.
+PROPOSITIONS = ("leading", "present", "anecdote")
 
 
 @dataclass(frozen=True)

@@ -9,5 +9,15 @@ create table core__claims (
     platform varchar,
     seed_file varchar,
     cited_study varchar,
-    location varchar
+    location varchar,
+    -- the market the claim is about (pipeline/sources/meta.py MARKETS)
+    market varchar not null,
+    proposition varchar not null check (proposition in ('leading', 'present', 'anecdote')),
+    proposition_words varchar not null,
+    proposition_words_en varchar,
+    stated_share_pct double,
+    scope varchar,
+    region_m49 varchar,
+    region_definition varchar,
+    review_note varchar
 );

@@ -1,4 +1,5 @@
--- The curated claims, as staged.
+-- The curated claims, as staged: each claim × party with what the review found the claim says
+-- of it (market, proposition and the words that justify it, the M49 area of a region).
 with
 
 claims as (
@@ -17,7 +18,16 @@ final as (
         platform,
         seed_file,
         cited_study,
-        location
+        location,
+        market,
+        proposition,
+        proposition_words,
+        proposition_words_en,
+        stated_share_pct,
+        scope,
+        region_m49,
+        region_definition,
+        review_note
     from claims
 )
 

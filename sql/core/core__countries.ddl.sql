@@ -4,6 +4,7 @@ create table core__countries (
     name varchar not null,
     region varchar,                    -- UN M49 region
     subregion varchar,                 -- UN M49 sub-region
+    intermediate_region varchar,       -- UN M49 intermediate region (Central America...)
     lon double not null,               -- label point inside the country
     lat double not null
 );

@@ -12,5 +12,9 @@ create table core__sources (
     vintage varchar,
     notes varchar,
     buyer_unit varchar,                -- what one buyer share counts, when the source says
-    seller_unit varchar                -- what one seller share counts, when the source says
+    seller_unit varchar,               -- what one seller share counts, when the source says
+    -- the market the source measures (pipeline/sources/meta.py MARKETS); null: not declared
+    market varchar,
+    -- the source (or outside study) whose data it re-reports, as declared
+    derived_from varchar
 );

@@ -1,4 +1,5 @@
--- One row per claim: its statement, quote and provenance, for the claims map's legend.
+-- One row per claim: its statement, quote and provenance, and the markets it is about (one
+-- per party, as reviewed: core__claims.market), for the claims map's legend.
 with
 
 claims as (
@@ -16,6 +17,7 @@ grouped as (
         min(statement) as statement,
         min(quote) as quote,
         string_agg(distinct platform, ', ' order by platform) as platform,
+        string_agg(distinct market, ', ' order by market) as markets,
         string_agg(distinct seed_file, ', ' order by seed_file) as seed_file,
         string_agg(distinct cited_study, '; ' order by cited_study) as cited_study
     from claims

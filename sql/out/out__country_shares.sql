@@ -3,7 +3,8 @@
 -- included), published shares (share_pct, as printed; unlisted_pct is what the listed countries
 -- leave to others, remainders such as "rest of world" included) and published ranks (rank as
 -- printed; is_top_list when the ranks run 1..k without a gap, i.e. the list is a complete
--- top k). Published figures for one occupation are left out: every row here is across all
+-- top k; a country "among the top k" in an order the source does not state (measure top_k) has
+-- no rank, and its list is complete when it names k countries). Published figures for one occupation are left out: every row here is across all
 -- occupations. Sources are never summed here: one row per source's figure.
 -- Each set of rows ranked together (its source, platform, period, side and basis) is one set of
 -- out__claims_check. Published figures are ranked per platform as printed. Observed flows are
@@ -124,7 +125,7 @@ published as (
         amount,
         qualifier
     from tallies
-    where measure in ('share_pct', 'rank') and occupation = 'unknown'
+    where measure in ('share_pct', 'rank', 'top_k') and occupation = 'unknown'
 ),
 
 published_shares as (
@@ -158,13 +159,16 @@ published_ranks as (
         country_code,
         'published ranks' as basis,
         null::double as share_pct,
-        amount::integer as rank,
+        case when measure = 'rank' then amount::integer end as rank,
         count(*) over side as listed,
         null::double as unlisted_pct,
-        min(amount) over side = 1 and max(amount) over side = count(*) over side as is_top_list,
+        case
+            when measure = 'rank' then min(amount) over side = 1
+            else min(amount) over side = max(amount) over side
+        end and max(amount) over side = count(*) over side as is_top_list,
         qualifier
     from published
-    where measure = 'rank' and country_code is not null
+    where measure in ('rank', 'top_k') and country_code is not null
     window side as (partition by source_id, platform, period_start, period_end, role)
 ),
 

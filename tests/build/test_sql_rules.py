@@ -17,12 +17,14 @@ RULES = sorted(p.stem for p in (SQL_DIR / "tests").glob("*.sql"))
 BREAKERS: dict[str, str | list[str]] = {
     "out__flows__unique_key": "insert into out__flows select * from out__flows limit 1",
     "core__countries__known_country_codes": (
-        "insert into core__claims (claim_id, source_id, role, country_code, statement) "
-        "values ('X', 'curated_casilli_claims', 'seller', 'ZZZ', 'made up')"
+        "insert into core__claims (claim_id, source_id, role, country_code, statement, market, "
+        "proposition, proposition_words) values ('X', 'curated_casilli_claims', 'seller', "
+        "'ZZZ', 'made up', 'other', 'present', 'w')"
     ),
     "core__sources__known_source_ids": (
-        "insert into core__claims (claim_id, source_id, role, country_code, statement) "
-        "values ('X', 'nowhere', 'seller', 'IND', 'made up')"
+        "insert into core__claims (claim_id, source_id, role, country_code, statement, market, "
+        "proposition, proposition_words) values ('X', 'nowhere', 'seller', 'IND', 'made up', "
+        "'other', 'present', 'w')"
     ),
     "core__tallies__shares_at_most_100": (
         "insert into core__tallies select * replace (amount + 50 as amount) from core__tallies "
@@ -55,6 +57,13 @@ BREAKERS: dict[str, str | list[str]] = {
         "tasks_sold, basis) values ('un_m49_developed', 't', 2015, 'USA', 9, 0, 'flows'), "
         "('un_m49_developed', 't', 2015, 'IND', 0, 10, 'flows')",
     ],
+    "core__source_lineage__platforms_exist": (
+        "update core__tallies set platform = 'Upwork.com' where platform = 'Upwork'"
+    ),
+    "out__claims_check__verdicts_from_the_claims_market": (
+        "update out__claims_check set verdict = 'contradicted' where claim_id = 'C2' "
+        "and country_code = 'ESP' and source_id = 'curated_oli_shares'"
+    ),
     "core__claims__have_sellers": (
         "delete from core__claims where claim_id = 'C1' and role = 'seller'"
     ),

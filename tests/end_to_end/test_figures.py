@@ -66,11 +66,16 @@ SHIPPED_COUNTS = {
     "core__countries": 250,
     "core__country_groups": 500,
     "core__rejects": 0,
+    "core__source_lineage": 18,
     "core__sources": 15,
     # 75 recorded, and the UK's 6 % of OLI workers
     "core__tallies": 76,
     "core__tasks": 0,
-    "out__claims_check": 491,
+    # 49 parties without a set (17 anecdotes, 29 not measured, 3 out of scope); C1's 4 buyers
+    # × 4 buyer sets and 7 sellers × 10 freelance seller sets (86 verdicts); the 49 other
+    # parties that are not anecdotes beside every set of their side (4 buyer and 11 seller
+    # sets), as context: 10 buyers × 4 + 22 sellers × 11 = 282
+    "out__claims_check": 417,
     "out__country_balance": 10,
     "out__country_shares": 67,
     "out__estimate_check": 0,
@@ -107,9 +112,11 @@ def test_remotework_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert counts(con) == {
         **SHIPPED_COUNTS,
         "core__rejects": 4,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tallies": 105,
-        "out__claims_check": 546,
+        # one freelance year: C1's 4 + 7 parties judged, 10 + 22 others shown (context)
+        "out__claims_check": 417 + 43,
         "out__country_balance": 78,
         "out__country_shares": 107,
         "out__estimate_check": 8,
@@ -130,9 +137,11 @@ def test_oli_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert counts(con) == {
         **SHIPPED_COUNTS,
         "core__rejects": 6,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tallies": 491,
-        "out__claims_check": 584,
+        # a buyer set (4 judged, 10 context) and two seller sets (7 judged, 22 context)
+        "out__claims_check": 417 + 14 + 2 * 29,
         "out__country_balance": 32,
         "out__country_shares": 272,
         "out__estimate_summary": 4,
@@ -157,10 +166,12 @@ def test_csv_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert counts(con) == {
         **SHIPPED_COUNTS,
         "core__rejects": 4,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tallies": 81,
-        # the shipped 491, and one verdict per claimed country (55) in each of the 2 years
-        "out__claims_check": 601,
+        # no declared market: context beside each of the 14 buyer and 29 seller parties that are
+        # not anecdotes (regions included), in each of the 2 years
+        "out__claims_check": 417 + 2 * (14 + 29),
         "out__country_balance": 28,
         "out__country_shares": 76,
         "out__estimate_check": 10,
@@ -188,9 +199,11 @@ def test_freelancer_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         **SHIPPED_COUNTS,
         # 4: the compact bids page without awards (result: {}) is an empty page, not a reject
         "core__rejects": 4,
+        "core__source_lineage": 19,
         "core__sources": 16,
         "core__tasks": 7,
-        "out__claims_check": 546,
+        # one freelance year: C1's 4 + 7 parties judged, 10 + 22 others shown (context)
+        "out__claims_check": 417 + 43,
         "out__country_balance": 22,
         "out__country_shares": 73,
         "out__estimate_check": 4,

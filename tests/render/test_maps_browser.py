@@ -451,7 +451,7 @@ def test_claims_page_links_every_buyer_seller_pair(browser, pages, con) -> None:
     outline = WorldProjection().outline_polygon.buffer(0.001)
     assert all(outline.covers(shapely.Point(x, y)) for x, y in page.js(VERTICES))
     legend = page.page.locator("#atlas-side").inner_text()
-    assert "South-East Asia (region, not drawn; no data)" in legend
+    assert "South-East Asia (region, not drawn; supported)" in legend
     assert "Central America (region, not drawn; no data)" in legend
     assert "Kenya <script>alert(3)</script>" in legend
     page.page.click("button[data-claim=C2]")
@@ -626,15 +626,20 @@ def assert_marks_follow_the_table(page: Opened, con) -> None:
         row = next(r for r in table if r["claim_id"] == claim_id)
         counts = [
             (row["parties_supported"], "supported"),
+            (row["parties_borderline"], "borderline"),
             (row["parties_disagreeing"], "sources disagree"),
             (row["parties_contradicted"], "contradicted"),
             (row["parties_without_data"], "no data"),
+            (row["parties_not_measured"], "not measured"),
+            (row["parties_not_judged"], "not judged"),
         ]
         text = ", ".join(f"{n} {v}" for n, v in counts if n)
+        # the same counts as the table writes them
+        assert text == row["claim_counts"]
         assert f"{claim_id}: {row['claim_verdict']} — {text}" in side
     for r in table:
         if not r["is_drawn"]:
-            assert f"{r['party_name']} (region, not drawn; no data)" in side
+            assert f"{r['party_name']} (region, not drawn; {r['party_verdict']})" in side
 
 
 def test_claims_page_marks_each_party_with_its_verdict(browser, pages, con) -> None:
@@ -642,13 +647,24 @@ def test_claims_page_marks_each_party_with_its_verdict(browser, pages, con) -> N
     assert_marks_follow_the_table(page, con)
     # the mini atlas has every verdict but "no data" on a drawn country
     side = page.page.locator("#atlas-side").inner_text()
-    assert "C1: supported — 4 supported, 1 no data" in side
+    assert "C1: supported — 5 supported" in side
     assert "C2: partly supported — 1 sources disagree, 1 contradicted, 1 no data" in side
+    assert "C3: not measured — 2 not measured" in side
+    assert "C4: partly supported — 1 borderline, 1 not judged" in side
+    assert "Market: click_farm_social_fakes." in side
     key = page.js(
         "() => [...document.querySelectorAll('.verdict-key [data-verdict]')]"
         ".map(e => e.textContent.trim())"
     )
-    assert key == ["supported", "sources disagree", "contradicted", "no data"]
+    assert key == [
+        "supported",
+        "borderline",
+        "sources disagree",
+        "contradicted",
+        "no data",
+        "not measured",
+        "not judged",
+    ]
     # Kenya contradicted, Australia with sources disagreeing: the link is dashed as contradicted
     links = page.js(
         """() => { const out = []; atlas.map.eachLayer(l => {
@@ -681,10 +697,24 @@ def test_claim_tooltips_show_the_figures_as_text(browser, pages, con) -> None:
     assert "Kenya <script>alert(3)</script> (KEN)" in tip and "contradicted" in tip
     assert figures[("C2", "KEN")] and all(line in tip for line in figures[("C2", "KEN")])
     assert "no projects among the 4 countries with projects" in tip
+    # the market and what the claim says, and the source, its market and family in each line
+    assert (
+        "online_freelance" in tip and "leading: “Kenyan <script>alert(4)</script> workers”" in tip
+    )
+    assert (
+        "remotework (various, observed flows, 2020; online_freelance, counted as remotework)" in tip
+    )
+    assert "remotework: contradicted" in tip
+    # a claim about a market nothing measures: the figures of other markets, as context
+    page.js(HOVER, ["verdict", "C3", "IND"])
+    tip = page.page.locator("#atlas-tip").inner_text()
+    assert "not measured: no source measures the sellers of click_farm_social_fakes" in tip
+    assert "Context, not a verdict" in tip
+    assert "context, not a verdict (online_freelance data; the claim is about " in tip
     page.js(HOVER, ["link", "C1", "IND", "GBR"])
     tip = page.page.locator("#atlas-tip").inner_text()
     assert "Most work is bought in the US <script>alert(1)</script> and done in Asia" in tip
-    assert "C1: supported" not in tip and "supported — 4 supported, 1 no data" in tip
+    assert "C1: supported" not in tip and "supported — 5 supported" in tip
     assert all(line in tip for line in figures[("C1", "IND")] + figures[("C1", "GBR")])
     assert page.page.locator("#atlas-tip script, #atlas-side script").count() == 0
     page.close()

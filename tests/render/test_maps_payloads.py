@@ -46,6 +46,9 @@ TEXTS = [
     ("core__claims", "cited_study"),
     ("core__claims", "region_label"),
     ("core__claims", "seed_file"),
+    ("core__claims", "proposition_words"),
+    ("core__claims", "proposition_words_en"),
+    ("core__claims", "region_definition"),
 ]
 CONTROLS = "select, input[type=radio], input[type=checkbox]"
 

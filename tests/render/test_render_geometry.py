@@ -395,11 +395,15 @@ def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
 
     svg = print_claims(con, WorldProjection(), tmp_path, "curved")[0].read_text(encoding="utf-8")
     # matplotlib writes each text as paths after a comment holding it
-    for verdict in ("supported", "sources disagree", "contradicted", "no data"):
+    for verdict in VERDICT_FILL:
         assert f"<!-- {verdict} -->" in svg
     assert "<!-- C1 (supported): Rich countries buy, Asia works -->" in svg
-    assert "<!-- 1 sources disagree, 1 contradicted, 1 no data -->" in svg
+    # the counts, then the claim's market, on as many lines as they take
+    texts = " ".join(re.findall(r"<!-- (.*?) -->", svg))
+    assert "1 sources disagree, 1 contradicted, 1 no data; market: online_freelance" in texts
+    assert "2 not measured; market: click_farm_social_fakes" in texts
     # a mark per drawn party, filled with its verdict's colour, and one in the key
     drawn = [r["party_verdict"] for r in query_rows(con, "claims_check") if r["is_drawn"]]
-    for verdict in ("supported", "sources disagree", "contradicted"):
+    assert set(drawn) == set(VERDICT_FILL) - {"no data"}
+    for verdict in ("supported", "borderline", "sources disagree", "contradicted", "not measured"):
         assert svg.count(f"fill: {VERDICT_FILL[verdict]}") == drawn.count(verdict) + 1

@@ -87,6 +87,43 @@ def test_an_unknown_or_missing_key_is_an_error(tmp_path: Path) -> None:
         validate({**good, "expected_rows": {"per_file": 3}}, tmp_path / "x.yaml")
 
 
+def test_market_and_lineage_are_checked_and_followed_to_their_root(tmp_path: Path) -> None:
+    from pipeline.build.tables import family_of
+
+    where = tmp_path / "x.yaml"
+    base = {"title": "t", "citation": "c", "method": "curated"}
+    with pytest.raises(MetadataError, match=r"x\.yaml: market must be one of .*'freelance'"):
+        validate({**base, "source_id": "x", "market": "freelance"}, where)
+    with pytest.raises(MetadataError, match="derived_from maps platform labels"):
+        validate({**base, "source_id": "x", "derived_from": {"Upwork": ""}}, where)
+    with pytest.raises(MetadataError, match="derived_from must be a text"):
+        validate({**base, "source_id": "x", "derived_from": 3}, where)
+    known = {
+        m.source_id: m
+        for m in [
+            validate({**base, "source_id": "raw", "market": "online_freelance"}, where),
+            validate({**base, "source_id": "blog", "derived_from": "raw"}, where),
+            validate({**base, "source_id": "press", "derived_from": "blog"}, where),
+            validate(
+                {**base, "source_id": "ranks", "derived_from": {"A": "press", "B": "X"}}, where
+            ),
+        ]
+    }
+    # a re-report of a re-report belongs to the first source's family
+    assert family_of("press", None, known) == "raw"
+    # per platform: one platform re-reports the chain above, another an outside study, and a
+    # platform the mapping does not name is the source's own data
+    assert family_of("ranks", "A", known) == "raw"
+    assert family_of("ranks", "B", known) == "X"
+    assert family_of("ranks", "C", known) == "ranks"
+    circle = {
+        "a": validate({**base, "source_id": "a", "derived_from": "b"}, where),
+        "b": validate({**base, "source_id": "b", "derived_from": "a"}, where),
+    }
+    with pytest.raises(MetadataError, match="a -> b -> a"):
+        family_of("a", None, circle)
+
+
 def test_building_the_database_never_imports_the_http_layer(tmp_path: Path) -> None:
     sample_text = {k: str(v) for k, v in SAMPLES.items()}
     script = textwrap.dedent(

@@ -10,7 +10,7 @@ import pytest
 from pipeline.reference.countries import country_index
 from pipeline.sources import curated_specs
 from pipeline.sources.contract import ParseContext, Parsed, RawFile
-from pipeline.sources.meta import MetadataError
+from pipeline.sources.meta import MARKETS, MetadataError
 
 
 def read(yaml_path: Path) -> Parsed:
@@ -76,7 +76,9 @@ def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
         + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,many,,c,,\n"
         + ",2016-05-01,2016-09-30,buyer,India,,,cooking,share_pct,5,,c,,\n"
         + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,150,,c,,\n"
-        + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,5,,c,,\n",
+        + ",2016-05-01,2016-09-30,buyer,India,,,unknown,share_pct,5,,c,,\n"
+        + ",2016-05-01,2016-09-30,buyer,Kenya,,,unknown,rank,0,,c,,\n"
+        + ",2016-05-01,2016-09-30,buyer,Kenya,,,unknown,top_k,2.5,,c,,\n",
     )
     result = read(path)
     found = {(r.location, r.field) for r in result.rejects}
@@ -86,10 +88,14 @@ def test_bad_rows_are_rejected_with_file_row_and_field(tmp_path: Path) -> None:
         ("bad.csv:4", "amount"),
         ("bad.csv:5", "occupation"),
         ("bad.csv:6", "amount"),
+        ("bad.csv:8", "amount"),
+        ("bad.csv:9", "amount"),
     }
     unknown = next(r for r in result.rejects if r.field == "buyer_country")
     assert unknown.value == "Atlantis" and "unknown country" in unknown.reason
-    assert (result.records_in, result.records_ok, result.records_rejected) == (6, 1, 5)
+    top_k = next(r for r in result.rejects if r.location == "bad.csv:9")
+    assert top_k.reason == "a top_k is a whole number from 1"
+    assert (result.records_in, result.records_ok, result.records_rejected) == (8, 1, 7)
     assert [t["buyer_country_code"] for t in tallies(result)] == ["IND"]
 
 
@@ -113,18 +119,55 @@ def test_missing_yaml_key_names_the_key(tmp_path: Path) -> None:
         curated_specs(tmp_path)
 
 
+CLAIM_HEADER = (
+    "claim_id,role,country,region_label,statement,quote,quote_lang,platform,seed_file,"
+    "cited_study,market,proposition,proposition_words,stated_share_pct,scope,region_m49\n"
+)
+
+
 def test_claim_rows_keep_regions_as_labels(tmp_path: Path) -> None:
-    body = (
-        "claim_id,role,country,region_label,statement,quote,quote_lang,platform,seed_file,"
-        "cited_study\n"
-        "C3,buyer,États-Unis,,Buyers in the North.,«les États-Unis»,fr,MTurk,004.txt,\n"
-        "C3,seller,,Central America,Buyers in the North.,«l'Amérique centrale»,fr,MTurk,004.txt,\n"
-        "C3,seller,Filippine,,Buyers in the North.,«Filippine»,it,MTurk,004.txt,\n"
+    rest = "fr,MTurk,004.txt,,online_freelance"
+    body = CLAIM_HEADER + (
+        f"C3,buyer,États-Unis,,Buyers in the North.,«les États-Unis»,{rest},present,États,,,\n"
+        f"C3,seller,,Central America,Buyers in the North.,«l'Amérique centrale»,{rest},leading,"
+        "Amérique,,,Central America\n"
+        f'C3,seller,Filippine,,Buyers in the North.,"«le Filippine, il più»",{rest},leading,'
+        "il più,50,,\n"
     )
     path = write_dataset(tmp_path, "claims", body, kind="claims")
     claims = read(path).tables["curated_claims"].to_pylist()
-    assert [(c["role"], c["country_code"], c["region_label"]) for c in claims] == [
-        ("buyer", "USA", None),
-        ("seller", None, "Central America"),
-        ("seller", "PHL", None),
+    assert [
+        (c["role"], c["country_code"], c["region_label"], c["region_m49"], c["stated_share_pct"])
+        for c in claims
+    ] == [
+        ("buyer", "USA", None, None, None),
+        ("seller", None, "Central America", "Central America", None),
+        ("seller", "PHL", None, None, 50.0),
     ]
+
+
+def test_reviewed_claim_fields_are_checked(tmp_path: Path) -> None:
+    rest = "Buyers in the North.,«les États-Unis»,fr,MTurk,004.txt,"
+    body = CLAIM_HEADER + (
+        f"C1,buyer,États-Unis,,{rest},freelance,present,États,,,\n"
+        f"C1,buyer,États-Unis,,{rest},online_freelance,biggest,États,,,\n"
+        f"C1,buyer,États-Unis,,{rest},online_freelance,present,the biggest,,,\n"
+        f"C1,buyer,États-Unis,,{rest},online_freelance,present,États,50,,\n"
+        f"C1,buyer,États-Unis,,{rest},online_freelance,leading,États,150,,\n"
+        f"C1,seller,,Middle Earth,{rest},online_freelance,leading,États,,,Middle Earth\n"
+        f"C1,seller,,Asia,{rest},online_freelance,present,États,,,\n"
+        f"C1,seller,,Western firms,{rest},online_freelance,anecdote,États,,,\n"
+    )
+    result = read(write_dataset(tmp_path, "claims", body, kind="claims"))
+    assert [(r.location, r.field, r.reason) for r in result.rejects] == [
+        ("claims.csv:2", "market", "must be one of: " + ", ".join(MARKETS)),
+        ("claims.csv:3", "proposition", "must be one of: leading, present, anecdote"),
+        ("claims.csv:4", "proposition_words", "not words of the quote"),
+        ("claims.csv:5", "stated_share_pct", "only a leading party states a share"),
+        ("claims.csv:6", "stated_share_pct", "not a share above 0 and at most 100"),
+        ("claims.csv:7", "region_m49", "not a UN M49 area name"),
+        ("claims.csv:8", "region_m49", "a region judged against the data needs its UN M49 area"),
+    ]
+    # a party that is not a place can only be an anecdote
+    (kept,) = result.tables["curated_claims"].to_pylist()
+    assert (kept["region_label"], kept["proposition"]) == ("Western firms", "anecdote")

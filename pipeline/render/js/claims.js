@@ -1,12 +1,18 @@
 // @ts-check
 /* claims.html: one colour per claim, curved links from seller to buyer, as in flows.js; each
-   claim party marked with its verdict from the check against the data. */
+   claim party marked with its verdict from the check against the data, judged by sources of the
+   claim's own market only (other markets' figures are context in the tooltips). */
 (function () {
   'use strict';
   /**
-   * A country named by a claim (pipeline/render/claims.py, page_data).
+   * A country named by a claim (pipeline/render/claims.py, page_data): its verdict, what the
+   * claim says of it (market, proposition, the words that say so), the figures behind the
+   * verdict and those of other markets, shown as context.
    * @typedef {{role: string, name: string, code: string, drawn: boolean, verdict: string,
-   *   figures: string[]}} ClaimParty
+   *   market: string, proposition: string, words: string, words_en: string | null,
+   *   region: string | null, votes: string | null, figures: string[], context: string[],
+   *   context_more: number}}
+   *   ClaimParty
    */
   /**
    * @typedef {object} Claim
@@ -15,6 +21,7 @@
    * @property {string} statement
    * @property {string | null} quote
    * @property {string | null} platform
+   * @property {string | null} markets
    * @property {string | null} seed_file
    * @property {string | null} cited_study
    * @property {string | null} citation
@@ -30,7 +37,8 @@
    *   as_seller: string[][]}} countries
    * @property {Claim[]} claims
    * @property {{order: string[], fill: Record<string, string>, edge: Record<string, string>,
-   *   dash: Record<string, string | null>}} verdicts
+   *   dash: Record<string, string | null>, mark_dash: Record<string, string>,
+   *   meaning: Record<string, string>}} verdicts
    * @property {Array<[string, string, number, string]>} marks  [claim, role, country, verdict]
    * @property {Array<[string, number, number, ...number[][]]>} links  [claim, seller, buyer,
    *   route pieces...]
@@ -72,15 +80,28 @@
     return c.parties.filter(function (p) { return p.role === role && p.code === code; })[0];
   }
   /**
-   * A party's verdict, then one row per source with the figures behind it.
+   * A party's verdict, what the claim says of it, one row per source with the figures behind
+   * the verdict, then the figures of other markets, labelled as context.
    * @param {string} label
    * @param {ClaimParty} p
    * @returns {TipRow[]}
    */
   function partyRows(label, p) {
     /** @type {TipRow[]} */
-    var rows = [[label, p.verdict]];
-    return rows.concat(p.figures.map(function (f) { return /** @type {TipRow} */ (['', f]); }));
+    var rows = [[label, p.verdict], ['Market of the claim', p.market],
+      ['The claim says', p.proposition + ': \u201c' + p.words + '\u201d' +
+        (p.words_en ? ' (' + p.words_en + ')' : '')]];
+    if (p.region) { rows.push(['Region', p.region]); }
+    if (p.votes) { rows.push(['One vote per family of sources', p.votes]); }
+    /** @param {string} f */
+    function line(f) { return /** @type {TipRow} */ (['', f]); }
+    rows = rows.concat(p.figures.map(line));
+    if (p.context.length) {
+      rows.push(['Context, not a verdict', 'figures of other markets or scopes']);
+      rows = rows.concat(p.context.map(line));
+      if (p.context_more) { rows.push(['', '\u2026 and ' + p.context_more + ' more']); }
+    }
+    return rows;
   }
 
   /**
@@ -93,7 +114,8 @@
     /** @type {TipRow[]} */
     var rows = [['Claim', c.id], ['Seller (worker)', C.name[s] + ' (' + C.code[s] + ')'],
       ['Buyer (employer)', C.name[b] + ' (' + C.code[b] + ')'], ['Statement', c.statement],
-      ['Quote', c.quote || 'none'], ['Seed file', c.seed_file || 'none'],
+      ['Market', c.markets || 'none'], ['Quote', c.quote || 'none'],
+      ['Seed file', c.seed_file || 'none'],
       ['Cited study', c.cited_study || 'none'], ['Source', c.citation || ''],
       ['Claim checked against the data', verdictText(c)]];
     return rows
@@ -193,7 +215,8 @@
         var angle = 2 * Math.PI * k / n;  /* from the right, clear of the label */
         var m = L.circleMarker([pts[ci][1] + r * Math.sin(-angle), pts[ci][0] + r *
           Math.cos(angle)], {radius: MARK, color: V.edge[mk[3]], weight: 1.5,
-          fillColor: V.fill[mk[3]], fillOpacity: 1, bubblingMouseEvents: false});
+          fillColor: V.fill[mk[3]], fillOpacity: 1, bubblingMouseEvents: false,
+          dashArray: V.mark_dash[mk[3]]});
         m.atlas = {kind: 'verdict', verdict: mk[3], claim: mk[0], role: mk[1], code: C.code[ci]};
         A.bindTip(m, function () {
           /** @type {TipRow[]} */
@@ -214,15 +237,20 @@
     'to show it alone. Regions cannot be drawn and are listed here.'}));
   /* The verdict key: marks beside the circles, line dashes for the weaker end of a link. */
   side.appendChild(el('p', {class: 'muted', text: 'Checked against the data: each named ' +
-    'country gets a mark beside its circle per claim; a line is dashed after the weaker of ' +
-    'its two ends. Hover a mark or a line for the figures behind the verdict.'}));
+    'country gets a mark beside its circle per claim, judged only by sources of the market ' +
+    'the claim is about (a leading country within the number the claim names, a named one ' +
+    'at 0.1 % or more of its side); a line is dashed after the weaker of its two ends. Hover ' +
+    'a mark or a line for the market and the source behind the verdict; figures of other ' +
+    'markets are shown there as context, never as a mark.'}));
   var key = el('div', {class: 'verdict-key'}, V.order.map(function (v) {
-    return el('div', {'data-verdict': v}, [A.circleSwatch(V.fill[v], MARK, 1), ' ',
-      A.lineSwatch('#444', WIDTH, V.dash[v], 30), ' ', el('span', {text: v})]);
+    return el('div', {'data-verdict': v, title: V.meaning[v]}, [A.circleSwatch(V.fill[v], MARK, 1),
+      ' ', A.lineSwatch('#444', WIDTH, V.dash[v], 30), ' ', el('span', {text: v})]);
   }));
   key.querySelectorAll('circle').forEach(function (circle, i) {
     circle.setAttribute('stroke', V.edge[V.order[i]]);
     circle.setAttribute('stroke-width', '1.5');
+    var dash = V.mark_dash[V.order[i]];
+    if (dash) { circle.setAttribute('stroke-dasharray', dash); }
   });
   side.appendChild(key);
   var entries = D.claims.map(function (c) {
@@ -235,8 +263,8 @@
     }
     var children = [A.lineSwatch(c.colour, 4, null, 22), ' ',
       el('b', {text: c.id}), ' ', el('span', {text: c.statement, title: c.quote || ''}),
-      el('br'), el('span', {class: 'muted', text: 'Buyers: ' + names('buyer') + '. Sellers: ' +
-        names('seller') + '.'})];
+      el('br'), el('span', {class: 'muted', text: 'Market: ' + (c.markets || 'none') + '. ' +
+        'Buyers: ' + names('buyer') + '. Sellers: ' + names('seller') + '.'})];
     children.push(el('br'), el('span', {class: 'verdict', 'data-verdict': c.verdict,
       text: 'Checked against the data: ' + c.id + ': ' + verdictText(c)}));
     var b = el('button', {type: 'button', class: 'claim-entry', 'data-claim': c.id,
@@ -255,8 +283,8 @@
       .slice(0, 8).map(function (c, i) {
         return '<line x1="10" x2="30" y1="' + (14 + 16 * i) + '" y2="' + (14 + 16 * i) +
           '" stroke="' + c.colour + '" stroke-width="4"/><text x="36" y="' + (18 + 16 * i) +
-          '" font-family="sans-serif" font-size="11">' + A.xml(c.id + ' (' + c.verdict + '): ' +
-          String(c.statement).slice(0, 120)) + '</text>';
+          '" font-family="sans-serif" font-size="11">' + A.xml(c.id + ' (' + c.verdict + '; ' +
+          (c.markets || '') + '): ' + String(c.statement).slice(0, 120)) + '</text>';
       }).join('');
     return A.svgSnapshot(map, D.title, legendSvg, 20 + 16 * Math.min(8, D.claims.length));
   }
