@@ -29,7 +29,7 @@ from pipeline.build.tables import (
     load_reference,
     sources_table,
 )
-from pipeline.raw.versions import RawFile, quarantine_result, raw_files
+from pipeline.raw.versions import RawFile, quarantine_result
 from pipeline.reference.countries import CountryIndex, country_index
 from pipeline.sources import (
     Spec,
