@@ -58,9 +58,9 @@ from pipeline.util.records import OCCUPATIONS, Reject
 log = logging.getLogger(__name__)
 
 SOURCE_ID = "shares"
-# read from a file's YAML (besides the curated keys): what market the shares measure, and
-# what they are a share of (text, or one text per side)
-OPTION_KEYS: frozenset[str] = frozenset({"market", "unit"})
+# read from a file's YAML besides the common keys (which include ``market``): what the shares
+# are a share of (text, or one text per side)
+OPTION_KEYS: frozenset[str] = frozenset({"unit"})
 SESSION_OPTIONS: Mapping[str, Any] = {}
 REQUIRED = ("side", "country", "share_pct", "year")
 OPTIONAL = ("platform", "occupation")
@@ -96,6 +96,10 @@ META_KEYS = (
     "notes",
     "platform",
     "expected_rows",
+    "market",
+    "derived_from",
+    "buyer_unit",
+    "seller_unit",
     *sorted(OPTION_KEYS),
 )
 _TEXT_KEYS = frozenset(META_KEYS) - {"expected_rows", "vintage", "unit"}

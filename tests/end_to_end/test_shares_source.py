@@ -118,7 +118,7 @@ def test_imported_shares_are_estimated_like_the_curated_shares(
         title == "Online Labour Index: employer shares (May–Sep 2016) and worker shares (July 2017)"
     )
     assert cited.startswith('OII press release "Rise of online work captured')
-    assert "Market: online freelance platforms." in notes
+    assert "Market: online_freelance." in notes
     assert "Unit: buyers: share of vacancies posted, by employer country; sellers:" in notes
     assert rows(
         con, "select distinct citation from core__tallies where source_id = 'shares_oli_2016'"

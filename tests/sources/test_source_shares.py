@@ -145,8 +145,8 @@ def meta_of(text: str, where: Path = Path("oli.yaml")):
 
 def test_the_yaml_gives_citation_title_platform_market_and_unit() -> None:
     meta = meta_of(
-        "title: OLI shares\ncitation: OII (2016)\nplatform: Upwork\nmarket: online freelance "
-        "platforms\nunit:\n  buyer: vacancies\n  seller: workers\nnotes: Two marginals.\n"
+        "title: OLI shares\ncitation: OII (2016)\nplatform: Upwork\nmarket: online_freelance"
+        "\nunit:\n  buyer: vacancies\n  seller: workers\nnotes: Two marginals.\n"
     )
     assert (meta.source_id, meta.title, meta.citation, meta.platform_for()) == (
         "shares_oli",
@@ -155,7 +155,7 @@ def test_the_yaml_gives_citation_title_platform_market_and_unit() -> None:
         "Upwork",
     )
     assert meta.notes == (
-        "Two marginals. Market: online freelance platforms. Unit: buyers: vacancies; "
+        "Two marginals. Market: online_freelance. Unit: buyers: vacancies; "
         "sellers: workers."
     )
 
