@@ -112,6 +112,8 @@ def stage_sources(
             staged = staging.stage(spec, raw, ctx, parser_key, root)
             staged_files.append(staged)
             summary.files_parsed += staged.parsed_now
+            if staged.healed:
+                summary.notes.append(staged.healed)
             summary.records_in += staged.records_in
             summary.records_ok += staged.records_ok
             summary.records_rejected += staged.records_rejected

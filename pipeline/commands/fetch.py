@@ -40,6 +40,8 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
         unit="file",
     ):
         staged = staging.stage(spec, raw, ctx, parser_key, root)
+        if staged.healed:
+            out(f"  {staged.healed}")
         state = "new" if raw.path not in before else "already present"
         out(
             f"  {raw.path} ({state}): {staged.records_in} records, {staged.records_ok} usable, "

@@ -331,3 +331,50 @@ def test_temporary_files_of_killed_runs_are_removed_and_live_ones_kept(atlas) ->
     finally:
         live.kill()
         live.wait()
+
+
+def _damage(staging: Path, how: str) -> Path:
+    """Damage one staged Parquet file of the csv source (or its ``_files`` record) as a full
+    disk, a copy gone wrong or a hand edit would; the path damaged."""
+    if how == "record cut":
+        (record,) = (staging / "_files" / "csv").glob("*.json")
+        record.write_text(record.read_text()[:40])
+        return record
+    (staged,) = (staging / "csv_rows").rglob("*.parquet")
+    data = staged.read_bytes()
+    if how == "cut":
+        staged.write_bytes(data[: len(data) // 2])
+    elif how == "emptied":
+        staged.write_bytes(b"")
+    elif how == "bytes changed":
+        # same size, one byte in the middle flipped: only the sha256 tells
+        middle = len(data) // 2
+        staged.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    elif how == "removed":
+        staged.unlink()
+    return staged
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("how", ["cut", "emptied", "bytes changed", "removed", "record cut"])
+def test_damaged_staging_is_parsed_again_from_raw_and_says_so(atlas, how) -> None:
+    """Before, a cut or emptied staged file was reused and every build failed with a DuckDB
+    traceback until data/staging was deleted by hand."""
+    first = run_db(atlas)
+    assert first.returncode == 0, first.stderr
+    damaged = _damage(atlas.parent.parent / "staging", how)
+    healed = run_db(atlas)
+    assert healed.returncode == 0, healed.stderr
+    assert "Traceback" not in healed.stderr
+    assert "flows.csv: staged rows not reused" in healed.stdout
+    assert f"parsed again from {atlas.parent.parent / 'raw'}" in healed.stdout
+    if how != "record cut":
+        assert str(damaged) in healed.stdout
+    # records in = loaded: the two rows of the current version, once
+    assert "csv: 2 records read, 2 loaded, 0 rejected" in healed.stdout
+    assert total(atlas) == NEW_TOTAL
+    again = run_db(atlas)
+    assert again.returncode == 0, again.stderr
+    assert "not reused" not in again.stdout
+    assert "unchanged since the last build" in again.stdout
+    assert total(atlas) == NEW_TOTAL
