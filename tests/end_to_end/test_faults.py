@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from loopback import Reply
 
 from pipeline.build.run import build_database
 from pipeline.sources import open_store
@@ -378,3 +379,56 @@ def test_damaged_staging_is_parsed_again_from_raw_and_says_so(atlas, how) -> Non
     assert "not reused" not in again.stdout
     assert "unchanged since the last build" in again.stdout
     assert total(atlas) == NEW_TOTAL
+
+
+# -- a server that answers a byte at a time ------------------------------------------------
+
+
+def _slow_save(server, clock, tmp_path: Path, reply, deadline: float):
+    from loopback import session
+
+    from pipeline.raw.store import RawStore
+    from pipeline.sources import spec_for
+    from pipeline.sources.contract import SourceContext
+
+    url = server.route("/page.json", reply)
+    store = RawStore("slow", root=tmp_path / "raw")
+    ctx = SourceContext(store, spec_for("remotework").meta, None, None, tmp_path)  # type: ignore[arg-type]
+    ctx.__dict__["session"] = session(clock, deadline=deadline, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(Exception) as info:
+        ctx.save(url, "page.json", expect="json")
+    return info.value, time.monotonic() - started, store
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("part", ["body", "all"])
+def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(
+    server, clock, tmp_path, part
+) -> None:
+    """Before, a page sent one byte at a time (each within the read timeout) was held for as
+    long as the server liked: 90 s in the campaign, for ever in principle."""
+    from pipeline.collect.errors import DeadlineExceeded
+
+    # 2,000 bytes 0.02 s apart would take 40 s; the read timeout (5 s) never fires
+    reply = Reply(body=b'{"a": "' + b"x" * 2000 + b'"}', trickle=0.02, trickle_from=part)
+    error, seconds, store = _slow_save(server, clock, tmp_path, reply, deadline=1.0)
+    assert isinstance(error, DeadlineExceeded)
+    assert "took longer than 1 s, the deadline for one answer (ATLAS_HTTP_DEADLINE" in str(error)
+    assert 1.0 <= seconds < 4.0
+    assert not store.folder.exists() or sorted(p.name for p in store.folder.iterdir()) == []
+
+
+@pytest.mark.fault
+def test_the_deadline_is_read_from_the_environment_and_checked(monkeypatch) -> None:
+    from pipeline.collect import http as H
+    from pipeline.collect.errors import HttpError
+
+    monkeypatch.setenv("ATLAS_HTTP_DEADLINE", "2.5")
+    assert H.PoliteSession()._deadline.seconds == 2.5
+    monkeypatch.delenv("ATLAS_HTTP_DEADLINE")
+    assert H.PoliteSession()._deadline.seconds == 300
+    for bad in ("soon", "0", "-5", "inf", "nan"):
+        monkeypatch.setenv("ATLAS_HTTP_DEADLINE", bad)
+        with pytest.raises(HttpError, match="ATLAS_HTTP_DEADLINE must be a number of seconds"):
+            H.PoliteSession()
