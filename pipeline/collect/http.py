@@ -69,9 +69,12 @@ from pipeline.collect.errors import (
 )
 from pipeline.collect.redact import (
     DEFAULT_SECRET_PARAMS,
+    MIN_SECRET_CHARS,
     SECRET_HEADERS,
+    BodyRedactor,
     Params,
     redact_params,
+    redact_text,
     redact_url,
 )
 
@@ -304,16 +307,23 @@ class Answer:
     _rest: Iterator[bytes] = field(repr=False)
     _max_bytes: int = field(repr=False)
     _deadline: _Deadline = field(repr=False)
+    _redactor: BodyRedactor = field(repr=False)
+
+    @property
+    def redacted(self) -> bool:
+        """Whether the body, as read so far, echoed a credential (taken out, as ``***``)."""
+        return self._redactor.replaced > 0
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
 
     def chunks(self) -> Iterator[bytes]:
-        """The body in pieces of at most ``CHUNK`` bytes, bounded in total size."""
+        """The body in pieces, bounded in total size, with every credential the session sent
+        replaced by ``***`` (a server can echo one back)."""
         seen = len(self._first)
         if self._first:
-            yield self._first
+            yield self._redactor.feed(self._first)
         try:
             for chunk in self._rest:
                 seen += len(chunk)
@@ -322,7 +332,7 @@ class Answer:
                     raise ResponseTooLarge(f"{self.url} sent more than {self._max_bytes} bytes")
                 if self._deadline.expired:
                     break
-                yield chunk
+                yield self._redactor.feed(chunk)
         except requests.RequestException as exc:
             if self._deadline.expired:
                 raise _too_slow(self.url, self._deadline) from None
@@ -332,6 +342,7 @@ class Answer:
         if self._deadline.expired:
             # the watchdog ended the body: what came is not the whole answer
             raise _too_slow(self.url, self._deadline)
+        yield self._redactor.flush()
 
 
 def _too_slow(url: str, deadline: _Deadline) -> DeadlineExceeded:
@@ -384,6 +395,9 @@ class PoliteSession:
         self._sleep = sleep
         self._headers = {**(headers or {}), **headers_from_env(env_headers or {})}
         self.secret_params = DEFAULT_SECRET_PARAMS | {n.lower() for n in secret_params}
+        # the values of every credential sent: taken out of messages and of stored bodies
+        self._secrets: set[str] = set()
+        self._add_secrets(self._headers, None)
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | None] = {}
         self._deadline = _Deadline(deadline if deadline is not None else deadline_from_env())
@@ -432,13 +446,37 @@ class PoliteSession:
         self._deadline.pause()
         self._sleep(seconds)
 
+    def _add_secrets(self, headers: Mapping[str, str] | None, params: Params | None) -> None:
+        """Remember the credential values of a request; HttpError for one too short to be
+        told from the data (it could not be taken out of a stored page)."""
+        found = [(n, v) for n, v in (headers or {}).items() if n.lower() in SECRET_HEADERS]
+        found += [
+            (n, str(v))
+            for n, v in (params or {}).items()
+            if n.lower() in self.secret_params and isinstance(v, str | int | float)
+        ]
+        for name, value in found:
+            if len(value) < MIN_SECRET_CHARS:
+                raise HttpError(
+                    f"the credential sent as {name} is {len(value)} characters long: too short "
+                    f"to be a real one (at least {MIN_SECRET_CHARS}), and it could not be taken "
+                    "out of the pages a server echoes it in; check the variable that sets it"
+                )
+            self._secrets.add(value)
+
+    def redact(self, text: str) -> str:
+        """``text`` without any credential value this session has sent."""
+        return redact_text(text, self._secrets)
+
     def shown_url(self, url: str, params: Params | None = None) -> str:
         """The URL with its query as it is sent, secrets redacted: how a download is recorded
         and found again for a conditional request."""
         return self._redact(requests.Request("GET", url, params=params).prepare().url or url)
 
-    def _redact(self, url: str) -> str:
-        return redact_url(url, self.secret_params)
+    def _redact(self, text: str) -> str:
+        """A URL, or a message holding one, with its secret query values and every credential
+        value sent replaced by ``***``."""
+        return self.redact(redact_url(text, self.secret_params))
 
     def close(self) -> None:
         self._http.close()
@@ -483,6 +521,7 @@ class PoliteSession:
         """
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"only http(s) URLs can be fetched: {self._redact(url)}")
+        self._add_secrets(headers, params)
         prepared = requests.Request("GET", url, params=params).prepare().url
         assert prepared is not None
         current, sent = prepared, {**self._headers, **(headers or {})}
@@ -506,6 +545,10 @@ class PoliteSession:
             raise HttpError(f"more than {self.max_redirects} redirects for {self._redact(url)}")
         try:
             yield self._answer(response, params, expect)
+        except HttpError as err:
+            # a message may quote what the server or the connection said: no credential in it
+            err.args = (self.redact(str(err)), *err.args[1:])
+            raise
         finally:
             response.close()
             self._deadline.stop()
@@ -537,14 +580,15 @@ class PoliteSession:
             raise
         except requests.exceptions.SSLError as exc:
             # A certificate problem will not fix itself between retries.
-            raise HttpError(f"TLS error for {self._redact(url)}: {exc}") from None
+            raise HttpError(self.redact(f"TLS error for {self._redact(url)}: {exc}")) from None
         except requests.RequestException as exc:
             if self._deadline.expired:
                 self._deadline.stop()
                 self._failed(host, netloc, "deadline passed")
                 raise _too_slow(self._redact(url), self._deadline) from None
-            self._failed(host, netloc, f"{type(exc).__name__}: {exc}")
-            raise RetriesExhausted(f"{self._redact(url)}: {type(exc).__name__}: {exc}") from None
+            problem = self.redact(f"{type(exc).__name__}: {exc}")
+            self._failed(host, netloc, problem)
+            raise RetriesExhausted(f"{self._redact(url)}: {problem}") from None
         self._after(host, netloc, response)
         challenge = challenge_header({k.lower(): v for k, v in response.headers.items()})
         if response.status_code in RETRY_STATUSES and not challenge:
@@ -622,6 +666,7 @@ class PoliteSession:
             _rest=rest,
             _max_bytes=self.max_bytes,
             _deadline=self._deadline,
+            _redactor=BodyRedactor(self._secrets),
         )
 
     def _check_robots(self, url: str) -> None:
@@ -657,7 +702,7 @@ class PoliteSession:
             return None  # RFC 9309: past five redirects robots.txt may be taken as unavailable
         except requests.RequestException as exc:
             status, body = None, b""
-            log.warning("robots.txt of %s unreachable: %s", origin, exc)
+            log.warning("robots.txt of %s unreachable: %s", origin, self.redact(str(exc)))
         finally:
             self._deadline.stop()
         if status is not None and 400 <= status < 500:

@@ -77,7 +77,7 @@ def run_fetch(
         meta=spec.meta,
         countries=country_index(),
         max_pages=max_pages,
-        state_dir=paths.data_dir() / "state",
+        state_dir=paths.state_dir(),
         session_options=spec.module.SESSION_OPTIONS,
     )
     try:
@@ -87,7 +87,7 @@ def run_fetch(
         else:
             saved = spec.module.fetch(ctx)
     except (SourceError, IntakeError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {ctx.redact(str(err))}", file=sys.stderr)
         return 1
     except Exception as err:
         from pipeline.collect.errors import HttpError
@@ -95,8 +95,8 @@ def run_fetch(
         if not isinstance(err, HttpError):
             raise
         print(
-            f"error: {err}\nthe files saved before the failure are kept; run the same command "
-            "again later to continue",
+            f"error: {ctx.redact(str(err))}\nthe files saved before the failure are kept; run "
+            "the same command again later to continue",
             file=sys.stderr,
         )
         return 1

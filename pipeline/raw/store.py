@@ -137,22 +137,27 @@ class RawStore:
         """Store a body arriving in pieces; memory stays one chunk.
 
         ``provenance`` holds the manifest fields of a fetched answer (url, params, status,
-        retrieved_at, headers, licence). ``check`` sees the complete temporary file and may raise
-        to refuse it: then nothing is stored. Bytes already stored for this source on any day
-        are not stored twice; that file's path is returned.
+        retrieved_at, headers, licence, and ``redacted`` when the body echoed a credential that
+        was taken out); it is read once the body has been written. ``check`` sees the complete
+        temporary file and may raise to refuse it: then nothing is stored. Bytes already stored
+        for this source on any day are not stored twice; that file's path is returned.
         """
+        entry: dict[str, Any] = {}
 
         def write(handle: IO[bytes]) -> None:
             for chunk in chunks:
                 handle.write(chunk)
+            # read only now: what the body showed (a credential taken out) is known at its end
+            entry.update(
+                {
+                    **provenance,
+                    "url": redact_url(str(provenance.get("url")), DEFAULT_SECRET_PARAMS),
+                    "params": redact_params(provenance.get("params"), DEFAULT_SECRET_PARAMS),
+                    "origin": "fetched",
+                    "original_path": None,
+                }
+            )
 
-        entry = {
-            **provenance,
-            "url": redact_url(str(provenance.get("url")), DEFAULT_SECRET_PARAMS),
-            "params": redact_params(provenance.get("params"), DEFAULT_SECRET_PARAMS),
-            "origin": "fetched",
-            "original_path": None,
-        }
         return self._store(safe_name(name), write, entry, check=check)
 
     def previous(self, url: str) -> dict[str, Any] | None:

@@ -393,7 +393,7 @@ def _slow_save(server, clock, tmp_path: Path, reply, deadline: float):
 
     url = server.route("/page.json", reply)
     store = RawStore("slow", root=tmp_path / "raw")
-    ctx = SourceContext(store, spec_for("remotework").meta, None, None, tmp_path)  # type: ignore[arg-type]
+    ctx = SourceContext(store, spec_for("remotework").meta, None, None, tmp_path)
     ctx.__dict__["session"] = session(clock, deadline=deadline, max_retries=0)
     started = time.monotonic()
     with pytest.raises(Exception) as info:
@@ -432,3 +432,70 @@ def test_the_deadline_is_read_from_the_environment_and_checked(monkeypatch) -> N
         monkeypatch.setenv("ATLAS_HTTP_DEADLINE", bad)
         with pytest.raises(HttpError, match="ATLAS_HTTP_DEADLINE must be a number of seconds"):
             H.PoliteSession()
+
+
+# -- a server that echoes the token --------------------------------------------------------
+
+
+@pytest.mark.fault
+def test_a_token_echoed_by_the_server_is_kept_out_of_pages_and_messages(
+    server, tmp_path, monkeypatch, capsys
+) -> None:
+    """Before, a token the server quoted back reached stderr and the stored raw page."""
+    import dataclasses
+    import json
+
+    from pipeline.commands import fetch as fetch_command
+    from pipeline.raw.manifest import load_manifest
+    from pipeline.sources import spec_for
+
+    token = "tok-SECRET-8812-abcdef"
+    monkeypatch.setenv("FREELANCER_TOKEN", token)
+    for name, folder in (("RAW", "raw"), ("STAGING", "staging"), ("STATE", "state")):
+        monkeypatch.setenv(f"ATLAS_{name}", str(tmp_path / folder))
+    owner = {"11": {"id": 11, "location": {"country": {"code": "us"}}}}
+    project = {"id": 1, "owner_id": 11, "time_submitted": 1763500000}
+    # the token in the page, split by the server's chunks or not, and in the error it sends
+    page = {
+        "status": "success",
+        "result": {"projects": [project], "users": owner, "total_count": 1},
+        "request": {"token": token, "header": f"Freelancer-OAuth-V1: {token}"},
+    }
+    refusal = {"status": "error", "message": f"token {token} may not read bids"}
+    server.handle(
+        "/api/projects/0.1/projects/all/", lambda *_: Reply(body=json.dumps(page).encode())
+    )
+    server.handle("/api/projects/0.1/bids/", lambda *_: Reply(body=json.dumps(refusal).encode()))
+    spec = spec_for("freelancer")
+    meta = dataclasses.replace(
+        spec.meta, options={**spec.meta.options, "base_url": server.base + "/api"}
+    )
+    monkeypatch.setattr(fetch_command, "spec_for", lambda _: dataclasses.replace(spec, meta=meta))
+
+    lines: list[str] = []
+    assert fetch_command.run_fetch("freelancer", None, 1, out=lines.append) == 1
+    assert all(token in h["Freelancer-OAuth-V1"] for p, h in server.hits if "/api/" in p)
+    err = capsys.readouterr().err
+    assert "the bids answer is not a success: 'token *** may not read bids'" in err
+    assert token not in err + "".join(lines)
+    (stored,) = (tmp_path / "raw" / "freelancer").rglob("projects_*.json")
+    body = json.loads(stored.read_bytes())
+    assert body["request"] == {"token": "***", "header": "Freelancer-OAuth-V1: ***"}
+    assert body["result"]["projects"] == [project]  # the rest of the page is as sent
+    (entry,) = load_manifest(stored.parent)
+    assert entry["redacted"] is True
+    everything = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert token.encode() not in everything
+
+
+def test_a_body_redactor_finds_a_secret_split_across_any_chunks() -> None:
+    from pipeline.collect.redact import BodyRedactor
+
+    secret = "s3cr3t-token-99"
+    body = f"a{secret}bb{secret}{secret}c%s" % "tail"
+    for size in range(1, len(body) + 1):
+        redactor = BodyRedactor([secret])
+        pieces = [body[i : i + size].encode() for i in range(0, len(body), size)]
+        out = b"".join(redactor.feed(p) for p in pieces) + redactor.flush()
+        assert out == b"a***bb******ctail", size
+        assert redactor.replaced == 3
