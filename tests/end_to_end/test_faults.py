@@ -499,3 +499,125 @@ def test_a_body_redactor_finds_a_secret_split_across_any_chunks() -> None:
         out = b"".join(redactor.feed(p) for p in pieces) + redactor.flush()
         assert out == b"a***bb******ctail", size
         assert redactor.replaced == 3
+
+
+# -- the install ---------------------------------------------------------------------------
+
+# Stand-ins for python3 and for the venv's python, so that the Makefile's install logic runs in a
+# copy of the Makefile with no network and no real install; each call is logged.
+FAKE_VENV_PYTHON = r"""#!/bin/sh
+here=$(dirname "$0")/..
+echo "venv-python $*" >> "$LOG"
+case "$*" in
+  "-I -c "*) test -e "$here/installed" ;;
+  "-m pip install --quiet --upgrade pip")
+    test -e "$here/pip" || { echo "No module named pip" >&2; exit 1; } ;;
+  "-m pip install --quiet -e .[test]") touch "$here/installed" ;;
+  *) exit 0 ;;
+esac
+"""
+FAKE_PYTHON = r"""#!/bin/sh
+echo "python $*" >> "$LOG"
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin" && cp "$FAKE_VENV_PYTHON" "$3/bin/python" && touch "$3/pip"
+fi
+"""
+
+
+def _project_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(paths.ROOT / "Makefile", project)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for name, text in (("python3", FAKE_PYTHON), ("venv-python", FAKE_VENV_PYTHON)):
+        (tmp_path / name).write_text(text)
+        (tmp_path / name).chmod(0o755)
+    env = {
+        **os.environ,
+        "LOG": str(tmp_path / "calls.log"),
+        "FAKE_VENV_PYTHON": str(tmp_path / "venv-python"),
+    }
+    return project, env
+
+
+def _make(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-s", f"PYTHON={project.parent / 'python3'}", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _half_installed(project: Path, env: dict[str, str], stamp: bool) -> None:
+    """A .venv as a killed install leaves it: python there, no pip, nothing installed."""
+    (project / ".venv" / "bin").mkdir(parents=True)
+    shutil.copy(env["FAKE_VENV_PYTHON"], project / ".venv" / "bin" / "python")
+    (project / ".venv" / "left-by-the-killed-install").touch()
+    if stamp:
+        (project / ".venv" / ".installed").touch()
+
+
+@pytest.mark.fault
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+@pytest.mark.parametrize("stamp", [False, True], ids=["killed before pip", "stamp left behind"])
+def test_an_install_killed_half_way_is_noticed_and_done_again(tmp_path, stamp) -> None:
+    """Before, `make maps` and `make test` failed with "No module named pip" for good, and
+    `make clean` did not help."""
+    project, env = _project_copy(tmp_path)
+    _half_installed(project, env, stamp)
+    done = _make(project, env, "install")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ".venv is incomplete (an install stopped half-way?): creating it again" in done.stdout
+    assert "No module named pip" not in done.stderr
+    assert not (project / ".venv" / "left-by-the-killed-install").exists()
+    assert (project / ".venv" / "installed").exists() and (
+        project / ".venv" / ".installed"
+    ).exists()
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert "python -m venv .venv" in calls
+    assert "venv-python -m pip install --quiet -e .[test]" in calls
+    # whole now: the next run installs nothing
+    (tmp_path / "calls.log").unlink()
+    again = _make(project, env, "install")
+    assert again.returncode == 0 and "creating it again" not in again.stdout
+    assert "-m venv" not in (tmp_path / "calls.log").read_text()
+    assert "pip install" not in (tmp_path / "calls.log").read_text()
+
+
+@pytest.mark.fault
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_distclean_removes_everything_generated_and_keeps_the_data(tmp_path) -> None:
+    project, env = _project_copy(tmp_path)
+    generated = [
+        "data/atlas.duckdb",
+        "data/staging/_files/csv/x.json",
+        "data/spark/out/x.parquet",
+        "maps/flows.html",
+        ".venv/bin/python",
+        "node_modules/typescript/package.json",
+        ".mypy_cache/x",
+        ".ruff_cache/x",
+        "microwork_atlas.egg-info/PKG-INFO",
+        "pipeline/__pycache__/cli.cpython-311.pyc",
+    ]
+    kept = [
+        "maps/README.md",
+        "data/raw/csv/2026-01-01/flows.csv",
+        "data/raw/csv/2026-01-01/manifest.json",
+        "data/state/freelancer.json",
+        "data/reference/countries.csv",
+        "data/curated/rankings.csv",
+        "pipeline/cli.py",
+    ]
+    for name in generated + kept:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("x")
+    done = _make(project, env, "distclean")
+    assert done.returncode == 0, done.stderr
+    assert [n for n in generated if (project / n).exists()] == []
+    assert [n for n in kept if not (project / n).exists()] == []
+    assert not (project / ".venv").exists() and not (project / "node_modules").exists()
+    assert "data/raw" in _make(project, env, "help").stdout  # help says what it keeps
