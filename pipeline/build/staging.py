@@ -31,7 +31,7 @@ from pipeline.parse import lookups, tabular
 from pipeline.raw.versions import RawFile
 from pipeline.sources import Spec, contract, meta
 from pipeline.sources.contract import ParseContext, Parsed
-from pipeline.util import paths
+from pipeline.util import atomic, paths
 from pipeline.util.records import Reject
 
 REJECTS = "rejects"
@@ -133,8 +133,27 @@ def _rejects_table(rejects: list[Reject]) -> pa.Table:
     )
 
 
+class StagingError(RuntimeError):
+    """The staging folder could not be written (a full disk, a read-only folder); the message
+    says why and what to do."""
+
+
 def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
-    """Write one parse's tables and rejects, then the ``_files`` entry that vouches for them."""
+    """Write one parse's tables and rejects, then the ``_files`` entry that vouches for them;
+    StagingError when the folder cannot be written."""
+    try:
+        return _write(spec, raw, key, parsed, root)
+    except OSError as err:
+        if not atomic.is_write_failure(err):
+            raise
+        message = atomic.write_failure(err, root, f"the staged rows of {raw.name}", "ATLAS_STAGING")
+        raise StagingError(
+            f"{message} (the staging folder holds only what is parsed again from data/raw: "
+            "deleting it is safe)"
+        ) from None
+
+
+def _write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
     parsed.check_balance(f"{spec.source_id} {raw.name}")
     staged = StagedFile(
         spec.source_id,
@@ -213,13 +232,18 @@ def check_cached(source_id: str, key: str, root: Path) -> tuple[StagedFile | Non
     return staged, ""
 
 
-def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Path) -> StagedFile:
-    """The staged rows of one raw file: from an earlier parse when nothing changed."""
-    # a parser that stages the file's place in the raw store (user_csv's import order) must
-    # parse again when the same bytes sit elsewhere in it (a raw store imported anew)
+def staging_key(spec: Spec, raw: RawFile, parser_key: str) -> str:
+    """The key of a raw file's staged files: its bytes, the parser, and for a parser that
+    stages the file's place in the raw store (user_csv's import order) that place, so that the
+    same bytes elsewhere in a raw store imported anew are parsed again."""
     placed = spec.module.import_order(raw)
     where = f":{placed}" if placed is not None else ""
-    key = hashlib.sha256(f"{raw.sha256}:{parser_key}{where}".encode()).hexdigest()[:24]
+    return hashlib.sha256(f"{raw.sha256}:{parser_key}{where}".encode()).hexdigest()[:24]
+
+
+def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Path) -> StagedFile:
+    """The staged rows of one raw file: from an earlier parse when nothing changed."""
+    key = staging_key(spec, raw, parser_key)
     found, damaged = check_cached(spec.source_id, key, root)
     if found is not None:
         return found
@@ -262,4 +286,34 @@ def read_rejects(staged: StagedFile, root: Path) -> list[Reject]:
             out.append(
                 Reject(staged.source_id, row["location"], row["field"], row["value"], row["reason"])
             )
+    return out
+
+
+def nothing_usable(staged: StagedFile, root: Path) -> str | None:
+    """Why a staged raw file gave nothing to load (its reason for the whole file or its header,
+    else "every record rejected"); None when it gave rows or had no record at all."""
+    if staged.records_ok or not staged.records_rejected:
+        return None
+    whole = {staged.name, f"{staged.name}:1"}
+    for relative in staged.files.get(REJECTS, []):
+        table = pq.read_table(root / relative, filters=[("location", "in", sorted(whole))])
+        for reason in table.column("reason").to_pylist():
+            return str(reason)
+    return f"every record rejected ({staged.records_rejected}; see core__rejects)"
+
+
+def quarantined_by_parse(
+    files: Iterable[tuple[Spec, RawFile]], reference_dir: Path, root: Path
+) -> dict[Path, str]:
+    """The raw files whose parse, with today's parser, left nothing usable (from the staged
+    record, without parsing): the raw store lists them as quarantined, with why."""
+    out: dict[Path, str] = {}
+    keys: dict[str, str] = {}
+    for spec, raw in files:
+        if spec.source_id not in keys:
+            keys[spec.source_id] = fingerprint(spec, reference_dir)
+        found, _ = check_cached(spec.source_id, staging_key(spec, raw, keys[spec.source_id]), root)
+        why = nothing_usable(found, root) if found is not None else None
+        if why is not None:
+            out[raw.path] = why
     return out

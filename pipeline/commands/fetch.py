@@ -26,7 +26,11 @@ from pipeline.util import paths
 from pipeline.util.progress import progress
 
 
-def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]) -> None:
+def _report(
+    spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]
+) -> dict[Path, str]:
+    """Parse and stage the saved files, telling what each gives; the files that give nothing
+    to load, with why."""
     index = country_index()
     ctx = ParseContext(spec.meta, index)
     root = staging.staging_dir()
@@ -34,6 +38,7 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
     wanted = set(saved)
     records = ok = rejected = 0
     staged_files = []
+    quarantined: dict[Path, str] = {}
     for raw in progress(
         [r for r in raw_files(spec.source_id, paths.raw_dir()) if r.path in wanted],
         desc=f"parse {spec.source_id}",
@@ -51,11 +56,16 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
         ok += staged.records_ok
         rejected += staged.records_rejected
         staged_files.append(staged)
+        why = staging.nothing_usable(staged, root)
+        if why is not None:
+            quarantined[raw.path] = why
+            out(f"  quarantined, nothing to load: {raw.name}: {why}")
         for note in staged.notes:
             out(f"  {note}")
     out(f"parsed {records} records: {ok} usable, {rejected} rejected")
     for line in counted_reject_lines(staging.counted_rejects(staged_files, root)):
         out(line)
+    return quarantined
 
 
 def run_fetch(
@@ -108,9 +118,18 @@ def run_fetch(
         f"{spec.source_id}: {len(new)} new file(s) saved, "
         f"{len(files) - len(new)} already present, in {store.root / store.source_id}"
     )
-    if files:
-        _report(spec, files, before, out)
-    for line in report.summary_lines(store.root, [store.source_id], {spec.source_id: spec.rules}):
+    try:
+        quarantined = _report(spec, files, before, out) if files else {}
+    except staging.StagingError as err:
+        print(
+            f"error: {err}\nthe files are stored in the raw store: `make db` parses them once "
+            "the staging folder can be written",
+            file=sys.stderr,
+        )
+        return 1
+    for line in report.summary_lines(
+        store.root, [store.source_id], {spec.source_id: spec.rules}, quarantined
+    ):
         out(line)
     out("next: run `make db` to rebuild the database with these files")
     return 0

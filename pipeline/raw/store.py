@@ -43,6 +43,11 @@ if TYPE_CHECKING:  # the build reads the store without loading the HTTP layer
 CHUNK = 1024 * 1024
 
 
+class StoreWriteError(intake.IntakeError):
+    """The raw store could not be written (a full disk, a read-only folder); nothing was
+    stored. The message says why and what to do."""
+
+
 class RawStore:
     """Writes one source's raw files for one day; see the module docstring."""
 
@@ -212,15 +217,27 @@ class RawStore:
         check: Callable[[Path], None] | None = None,
     ) -> Path:
         folder = self.folder
-        folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        temp = atomic.temp_file_in(folder, lambda handle: write(_Hashing(handle, digest)))  # type: ignore[arg-type]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temp = atomic.temp_file_in(folder, lambda handle: write(_Hashing(handle, digest)))  # type: ignore[arg-type]
+        except OSError as err:
+            raise self._write_error(err, name) from None
         try:
             if check is not None:
                 check(temp)
             return self._place(temp, name, entry, digest.hexdigest())
+        except OSError as err:
+            raise self._write_error(err, name) from None
         finally:
             temp.unlink(missing_ok=True)
+
+    def _write_error(self, err: OSError, name: str) -> OSError | StoreWriteError:
+        """A full disk or an unwritable raw store, said plainly; any other error as it is."""
+        if not atomic.is_write_failure(err):
+            return err
+        message = atomic.write_failure(err, self.folder, name, "ATLAS_RAW")
+        return StoreWriteError(f"{message}; nothing was stored")
 
     def _place(self, temp: Path, name: str, entry: dict[str, Any], sha256: str) -> Path:
         """Link ``temp`` under ``name`` (or ``name.N`` when other bytes hold the name), unless
@@ -243,7 +260,12 @@ class RawStore:
                 except FileExistsError:
                     continue
                 record = {**entry, "sha256": sha256, "size": size, "given_name": name}
-                self._record(candidate, {**record, "seq": self._next_seq()})
+                try:
+                    self._record(candidate, {**record, "seq": self._next_seq()})
+                except BaseException:
+                    # a file its manifest does not list would be quarantined: not kept at all
+                    target.unlink(missing_ok=True)
+                    raise
                 return target
         raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
 

@@ -22,7 +22,13 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.parse.lookups import country_table, occupation_list
-from pipeline.parse.tabular import TableError, missing_columns, read_table, run_checks
+from pipeline.parse.tabular import (
+    UNDECODABLE,
+    TableError,
+    missing_columns,
+    read_table,
+    run_checks,
+)
 from pipeline.raw.manifest import ManifestError, load_manifest
 from pipeline.raw.versions import RawFile
 from pipeline.sources import storing
@@ -126,7 +132,15 @@ def _mapping_notes(name: str, names: pa.Table) -> list[str]:
         names.column("mentions").to_pylist(),
         strict=True,
     ):
-        shown = code or "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
+        if not mentions:
+            continue  # a value the checks know of (the empty cell) that the file does not hold
+        if code:
+            shown = code
+        elif UNDECODABLE in value:
+            # a misread byte, not a misspelling: the line's reject says how to convert the file
+            shown = "NOT MAPPED (rows rejected: the file is not UTF-8, save it as UTF-8)"
+        else:
+            shown = "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
         out.append(f"{name}: {value!r} -> {shown} ({mentions} mentions)")
     return out
 

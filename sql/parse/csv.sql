@@ -98,7 +98,7 @@ checked as (
                 '|', buyer_country, seller_country, count_text, year_text, platform_cell,
                 occupation_cell
             ), 200),
-            'reason': 'undecodable byte: this line is not UTF-8'
+            'reason': not_utf8($file_name)
         }] when
             buyer_country_code is not null and seller_country_code is not null
             and year is not null and occupation is not null and first_line is null

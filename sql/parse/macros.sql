@@ -48,3 +48,10 @@ create or replace temp macro count_problem(cell, fractional) as
         when not isfinite(count_value(cell, fractional)) or count_value(cell, fractional) > 1e12
             then 'not a count between 0 and 1e12: ''' || left(cell, 40) || ''' is larger'
     end;
+
+-- Why a line holding an undecodable byte (read as U+FFFD) is rejected, and how to convert the
+-- file: a table saved as Latin-1 or Windows-1252 (Excel's "CSV" on Windows) is the usual cause.
+create or replace temp macro not_utf8(file_name) as
+    'this line is not UTF-8 (an undecodable byte): save the file as UTF-8 (a spreadsheet''s '
+    || '"CSV UTF-8"; from Latin-1 or Windows-1252: iconv -f WINDOWS-1252 -t UTF-8 '
+    || file_name || ' > utf8-' || file_name || ') and import that';

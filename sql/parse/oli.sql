@@ -54,7 +54,7 @@ checked as (
         -- byte is the line's one problem: the garbled cells it leaves are not reported again
         case when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
-            'reason': 'undecodable byte: this line is not UTF-8'
+            'reason': not_utf8($file_name)
         }] when
             is_day and is_amount and occupation_class is not null and country_code is not null
             and first_line is null

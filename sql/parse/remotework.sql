@@ -75,7 +75,7 @@ checked as (
         -- reported again
         case when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
-            'reason': 'undecodable byte: this line is not UTF-8'
+            'reason': not_utf8($file_name)
         }] else list_filter([
             case when year_number is null or year_number not between 2000 and year($today) + 1
                 then {

@@ -4,6 +4,7 @@ The previous database always survives intact and the next run succeeds."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -621,3 +622,153 @@ def test_distclean_removes_everything_generated_and_keeps_the_data(tmp_path) -> 
     assert [n for n in kept if not (project / n).exists()] == []
     assert not (project / ".venv").exists() and not (project / "node_modules").exists()
     assert "data/raw" in _make(project, env, "help").stdout  # help says what it keeps
+
+
+# -- the machine says no: read-only folders, a full disk, damaged files --------------------
+
+
+@contextlib.contextmanager
+def _unwritable(folder: Path):
+    """``folder`` and everything in it made unwritable for this process: by its mode bits, and
+    as root (whom mode bits do not stop) by the immutable attribute."""
+    as_root = os.geteuid() == 0
+    if as_root:
+        if shutil.which("chattr") is None:
+            pytest.skip("running as root without chattr: a folder cannot be made read-only")
+        made = subprocess.run(["chattr", "-R", "+i", str(folder)], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip(f"chattr +i is not supported here: {made.stderr!r}")
+    else:
+        subprocess.run(["chmod", "-R", "a-w", str(folder)], check=True)
+    try:
+        yield
+    finally:
+        undo = ["chattr", "-R", "-i"] if as_root else ["chmod", "-R", "u+w"]
+        subprocess.run([*undo, str(folder)], check=True)
+
+
+def run_cli(db: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=paths.ROOT,
+        env={**env_for(db), **kwargs.pop("env", {})},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        **kwargs,
+    )
+
+
+def _user_file(tmp_path: Path, rows: int = 3) -> Path:
+    path = tmp_path / "given" / "more_flows.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a pair the template's table does not give: its rows add to the total
+    body = "".join(f"FRA,MAR,{n},{2000 + n % 20}\n" for n in range(1, rows + 1))
+    path.write_text(HEADER + body)
+    return path
+
+
+def _manifests(raw: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(raw.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.fault
+def test_a_read_only_raw_store_is_named_with_the_fix(atlas, tmp_path) -> None:
+    raw = atlas.parent.parent / "raw"
+    before = _manifests(raw)
+    with _unwritable(raw):
+        done = run_cli(atlas, "fetch", "csv", "--from", str(_user_file(tmp_path)))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error: cannot write more_flows.csv into " in done.stderr
+    assert f"make {raw}/csv/" in done.stderr and "writable" in done.stderr
+    assert "or set ATLAS_RAW to a folder that can be; nothing was stored" in done.stderr
+    assert _manifests(raw) == before
+
+
+@pytest.mark.fault
+def test_a_full_disk_during_a_fetch_stores_nothing_half_written(atlas, tmp_path) -> None:
+    raw = atlas.parent.parent / "raw"
+    before = _manifests(raw)
+    big = _user_file(tmp_path, rows=40_000)  # about 0.7 MB, past the 256 KB limit
+    done = run_cli(atlas, "fetch", "csv", "--from", str(big), preexec_fn=_limit_file_size)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error: cannot write more_flows.csv into " in done.stderr
+    assert "File too large: free some space on that disk" in done.stderr
+    assert _manifests(raw) == before  # no part of the file, no temporary file left
+    assert run_cli(atlas, "fetch", "csv", "--from", str(big)).returncode == 0
+
+
+@pytest.mark.fault
+def test_a_read_only_staging_folder_is_named_with_the_fix(atlas, tmp_path) -> None:
+    staging = atlas.parent.parent / "staging"
+    assert run_db(atlas).returncode == 0  # the staging folder exists, then cannot be written
+    before = sha(atlas)
+    with _unwritable(staging):
+        fetched = run_cli(atlas, "fetch", "csv", "--from", str(_user_file(tmp_path)))
+        built = run_db(atlas)
+    for done in (fetched, built):
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr
+        assert f"cannot write the staged rows of more_flows.csv into {staging}" in done.stderr
+        assert "or set ATLAS_STAGING to a folder that can be" in done.stderr
+        assert "could not write the new database" not in done.stderr  # not the reason
+    assert "the files are stored in the raw store" in fetched.stderr
+    assert "the previous database, if any, was left as it was" in built.stderr
+    assert sha(atlas) == before
+    again = run_db(atlas)
+    assert again.returncode == 0, again.stderr
+    assert total(atlas) == NEW_TOTAL + 1 + 2 + 3
+
+
+@pytest.mark.fault
+def test_a_full_disk_while_writing_the_maps_says_so(atlas) -> None:
+    done = run_cli(atlas, "maps", preexec_fn=_limit_file_size)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"error: cannot write the maps into {atlas.parent.parent / 'maps'}" in done.stderr
+    assert "File too large: free some space" in done.stderr
+    assert run_cli(atlas, "maps").returncode == 0
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("damage", ["cut", "not a database"])
+@pytest.mark.parametrize("command", [["maps"], ["query", "select 1"]])
+def test_a_damaged_database_is_named_with_the_fix(atlas, damage, command) -> None:
+    data = atlas.read_bytes()
+    atlas.write_bytes(data[:5000] if damage == "cut" else b"hello\n" * 100)
+    done = run_cli(atlas, *command)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"error: {atlas} cannot be read as a DuckDB database" in done.stderr
+    assert "build it again with `make db`" in done.stderr
+    assert run_db(atlas).returncode == 0
+    assert run_cli(atlas, *command).returncode == 0
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    "state", ['{"high_water": 17', "\xff\xfe", '["high_water"]', '{"high_water": "soon"}']
+)
+def test_a_damaged_freelancer_state_file_says_how_to_start_over(atlas, tmp_path, state) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    (folder / "freelancer.json").write_bytes(state.encode("latin-1"))
+    done = run_cli(atlas, "fetch", "freelancer", env={"ATLAS_STATE": str(folder)})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"error: {folder / 'freelancer.json'} is " in done.stderr
+    assert "move it away (or delete it) and the next fetch starts again" in done.stderr
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("limit", ["lots", "8", "GB"])
+def test_a_bad_memory_limit_is_named_and_the_database_kept(atlas, limit) -> None:
+    before = sha(atlas)
+    done = run_cli(atlas, "db", env={"ATLAS_MEMORY_LIMIT": limit})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"error: ATLAS_MEMORY_LIMIT={limit!r} is not a memory size DuckDB takes" in done.stderr
+    assert "such as 8GB or 512MB" in done.stderr
+    assert sha(atlas) == before

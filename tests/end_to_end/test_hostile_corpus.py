@@ -208,7 +208,11 @@ CASES: dict[str, Case] = {
         "csv",
         [File(F, (CSV_HEADER + GOOD).encode() + b"USA,PH\xffL,4,2019\nFRA,MAR,4,2019\n", 4)],
         [
-            (f"{F}:4", None, "undecodable byte: this line is not UTF-8"),
+            (
+                f"{F}:4",
+                None,
+                "this line is not UTF-8 (an undecodable byte): save the file as UTF-8",
+            ),
         ],
         total=164,
     ),
@@ -446,7 +450,11 @@ CASES.update(
                 )
             ],
             [
-                (f"{E16}:4", None, "undecodable byte: this line is not UTF-8"),
+                (
+                    f"{E16}:4",
+                    None,
+                    "this line is not UTF-8 (an undecodable byte): save the file as UTF-8",
+                ),
             ],
         ),
         "oli worker count 1e308": Case(
