@@ -135,7 +135,9 @@ def _cmd_query(args: argparse.Namespace) -> int:
     values = {"country": args.country or os.environ.get("COUNTRY")}
     output = args.format or os.environ.get("FORMAT") or "table"
     try:
-        print(run_query(con, text, max_rows=args.max_rows, values=values, output=output.lower()))
+        shown = run_query(con, text, max_rows=args.max_rows, values=values, output=output.lower())
+        # CSV ends its own lines (CRLF); a table does not
+        print(shown, end="" if output.lower() == "csv" else "\n")
     except duckdb.Error as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -57,7 +57,7 @@ def format_table(columns: list[str], rows: list[tuple[Any, ...]], total: int) ->
 
 def format_csv(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
     """CSV a spreadsheet opens safely: a cell it would run as a formula starts with ``'``."""
-    return spreadsheet.write_csv(columns, rows).rstrip("\n")
+    return spreadsheet.write_csv(columns, rows)
 
 
 def bind(sql: str, values: dict[str, str | None]) -> dict[str, str]:

@@ -151,7 +151,7 @@ def listing(
                     item.version or "-",
                     item.saved_at[:19] or "-",
                     str(item.path.relative_to(base)),
-                    item.reason[:120],
+                    item.reason[:400],
                 )
             )
     if len(rows) == 1:

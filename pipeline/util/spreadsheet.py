@@ -32,9 +32,11 @@ def safe_cell(value: object) -> object:
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """The header and rows as CSV text (``\\n`` line ends), every cell made safe."""
+    """The header and rows as CSV text, every cell made safe. Lines end in CRLF (RFC 4180, as
+    the maps' downloads): the csv module then quotes a cell holding a carriage return or a line
+    feed, which would otherwise split its row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_cell(name) for name in header])
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
