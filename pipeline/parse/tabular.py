@@ -2,9 +2,11 @@
 
 Python's csv module does the splitting because it reports the physical line a record starts on
 (right after a quoted field spanning lines) and fails on malformed quoting instead of guessing;
-neither DuckDB's nor Arrow's CSV readers give line numbers per row. Records are turned into Arrow
-columns a batch at a time, so memory stays bounded and every check after this runs vectorised
-in DuckDB (``sql/parse/``).
+neither DuckDB's nor Arrow's CSV readers give line numbers per row. Only a quote that closes
+spans lines: a record whose quoting fails rejects its first line, and the lines after it are
+read again as records of their own, so one stray quote cannot take the rest of the file.
+Records are turned into Arrow columns a batch at a time, so memory stays bounded and every check
+after this runs vectorised in DuckDB (``sql/parse/``).
 
 Why one module of this length: the block reader and the row-by-row reader must agree line for
 line (a property test compares them); kept side by side, a change to one is seen beside the other.
