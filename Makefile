@@ -14,12 +14,26 @@ $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw bench spark clean screenshots
+.PHONY: help install maps db test lint fetch query raw bench spark clean distclean screenshots
+
+# The stamp alone is not trusted: an install stopped half-way (killed after `python -m venv`,
+# before pip ran) leaves a .venv whose python starts but has no pip, and every later target
+# failed with "No module named pip". The venv is whole when pip, the pipeline and DuckDB are
+# installed in it (-I: looked up in the venv, not in this folder); when it is not, the stamp is
+# remade and its recipe creates .venv again.
+VENV_WHOLE = $(PY) -I -c 'import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ("pip", "pipeline", "duckdb")))' >/dev/null 2>&1
+ifeq ($(shell test -e $(VENV) && { $(VENV_WHOLE) || echo broken; }),broken)
+.PHONY: $(STAMP)
+endif
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
+	@if [ -e $(VENV) ] && ! $(VENV_WHOLE); then \
+		echo "==> $(VENV) is incomplete (an install stopped half-way?): creating it again"; \
+		rm -rf $(VENV); \
+	fi
 	@echo "==> installing into $(VENV)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
@@ -85,3 +99,9 @@ clean: ## remove generated files (database, maps), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
 	rm -rf data/staging data/spark
 	find maps -mindepth 1 ! -name README.md -delete
+
+# Not generated, so kept: the shipped data (data/reference, data/geo, data/curated) and what was
+# fetched or given (data/raw, and data/state, how far a resumable fetch got).
+distclean: clean ## remove everything generated, .venv and node_modules too; keeps shipped data, data/raw, data/state
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

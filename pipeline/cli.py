@@ -18,6 +18,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
     import duckdb
 
     from pipeline.build.run import BuildError, build_database
+    from pipeline.build.staging import StagingError
     from pipeline.build.swap import SwapError
     from pipeline.raw import report as raw_report
     from pipeline.sources import raw_rules
@@ -25,7 +26,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
     target = Path(args.db) if args.db else paths.db_path()
     try:
         report = build_database(target)
-    except (BuildError, SwapError) as err:
+    except (BuildError, SwapError, StagingError) as err:
         print(f"error: {err}", file=sys.stderr)
         print("the previous database, if any, was left as it was", file=sys.stderr)
         return 1
@@ -39,10 +40,24 @@ def _cmd_db(args: argparse.Namespace) -> int:
         return 1
     for line in report.lines():
         print(line)
-    for line in raw_report.summary_lines(rules=raw_rules()):
+    for line in raw_report.summary_lines(rules=raw_rules(), quarantined=report.quarantined_files()):
         print(line)
     print(f"wrote {report.db_path}")
     return 0
+
+
+def _damaged(path: Path, err: Exception) -> SystemExit:
+    """Why the database cannot be read, and what to do: close the program holding it, or build
+    it again."""
+    if "lock" in str(err).lower():
+        return SystemExit(
+            f"error: {path} is open for writing in another program ({str(err)[:200]}): close "
+            "it (a notebook?) and run this again"
+        )
+    return SystemExit(
+        f"error: {path} cannot be read as a DuckDB database ({str(err)[:200]}): it is damaged "
+        "or is not one; build it again with `make db` (from data/raw and the shipped data)"
+    )
 
 
 def _connect_read_only(db: str | None):  # type: ignore[no-untyped-def]
@@ -51,18 +66,46 @@ def _connect_read_only(db: str | None):  # type: ignore[no-untyped-def]
     path = Path(db) if db else paths.db_path()
     if not path.exists():
         raise SystemExit(f"error: no database at {path}; build it first with `make db`")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:
+        raise _damaged(path, err) from None
 
 
 def _cmd_maps(args: argparse.Namespace) -> int:
+    import duckdb
+
     from pipeline.render import render_all
+    from pipeline.util import atomic
 
     con = _connect_read_only(args.db)
     out_dir = Path(args.out) if args.out else paths.maps_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    render_all(
-        con, out_dir, scheme=args.scheme, top_n=args.top_n, routes=args.routes, lon_0=args.centre
-    )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        render_all(
+            con,
+            out_dir,
+            scheme=args.scheme,
+            top_n=args.top_n,
+            routes=args.routes,
+            lon_0=args.centre,
+        )
+    except OSError as err:
+        if not atomic.is_write_failure(err):
+            raise
+        print(
+            f"error: {atomic.write_failure(err, out_dir, 'the maps', 'ATLAS_MAPS')}",
+            file=sys.stderr,
+        )
+        print(
+            "each map is replaced only once written whole: those written before kept their new "
+            "version, the others their old one",
+            file=sys.stderr,
+        )
+        return 1
+    except (duckdb.IOException, duckdb.SerializationException) as err:
+        # a database that opens but whose blocks cannot be read
+        raise _damaged(Path(args.db) if args.db else paths.db_path(), err) from None
     for path in sorted(out_dir.glob("*.*")):
         if path.suffix in (".html", ".svg", ".png"):
             print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
@@ -92,7 +135,9 @@ def _cmd_query(args: argparse.Namespace) -> int:
     values = {"country": args.country or os.environ.get("COUNTRY")}
     output = args.format or os.environ.get("FORMAT") or "table"
     try:
-        print(run_query(con, text, max_rows=args.max_rows, values=values, output=output.lower()))
+        shown = run_query(con, text, max_rows=args.max_rows, values=values, output=output.lower())
+        # CSV ends its own lines (CRLF); a table does not
+        print(shown, end="" if output.lower() == "csv" else "\n")
     except duckdb.Error as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -136,9 +181,23 @@ def _cmd_raw(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    for line in report.listing(rules=raw_rules()):
+    for line in report.listing(rules=raw_rules(), quarantined=_quarantined_by_parse()):
         print(line)
     return 0
+
+
+def _quarantined_by_parse() -> dict[Path, str]:
+    """The current raw files whose last parse left nothing to load (read from the staging)."""
+    from pipeline.build import staging
+    from pipeline.raw.versions import raw_files
+    from pipeline.sources import fetchable
+
+    files = [
+        (spec, raw)
+        for spec in fetchable().values()
+        for raw in raw_files(spec.source_id, paths.raw_dir(), spec.rules)
+    ]
+    return staging.quarantined_by_parse(files, paths.reference_dir(), staging.staging_dir())
 
 
 def build_parser() -> argparse.ArgumentParser:

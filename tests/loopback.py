@@ -29,6 +29,10 @@ class Reply:
     content_length: int | None = AUTO  # an int lies, None omits the header
     delay: float = 0.0
     stream: int = 0  # send this many bytes of b"x", written a chunk at a time, instead of body
+    # send the answer a byte at a time, this many seconds apart: the body only, or with
+    # "all" the status line and headers too
+    trickle: float = 0.0
+    trickle_from: str = "body"
 
 
 class Server:
@@ -56,6 +60,9 @@ class Server:
                     reply = script.pop(0) if len(script) > 1 else script[0]
                 if reply.delay:
                     server.release.wait(reply.delay)
+                if reply.trickle:
+                    self._trickle(reply)
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -74,6 +81,25 @@ class Server:
                         self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first (timeout tests)
+
+            def _trickle(self, reply: Reply) -> None:
+                head = f"HTTP/1.1 {reply.status} OK\r\n" + "".join(
+                    f"{name}: {value}\r\n" for name, value in reply.headers.items()
+                )
+                head += f"Content-Length: {len(reply.body)}\r\n\r\n"
+                slow = (head.encode() if reply.trickle_from == "all" else b"") + reply.body
+                if reply.trickle_from != "all":
+                    self.wfile.write(head.encode())
+                    self.wfile.flush()
+                try:
+                    for byte in slow:
+                        if server.release.wait(reply.trickle):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up: what the deadline is for
+                self.close_connection = True
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -69,6 +69,8 @@ class SourceSummary:
     notes: list[str] = field(default_factory=list)
     reject_lines: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
+    # raw path -> why, for the files that gave nothing to load (the raw store's list shows them)
+    quarantined_files: dict[Path, str] = field(default_factory=dict)
 
     def line(self) -> str:
         cached = self.files - self.files_parsed
@@ -94,6 +96,10 @@ class BuildReport:
     tables: dict[str, int]
     stages: list[tuple[str, float, int]] = field(default_factory=list)
     estimates: str = ""
+
+    def quarantined_files(self) -> dict[Path, str]:
+        """Raw path -> why, for every raw file that gave nothing to load."""
+        return {p: why for s in self.sources for p, why in s.quarantined_files.items()}
 
     def lines(self) -> list[str]:
         out = [s.line() for s in self.sources]
@@ -125,11 +131,15 @@ def stage_sources(
             staged = staging.stage(spec, raw, ctx, parser_key, root)
             staged_files.append(staged)
             summary.files_parsed += staged.parsed_now
+            if staged.healed:
+                summary.notes.append(staged.healed)
             summary.records_in += staged.records_in
             summary.records_ok += staged.records_ok
             summary.records_rejected += staged.records_rejected
-            if staged.records_rejected and not staged.records_ok:
-                summary.quarantined.append(raw.name)
+            why = staging.nothing_usable(staged, root)
+            if why is not None:
+                summary.quarantined.append(f"{raw.name} ({why})")
+                summary.quarantined_files[raw.path] = why
             warning = spec.meta.expected_rows.check(raw.name, staged.records_in)
             summary.notes += ([warning + "; check the file"] if warning else []) + [
                 n for n in staged.notes if not n.startswith(raw.name + ": '")
@@ -233,8 +243,12 @@ def build_database(
     curated_dir = curated_dir or paths.curated_dir()
     raw_root = raw_root or paths.raw_dir()
     root = staging_root or staging.staging_dir()
+    try:
+        limit = resources.memory_limit()
+    except ValueError as err:
+        raise BuildError(str(err)) from None
     swap = DatabaseSwap(target)
-    con = swap.connect({"memory_limit": resources.memory_limit()})
+    con = swap.connect({"memory_limit": limit})
     stages: list[tuple[str, float, int]] = []
     say = out or (lambda _: None)
     try:
@@ -310,11 +324,13 @@ def build_database(
             start = time.perf_counter()
         else:
             raise BuildError(f"still failing after quarantining {len(quarantined)} files")
+        raw_paths = {(spec.source_id, f.name): f.path for spec, files in sources for f in files}
         for staged in staged_files:
             key = (staged.source_id, staged.name)
             summary = next(s for s in summaries if s.source_id == staged.source_id)
             if key in quarantined:
                 summary.quarantined.append(f"{staged.name} ({quarantined[key]})")
+                summary.quarantined_files[raw_paths[key]] = quarantined[key]
                 summary.records_ok -= staged.records_ok
                 summary.records_rejected += staged.records_ok
         tables = {

@@ -4,8 +4,11 @@ Layout: ``<staging>/<table>/source_id=<id>/year=<year>/<key>.parquet`` (hive par
 without a year have no year folder) and ``<staging>/_files/<source_id>/<key>.json``, written
 last, which says a raw file was parsed and what it gave. ``<key>`` is the raw file's sha256
 (from the raw store's manifest) combined with a fingerprint of the parser's code and tables, so a
-changed file or a changed parser is parsed again and an unchanged one never is. The folder is
-rebuilt from ``data/raw`` at will and never committed.
+changed file or a changed parser is parsed again and an unchanged one never is. The entry
+records the size and sha256 of every Parquet file it lists: a staged file that was cut, emptied
+or changed since (a full disk, a copy gone wrong, a hand edit) is not reused but parsed again
+from the raw file, and the build says so. The folder is rebuilt from ``data/raw`` at will and
+never committed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -27,7 +31,7 @@ from pipeline.parse import lookups, tabular
 from pipeline.raw.versions import RawFile
 from pipeline.sources import Spec, contract, meta
 from pipeline.sources.contract import ParseContext, Parsed
-from pipeline.util import paths
+from pipeline.util import atomic, paths
 from pipeline.util.records import Reject
 
 REJECTS = "rejects"
@@ -40,6 +44,8 @@ REJECT_SCHEMA = pa.schema(
     ]
 )
 _REFERENCE_FILES = ("countries.csv", "country_aliases.csv")
+# StagedFile fields that say what this run did, not what the parse gave: not in ``_files``
+_NOT_RECORDED = ("parsed_now", "healed")
 # The generic parsing code every source's parse runs through: a change to it re-parses.
 _PARSER_FILES = tuple(Path(module.__file__ or "") for module in (contract, tabular, lookups, meta))
 
@@ -63,7 +69,11 @@ class StagedFile:
     rejects: int = 0
     notes: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    # relative path -> {"size": bytes, "sha256": hex} of each file as written
+    checksums: dict[str, dict[str, Any]] = field(default_factory=dict)
     parsed_now: bool = False
+    # why an earlier parse of the same bytes was not reused (its staged files were damaged)
+    healed: str = ""
 
 
 def fingerprint(spec: Spec, reference_dir: Path) -> str:
@@ -85,11 +95,20 @@ def fingerprint(spec: Spec, reference_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _write_parquet(table: pa.Table, target: Path) -> None:
+def _write_parquet(table: pa.Table, target: Path) -> dict[str, Any]:
+    """Write ``table`` to ``target`` through a temporary file; its size and sha256."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
     pq.write_table(table, temp)
+    written = _checksum(temp)
     os.replace(temp, target)
+    return written
+
+
+def _checksum(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return {"size": path.stat().st_size, "sha256": digest}
 
 
 def _without_year(schema: pa.Schema, rows: pa.Table) -> pa.Schema:
@@ -117,8 +136,27 @@ def _rejects_table(rejects: list[Reject]) -> pa.Table:
     )
 
 
+class StagingError(RuntimeError):
+    """The staging folder could not be written (a full disk, a read-only folder); the message
+    says why and what to do."""
+
+
 def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
-    """Write one parse's tables and rejects, then the ``_files`` entry that vouches for them."""
+    """Write one parse's tables and rejects, then the ``_files`` entry that vouches for them;
+    StagingError when the folder cannot be written."""
+    try:
+        return _write(spec, raw, key, parsed, root)
+    except OSError as err:
+        if not atomic.is_write_failure(err):
+            raise
+        message = atomic.write_failure(err, root, f"the staged rows of {raw.name}", "ATLAS_STAGING")
+        raise StagingError(
+            f"{message} (the staging folder holds only what is parsed again from data/raw: "
+            "deleting it is safe)"
+        ) from None
+
+
+def _write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
     parsed.check_balance(f"{spec.source_id} {raw.name}")
     staged = StagedFile(
         spec.source_id,
@@ -151,46 +189,77 @@ def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> Sta
             relative = Path(name) / f"source_id={spec.source_id}" / folder / f"{key}.parquet"
             # cast a partition at a time: dictionary-encoded text becomes plain text in the
             # file's schema without a second copy of the whole table
-            _write_parquet(rows.cast(_without_year(schema, rows)), root / relative)
+            written = _write_parquet(rows.cast(_without_year(schema, rows)), root / relative)
             staged.files.setdefault(name, []).append(relative.as_posix())
+            staged.checksums[relative.as_posix()] = written
     entry = root / "_files" / spec.source_id / f"{key}.json"
     entry.parent.mkdir(parents=True, exist_ok=True)
     temp = entry.with_name(f".tmp-{os.getpid()}-{entry.name}")
-    record = {k: v for k, v in asdict(staged).items() if k != "parsed_now"}
+    record = {k: v for k, v in asdict(staged).items() if k not in _NOT_RECORDED}
     temp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temp, entry)
     return staged
 
 
-def cached(source_id: str, key: str, root: Path) -> StagedFile | None:
-    """The ``_files`` entry of an earlier parse with this key, if all its files are there."""
+def check_cached(source_id: str, key: str, root: Path) -> tuple[StagedFile | None, str]:
+    """(the earlier parse with this key, "") when its staged files are whole; (None, why)
+    when there is one that cannot be trusted any more; (None, "") when there is none."""
     entry = root / "_files" / source_id / f"{key}.json"
+    if not entry.exists():
+        return None, ""
     try:
         record = json.loads(entry.read_text(encoding="utf-8"))
         staged = StagedFile(**record)
-    except (OSError, ValueError, TypeError):
-        return None
-    for files in staged.files.values():
-        if not all((root / f).is_file() for f in files):
-            return None
-    return staged
+    except (OSError, ValueError, TypeError) as err:
+        return None, f"its record {entry} is damaged ({str(err)[:100]})"
+    listed = [f for files in staged.files.values() for f in files]
+    if set(listed) != set(staged.checksums):
+        # staged before files carried their checksums: nothing to verify them against, so
+        # parsed again like a file never seen
+        return None, ""
+    for relative in listed:
+        path = root / relative
+        expected = staged.checksums[relative]
+        try:
+            size = path.stat().st_size
+            if size != expected.get("size"):
+                return None, (
+                    f"{path} is {size} bytes, {expected.get('size')} were written: cut or changed"
+                )
+            if _checksum(path)["sha256"] != expected.get("sha256"):
+                return None, f"{path} has other bytes than were written"
+        except FileNotFoundError:
+            return None, f"{path} is missing"
+        except OSError as err:
+            return None, f"{path} cannot be read ({err.strerror})"
+    return staged, ""
+
+
+def staging_key(spec: Spec, raw: RawFile, parser_key: str) -> str:
+    """The key of a raw file's staged files: its bytes, the parser, and for a parser that
+    stages the file's place in the raw store (user_csv's import order) that place, so that the
+    same bytes elsewhere in a raw store imported anew are parsed again."""
+    placed = spec.module.import_order(raw)
+    where = f":{placed}" if placed is not None else ""
+    return hashlib.sha256(f"{raw.sha256}:{parser_key}{where}".encode()).hexdigest()[:24]
 
 
 def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Path) -> StagedFile:
     """The staged rows of one raw file: from an earlier parse when nothing changed."""
-    # a parser that stages the file's place in the raw store (user_csv's import order) must
-    # parse again when the same bytes sit elsewhere in it (a raw store imported anew)
-    placed = spec.module.import_order(raw)
-    where = f":{placed}" if placed is not None else ""
-    key = hashlib.sha256(f"{raw.sha256}:{parser_key}{where}".encode()).hexdigest()[:24]
-    found = cached(spec.source_id, key, root)
+    key = staging_key(spec, raw, parser_key)
+    found, damaged = check_cached(spec.source_id, key, root)
     if found is not None:
         return found
     try:
         parsed = spec.module.parse(raw, ctx)
     except RecursionError:
         parsed = Parsed.unreadable(spec.source_id, raw.name, "nested too deeply to be read")
-    return write(spec, raw, key, parsed, root)
+    staged = write(spec, raw, key, parsed, root)
+    if damaged:
+        staged.healed = (
+            f"{raw.name}: staged rows not reused ({damaged}); parsed again from {raw.path}"
+        )
+    return staged
 
 
 def counted_rejects(staged: Iterable[StagedFile], root: Path) -> list[tuple[Reject, int]]:
@@ -220,4 +289,34 @@ def read_rejects(staged: StagedFile, root: Path) -> list[Reject]:
             out.append(
                 Reject(staged.source_id, row["location"], row["field"], row["value"], row["reason"])
             )
+    return out
+
+
+def nothing_usable(staged: StagedFile, root: Path) -> str | None:
+    """Why a staged raw file gave nothing to load (its reason for the whole file or its header,
+    else "every record rejected"); None when it gave rows or had no record at all."""
+    if staged.records_ok or not staged.records_rejected:
+        return None
+    whole = {staged.name, f"{staged.name}:1"}
+    for relative in staged.files.get(REJECTS, []):
+        table = pq.read_table(root / relative, filters=[("location", "in", sorted(whole))])
+        for reason in table.column("reason").to_pylist():
+            return str(reason)
+    return f"every record rejected ({staged.records_rejected}; see core__rejects)"
+
+
+def quarantined_by_parse(
+    files: Iterable[tuple[Spec, RawFile]], reference_dir: Path, root: Path
+) -> dict[Path, str]:
+    """The raw files whose parse, with today's parser, left nothing usable (from the staged
+    record, without parsing): the raw store lists them as quarantined, with why."""
+    out: dict[Path, str] = {}
+    keys: dict[str, str] = {}
+    for spec, raw in files:
+        if spec.source_id not in keys:
+            keys[spec.source_id] = fingerprint(spec, reference_dir)
+        found, _ = check_cached(spec.source_id, staging_key(spec, raw, keys[spec.source_id]), root)
+        why = nothing_usable(found, root) if found is not None else None
+        if why is not None:
+            out[raw.path] = why
     return out

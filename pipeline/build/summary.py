@@ -24,16 +24,26 @@ def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) 
     """``reject_lines`` from rejects already counted (one per distinct field, value and reason,
     with how many there are), so that a large parse is summed in SQL, not one object per row."""
     reasons: Counter[str] = Counter()
+    # the first reject of each reason: what follows its first colon (the value, the fix) is
+    # shown once, with where it is
+    example: dict[str, Reject] = {}
     unmapped: Counter[tuple[str, str]] = Counter()
     known: Counter[str] = Counter()
     for r, n in groups:
         if _is_known_non_country(r):
             known[r.value or ""] += n
             continue
-        reasons[r.reason.split(":")[0]] += n
+        reason = r.reason.split(":")[0]
+        reasons[reason] += n
+        example.setdefault(reason, r)
         if r.reason.startswith(UNMAPPED_REASONS):
             unmapped[(r.field or "", r.value or "")] += n
-    lines = [f"  rejected {n} x {reason}" for reason, n in reasons.most_common(10)]
+    lines = []
+    for reason, n in reasons.most_common(10):
+        first = example[reason]
+        detail = first.reason.partition(":")[2].strip()
+        shown = f"; e.g. {first.location}: {detail[:300]}" if detail else ""
+        lines.append(f"  rejected {n} x {reason}{shown}")
     if unmapped:
         lines.append("unmapped values (add them to the source's alias or mapping table):")
         for (field, value), n in unmapped.most_common(limit):

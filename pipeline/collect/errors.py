@@ -43,6 +43,10 @@ class RetriesExhausted(HttpError):
         self.status = status
 
 
+class DeadlineExceeded(HttpError):
+    """The answer took longer than the session's deadline for one answer; nothing was stored."""
+
+
 class TruncatedResponse(HttpError):
     """Fewer body bytes arrived than Content-Length announced; nothing was stored."""
 

@@ -25,8 +25,11 @@ on one request through the session's private state; split, each part would reach
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -39,6 +42,7 @@ import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from requests_ratelimiter import LimiterAdapter
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
@@ -46,12 +50,14 @@ from pipeline import __version__
 
 if TYPE_CHECKING:
     from urllib3 import BaseHTTPResponse
+    from urllib3.connection import HTTPConnection
     from urllib3.connectionpool import ConnectionPool
 
 
 from pipeline.collect.blocks import block_reason, challenge_header
 from pipeline.collect.errors import (
     BlockedError,
+    DeadlineExceeded,
     FetchResult,
     HostGivenUp,
     HttpError,
@@ -63,9 +69,12 @@ from pipeline.collect.errors import (
 )
 from pipeline.collect.redact import (
     DEFAULT_SECRET_PARAMS,
+    MIN_SECRET_CHARS,
     SECRET_HEADERS,
+    BodyRedactor,
     Params,
     redact_params,
+    redact_text,
     redact_url,
 )
 
@@ -74,6 +83,11 @@ log = logging.getLogger("pipeline.collect.http")
 PROJECT_URL = "https://github.com/microwork-atlas/microwork-atlas"
 ROBOTS_TOKEN = "MicroworkAtlas"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+# The longest one answer may take, from its request to its last byte (ATLAS_HTTP_DEADLINE
+# sets it). The read timeout only bounds the wait for each next byte: a server sending one byte
+# every few seconds would otherwise hold a page for ever.
+DEFAULT_DEADLINE = 300.0
+DEADLINE_VARIABLE = "ATLAS_HTTP_DEADLINE"
 # GitHub serves raw files of up to 100 MB; figshare files need more and say so per source.
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 # Politeness floor for every real host; only loopback test servers may be asked faster.
@@ -175,6 +189,103 @@ class _Retry(Retry):
         self.pause(wait)
 
 
+class _Expired(Exception):
+    """Raised inside urllib3 when an answer's deadline has passed, so that it is not retried;
+    the session turns it into DeadlineExceeded naming the URL."""
+
+
+class _Deadline:
+    """The time one answer may take, over all of it: a watchdog thread shuts the connection's
+    socket down when the time is up, which ends a read blocked on a slow server at once (a read
+    timeout would wait for each next byte). Each attempt (a retry, a redirect hop) gets the
+    full time; waits between retries are not counted."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._active = False
+        self._timer: threading.Timer | None = None
+        self._conn: HTTPConnection | None = None
+
+    def begin(self) -> None:
+        self.stop()
+        self.expired, self._active = False, True
+
+    def watch(self, conn: HTTPConnection) -> None:
+        """A connection an attempt of the current answer uses: the time starts now."""
+        if not self._active:
+            return
+        if self.expired:
+            raise _Expired
+        self._cancel()
+        self._conn = conn
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def pause(self) -> None:
+        """Between two attempts: the wait is the politeness of the session, not the server's."""
+        if self.expired:
+            raise _Expired
+        self._cancel()
+
+    def stop(self) -> None:
+        self._cancel()
+        self._active, self._conn = False, None
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = getattr(self._conn, "sock", None)
+        if sock is not None:
+            # OSError: closed already, the answer ended as the time ran out
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch_connections(adapter: HTTPAdapter, deadline: _Deadline) -> None:
+    """Tell ``deadline`` which connection each attempt of a request takes from the adapter's
+    pools (neither requests nor urllib3 hands it out before the answer's headers arrive)."""
+
+    def watched(base: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+        class Watched(base):  # type: ignore[valid-type,misc]
+            def _get_conn(self, timeout: float | None = None) -> Any:
+                conn = super()._get_conn(timeout)
+                try:
+                    deadline.watch(conn)
+                except _Expired:
+                    self._put_conn(conn)
+                    raise
+                return conn
+
+        return Watched
+
+    manager = adapter.poolmanager
+    manager.pool_classes_by_scheme = {
+        scheme: watched(base) for scheme, base in manager.pool_classes_by_scheme.items()
+    }
+
+
+def deadline_from_env() -> float:
+    """``ATLAS_HTTP_DEADLINE`` in seconds, else the default; HttpError naming a bad value."""
+    text = os.environ.get(DEADLINE_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise HttpError(
+            f"{DEADLINE_VARIABLE} must be a number of seconds above 0 (e.g. 300), not {text!r}"
+        )
+    return seconds
+
+
 @dataclass
 class _Host:
     not_before: float = 0.0
@@ -195,27 +306,50 @@ class Answer:
     _first: bytes = field(repr=False)
     _rest: Iterator[bytes] = field(repr=False)
     _max_bytes: int = field(repr=False)
+    _deadline: _Deadline = field(repr=False)
+    _redactor: BodyRedactor = field(repr=False)
+
+    @property
+    def redacted(self) -> bool:
+        """Whether the body, as read so far, echoed a credential (taken out, as ``***``)."""
+        return self._redactor.replaced > 0
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
 
     def chunks(self) -> Iterator[bytes]:
-        """The body in pieces of at most ``CHUNK`` bytes, bounded in total size."""
+        """The body in pieces, bounded in total size, with every credential the session sent
+        replaced by ``***`` (a server can echo one back)."""
         seen = len(self._first)
         if self._first:
-            yield self._first
+            yield self._redactor.feed(self._first)
         try:
             for chunk in self._rest:
                 seen += len(chunk)
                 # Counted on the decoded bytes: the bound also holds against a gzip bomb.
                 if seen > self._max_bytes:
                     raise ResponseTooLarge(f"{self.url} sent more than {self._max_bytes} bytes")
-                yield chunk
+                if self._deadline.expired:
+                    break
+                yield self._redactor.feed(chunk)
         except requests.RequestException as exc:
+            if self._deadline.expired:
+                raise _too_slow(self.url, self._deadline) from None
             # urllib3 enforces Content-Length and reports a short body as IncompleteRead; a
             # connection lost or a bad gzip stream mid-body ends here too.
             raise TruncatedResponse(f"{self.url}: body cut short or unreadable ({exc})") from None
+        if self._deadline.expired:
+            # the watchdog ended the body: what came is not the whole answer
+            raise _too_slow(self.url, self._deadline)
+        yield self._redactor.flush()
+
+
+def _too_slow(url: str, deadline: _Deadline) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"{url}: the answer took longer than {deadline.seconds:g} s, the deadline for one "
+        f"answer ({DEADLINE_VARIABLE} sets it); nothing of it was stored"
+    )
 
 
 class PoliteSession:
@@ -226,7 +360,8 @@ class PoliteSession:
     attempt. ``max_failures`` counts consecutive requests to one host that ended in failure;
     reaching it gives the host up for the rest of the run. ``max_wait`` is the longest pause
     (Retry-After, RateLimit-Reset, Crawl-delay) the session accepts before stopping the run.
-    ``clock`` and ``sleep`` can be replaced in tests.
+    ``deadline`` is the longest one answer may take, from its request to its last byte (default
+    ``ATLAS_HTTP_DEADLINE``, else 300 s). ``clock`` and ``sleep`` can be replaced in tests.
     """
 
     def __init__(
@@ -241,6 +376,7 @@ class PoliteSession:
         max_wait: float = 600.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_redirects: int = 5,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         env_headers: Mapping[str, str] | None = None,
         secret_params: Iterable[str] = (),
@@ -259,8 +395,12 @@ class PoliteSession:
         self._sleep = sleep
         self._headers = {**(headers or {}), **headers_from_env(env_headers or {})}
         self.secret_params = DEFAULT_SECRET_PARAMS | {n.lower() for n in secret_params}
+        # the values of every credential sent: taken out of messages and of stored bodies
+        self._secrets: set[str] = set()
+        self._add_secrets(self._headers, None)
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | None] = {}
+        self._deadline = _Deadline(deadline if deadline is not None else deadline_from_env())
 
         retry = _Retry(
             total=max_retries,
@@ -272,7 +412,7 @@ class PoliteSession:
             respect_retry_after_header=True,
             raise_on_status=False,
         )
-        retry.pause, retry.max_wait = sleep, max_wait
+        retry.pause, retry.max_wait = self._retry_pause, max_wait
         self._http = requests.Session()
         self._http.headers["User-Agent"] = self.user_agent
         # Only robots.txt is fetched with redirects followed by requests; RFC 9309 asks for five.
@@ -298,14 +438,45 @@ class PoliteSession:
             )
             for host in ("127.0.0.1", "localhost", "[::1]"):
                 self._http.mount(f"http://{host}:", loopback)
+        for adapter in {id(a): a for a in self._http.adapters.values()}.values():
+            if isinstance(adapter, HTTPAdapter):
+                _watch_connections(adapter, self._deadline)
+
+    def _retry_pause(self, seconds: float) -> None:
+        self._deadline.pause()
+        self._sleep(seconds)
+
+    def _add_secrets(self, headers: Mapping[str, str] | None, params: Params | None) -> None:
+        """Remember the credential values of a request; HttpError for one too short to be
+        told from the data (it could not be taken out of a stored page)."""
+        found = [(n, v) for n, v in (headers or {}).items() if n.lower() in SECRET_HEADERS]
+        found += [
+            (n, str(v))
+            for n, v in (params or {}).items()
+            if n.lower() in self.secret_params and isinstance(v, str | int | float)
+        ]
+        for name, value in found:
+            if len(value) < MIN_SECRET_CHARS:
+                raise HttpError(
+                    f"the credential sent as {name} is {len(value)} characters long: too short "
+                    f"to be a real one (at least {MIN_SECRET_CHARS}), and it could not be taken "
+                    "out of the pages a server echoes it in; check the variable that sets it"
+                )
+            self._secrets.add(value)
+
+    def redact(self, text: str) -> str:
+        """``text`` without any credential value this session has sent."""
+        return redact_text(text, self._secrets)
 
     def shown_url(self, url: str, params: Params | None = None) -> str:
         """The URL with its query as it is sent, secrets redacted: how a download is recorded
         and found again for a conditional request."""
         return self._redact(requests.Request("GET", url, params=params).prepare().url or url)
 
-    def _redact(self, url: str) -> str:
-        return redact_url(url, self.secret_params)
+    def _redact(self, text: str) -> str:
+        """A URL, or a message holding one, with its secret query values and every credential
+        value sent replaced by ``***``."""
+        return self.redact(redact_url(text, self.secret_params))
 
     def close(self) -> None:
         self._http.close()
@@ -350,6 +521,7 @@ class PoliteSession:
         """
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"only http(s) URLs can be fetched: {self._redact(url)}")
+        self._add_secrets(headers, params)
         prepared = requests.Request("GET", url, params=params).prepare().url
         assert prepared is not None
         current, sent = prepared, {**self._headers, **(headers or {})}
@@ -373,8 +545,13 @@ class PoliteSession:
             raise HttpError(f"more than {self.max_redirects} redirects for {self._redact(url)}")
         try:
             yield self._answer(response, params, expect)
+        except HttpError as err:
+            # a message may quote what the server or the connection said: no credential in it
+            err.args = (self.redact(str(err)), *err.args[1:])
+            raise
         finally:
             response.close()
+            self._deadline.stop()
 
     # -- internals ------------------------------------------------------------------------
 
@@ -389,19 +566,29 @@ class PoliteSession:
             raise HostGivenUp(f"{netloc} was given up earlier: {host.given_up}")
         self._pause(host, netloc)
         log.debug("GET %s", self._redact(url))
+        self._deadline.begin()
         try:
             response = self._http.get(
                 url, headers=dict(headers), timeout=self.timeout, stream=True, allow_redirects=False
             )
+        except _Expired:
+            self._deadline.stop()
+            self._failed(host, netloc, "deadline passed")
+            raise _too_slow(self._redact(url), self._deadline) from None
         except RateLimited as exc:
             host.given_up = str(exc)
             raise
         except requests.exceptions.SSLError as exc:
             # A certificate problem will not fix itself between retries.
-            raise HttpError(f"TLS error for {self._redact(url)}: {exc}") from None
+            raise HttpError(self.redact(f"TLS error for {self._redact(url)}: {exc}")) from None
         except requests.RequestException as exc:
-            self._failed(host, netloc, f"{type(exc).__name__}: {exc}")
-            raise RetriesExhausted(f"{self._redact(url)}: {type(exc).__name__}: {exc}") from None
+            if self._deadline.expired:
+                self._deadline.stop()
+                self._failed(host, netloc, "deadline passed")
+                raise _too_slow(self._redact(url), self._deadline) from None
+            problem = self.redact(f"{type(exc).__name__}: {exc}")
+            self._failed(host, netloc, problem)
+            raise RetriesExhausted(f"{self._redact(url)}: {problem}") from None
         self._after(host, netloc, response)
         challenge = challenge_header({k.lower(): v for k, v in response.headers.items()})
         if response.status_code in RETRY_STATUSES and not challenge:
@@ -460,6 +647,8 @@ class PoliteSession:
         try:
             first = next(rest, b"")
         except requests.RequestException as exc:
+            if self._deadline.expired:
+                raise _too_slow(url, self._deadline) from None
             raise TruncatedResponse(f"{url}: body cut short ({exc})") from None
         reason = block_reason(response.status_code, response.headers, first, expect)
         if reason:
@@ -476,6 +665,8 @@ class PoliteSession:
             _first=first,
             _rest=rest,
             _max_bytes=self.max_bytes,
+            _deadline=self._deadline,
+            _redactor=BodyRedactor(self._secrets),
         )
 
     def _check_robots(self, url: str) -> None:
@@ -493,11 +684,17 @@ class PoliteSession:
     def _read_robots(self, origin: str) -> Protego | None:
         """RFC 9309: 2xx = the rules; 4xx = no rules (allowed); 5xx or no answer = disallowed."""
         host = self._host(origin)
+        self._deadline.begin()
         try:
             response = self._http.get(f"{origin}/robots.txt", timeout=self.timeout, stream=True)
             status = response.status_code
             body = response.raw.read(ROBOTS_MAX_BYTES, decode_content=True) if status < 300 else b""
             response.close()
+            if self._deadline.expired:
+                raise _Expired
+        except _Expired:
+            status, body = None, b""
+            log.warning("robots.txt of %s took longer than %gs", origin, self._deadline.seconds)
         except RateLimited as exc:
             host.given_up = str(exc)
             raise
@@ -505,7 +702,9 @@ class PoliteSession:
             return None  # RFC 9309: past five redirects robots.txt may be taken as unavailable
         except requests.RequestException as exc:
             status, body = None, b""
-            log.warning("robots.txt of %s unreachable: %s", origin, exc)
+            log.warning("robots.txt of %s unreachable: %s", origin, self.redact(str(exc)))
+        finally:
+            self._deadline.stop()
         if status is not None and 400 <= status < 500:
             return None
         if status is None or status >= 500:

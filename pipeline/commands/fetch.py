@@ -26,12 +26,17 @@ from pipeline.util import paths
 from pipeline.util.progress import progress
 
 
-def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]) -> None:
+def _report(
+    spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str], None]
+) -> dict[Path, str]:
+    """Parse and stage the saved files, telling what each gives; the files that give nothing
+    to load, with why."""
     index = country_index()
     root = staging.staging_dir()
     wanted = set(saved)
     records = ok = rejected = 0
     staged_files = []
+    quarantined: dict[Path, str] = {}
     # the saved files as the build will load them (for some sources, one dataset per file);
     # each is reported on, also one that a version stored before supersedes (no identity rule)
     loaded, refused = loaded_sources(spec, paths.raw_dir(), NO_RULES)
@@ -43,6 +48,8 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
         ctx = ParseContext(part.meta, index)
         parser_key = staging.fingerprint(part, paths.reference_dir())
         staged = staging.stage(part, raw, ctx, parser_key, root)
+        if staged.healed:
+            out(f"  {staged.healed}")
         state = "new" if raw.path not in before else "already present"
         out(
             f"  {raw.path} ({state}): {staged.records_in} records, {staged.records_ok} usable, "
@@ -52,11 +59,16 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
         ok += staged.records_ok
         rejected += staged.records_rejected
         staged_files.append(staged)
+        why = staging.nothing_usable(staged, root)
+        if why is not None:
+            quarantined[raw.path] = why
+            out(f"  quarantined, nothing to load: {raw.name}: {why}")
         for note in staged.notes:
             out(f"  {note}")
     out(f"parsed {records} records: {ok} usable, {rejected} rejected")
     for line in counted_reject_lines(staging.counted_rejects(staged_files, root)):
         out(line)
+    return quarantined
 
 
 def run_fetch(
@@ -78,7 +90,7 @@ def run_fetch(
         meta=spec.meta,
         countries=country_index(),
         max_pages=max_pages,
-        state_dir=paths.data_dir() / "state",
+        state_dir=paths.state_dir(),
         session_options=spec.module.SESSION_OPTIONS,
     )
     try:
@@ -88,7 +100,7 @@ def run_fetch(
         else:
             saved = spec.module.fetch(ctx)
     except (SourceError, IntakeError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {ctx.redact(str(err))}", file=sys.stderr)
         return 1
     except Exception as err:
         from pipeline.collect.errors import HttpError
@@ -96,8 +108,8 @@ def run_fetch(
         if not isinstance(err, HttpError):
             raise
         print(
-            f"error: {err}\nthe files saved before the failure are kept; run the same command "
-            "again later to continue",
+            f"error: {ctx.redact(str(err))}\nthe files saved before the failure are kept; run "
+            "the same command again later to continue",
             file=sys.stderr,
         )
         return 1
@@ -109,9 +121,18 @@ def run_fetch(
         f"{spec.source_id}: {len(new)} new file(s) saved, "
         f"{len(files) - len(new)} already present, in {store.root / store.source_id}"
     )
-    if files:
-        _report(spec, files, before, out)
-    for line in report.summary_lines(store.root, [store.source_id], {spec.source_id: spec.rules}):
+    try:
+        quarantined = _report(spec, files, before, out) if files else {}
+    except staging.StagingError as err:
+        print(
+            f"error: {err}\nthe files are stored in the raw store: `make db` parses them once "
+            "the staging folder can be written",
+            file=sys.stderr,
+        )
+        return 1
+    for line in report.summary_lines(
+        store.root, [store.source_id], {spec.source_id: spec.rules}, quarantined
+    ):
         out(line)
     out("next: run `make db` to rebuild the database with these files")
     return 0

@@ -4,13 +4,12 @@ text."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
 import duckdb
 
+from pipeline.util import spreadsheet
 from pipeline.util.paths import SQL_DIR
 
 _NAME = re.compile(r"^[a-z0-9_]+$")
@@ -57,11 +56,8 @@ def format_table(columns: list[str], rows: list[tuple[Any, ...]], total: int) ->
 
 
 def format_csv(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue().rstrip("\n")
+    """CSV a spreadsheet opens safely: a cell it would run as a formula starts with ``'``."""
+    return spreadsheet.write_csv(columns, rows)
 
 
 def bind(sql: str, values: dict[str, str | None]) -> dict[str, str]:

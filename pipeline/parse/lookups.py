@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.parse.tabular import UNDECODABLE
 from pipeline.reference.countries import CountryIndex, UnknownCountryError
 
 MAX_NAME_CHARS = 200
@@ -82,7 +83,15 @@ def mapping_notes(name: str, names: pa.Table) -> list[str]:
         names.column("mentions").to_pylist(),
         strict=True,
     ):
-        shown = code or "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
+        if not mentions:
+            continue  # a value the checks know of (the empty cell) that the file does not hold
+        if code:
+            shown = code
+        elif UNDECODABLE in value:
+            # a misread byte, not a misspelling: the line's reject says how to convert the file
+            shown = "NOT MAPPED (rows rejected: the file is not UTF-8, save it as UTF-8)"
+        else:
+            shown = "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
         out.append(f"{name}: {value!r} -> {shown} ({mentions} mentions)")
     return out
 

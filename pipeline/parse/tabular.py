@@ -2,9 +2,11 @@
 
 Python's csv module does the splitting because it reports the physical line a record starts on
 (right after a quoted field spanning lines) and fails on malformed quoting instead of guessing;
-neither DuckDB's nor Arrow's CSV readers give line numbers per row. Records are turned into Arrow
-columns a batch at a time, so memory stays bounded and every check after this runs vectorised
-in DuckDB (``sql/parse/``).
+neither DuckDB's nor Arrow's CSV readers give line numbers per row. Only a quote that closes
+spans lines: a record whose quoting fails rejects its first line, and the lines after it are
+read again as records of their own, so one stray quote cannot take the rest of the file.
+Records are turned into Arrow columns a batch at a time, so memory stays bounded and every check
+after this runs vectorised in DuckDB (``sql/parse/``).
 
 Why one module of this length: the block reader and the row-by-row reader must agree line for
 line (a property test compares them); kept side by side, a change to one is seen beside the other.
@@ -13,8 +15,13 @@ line (a property test compares them); kept side by side, a change to one is seen
 from __future__ import annotations
 
 import csv
+import difflib
+import gzip
 import io
+import re
 import zipfile
+import zlib
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +57,7 @@ class TableError(ValueError):
 
 
 @contextmanager
-def open_bytes(path: Path, max_bytes: int) -> Iterator[IO[bytes]]:
+def open_bytes(path: Path, max_bytes: int) -> Iterator[io.BufferedReader]:
     """The body of a plain file, the single member of a zip, or a gzip, bounded in size."""
 
     def too_big() -> TableError:
@@ -60,8 +67,19 @@ def open_bytes(path: Path, max_bytes: int) -> Iterator[IO[bytes]]:
         names = ", ".join(m.filename for m in members[:5])
         return TableError(f"zip holds {len(members)} files ({names}); expected one")
 
-    with path.open("rb") as raw, archive.open_body(raw, max_bytes, too_big, several) as body:
-        yield body
+    with path.open("rb") as raw:
+        outer = archive.kind_of(raw)
+        try:
+            with archive.open_body(raw, max_bytes, too_big, several) as body:
+                inner = archive.kind_of_bytes(body.peek(4)[:4]) if outer else None
+                if inner is not None:
+                    raise TableError(
+                        f"the archive holds another archive (a {inner} file): extract it and "
+                        "import the file inside"
+                    )
+                yield body
+        except (zipfile.BadZipFile, zlib.error, gzip.BadGzipFile, EOFError) as err:
+            raise TableError(f"damaged archive ({err}): download the file again") from None
 
 
 @dataclass
@@ -92,13 +110,105 @@ def _trimmed(batch: pa.Table) -> pa.Table:
     return batch
 
 
-def _header(line: str, delimiters: str, name: str) -> tuple[str, list[str]]:
+# Byte-order marks and the first bytes of a header in UTF-16 or UTF-32 without one ("b\0u\0"):
+# text in another encoding than UTF-8, named so that the user can convert it
+_WIDE_TEXT = (
+    (b"\x00\x00\xfe\xff", "UTF-32 big-endian", "UTF-32BE"),
+    (b"\xff\xfe\x00\x00", "UTF-32 little-endian", "UTF-32LE"),
+    (b"\xfe\xff", "UTF-16 big-endian", "UTF-16BE"),
+    (b"\xff\xfe", "UTF-16 little-endian", "UTF-16LE"),
+)
+# Excel's first line naming the delimiter ("sep=;"), written by its CSV export in some locales
+_SEP_LINE = re.compile(r"(?i)sep=(.)")
+
+
+def _not_utf8(name: str, leading: bytes) -> TableError | None:
+    """An error naming the encoding when the file starts as UTF-16 or UTF-32 text."""
+    found = next(
+        ((label, code) for bom, label, code in _WIDE_TEXT if leading.startswith(bom)), None
+    )
+    pattern = bytes(b != 0 for b in leading[:4])
+    if found is None and pattern == b"\x01\x00\x01\x00":
+        found = ("UTF-16 little-endian", "UTF-16LE")
+    if found is None and pattern == b"\x00\x01\x00\x01":
+        found = ("UTF-16 big-endian", "UTF-16BE")
+    if found is None:
+        return None
+    label, code = found
+    return TableError(
+        f'the file is {label} text, not UTF-8: save it as UTF-8 (a spreadsheet\'s "CSV UTF-8", '
+        f"or iconv -f {code} -t UTF-8 {name} > utf8-{name}) and import that"
+    )
+
+
+def _header(line: str, delimiters: str, name: str, number: int = 1) -> tuple[str, list[str]]:
     delimiter = max(delimiters, key=line.count)
     try:
         cells = next(csv.reader([line], delimiter=delimiter, strict=True), [])
     except csv.Error as err:
-        raise TableError(f"{name}:1: the header cannot be read ({err})") from err
+        raise TableError(f"{name}:{number}: the header cannot be read ({err})") from err
     return delimiter, [c.strip().strip('"').strip().casefold() for c in cells]
+
+
+def _declared_delimiter(line: str, delimiters: str, name: str) -> str | None:
+    """The delimiter a ``sep=X`` first line declares (Excel's), None without one."""
+    declared = _SEP_LINE.fullmatch(line.strip())
+    if declared is None:
+        return None
+    delimiter = declared[1]
+    if delimiter not in delimiters:
+        readable = ", ".join(repr(d) for d in delimiters)
+        raise TableError(
+            f"{name}:1: the first line {line.strip()!r} declares the delimiter {delimiter!r}, "
+            f"which this source does not read ({readable}): save the table with one of those"
+        )
+    return delimiter
+
+
+def missing_columns(missing: Sequence[str], header: Sequence[str], needed: Sequence[str]) -> str:
+    """Why a header lacks ``missing``: each with the header's closest unknown column, if any
+    ("did you mean"), and the columns needed."""
+    unknown = [c for c in header if c and c not in needed]
+    parts = []
+    for column in missing:
+        close = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}? rename it to {column})" if close else ""
+        parts.append(column + hint)
+    return (
+        f"no {', '.join(parts)} column in the header: add it (columns needed: {', '.join(needed)})"
+    )
+
+
+def _broken_quoting(err: csv.Error) -> str:
+    return (
+        f"broken CSV quoting ({err}): a quote that does not close is no record; this line alone "
+        "is rejected and the next line is read as a new record"
+    )
+
+
+class _Lines:
+    """The physical lines of a text, numbered, as the csv reader takes them one at a time; the
+    lines of a record it could not read are given back, to be read again as new records."""
+
+    def __init__(self, text: Iterator[str], first: int) -> None:
+        self._text, self._next = text, first
+        self._back: deque[tuple[int, str]] = deque()
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            number, line = self._back.popleft()
+        else:
+            line = next(self._text)
+            number, self._next = self._next, self._next + 1
+        self.taken.append((number, line))
+        return line
+
+    def give_back(self, lines: Sequence[tuple[int, str]]) -> None:
+        self._back.extendleft(reversed(lines))
 
 
 def read_table(
@@ -112,43 +222,61 @@ def read_table(
 ) -> Table:
     """Read ``raw`` as a delimited table whose header names (some of) ``wanted``.
 
-    A duplicated header column, an unreadable archive or a body over ``max_bytes`` raise
-    TableError. A record with another number of cells than the header, broken quoting or a NUL
-    byte becomes a reject naming its lines; blank lines are not records.
+    A duplicated header column, an unreadable archive, text in UTF-16 or UTF-32 or a body over
+    ``max_bytes`` raise TableError. An Excel ``sep=X`` first line sets the delimiter. A record
+    with another number of cells than the header, or a NUL byte, becomes a reject naming its
+    line; a quote that does not close rejects the line it starts on, and reading resumes on the
+    next line (only a quote that closes spans lines); blank lines are not records.
     """
+    with open_bytes(raw.path, max_bytes) as body:
+        wide = _not_utf8(raw.name, body.peek(4)[:4])
+        if wide is not None:
+            raise wide
     with _text(raw.path, max_bytes) as text:
         first = text.readline()
-        delimiter, header = _header(first.rstrip("\r\n"), delimiters, raw.name)
+        header_line = 1
+        declared = _declared_delimiter(first, delimiters, raw.name)
+        if declared is not None:
+            first, header_line = text.readline(), 2
+        delimiter, header = _header(
+            first.rstrip("\r\n"), declared or delimiters, raw.name, header_line
+        )
         seen: set[str] = set()
         for name in header:
             if name in seen and name in wanted:
-                raise TableError(f"{raw.name}:1: column {name!r} appears twice in the header")
+                raise TableError(
+                    f"{raw.name}:{header_line}: column {name!r} appears twice in the header"
+                )
             seen.add(name)
         positions = {name: header.index(name) for name in wanted if name in header}
-        fast = _unquoted_table(raw, source_id, max_bytes, delimiter, header, positions, max_rows)
+        fast = _unquoted_table(
+            raw, source_id, max_bytes, delimiter, header, positions, max_rows, header_line
+        )
         if fast is not None:
             return fast
         table = Table(header)
-        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        lines = _Lines(text, header_line + 1)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         width = len(header)
         rows: list[list[str]] = []
-        lines: list[int] = []
-        # the reader's line_num counts lines read after the header line
+        numbers: list[int] = []
         while True:
-            start = reader.line_num + 2
+            lines.taken.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as err:
                 table.records_in += 1
-                end = reader.line_num + 1
-                span = f"lines {start}-{end}" if end > start else f"line {start}"
-                reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
-                table.rejects.append(Reject(source_id, f"{raw.name}:{start}", None, None, reason))
+                start = lines.taken[0][0]
+                table.rejects.append(
+                    Reject(source_id, f"{raw.name}:{start}", None, None, _broken_quoting(err))
+                )
+                lines.give_back(lines.taken[1:])
                 continue
             if not any(cell.strip() for cell in row):
                 continue
+            start = lines.taken[0][0]
             table.records_in += 1
             if table.records_in > max_rows:
                 raise TableError(f"{raw.name}: more than {max_rows} records")
@@ -157,12 +285,12 @@ def read_table(
                 table.rejects.append(Reject(source_id, f"{raw.name}:{start}", None, None, reason))
                 continue
             rows.append(row)
-            lines.append(start)
+            numbers.append(start)
             if len(rows) >= BATCH_ROWS:
-                table.batches.append(_trimmed(_batch(rows, lines, positions)))
-                rows, lines = [], []
+                table.batches.append(_trimmed(_batch(rows, numbers, positions)))
+                rows, numbers = [], []
         if rows:
-            table.batches.append(_trimmed(_batch(rows, lines, positions)))
+            table.batches.append(_trimmed(_batch(rows, numbers, positions)))
     return table
 
 
@@ -174,6 +302,7 @@ def _unquoted_table(
     header: list[str],
     positions: dict[str, int],
     max_rows: int,
+    header_line: int = 1,
 ) -> Table | None:
     """The same table read in bulk by Arrow, block by block, when the file allows it; None
     otherwise.
@@ -193,7 +322,7 @@ def _unquoted_table(
     with raw.path.open("rb") as handle:
         try:
             return _unquoted_blocks(
-                handle, raw, source_id, delimiter, header, positions, max_rows, table
+                handle, raw, source_id, delimiter, header, positions, max_rows, table, header_line
             )
         except (pa.ArrowInvalid, pa.ArrowTypeError, StopIteration):
             return None  # e.g. undecodable bytes: the row-by-row reader names their line
@@ -208,11 +337,14 @@ def _unquoted_blocks(
     positions: dict[str, int],
     max_rows: int,
     table: Table,
+    header_line: int,
 ) -> Table:
     """Read the lines block by block into ``table`` (see _unquoted_table)."""
     reader = pa_csv.open_csv(
         handle,
-        read_options=pa_csv.ReadOptions(column_names=["text"], skip_rows=1, block_size=BLOCK_BYTES),
+        read_options=pa_csv.ReadOptions(
+            column_names=["text"], skip_rows=header_line, block_size=BLOCK_BYTES
+        ),
         parse_options=pa_csv.ParseOptions(
             delimiter="\x01", quote_char=False, ignore_empty_lines=False
         ),
@@ -221,7 +353,7 @@ def _unquoted_blocks(
         ),
     )
     batches = (batch.column(0) for batch in reader)
-    first_line = 2
+    first_line = header_line + 1
     for chunk in batches:
         block = _Block([chunk], batches)
         consumed = _quoted_records(
@@ -295,18 +427,18 @@ def _quoted_records(
 
             reader = csv.reader(text(), delimiter=delimiter, strict=True)
             record_line = first_line + start
+            mark = len(consumed)
             try:
                 row = next(reader)
             except StopIteration:
                 continue
             except csv.Error as err:
                 table.records_in += 1
-                end = first_line + consumed[-1]
-                span = f"lines {record_line}-{end}" if end > record_line else f"line {record_line}"
-                reason = f"broken CSV quoting or bytes ({err}); {span} not read as rows"
                 table.rejects.append(
-                    Reject(source_id, f"{raw.name}:{record_line}", None, None, reason)
+                    Reject(source_id, f"{raw.name}:{record_line}", None, None, _broken_quoting(err))
                 )
+                # the lines after it are read again, as records of their own
+                del consumed[mark + 1 :]
                 continue
             if not any(cell.strip() for cell in row):
                 continue
@@ -337,8 +469,8 @@ def _line_at(block: _Block, index: int) -> str:
 def _plain_unquoted(path: Path) -> bool:
     """True for an uncompressed file without BOM, NUL or \\x01 bytes."""
     with path.open("rb") as handle:
-        start = handle.read(3)
-        if start[:2] in (b"\x1f\x8b", b"PK") or start == b"\xef\xbb\xbf":
+        start = handle.read(4)
+        if archive.kind_of_bytes(start) is not None or start[:3] == b"\xef\xbb\xbf":
             return False
         handle.seek(0)
         while chunk := handle.read(1 << 24):
@@ -430,6 +562,8 @@ def run_checks(
         con.register("raw_rows", rows)
         for table, data in lookups.items():
             con.register(table, data)
+        # the number grammar the checks share (count_value, count_problem)
+        con.execute((SQL_DIR / "parse" / "macros.sql").read_text(encoding="utf-8"))
         sql = (SQL_DIR / "parse" / f"{name}.sql").read_text(encoding="utf-8")
         # one pass over the rows, read back batch by batch: only the staged rows and the
         # problems are kept, never a table of every row (DuckDB's or Arrow's)

@@ -6,6 +6,7 @@ Every function takes the sources' :class:`~pipeline.raw.versions.RawRules` from 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -27,6 +28,19 @@ def _rules(rules: Mapping[str, RawRules] | None, source_id: str) -> RawRules:
     return (rules or {}).get(source_id, NO_RULES)
 
 
+def _as_built(entries: list[RawEntry], quarantined: Mapping[Path, str] | None) -> list[RawEntry]:
+    """The entries as the build sees them: a current file whose parse left nothing to load is
+    quarantined too, with why (``quarantined``: raw path -> reason, from the staging)."""
+    if not quarantined:
+        return entries
+    return [
+        dataclasses.replace(e, status=QUARANTINED, reason=f"nothing to load: {quarantined[e.path]}")
+        if e.status == LOADED and e.path in quarantined
+        else e
+        for e in entries
+    ]
+
+
 def source_dirs(root: Path) -> list[str]:
     if not root.is_dir():
         return []
@@ -37,12 +51,14 @@ def summary_lines(
     root: Path | None = None,
     source_ids: Iterable[str] | None = None,
     rules: Mapping[str, RawRules] | None = None,
+    quarantined: Mapping[Path, str] | None = None,
 ) -> list[str]:
-    """What the build loads from data/raw and what it leaves out, per source."""
+    """What the build loads from data/raw and what it leaves out, per source; ``quarantined``
+    names the files whose parse left nothing to load."""
     base = Path(root) if root is not None else raw_dir()
     out: list[str] = []
     for source_id in source_ids if source_ids is not None else source_dirs(base):
-        entries = inventory(source_id, base, _rules(rules, source_id))
+        entries = _as_built(inventory(source_id, base, _rules(rules, source_id)), quarantined)
         if not entries:
             continue
         counts = {s: sum(e.status == s for e in entries) for s in STATUSES}
@@ -117,12 +133,16 @@ def restore(
     return item
 
 
-def listing(root: Path | None = None, rules: Mapping[str, RawRules] | None = None) -> list[str]:
+def listing(
+    root: Path | None = None,
+    rules: Mapping[str, RawRules] | None = None,
+    quarantined: Mapping[Path, str] | None = None,
+) -> list[str]:
     """The table ``make raw`` prints: every stored file with its version and status."""
     base = Path(root) if root is not None else raw_dir()
     rows = [("id", "status", "identity", "version", "saved", "file", "why")]
     for source_id in source_dirs(base):
-        for item in inventory(source_id, base, _rules(rules, source_id)):
+        for item in _as_built(inventory(source_id, base, _rules(rules, source_id)), quarantined):
             rows.append(
                 (
                     item.id or "-",
@@ -131,7 +151,7 @@ def listing(root: Path | None = None, rules: Mapping[str, RawRules] | None = Non
                     item.version or "-",
                     item.saved_at[:19] or "-",
                     str(item.path.relative_to(base)),
-                    item.reason[:120],
+                    item.reason[:400],
                 )
             )
     if len(rows) == 1:

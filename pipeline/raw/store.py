@@ -43,6 +43,11 @@ if TYPE_CHECKING:  # the build reads the store without loading the HTTP layer
 CHUNK = 1024 * 1024
 
 
+class StoreWriteError(intake.IntakeError):
+    """The raw store could not be written (a full disk, a read-only folder); nothing was
+    stored. The message says why and what to do."""
+
+
 class RawStore:
     """Writes one source's raw files for one day; see the module docstring."""
 
@@ -143,22 +148,27 @@ class RawStore:
         """Store a body arriving in pieces; memory stays one chunk.
 
         ``provenance`` holds the manifest fields of a fetched answer (url, params, status,
-        retrieved_at, headers, licence). ``check`` sees the complete temporary file and may raise
-        to refuse it: then nothing is stored. Bytes already stored for this source on any day
-        are not stored twice; that file's path is returned.
+        retrieved_at, headers, licence, and ``redacted`` when the body echoed a credential that
+        was taken out); it is read once the body has been written. ``check`` sees the complete
+        temporary file and may raise to refuse it: then nothing is stored. Bytes already stored
+        for this source on any day are not stored twice; that file's path is returned.
         """
+        entry: dict[str, Any] = {}
 
         def write(handle: IO[bytes]) -> None:
             for chunk in chunks:
                 handle.write(chunk)
+            # read only now: what the body showed (a credential taken out) is known at its end
+            entry.update(
+                {
+                    **provenance,
+                    "url": redact_url(str(provenance.get("url")), DEFAULT_SECRET_PARAMS),
+                    "params": redact_params(provenance.get("params"), DEFAULT_SECRET_PARAMS),
+                    "origin": "fetched",
+                    "original_path": None,
+                }
+            )
 
-        entry = {
-            **provenance,
-            "url": redact_url(str(provenance.get("url")), DEFAULT_SECRET_PARAMS),
-            "params": redact_params(provenance.get("params"), DEFAULT_SECRET_PARAMS),
-            "origin": "fetched",
-            "original_path": None,
-        }
         return self._store(safe_name(name), write, entry, check=check)
 
     def previous(self, url: str) -> dict[str, Any] | None:
@@ -218,15 +228,27 @@ class RawStore:
         same_name: str | None = None,
     ) -> Path:
         folder = self.folder
-        folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        temp = atomic.temp_file_in(folder, lambda handle: write(_Hashing(handle, digest)))  # type: ignore[arg-type]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temp = atomic.temp_file_in(folder, lambda handle: write(_Hashing(handle, digest)))  # type: ignore[arg-type]
+        except OSError as err:
+            raise self._write_error(err, name) from None
         try:
             if check is not None:
                 check(temp)
             return self._place(temp, name, entry, digest.hexdigest(), same_name)
+        except OSError as err:
+            raise self._write_error(err, name) from None
         finally:
             temp.unlink(missing_ok=True)
+
+    def _write_error(self, err: OSError, name: str) -> OSError | StoreWriteError:
+        """A full disk or an unwritable raw store, said plainly; any other error as it is."""
+        if not atomic.is_write_failure(err):
+            return err
+        message = atomic.write_failure(err, self.folder, name, "ATLAS_RAW")
+        return StoreWriteError(f"{message}; nothing was stored")
 
     def _place(
         self, temp: Path, name: str, entry: dict[str, Any], sha256: str, same_name: str | None
@@ -252,7 +274,12 @@ class RawStore:
                 except FileExistsError:
                     continue
                 record = {**entry, "sha256": sha256, "size": size, "given_name": name}
-                self._record(candidate, {**record, "seq": self._next_seq()})
+                try:
+                    self._record(candidate, {**record, "seq": self._next_seq()})
+                except BaseException:
+                    # a file its manifest does not list would be quarantined: not kept at all
+                    target.unlink(missing_ok=True)
+                    raise
                 return target
         raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
 

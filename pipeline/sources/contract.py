@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,7 @@ from pipeline.util.records import Reject
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from pipeline.collect.http import PoliteSession
+    from pipeline.collect.http import Answer, PoliteSession
     from pipeline.collect.redact import Params
     from pipeline.raw.store import RawStore
 
@@ -122,6 +123,16 @@ class SourceContext:
         if "session" in self.__dict__:
             self.__dict__["session"].close()
 
+    def redact(self, text: str) -> str:
+        """``text`` without the credentials this source sends (its session's, or those its
+        variables set when no request was made): for the messages a fetch prints."""
+        from pipeline.collect.redact import redact_text
+
+        if "session" in self.__dict__:
+            text = self.__dict__["session"].redact(text)
+        variables = dict(self.session_options.get("env_headers", {})).values()
+        return redact_text(text, [os.environ.get(str(v), "").strip() for v in variables])
+
     def save(
         self,
         url: str,
@@ -159,10 +170,11 @@ class SourceContext:
                 return Path(previous["path"])
             if not 200 <= answer.status < 300:
                 raise HTTPStatusError(f"HTTP {answer.status} for {answer.url}", answer.status)
-            chunks: Iterator[bytes] = answer.chunks()
+            provenance: dict[str, Any] = {}
+            chunks: Iterator[bytes] = _noting_redaction(answer, provenance)
             if tap is not None:
                 chunks = _tapped(chunks, tap)
-            provenance = {
+            provenance |= {
                 # The URL asked for, not the last hop: that is what the next run asks again, and
                 # a signed download URL (S3) is not worth keeping.
                 "url": shown,
@@ -173,6 +185,14 @@ class SourceContext:
                 "licence": self.meta.licence,
             }
             return self.store.save_stream(chunks, name, provenance, check=check)
+
+
+def _noting_redaction(answer: Answer, provenance: dict[str, Any]) -> Iterator[bytes]:
+    """The answer's body; once read, ``redacted: true`` in ``provenance`` when the server
+    echoed a credential, which the session took out (the manifest says so)."""
+    yield from answer.chunks()
+    if answer.redacted:
+        provenance["redacted"] = True
 
 
 def _tapped(chunks: Iterator[bytes], tap: Callable[[bytes], None]) -> Iterator[bytes]:

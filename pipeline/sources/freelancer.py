@@ -422,10 +422,35 @@ def load_state(state_dir: Path) -> dict[str, Any]:
     path = state_dir / STATE_FILE
     if not path.exists():
         return {"high_water": None, "window": None}
-    state = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(state, dict) or "high_water" not in state:
-        raise SourceError(f"{path} is not a Freelancer state file; move it away to start over")
+    start_over = (
+        "it only records how far the last fetch got: move it away (or delete it) and the next "
+        f"fetch starts again {DEFAULT_START}; pages stored already are kept, and a project "
+        "fetched twice is counted once"
+    )
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise SourceError(f"{path} is damaged ({str(err)[:120]}); {start_over}") from None
+    window = state.get("window") if isinstance(state, dict) else None
+    if (
+        not isinstance(state, dict)
+        or "high_water" not in state
+        or not (state["high_water"] is None or _is_time(state["high_water"]))
+        or not (
+            window is None
+            or (isinstance(window, dict) and all(_is_time(window.get(k)) for k in _WINDOW_KEYS))
+        )
+    ):
+        raise SourceError(f"{path} is not a Freelancer state file; {start_over}")
     return state
+
+
+_WINDOW_KEYS = ("from", "to", "offset")
+DEFAULT_START = "from the default window (initial_days before the settled edge)"
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def save_state(state_dir: Path, state: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.parse.lookups import country_table, distinct_counts
-from pipeline.parse.tabular import TableError, read_table, run_checks
+from pipeline.parse.tabular import TableError, missing_columns, read_table, run_checks
 from pipeline.raw.store import RawStore
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
@@ -45,7 +45,7 @@ SOURCE_ID = "oli"
 HERE = Path(__file__).parent
 ALIASES_PATH = HERE / "oli_aliases.csv"
 OCCUPATIONS_PATH = HERE / "oli_occupations.csv"
-OPTION_KEYS = frozenset({"figshare_api"})
+OPTION_KEYS = frozenset({"figshare_api", "fractional_counts"})
 # The worker file is tens of megabytes even zipped; bodies are streamed to disk, so the bound is
 # about disk space, not memory (20 times the session's default of 100 MiB).
 SESSION_OPTIONS: Mapping[str, Any] = {"max_bytes": 20 * 100 * 1024 * 1024}
@@ -142,12 +142,16 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     elif all(c in header for c in WORKER_COLUMNS):
         kind, amount_column = "worker_countrydata", "num_workers"
     else:
+        # the name says which kind the file should be: its columns are the ones to suggest
+        expected = WORKER_COLUMNS if raw.name.lower().startswith("worker") else BUYER_COLUMNS
+        missing = [c for c in expected if c not in header]
+        hint = f" ({missing_columns(missing, header, expected)})" if missing else ""
         return Parsed.unreadable(
             SOURCE_ID,
             raw.name,
             f"file not readable as an OLI deposit file: header {header[:8]} has neither the "
             f"employer columns {', '.join(BUYER_COLUMNS)} nor the worker columns "
-            f"{', '.join(WORKER_COLUMNS)}",
+            f"{', '.join(WORKER_COLUMNS)}{hint}",
         )
     present = [c for c in COLUMNS if c in header]
     rows = table.arrow(present)
@@ -168,6 +172,8 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
             "file_name": raw.name,
             "kind": kind,
             "amount_field": amount_column,
+            # whole projects unless the YAML declares the column fractional (weighted workers)
+            "fractional": amount_column in ctx.meta.get("fractional_counts", []),
             "platform": ctx.meta.platform_for(kind),
             "today": ctx.today,
         },

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.parse.lookups import country_table
-from pipeline.parse.tabular import TableError, read_table, run_checks
+from pipeline.parse.tabular import TableError, missing_columns, read_table, run_checks
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
 from pipeline.sources import storing
@@ -101,7 +101,7 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
         )
     missing = [c for c in REQUIRED if c not in table.header]
     if missing:
-        reason = f"no column(s) {', '.join(missing)} in the header {table.header[:12]}"
+        reason = missing_columns(missing, table.header, REQUIRED)
         return Parsed.unreadable(
             SOURCE_ID, raw.name, f"file not readable as olm_network_data: {reason}"
         )

@@ -22,7 +22,12 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.parse.lookups import country_table, mapping_notes, occupation_list
-from pipeline.parse.tabular import TableError, read_table, run_checks
+from pipeline.parse.tabular import (
+    TableError,
+    missing_columns,
+    read_table,
+    run_checks,
+)
 from pipeline.raw.manifest import ManifestError, load_manifest
 from pipeline.raw.versions import RawFile
 from pipeline.sources import storing
@@ -71,10 +76,8 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     parsed = Parsed(rejects=list(table.rejects), records_in=table.records_in)
     missing = [c for c in REQUIRED if c not in table.header]
     if missing:
-        reason = f"no {', '.join(missing)} column in the header: add it (columns needed: "
-        parsed.rejects.append(
-            Reject(SOURCE_ID, f"{raw.name}:1", missing[0], None, reason + ", ".join(REQUIRED) + ")")
-        )
+        reason = missing_columns(missing, table.header, REQUIRED)
+        parsed.rejects.append(Reject(SOURCE_ID, f"{raw.name}:1", missing[0], None, reason))
         # a file with the wrong header is one rejected record even when it has no rows
         parsed.records_in = parsed.records_rejected = max(1, parsed.records_in)
         return parsed

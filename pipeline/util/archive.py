@@ -16,6 +16,12 @@ from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
 GZIP, ZIP = "gzip", "zip"
+# What a gzip or a zip file starts with: a zip's first local header, or the end record of an
+# empty zip, or the marker of a split one (APPNOTE 4.3.7, 4.3.16, 8.5.3). A file is an archive
+# only when its first bytes say so: a signature further in (zipfile.is_zipfile looks for one
+# anywhere in the last 64 KB) can be a cell of a plain table.
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 # Folders that macOS's archiver adds beside the real files; never data.
 _MAC_FOLDER = "__MACOSX/"
 
@@ -25,15 +31,19 @@ class _Readable(Protocol):
 
 
 def kind_of(handle: IO[bytes]) -> str | None:
-    """``"gzip"``, ``"zip"`` or None for a plain file; the handle is left at its start."""
+    """``"gzip"``, ``"zip"`` or None for a plain file, by its leading bytes only; the handle is
+    left at its start."""
     handle.seek(0)
     magic = handle.read(4)
     handle.seek(0)
-    if magic[:2] == b"\x1f\x8b":
+    return kind_of_bytes(magic)
+
+
+def kind_of_bytes(leading: bytes) -> str | None:
+    """``"gzip"``, ``"zip"`` or None for a file that starts with ``leading`` (4 bytes)."""
+    if leading[:2] == GZIP_MAGIC:
         return GZIP
-    found = magic == b"PK\x03\x04" or zipfile.is_zipfile(handle)
-    handle.seek(0)
-    return ZIP if found else None
+    return ZIP if leading[:4] in ZIP_MAGICS else None
 
 
 def data_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -68,7 +78,7 @@ def open_body(
     limit: int,
     too_big: Callable[[], Exception],
     several: Callable[[list[zipfile.ZipInfo]], Exception],
-) -> Iterator[IO[bytes]]:
+) -> Iterator[io.BufferedReader]:
     """The bytes of a plain file, of a gzip, or of the single member of a zip, bounded by
     ``limit``; ``several`` makes the error for a zip that holds more than one file."""
     kind = kind_of(handle)

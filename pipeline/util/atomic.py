@@ -14,6 +14,7 @@ complete) is built on these in :mod:`pipeline.build.swap`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -152,3 +153,25 @@ def temp_file_in(folder: Path, write: Callable[[IO[bytes]], object]) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+# What a failed write says about the machine, not the data: no room, or no right to write.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_NO_RIGHT = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def is_write_failure(err: OSError) -> bool:
+    """A full disk, a file size limit, a quota, or a folder that cannot be written."""
+    return err.errno in _NO_ROOM | _NO_RIGHT
+
+
+def write_failure(err: OSError, where: Path, what: str, variable: str | None = None) -> str:
+    """The message for ``err`` while writing ``what`` into ``where``: the real reason and what
+    to do about it (free space, or make the folder writable or write elsewhere)."""
+    reason = err.strerror or str(err)
+    if err.errno in _NO_ROOM:
+        fix = "free some space on that disk (or raise the file size limit) and run it again"
+    else:
+        elsewhere = f", or set {variable} to a folder that can be" if variable else ""
+        fix = f"make {where} writable (chmod -R u+w {where}; a read-only disk?){elsewhere}"
+    return f"cannot write {what} into {where}: {reason}: {fix}"

@@ -29,6 +29,11 @@ def raw_dir() -> Path:
     return Path(os.environ.get("ATLAS_RAW", data_dir() / "raw"))
 
 
+def state_dir() -> Path:
+    """Where a resumable fetch keeps how far it got (``freelancer.json``)."""
+    return Path(os.environ.get("ATLAS_STATE", data_dir() / "state"))
+
+
 def db_path() -> Path:
     return Path(os.environ.get("ATLAS_DB", data_dir() / "atlas.duckdb"))
 

@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import os
 
+import duckdb
+
 DEFAULT_LIMIT_BYTES = 1024**3
 _SHARE_OF_MEMORY = 0.8
 
 
 def memory_limit() -> str:
     """The ``memory_limit`` setting for build connections: ``ATLAS_MEMORY_LIMIT``, otherwise
-    1 GiB or 80% of the machine's memory, whichever is less."""
+    1 GiB or 80% of the machine's memory, whichever is less. ValueError naming the variable
+    when DuckDB does not take its value."""
     chosen = os.environ.get("ATLAS_MEMORY_LIMIT", "").strip()
     if chosen:
+        try:
+            duckdb.connect(config={"memory_limit": chosen}).close()
+        except duckdb.Error as err:
+            raise ValueError(
+                f"ATLAS_MEMORY_LIMIT={chosen!r} is not a memory size DuckDB takes ({err}): "
+                "write a number and a unit, such as 8GB or 512MB, or unset it"
+            ) from None
         return chosen
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -67,7 +67,7 @@ typed as (
                 and try_cast(cells.year_text as integer) between 2000 and year($today) + 1
                 then cast(cells.year_text as integer)
         end as year,
-        try_cast(cells.count_text as double) as amount,
+        count_value(cells.count_text, false) as amount,
         occupation_texts.occupation_text,
         occupations.occupation,
         repeats.first_line
@@ -98,11 +98,11 @@ checked as (
                 '|', buyer_country, seller_country, count_text, year_text, platform_cell,
                 occupation_cell
             ), 200),
-            'reason': 'undecodable byte: this line is not UTF-8'
+            'reason': not_utf8($file_name)
         }] when
             buyer_country_code is not null and seller_country_code is not null
             and year is not null and occupation is not null and first_line is null
-            and isfinite(amount) and amount between 0 and 1e12
+            and amount <= 1e12
         then [] else list_filter([
             case when buyer_country_code is null then {
                 'field': 'buyer_country', 'value': left(buyer_country, 200), 'reason': coalesce(buyer_reason, 'unknown country')
@@ -115,9 +115,9 @@ checked as (
                 'field': 'year', 'value': left(year_text, 200),
                 'reason': 'not a year between 2000 and ' || cast(year($today) + 1 as varchar)
             } end,
-            case when amount is null or not isfinite(amount) or amount < 0 or amount > 1e12 then {
+            case when not coalesce(amount <= 1e12, false) then {
                 'field': 'count', 'value': left(count_text, 200),
-                'reason': 'not a number between 0 and 1e12'
+                'reason': count_problem(count_text, false)
             } end,
             case when occupation is null then {
                 'field': 'occupation', 'value': left(occupation_text, 200),

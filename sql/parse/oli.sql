@@ -12,7 +12,7 @@ typed as (
             when regexp_full_match(left("timestamp", 10), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
                 then try_cast(left("timestamp", 10) as date)
         end as day,
-        try_cast(amount_text as double) as amount,
+        count_value(amount_text, $fractional) as amount,
         countries.country_code,
         countries.reason as country_reason,
         labels.occupation_class,
@@ -41,7 +41,7 @@ flagged as (
         typed.*,
         day is not null
         and day between date '2000-01-01' and cast($today as date) + interval 365 day as is_day,
-        amount is not null and isfinite(amount) and amount between 0 and 1e12 as is_amount,
+        coalesce(amount <= 1e12, false) as is_amount,
         repeats.first_line
     from typed
     left join repeats on typed.row_key = repeats.row_key
@@ -54,7 +54,7 @@ checked as (
         -- byte is the line's one problem: the garbled cells it leaves are not reported again
         case when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
-            'reason': 'undecodable byte: this line is not UTF-8'
+            'reason': not_utf8($file_name)
         }] when
             is_day and is_amount and occupation_class is not null and country_code is not null
             and first_line is null
@@ -65,7 +65,7 @@ checked as (
             } end,
             case when not is_amount then {
                 'field': $amount_field, 'value': left(amount_text, 200),
-                'reason': 'not a number between 0 and 1e12'
+                'reason': count_problem(amount_text, $fractional)
             } end,
             case
                 when not coalesce(is_known, false) then {

@@ -17,7 +17,7 @@ typed as (
                     and try_cast("year" as date) is not null)
                 then cast(left("year", 4) as integer)
         end as year_number,
-        try_cast("count" as double) as amount,
+        count_value("count", false) as amount,
         concat_ws('|', row_id, "year", employer_country_real, employer_admin1,
             worker_country_real, worker_admin1, "count", employer_lat, employer_lng,
             worker_lat, worker_lng) as whole_row,
@@ -75,7 +75,7 @@ checked as (
         -- reported again
         case when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
-            'reason': 'undecodable byte: this line is not UTF-8'
+            'reason': not_utf8($file_name)
         }] else list_filter([
             case when year_number is null or year_number not between 2000 and year($today) + 1
                 then {
@@ -83,9 +83,9 @@ checked as (
                     'reason': 'not a year (YYYY, or a real YYYY-MM-DD date) between 2000 and '
                     || cast(year($today) + 1 as varchar)
                 } end,
-            case when amount is null or not isfinite(amount) or amount < 0 or amount > 1e12 then {
+            case when not coalesce(amount <= 1e12, false) then {
                 'field': 'count', 'value': left("count", 200),
-                'reason': 'not a number between 0 and 1e12'
+                'reason': count_problem("count", false)
             } end,
             case when buyer_country_code is null then {
                 'field': 'employer_country_real', 'value': left(employer_country_real, 200),

@@ -1,9 +1,10 @@
 """Rebuilding the same raw data gives the same tables, row for row and to the last bit.
 
-The shipped data and every source fixture, plus a user table of 20,000 flows with fractional
-counts over 8 years and 3 platforms: enough countries that each year's estimate check has about
-60,000 cells, and enough rows that DuckDB adds them on several threads, in an order that changes
-from one run to the next. Any sum of doubles in the SQL then shows in the last digits.
+The shipped data and every source fixture, plus a user table of 20,000 flows (whole counts, as
+the csv source takes them) over 8 years and 3 platforms: enough countries that each year's
+estimate check has about 60,000 cells, and enough rows that DuckDB adds them on several threads,
+in an order that changes from one run to the next. Any sum of doubles in the SQL then shows in
+the last digits.
 """
 
 from __future__ import annotations
@@ -28,19 +29,19 @@ PLATFORMS = ("alpha", "beta", "gamma")
 
 def write_user_table(path: Path, rows: int, seed: int = 7) -> None:
     """Distinct flow keys (buyer, seller, year, platform), countries by their English names,
-    counts with two decimals as a user might write them."""
+    whole counts of projects (the estimates made from them are fractional)."""
     with (paths.reference_dir() / "countries.csv").open(encoding="utf-8", newline="") as f:
         names = [row["name"] for row in csv.DictReader(f)]
     rng = np.random.default_rng(seed)
     shape = (len(names), len(names), len(YEARS), len(PLATFORMS))
     keys = rng.choice(int(np.prod(shape)), size=rows, replace=False)
     buyer, seller, year, platform = np.unravel_index(keys, shape)
-    counts = np.round(rng.gamma(1.0, 20.0, size=rows) + 0.01, 2)
+    counts = np.round(rng.gamma(1.0, 20.0, size=rows)) + 1
     with path.open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
         out.writerow(["buyer_country", "seller_country", "count", "year", "platform"])
         for b, s, y, p, c in zip(buyer, seller, year, platform, counts, strict=True):
-            out.writerow([names[b], names[s], f"{c:.2f}", YEARS[y], PLATFORMS[p]])
+            out.writerow([names[b], names[s], f"{c:.0f}", YEARS[y], PLATFORMS[p]])
 
 
 @pytest.fixture(scope="module")

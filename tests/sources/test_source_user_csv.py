@@ -43,7 +43,7 @@ def test_rows_become_yearly_pair_tallies(tmp_path: Path) -> None:
         ("GBR", "PAK", 40.0, "user data", "writing and translation"),
         ("USA", "PHL", 35.0, "user data", "unknown"),
         ("USA", "BGD", 10.0, "Example platform", "clerical and data entry"),
-        ("DEU", "UKR", 7.5, "user data", "creative and multimedia"),
+        ("DEU", "UKR", 7.0, "user data", "creative and multimedia"),
     ]
     assert {(t["role"], t["measure"]) for t in tallies} == {("pair", "projects")}
     first = tallies[0]
@@ -99,15 +99,49 @@ def test_numbers_must_be_finite_and_within_bounds(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         HEADER
-        + "US,IN,1e308,2020\nUS,IN,inf,2020\nUS,IN,nan,2020\nUS,IN,1e12,2020\nUS,IN,1,2020\n",
+        + "US,IN,1e308,2020\nUS,IN,inf,2020\nUS,IN,nan,2020\nUS,IN,1000000000000,2020\n"
+        + "US,IN,1000000000001,2020\nUS,IN,1,2020\n",
     )
     parsed = parse("csv", path)
     assert [(r.location, r.value) for r in parsed.all_rejects()] == [
         ("flows.csv:2", "1e308"),
         ("flows.csv:3", "inf"),
         ("flows.csv:4", "nan"),
+        ("flows.csv:6", "1000000000001"),
     ]
     assert [r["amount"] for r in rows(parsed, "csv_rows")] == [1e12, 1.0]
+
+
+# A count of projects is written as digits alone; each other spelling is rejected, naming the
+# value and what is wrong with it.
+COUNT_SPELLINGS = {
+    "1.234": "'1.234' reads as a number with a thousands separator (1234) or as a fraction",
+    "1.234.567": "'1.234.567' reads as a number with a thousands separator (1234567)",
+    "1,234": "'1,234' has a thousands separator or a decimal comma",
+    "1 234": "'1 234' has a thousands separator or a decimal comma",
+    "1_000": "'1_000' holds '_'",
+    "-0": "'-0' is a signed zero: write 0",
+    "-0.0": "'-0.0' is a signed zero",
+    "+5": "'+5' has a sign",
+    "-4": "'-4' is negative",
+    "2.5": "'2.5' has a fraction; this column counts whole projects",
+    "12.0": "'12.0' has a fraction",
+    "1e3": "'1e3' has an exponent",
+    "0x10": "not a number: '0x10'",
+    "": "the cell is empty",
+    "99999999999999": "'99999999999999' is larger",
+}
+
+
+@pytest.mark.parametrize(("cell", "reason"), sorted(COUNT_SPELLINGS.items()))
+def test_a_count_is_digits_alone(tmp_path: Path, cell: str, reason: str) -> None:
+    # quoted, so that the cell holds its comma
+    parsed = parse("csv", write(tmp_path, HEADER + f'US,IN,"{cell}",2020\nUS,IN,0042,2020\n'))
+    (reject,) = parsed.all_rejects()
+    assert (reject.location, reject.field, reject.value) == ("flows.csv:2", "count", cell)
+    assert reason in reject.reason
+    # leading zeros are still digits
+    assert [r["amount"] for r in rows(parsed, "csv_rows")] == [42.0]
 
 
 def test_impossible_years_are_rejected(tmp_path: Path) -> None:
@@ -121,9 +155,7 @@ def test_impossible_years_are_rejected(tmp_path: Path) -> None:
     assert parsed.records_ok == 1
 
 
-def test_an_unbalanced_quote_is_reported_with_its_lines_and_drops_nothing_silently(
-    tmp_path: Path,
-) -> None:
+def test_an_unclosed_quote_rejects_its_line_and_the_lines_after_it_load(tmp_path: Path) -> None:
     body = (
         HEADER
         + "US,IN,1,2020\n"
@@ -131,12 +163,28 @@ def test_an_unbalanced_quote_is_reported_with_its_lines_and_drops_nothing_silent
         + "".join(f"US,PK,{n},2020\n" for n in range(3, 11))
     )
     parsed = parse("csv", write(tmp_path, body))
-    # the quote opened on line 3 swallows the rest: one reject says which lines were not read
-    assert parsed.records_in == parsed.records_ok + parsed.records_rejected
-    assert parsed.records_ok == 1
+    # the quote opened on line 3 never closes: line 3 alone is rejected, lines 4-11 are read
+    assert (parsed.records_in, parsed.records_ok, parsed.records_rejected) == (10, 9, 1)
     (reject,) = parsed.all_rejects()
     assert reject.location == "flows.csv:3"
-    assert "lines 3-11" in reject.reason
+    assert "broken CSV quoting (unexpected end of data)" in reject.reason
+    assert "this line alone is rejected" in reject.reason
+    assert [r["line"] for r in rows(parsed, "csv_rows")] == [2, *range(4, 12)]
+    assert [r["amount"] for r in rows(parsed, "csv_rows")] == [1.0, *map(float, range(3, 11))]
+
+
+def test_a_quote_that_closes_spans_lines_and_one_that_does_not_is_one_line(
+    tmp_path: Path,
+) -> None:
+    body = (
+        HEADER
+        + '"United\nStates",IN,1,2020\n'  # lines 2-3: one record, its quote closes
+        + 'US,"IN,2,2020\n'  # line 4: its quote never closes
+        + "US,PK,3,2020\n"
+    )
+    parsed = parse("csv", write(tmp_path, body))
+    assert [(r.location, r.field) for r in parsed.all_rejects()] == [("flows.csv:4", None)]
+    assert [(r["line"], r["amount"]) for r in rows(parsed, "csv_rows")] == [(2, 1.0), (5, 3.0)]
 
 
 def test_a_quoted_field_spanning_lines_keeps_later_line_numbers_right(tmp_path: Path) -> None:
@@ -250,18 +298,19 @@ def test_quoted_lines_in_a_bulk_file_read_as_the_row_reader_reads_them(tmp_path:
         bulk.tables["csv_rows"].select(same).to_pylist()
         == rows_.tables["csv_rows"].select(same).to_pylist()
     )
-    assert [r["line"] for r in rows(bulk, "csv_rows")] == [2, 3, 4, 5]
+    # line 13 follows a quote that never closes (line 12): it is read as a record of its own
+    assert [r["line"] for r in rows(bulk, "csv_rows")] == [2, 3, 4, 5, 13]
     found = sorted((r.location[-3:], r.field, r.reason) for r in bulk.all_rejects())
     assert found == sorted((r.location[-3:], r.field, r.reason) for r in rows_.all_rejects())
     assert [(r.location, r.field, r.value) for r in bulk.all_rejects()] == [
         ("bulk.csv:10", None, None),  # '"US"x': text after a closing quote
-        ("bulk.csv:12", None, None),  # a quote never closed: lines 12-13 not read
+        ("bulk.csv:12", None, None),  # a quote never closed: line 12 alone is rejected
         ("bulk.csv:7", "buyer_country", "Atlantis"),  # after the field spanning lines 5-6
         ("bulk.csv:8", None, None),  # 'US,"IN",1,2020' is line 2 again
         ("bulk.csv:9", "seller_country", 'a"b'),
         ("bulk.csv:11", None, None),
     ]
-    assert "lines 12-13 not read" in bulk.all_rejects()[1].reason
+    assert "this line alone is rejected" in bulk.all_rejects()[1].reason
     assert (bulk.records_in, bulk.records_ok, bulk.records_rejected) == (
         rows_.records_in,
         rows_.records_ok,

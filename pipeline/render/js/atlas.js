@@ -556,8 +556,10 @@ var Atlas = (function () {
     /** @param {unknown} v */
     function cell(v) {
       var s = v === null || v === undefined ? '' : String(v);
-      // a leading = + - @ would be read as a formula by spreadsheets
-      if (/^[=+\-@\t\r]/.test(s) && !/^-?[0-9.]+$/.test(s)) { s = "'" + s; }
+      // a leading = + - @ tab or CR would be read as a formula by spreadsheets (OWASP "CSV
+      // Injection"); a real number stays a number: the rule of pipeline/util/spreadsheet.py
+      if (/^[=+\-@\t\r]/.test(s) &&
+          !/^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(s)) { s = "'" + s; }
       return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
     }
     return [header].concat(/** @type {any[][]} */ (rows))
