@@ -125,7 +125,10 @@ class DatabaseSwap:
         format of :data:`STORAGE_VERSION` (the build lock is released if it cannot be opened)."""
         import duckdb
 
-        settings = {"storage_compatibility_version": STORAGE_VERSION, **(config or {})}
+        settings: dict[str, str | bool | int | float | list[str]] = {
+            "storage_compatibility_version": STORAGE_VERSION,
+            **(config or {}),
+        }
         try:
             return duckdb.connect(str(self.temp), config=settings)
         except BaseException:

@@ -110,11 +110,21 @@ def run_fetch(
         _report(spec, files, before, out)
     for line in report.summary_lines(store.root, [store.source_id], {spec.source_id: spec.rules}):
         out(line)
-    out("next: run `make db` to rebuild the database with these files")
+    out("next: `make maps` builds the database with these files and draws the maps")
     return 0
+
+
+def user_path(value: str) -> Path:
+    """A path as the user typed it. A shell expands ``~`` only where it is not quoted, so
+    ``make fetch FROM="~/Downloads/x.csv"`` arrives with its ``~``: expanded here, unless a
+    file or folder of that very name exists."""
+    path = Path(value)
+    if value.startswith("~") and not path.exists():
+        return path.expanduser()
+    return path
 
 
 def from_environment() -> Path | None:
     """``FROM`` as the Makefile passes it (an environment variable, never a shell word)."""
     value = os.environ.get("FROM")
-    return Path(value) if value else None
+    return user_path(value) if value else None

@@ -120,7 +120,8 @@ def import_order(raw: RawFile) -> tuple[str, int]:
 
 
 def _mapping_notes(name: str, names: pa.Table) -> list[str]:
-    """Country values as written, and what they were mapped to, for the user to check."""
+    """Country values as written, and what they were mapped to, for the user to check; a
+    value the file never holds (the lookup's entry for an empty cell) is not listed."""
     out = []
     for value, code, mentions in zip(
         names.column("name").to_pylist(),
@@ -128,6 +129,8 @@ def _mapping_notes(name: str, names: pa.Table) -> list[str]:
         names.column("mentions").to_pylist(),
         strict=True,
     ):
+        if not mentions:
+            continue
         shown = code or "NOT MAPPED (rows rejected; fix the spelling or use an ISO code)"
         out.append(f"{name}: {value!r} -> {shown} ({mentions} mentions)")
     return out
