@@ -211,15 +211,15 @@ def query(
     """
     sql = resolve_query(name_or_sql)
     wanted = parameters_of(sql)
+    unused = sorted(set(params) - set(wanted))
+    if unused:
+        takes = ", ".join(wanted) or "none"
+        raise ValueError(f"this query has no parameter {', '.join(unused)}; it takes: {takes}")
     missing = [p for p in wanted if p not in params]
     if missing:
         raise ValueError(
             "this query needs " + ", ".join(f"{p}=…" for p in missing) + " (its $parameters)"
         )
-    unused = sorted(set(params) - set(wanted))
-    if unused:
-        takes = ", ".join(wanted) or "none"
-        raise ValueError(f"this query has no parameter {', '.join(unused)}; it takes: {takes}")
     with _reading(db) as con:
         return _table(con, sql, params, output)
 

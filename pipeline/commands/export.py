@@ -168,7 +168,8 @@ def write_csv(frame: gpd.GeoDataFrame, path: Path, meta: dict[str, Any]) -> list
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     table["geometry_wkt"] = frame.geometry.to_wkt(rounding_precision=5)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's CRLF: a cell holding either character is then quoted
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
     for row in table.itertuples(index=False):
         writer.writerow([_csv_cell(v) for v in row])

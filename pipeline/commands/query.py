@@ -28,6 +28,7 @@ class QueryError(ValueError):
 
 
 def saved_queries() -> list[str]:
+    """The names of the saved queries (sql/queries/<name>.sql), for ``make query Q=<name>``."""
     return sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql"))
 
 
