@@ -35,7 +35,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -231,13 +231,15 @@ def flow_lines(
     occupation: str | None = None,
     top_n: int | None = None,
     *,
+    projected: bool = False,
     db: Path | str | None = None,
 ) -> gpd.GeoDataFrame:
     """The flow map's lines as a GeoDataFrame in longitude/latitude (EPSG:4326): one row per
     cross-border seller -> buyer pair of each source and year (occupations summed unless
     ``occupation`` is given), largest first, with the curve the map draws (cut at the 180th
     meridian and at the map's edge). ``top_n`` keeps each layer's largest, as the map does
-    (100); None keeps all. ``gdf.to_crs(atlas.map_crs())`` puts them in the map's Equal Earth.
+    (100); None keeps all. ``projected=True`` gives them in the map's Equal Earth projection
+    (:func:`map_crs`, metres), as the map draws them.
 
     >>> lines = atlas.flow_lines(source="curated_oli_shares", year=2016)
     >>> lines[["seller_name", "buyer_name", "tasks", "direction"]].head(3)
@@ -245,7 +247,7 @@ def flow_lines(
     """
     with _reading(db) as con:
         _check(con, source, year, scheme, occupation=occupation)
-        return geodata.flow_lines(con, source, year, scheme, occupation, top_n)
+        return geodata.flow_lines(con, source, year, scheme, occupation, top_n, projected=projected)
 
 
 def country_points(
@@ -253,12 +255,17 @@ def country_points(
     year: int | None = None,
     scheme: str = DEFAULT_SCHEME,
     *,
+    projected: bool = False,
     db: Path | str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Each country's work bought, sold and net sold (:func:`balance`) at its label point."""
+    """Each country's work bought, sold and net sold (:func:`balance`) at its label point, in
+    longitude/latitude or (``projected=True``) the map's projection.
+
+    >>> atlas.country_points(source="curated_oli_shares", year=2016).explore()
+    """
     with _reading(db) as con:
         _check(con, source, year, scheme)
-        return geodata.country_points(con, source, year, scheme)
+        return geodata.country_points(con, source, year, scheme, projected)
 
 
 def country_polygons(
@@ -266,15 +273,17 @@ def country_polygons(
     year: int | None = None,
     scheme: str = DEFAULT_SCHEME,
     *,
+    projected: bool = False,
     db: Path | str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Each country's work bought, sold and net sold (:func:`balance`) with its outline.
+    """Each country's work bought, sold and net sold (:func:`balance`) with its outline, in
+    longitude/latitude or (``projected=True``) the map's projection, cut at the map's edge.
 
     >>> atlas.country_polygons(source="curated_oli_shares", year=2016).plot(column="net_sold")
     """
     with _reading(db) as con:
         _check(con, source, year, scheme)
-        return geodata.country_polygons(con, source, year, scheme)
+        return geodata.country_polygons(con, source, year, scheme, projected)
 
 
 def map_crs(lon_0: float = DEFAULT_LON_0) -> str:
@@ -286,8 +295,11 @@ def map_crs(lon_0: float = DEFAULT_LON_0) -> str:
 class FlowMap:
     """The flow map page: shown in a Jupyter cell, or saved as the offline page."""
 
-    html: str
+    html: str = field(repr=False)
     height: int = 640
+
+    def __repr__(self) -> str:
+        return f"<flow map page, {len(self.html) / 1024:,.0f} KB: .save(path) writes it>"
 
     def _repr_html_(self) -> str:
         # The page is a whole document with its own scripts: a frame keeps it apart from the

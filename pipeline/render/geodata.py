@@ -26,7 +26,7 @@ from pipeline.reference.geo import read_country_shapes
 from pipeline.render.curves import Route, sample, sea_across
 from pipeline.render.flow_data import FlowRecords, flow_records, flow_view
 from pipeline.render.flows import RouteBook, _points
-from pipeline.render.projection import DEFAULT_LON_0, WorldProjection
+from pipeline.render.projection import DEFAULT_LON_0, METRES_PER_UNIT, WorldProjection
 from pipeline.render.queries import query_rows
 
 CRS = "EPSG:4326"
@@ -91,12 +91,16 @@ def split_at_antimeridian(lonlat: np.ndarray) -> list[np.ndarray]:
     return [np.array(p) for p in pieces if len(p) >= 2]
 
 
-def route_geometry(r: Route, proj: WorldProjection) -> shapely.Geometry:
-    """A drawn route as a (multi)line in longitude/latitude."""
+def route_geometry(r: Route, proj: WorldProjection, projected: bool = False) -> shapely.Geometry:
+    """A drawn route as a (multi)line in longitude/latitude, or with ``projected`` in the
+    map's projection (metres), each piece as the map draws it."""
     lines: list[np.ndarray] = []
     for piece in r.pieces:
         xy = sample(piece, SAMPLES) if r.kind == "bezier" else piece
-        lines.extend(split_at_antimeridian(proj.unproject(xy)))
+        if projected:
+            lines.append(np.asarray(xy) * METRES_PER_UNIT)
+        else:
+            lines.extend(split_at_antimeridian(proj.unproject(xy)))
     if len(lines) == 1:
         return shapely.LineString(lines[0])
     return shapely.MultiLineString(lines)
@@ -120,11 +124,13 @@ def flow_lines(
     top_n: int | None = None,
     routes: str = "curved",
     lon_0: float = DEFAULT_LON_0,
+    projected: bool = False,
 ) -> gpd.GeoDataFrame:
     """One row per drawn flow (a cross-border seller -> buyer pair of a layer, its
     occupations summed unless ``occupation`` is given), largest first in each layer, with the
     curve the flow map draws. ``top_n`` keeps each layer's largest flows, as the map does
-    (100); None keeps them all."""
+    (100); None keeps them all. ``projected`` gives the geometry in the map's projection
+    (:func:`map_crs`) instead of longitude/latitude."""
     records = flow_records(con)
     proj = WorldProjection(lon_0)
     book = RouteBook(proj, routes, _points(records))
@@ -157,9 +163,9 @@ def flow_lines(
                     "citation": info["citation"],
                 }
             )
-            geometry.append(route_geometry(r, proj))
+            geometry.append(route_geometry(r, proj, projected))
     frame = pd.DataFrame(rows, columns=FLOW_COLUMNS)
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=map_crs(lon_0) if projected else CRS)
 
 
 def country_totals(
@@ -182,14 +188,17 @@ def country_points(
     source: str | None = None,
     year: int | None = None,
     scheme: str = DEFAULT_SCHEME,
+    projected: bool = False,
+    lon_0: float = DEFAULT_LON_0,
 ) -> gpd.GeoDataFrame:
     """:func:`country_totals` at each country's label point (where the maps put its circle);
-    a country without one is left out."""
+    a country without one is left out. ``projected``: in the map's projection."""
     totals = country_totals(con, source, year, scheme)
     points = {c["country_code"]: (c["lon"], c["lat"]) for c in query_rows(con, "map_countries")}
     kept = totals[totals["country_code"].isin(points)].reset_index(drop=True)
     geometry = [shapely.Point(points[code]) for code in kept["country_code"]]
-    return gpd.GeoDataFrame(kept, geometry=geometry, crs=CRS)
+    frame = gpd.GeoDataFrame(kept, geometry=geometry, crs=CRS)
+    return frame.to_crs(map_crs(lon_0)) if projected else frame
 
 
 def country_polygons(
@@ -197,15 +206,26 @@ def country_polygons(
     source: str | None = None,
     year: int | None = None,
     scheme: str = DEFAULT_SCHEME,
+    projected: bool = False,
+    lon_0: float = DEFAULT_LON_0,
 ) -> gpd.GeoDataFrame:
     """:func:`country_totals` with each country's outline (data/geo); a country without one
-    (a small island at this scale) is left out."""
+    (a small island at this scale) is left out. ``projected``: in the map's projection, each
+    outline cut at the map's edge as the maps cut it (a plain ``to_crs`` would stretch the
+    parts beyond the edge, the western Aleutians, across the whole map)."""
     totals = country_totals(con, source, year, scheme)
     shapes = read_country_shapes()
     outlines = dict(zip(shapes["country_code"], shapes.geometry, strict=True))
     kept = totals[totals["country_code"].isin(outlines)].reset_index(drop=True)
-    geometry = [outlines[code] for code in kept["country_code"]]
-    return gpd.GeoDataFrame(kept, geometry=geometry, crs=CRS)
+    if not projected:
+        geometry = [outlines[code] for code in kept["country_code"]]
+        return gpd.GeoDataFrame(kept, geometry=geometry, crs=CRS)
+    proj = WorldProjection(lon_0)
+    cut = {code: proj.shape(outlines[code]) for code in set(kept["country_code"])}
+    geometry = [
+        shapely.transform(cut[code], lambda c: c * METRES_PER_UNIT) for code in kept["country_code"]
+    ]
+    return gpd.GeoDataFrame(kept, geometry=geometry, crs=map_crs(lon_0))
 
 
 __all__ = [

@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 import shapely
+from pyproj import Geod
 
 from pipeline import atlas
 from pipeline.build.run import build_database
@@ -313,3 +314,31 @@ def test_the_map_crs_reprojects_to_the_map_units() -> None:
     point = gpd.GeoSeries([shapely.Point(121.0, 14.6)], crs="EPSG:4326").to_crs(atlas.map_crs())
     expected = np.array(WorldProjection().point(121.0, 14.6)) * 100_000.0
     assert [point.x.iloc[0], point.y.iloc[0]] == pytest.approx(list(expected), abs=0.01)
+
+
+def test_projected_geometry_is_what_the_map_draws(db: Path) -> None:
+    lines = atlas.flow_lines(source="csv", year=2019, projected=True, db=db)
+    assert lines.crs.equals(gpd.GeoSeries([], crs=atlas.map_crs()).crs)
+    proj = WorldProjection()
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("select country_code, lon, lat from core__countries").fetchall()
+    con.close()
+    points = {c: (lon, lat) for c, lon, lat in rows}
+    for r in lines.itertuples():
+        drawn = route(proj, points[r.seller_country_code], points[r.buyer_country_code])
+        parts = list(getattr(r.geometry, "geoms", [r.geometry]))
+        assert len(parts) == len(drawn.pieces)
+        for part, piece in zip(parts, drawn.pieces, strict=True):
+            assert np.asarray(part.coords) / 100_000.0 == pytest.approx(sample(piece, 48))
+    polygons = atlas.country_polygons(source="csv", year=2019, projected=True, db=db)
+    on_earth = atlas.country_polygons(source="csv", year=2019, db=db)
+    # within 10 km of the world's outline (drawn with a vertex per degree of latitude)
+    world = shapely.Polygon(proj.outline * 100_000.0).buffer(10_000.0)
+    assert all(world.covers(g) for g in polygons.geometry)
+    # Equal Earth keeps areas: each outline has the area of the country on the ellipsoid, so
+    # none is stretched across the map (the United States' western Aleutians, beyond the
+    # map's edge at 169° W, are moved to the other edge)
+    geod = Geod(ellps="WGS84")
+    for flat, round_ in zip(polygons.geometry, on_earth.geometry, strict=True):
+        area = abs(geod.geometry_area_perimeter(round_)[0])
+        assert flat.area == pytest.approx(area, rel=0.01)
