@@ -114,7 +114,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from pipeline.commands.fetch import run_fetch, user_path
+    from pipeline.commands.fetch import run_fetch
 
     source = _from_env(args.source, "SOURCE")
     from_path = _from_env(args.from_path, "FROM")
@@ -131,7 +131,9 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             print(f"error: MAX_PAGES must be a whole number above 0: {pages!r}", file=sys.stderr)
             return 2
         max_pages = int(pages)
-    return run_fetch(source, user_path(from_path) if from_path is not None else None, max_pages)
+    return run_fetch(
+        source, paths.user_path(from_path) if from_path is not None else None, max_pages
+    )
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -155,7 +157,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         year = int(year_text)
     con = _connect_read_only(args.db)
     try:
-        written = export(con, fmt, Path(out) if out else None, source, year, args.scheme)
+        written = export(con, fmt, paths.user_path(out) if out else None, source, year, args.scheme)
     except ChoiceError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -114,17 +114,7 @@ def run_fetch(
     return 0
 
 
-def user_path(value: str) -> Path:
-    """A path as the user typed it. A shell expands ``~`` only where it is not quoted, so
-    ``make fetch FROM="~/Downloads/x.csv"`` arrives with its ``~``: expanded here, unless a
-    file or folder of that very name exists."""
-    path = Path(value)
-    if value.startswith("~") and not path.exists():
-        return path.expanduser()
-    return path
-
-
 def from_environment() -> Path | None:
     """``FROM`` as the Makefile passes it (an environment variable, never a shell word)."""
     value = os.environ.get("FROM")
-    return user_path(value) if value else None
+    return paths.user_path(value) if value else None

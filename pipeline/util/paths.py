@@ -67,3 +67,13 @@ def maps_dir() -> Path:
 
 def exports_dir() -> Path:
     return Path(os.environ.get("ATLAS_EXPORTS", home() / "exports"))
+
+
+def user_path(value: str) -> Path:
+    """A path as the user typed it. A shell expands ``~`` only where it is not quoted, so
+    ``make fetch FROM="~/Downloads/x.csv"`` arrives with its ``~``: expanded here, unless a
+    file or folder of that very name exists."""
+    path = Path(value)
+    if value.startswith("~") and not path.exists():
+        return path.expanduser()
+    return path

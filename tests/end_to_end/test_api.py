@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -24,6 +27,7 @@ from pipeline.build.run import build_database
 from pipeline.commands.fetch import run_fetch
 from pipeline.render.curves import route, sample
 from pipeline.render.projection import WorldProjection
+from pipeline.util import paths
 
 # Under un_m49_developed the United States, the United Kingdom, Germany and France are North,
 # India and the Philippines South.
@@ -342,3 +346,49 @@ def test_projected_geometry_is_what_the_map_draws(db: Path) -> None:
     for flat, round_ in zip(polygons.geometry, on_earth.geometry, strict=True):
         area = abs(geod.geometry_area_perimeter(round_)[0])
         assert flat.area == pytest.approx(area, rel=0.01)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_make_export_writes_geoparquet_geopandas_reads(db: Path, tmp_path: Path) -> None:
+    def make(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+        return subprocess.run(
+            [
+                "make",
+                "-s",
+                "-f",
+                str(paths.ROOT / "Makefile"),
+                f"VENV={paths.ROOT / '.venv'}",
+                "STAMP=",
+                "export",
+                *args,
+            ],
+            cwd=tmp_path,
+            env={
+                **env,
+                "PYTHONPATH": str(paths.ROOT),
+                "ATLAS_HOME": str(tmp_path),
+                "ATLAS_DB": str(db),
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    done = make("FORMAT=geoparquet", "SOURCE=csv", "YEAR=2019")
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / "exports" / "flows_csv_2019.parquet"
+    assert done.stdout.splitlines()[0].startswith(f"wrote {written} (")
+    flows = gpd.read_parquet(written)
+    assert set(zip(flows.seller_country_code, flows.buyer_country_code, strict=True)) == set(
+        CROSS_BORDER
+    )
+    wrong = make("FORMAT=geoparquet", "SOURCE=csvv")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert wrong.stderr.startswith("error: no flows or country totals for source 'csvv'; sources: ")
+    bad_format = make("FORMAT=shapefile")
+    assert bad_format.stderr.startswith(
+        "error: the format must be one of geojson, geoparquet, csv, not 'shapefile'"
+    )
+    no_year = make("FORMAT=csv", "YEAR=twenty")
+    assert no_year.stderr.startswith("error: YEAR must be a year such as 2016, not 'twenty'")
