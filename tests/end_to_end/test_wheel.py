@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,6 +23,8 @@ from pipeline.util import paths
 pytestmark = pytest.mark.pypi
 
 COMMANDS = ("maps", "db", "fetch", "query", "export", "raw")
+SOURCE_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "CITATION.cff")
+SOURCE_FOLDERS = ("pipeline", "sql", "data/reference", "data/geo", "data/curated")
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600):
@@ -33,10 +36,20 @@ def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600):
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("wheel")
+    # built from a copy of what the wheel is made of, so that no build/ folder left in the
+    # checkout by an earlier build can add stale files to it
+    source = root / "source"
+    source.mkdir()
+    for name in SOURCE_FILES:
+        shutil.copy2(paths.ROOT / name, source / name)
+    for folder in SOURCE_FOLDERS:
+        shutil.copytree(
+            paths.ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     # pip builds the wheel with the build requirements of pyproject.toml, from PyPI
     built = run(
         [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(root / "dist")],
-        cwd=paths.ROOT,
+        cwd=source,
         env=dict(os.environ),
     )
     if built.returncode != 0:
