@@ -9,12 +9,12 @@ NODE_STAMP := node_modules/.installed
 # no recipe expands them, so no file name or query text is ever read by a shell. Each one is
 # made a simple variable holding its text unexpanded ($(value …)), so that exporting it cannot
 # run a `$(shell …)` hidden in it either.
-USER_VARS := SOURCE FROM MAX_PAGES Q COUNTRY FORMAT YEAR RETIRE RESTORE
+USER_VARS := SOURCE FROM MAX_PAGES Q COUNTRY FORMAT YEAR RETIRE RESTORE OUT
 $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw bench spark clean distclean screenshots
+.PHONY: help install maps db test lint fetch query raw export bench spark clean distclean screenshots
 
 # The stamp alone is not trusted: an install stopped half-way (killed after `python -m venv`,
 # before pip ran) leaves a .venv whose python starts but has no pip, and every later target
@@ -29,15 +29,18 @@ endif
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# pip's own output is long and its --quiet is silent for minutes: the filter prints one line
+# per package instead (pipeline/util/install_progress.py, run as a plain script).
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && ! $(VENV_WHOLE); then \
 		echo "==> $(VENV) is incomplete (an install stopped half-way?): creating it again"; \
 		rm -rf $(VENV); \
 	fi
-	@echo "==> installing into $(VENV)"
+	@echo "==> installing into $(VENV): about 130 packages, 3 to 4 minutes the first time"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[test]'
+	@set -o pipefail; $(PY) -m pip install --progress-bar off -e '.[test]' \
+		| $(PY) pipeline/util/install_progress.py
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the pipeline with its test tools
@@ -46,10 +49,8 @@ db: $(STAMP) ## rebuild data/atlas.duckdb from reference, curated and raw data
 	@echo "==> building the database"
 	@$(PY) -m pipeline db
 
-maps: db ## the main job: build the database and write maps/*.html
-	@echo "==> writing maps"
+maps: $(STAMP) ## the main job: build the database and write maps/*.html (after make fetch too)
 	@$(PY) -m pipeline maps
-	@echo "==> open maps/index.html in a browser"
 
 screenshots: maps ## regenerate the README's screenshots of the maps (docs/screenshots/)
 	@$(PY) -m pipeline.render.screenshots
@@ -78,12 +79,16 @@ fetch: $(STAMP) ## fetch a source: make fetch SOURCE=remotework [FROM=folder-or-
 query: $(STAMP) ## run a saved query or SQL: make query Q=country_profile COUNTRY=PHL [FORMAT=csv]
 	@$(PY) -m pipeline query
 
-raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<path or id> sets one aside
+raw: $(STAMP) ## list raw files, versions, status; make raw RETIRE=<name, path or id> sets one aside
 	@$(PY) -m pipeline raw
+
+export: $(STAMP) ## flows and countries with their citation: make export FORMAT=geojson|geoparquet|csv [SOURCE=… YEAR=…]
+	@$(PY) -m pipeline export
 
 $(VENV)/.installed-%: $(STAMP) pyproject.toml
 	@echo "==> installing the $* extra"
-	@$(PY) -m pip install --quiet -e '.[test,$*]'
+	@set -o pipefail; $(PY) -m pip install --progress-bar off -e '.[test,$*]' \
+		| $(PY) pipeline/util/install_progress.py
 	@touch $@
 
 # SIZE (e.g. SIZE=100M) reaches bench through the environment, never through the shell line.
@@ -95,9 +100,9 @@ bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make ben
 spark: $(VENV)/.installed-spark db ## the core__ and out__ tables built by Apache Spark (pyspark, local mode) as Parquet
 	@$(PY) -m pipeline.spark
 
-clean: ## remove generated files (database, maps), keep shipped and raw data
+clean: ## remove generated files (database, maps, exports), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
-	rm -rf data/staging data/spark
+	rm -rf data/staging data/spark exports
 	find maps -mindepth 1 ! -name README.md -delete
 
 # Not generated, so kept: the shipped data (data/reference, data/geo, data/curated) and what was

@@ -1,4 +1,6 @@
-"""Command line: ``python -m pipeline <command>``; the Makefile targets call these."""
+"""Command line: ``python -m pipeline <command>``, or ``atlas <command>`` once installed; the
+Makefile targets call these. ``--home DIR`` (or ``ATLAS_HOME``) puts what the atlas makes in DIR:
+the database and raw files under DIR/data, the maps in DIR/maps, exports in DIR/exports."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from pipeline import __version__
 from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.util import paths
 
@@ -15,6 +18,10 @@ _WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk q
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
+    return _build(args.db)
+
+
+def _build(db: str | None) -> int:
     import duckdb
 
     from pipeline.build.run import BuildError, build_database
@@ -23,7 +30,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
     from pipeline.raw import report as raw_report
     from pipeline.sources import raw_rules
 
-    target = Path(args.db) if args.db else paths.db_path()
+    target = Path(db) if db else paths.db_path()
     try:
         report = build_database(target)
     except (BuildError, SwapError, StagingError) as err:
@@ -61,15 +68,12 @@ def _damaged(path: Path, err: Exception) -> SystemExit:
 
 
 def _connect_read_only(db: str | None):  # type: ignore[no-untyped-def]
-    import duckdb
+    from pipeline.commands.database import DatabaseUnavailable, open_read_only
 
-    path = Path(db) if db else paths.db_path()
-    if not path.exists():
-        raise SystemExit(f"error: no database at {path}; build it first with `make db`")
     try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as err:
-        raise _damaged(path, err) from None
+        return open_read_only(db)
+    except DatabaseUnavailable as err:
+        raise SystemExit(f"error: {err}") from None
 
 
 def _cmd_maps(args: argparse.Namespace) -> int:
@@ -78,6 +82,12 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     from pipeline.render import render_all
     from pipeline.util import atomic
 
+    if not args.no_build:
+        print("==> building the database")
+        built = _build(args.db)
+        if built != 0:
+            return built
+        print("==> writing maps")
     con = _connect_read_only(args.db)
     out_dir = Path(args.out) if args.out else paths.maps_dir()
     try:
@@ -109,6 +119,7 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     for path in sorted(out_dir.glob("*.*")):
         if path.suffix in (".html", ".svg", ".png"):
             print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+    print(f"==> open {out_dir / 'index.html'} in a browser")
     return 0
 
 
@@ -162,7 +173,39 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             print(f"error: MAX_PAGES must be a whole number above 0: {pages!r}", file=sys.stderr)
             return 2
         max_pages = int(pages)
-    return run_fetch(source, Path(from_path) if from_path is not None else None, max_pages)
+    return run_fetch(
+        source, paths.user_path(from_path) if from_path is not None else None, max_pages
+    )
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.commands.export import ChoiceError, export, summary
+
+    fmt = _from_env(args.format, "FORMAT")
+    source = _from_env(args.source, "SOURCE")
+    year_text = _from_env(args.year, "YEAR")
+    out = _from_env(args.out, "OUT")
+    if fmt is None:
+        print(
+            "usage: make export FORMAT=<geojson|geoparquet|csv> [SOURCE=<id>] [YEAR=<year>]",
+            file=sys.stderr,
+        )
+        return 2
+    year = None
+    if year_text is not None:
+        if not (year_text.isascii() and year_text.strip().isdigit()):
+            print(f"error: YEAR must be a year such as 2016, not {year_text!r}", file=sys.stderr)
+            return 2
+        year = int(year_text)
+    con = _connect_read_only(args.db)
+    try:
+        written = export(con, fmt, paths.user_path(out) if out else None, source, year, args.scheme)
+    except ChoiceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for line in summary(written):
+        print(line)
+    return 0
 
 
 def _cmd_raw(args: argparse.Namespace) -> int:
@@ -174,7 +217,7 @@ def _cmd_raw(args: argparse.Namespace) -> int:
     try:
         if retire is not None:
             item = report.retire(retire, rules=raw_rules())
-            print(f"retired {item.path}: kept in data/raw, no longer loaded (`make db` to rebuild)")
+            print(f"retired {item.path}: kept in data/raw, no longer loaded (`make maps` rebuilds)")
         if restore is not None:
             item = report.restore(restore, rules=raw_rules())
             print(f"restored {item.path}: loaded again if it is the newest version")
@@ -200,18 +243,34 @@ def _quarantined_by_parse() -> dict[Path, str]:
     return staging.quarantined_by_parse(files, paths.reference_dir(), staging.staging_dir())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+def build_parser(prog: str = "python -m pipeline") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--version", action="version", version=f"Microwork Atlas {__version__}")
+    home_help = (
+        "folder for what the atlas makes: DIR/data (database, raw files), DIR/maps, "
+        "DIR/exports (default: $ATLAS_HOME, else the checkout, else the current folder)"
+    )
+    parser.add_argument("--home", metavar="DIR", help=home_help)
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
-    sub = parser.add_subparsers(dest="command", required=True)
+    # ... and after the command too: a value given there wins, none leaves the one before
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help=home_help)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log each step"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    db_help = "database file (default data/atlas.duckdb under the home, or $ATLAS_DB)"
 
-    db = sub.add_parser("db", help="rebuild the database from reference, curated and raw data")
-    db.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
-    db.set_defaults(func=_cmd_db)
-
-    maps = sub.add_parser("maps", help="write the HTML maps from the database")
-    maps.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
+    maps = sub.add_parser(
+        "maps",
+        parents=[common],
+        help="build the database, then write the maps (maps/index.html and the others)",
+    )
+    maps.add_argument("--db", help=db_help)
     maps.add_argument("--out", help="output folder (default maps/ or $ATLAS_MAPS)")
+    maps.add_argument(
+        "--no-build", action="store_true", help="draw from the database as it is, do not build"
+    )
     maps.add_argument("--scheme", default=DEFAULT_SCHEME, help="North/South scheme")
     maps.add_argument("--top-n", type=int, default=100, help="largest flows drawn per view")
     maps.add_argument(
@@ -225,17 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     maps.set_defaults(func=_cmd_maps)
 
-    query = sub.add_parser("query", help="run sql/queries/<name>.sql or a SQL statement")
-    query.add_argument(
-        "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default: $Q)"
+    db = sub.add_parser(
+        "db", parents=[common], help="rebuild the database from reference, curated and raw data"
     )
-    query.add_argument("--db", help="database file (default data/atlas.duckdb or $ATLAS_DB)")
-    query.add_argument("--max-rows", type=int, default=100, help="rows printed as a table")
-    query.add_argument("--country", help="country code or name for $country (default $COUNTRY)")
-    query.add_argument("--format", help="table or csv (default $FORMAT, else table)")
-    query.set_defaults(func=_cmd_query)
+    db.add_argument("--db", help=db_help)
+    db.set_defaults(func=_cmd_db)
 
-    fetch = sub.add_parser("fetch", help="fetch one source live, or import files given with --from")
+    fetch = sub.add_parser(
+        "fetch",
+        parents=[common],
+        help="fetch one source live, or import files given with --from",
+    )
     fetch.add_argument(
         "source", nargs="?", help="source id: oli, remotework, freelancer, csv (default: $SOURCE)"
     )
@@ -245,19 +304,52 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--max-pages", default=None, help="page cap for scrapers ($MAX_PAGES)")
     fetch.set_defaults(func=_cmd_fetch)
 
-    raw = sub.add_parser("raw", help="list the raw files, their versions and status")
-    raw.add_argument("--retire", help="a raw file's path or id to set aside (default: $RETIRE)")
-    raw.add_argument("--restore", help="a retired file's path or id to load again ($RESTORE)")
+    query = sub.add_parser(
+        "query", parents=[common], help="run sql/queries/<name>.sql or a SQL statement"
+    )
+    query.add_argument(
+        "query", nargs="?", help="a query name (see sql/queries/) or SQL text (default: $Q)"
+    )
+    query.add_argument("--db", help=db_help)
+    query.add_argument("--max-rows", type=int, default=100, help="rows printed as a table")
+    query.add_argument("--country", help="country code or name for $country (default $COUNTRY)")
+    query.add_argument("--format", help="table or csv (default $FORMAT, else table)")
+    query.set_defaults(func=_cmd_query)
+
+    export = sub.add_parser(
+        "export",
+        parents=[common],
+        help="flow lines, country points and polygons as GeoJSON, GeoParquet or CSV",
+    )
+    export.add_argument("format", nargs="?", help="geojson, geoparquet or csv (default: $FORMAT)")
+    export.add_argument("--source", help="only this source id (default: $SOURCE, else all)")
+    export.add_argument("--year", help="only this year (default: $YEAR, else all)")
+    export.add_argument("--scheme", default=DEFAULT_SCHEME, help="North/South scheme")
+    export.add_argument("--out", help="output folder (default: $OUT, else exports/)")
+    export.add_argument("--db", help=db_help)
+    export.set_defaults(func=_cmd_export)
+
+    raw = sub.add_parser(
+        "raw", parents=[common], help="list the raw files, their versions and status"
+    )
+    raw.add_argument(
+        "--retire", help="a raw file's path, name or id to set aside (default: $RETIRE)"
+    )
+    raw.add_argument("--restore", help="a retired file's path, name or id ($RESTORE)")
     raw.set_defaults(func=_cmd_raw)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    invoked = Path(sys.argv[0]).name
+    args = build_parser("atlas" if invoked == "atlas" else "python -m pipeline").parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.home:
+        # read by pipeline.util.paths whenever a path is asked for, from here on
+        os.environ["ATLAS_HOME"] = str(Path(args.home).expanduser().absolute())
     return int(args.func(args))
 
 

@@ -29,15 +29,19 @@ def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) 
     example: dict[str, Reject] = {}
     unmapped: Counter[tuple[str, str]] = Counter()
     known: Counter[str] = Counter()
+    # what the reason says to do, once per kind (e.g. the valid occupation labels)
+    fixes: dict[str, str] = {}
     for r, n in groups:
         if _is_known_non_country(r):
             known[r.value or ""] += n
             continue
-        reason = r.reason.split(":")[0]
-        reasons[reason] += n
-        example.setdefault(reason, r)
+        kind, _, fix = r.reason.partition(":")
+        reasons[kind] += n
+        example.setdefault(kind, r)
         if r.reason.startswith(UNMAPPED_REASONS):
             unmapped[(r.field or "", r.value or "")] += n
+            if kind == "unknown occupation" and fix.strip():
+                fixes.setdefault(kind, fix.strip())
     lines = []
     for reason, n in reasons.most_common(10):
         first = example[reason]
@@ -48,6 +52,8 @@ def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) 
         lines.append("unmapped values (add them to the source's alias or mapping table):")
         for (field, value), n in unmapped.most_common(limit):
             lines.append(f"  {field} = {value!r} x {n}")
+    for kind, fix in fixes.items():
+        lines.append(f"{kind}: {fix}")
     if known:
         listed = ", ".join(f"{v!r} x {n}" for v, n in known.most_common(10))
         lines.append(f"listed as non-countries (rejected on purpose): {listed}")

@@ -18,6 +18,11 @@ from pipeline.util.atomic import clean_stale, fsync_dir, temp_path
 
 log = logging.getLogger(__name__)
 
+# DuckDB 2 writes a storage format that no DuckDB 1.x reads ("created with a newer version of
+# DuckDB"), and most clients researchers have (the 1.x command line, R and Python packages) are
+# 1.x. The v1.0.0 format is read by every DuckDB from 0.10 on, 2.x included.
+STORAGE_VERSION = "v1.0.0"
+
 
 class SwapError(RuntimeError):
     """The database could not be replaced; the previous one, if any, is untouched."""
@@ -116,12 +121,16 @@ class DatabaseSwap:
             )
 
     def connect(self, config: dict[str, str] | None = None) -> Any:
-        """A read-write DuckDB connection to the temporary database (the build lock is released
-        if it cannot be opened)."""
+        """A read-write DuckDB connection to the temporary database, written in the storage
+        format of :data:`STORAGE_VERSION` (the build lock is released if it cannot be opened)."""
         import duckdb
 
+        settings: dict[str, str | bool | int | float | list[str]] = {
+            "storage_compatibility_version": STORAGE_VERSION,
+            **(config or {}),
+        }
         try:
-            return duckdb.connect(str(self.temp), config=dict(config or {}))
+            return duckdb.connect(str(self.temp), config=settings)
         except BaseException:
             self.abort()
             raise

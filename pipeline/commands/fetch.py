@@ -134,11 +134,11 @@ def run_fetch(
         store.root, [store.source_id], {spec.source_id: spec.rules}, quarantined
     ):
         out(line)
-    out("next: run `make db` to rebuild the database with these files")
+    out("next: `make maps` builds the database with these files and draws the maps")
     return 0
 
 
 def from_environment() -> Path | None:
     """``FROM`` as the Makefile passes it (an environment variable, never a shell word)."""
     value = os.environ.get("FROM")
-    return Path(value) if value else None
+    return paths.user_path(value) if value else None

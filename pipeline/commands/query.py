@@ -4,10 +4,12 @@ text."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from pipeline.util import spreadsheet
 from pipeline.util.paths import SQL_DIR
@@ -20,7 +22,12 @@ FORMATS = ("table", "csv")
 PARAMETER_VARIABLES = {"country": "COUNTRY"}
 
 
+class QueryError(ValueError):
+    """No saved query of that name (the message lists the saved queries)."""
+
+
 def saved_queries() -> list[str]:
+    """The names of the saved queries (sql/queries/<name>.sql), for ``make query Q=<name>``."""
     return sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql"))
 
 
@@ -36,14 +43,28 @@ def resolve_query(text: str) -> str:
         path = SQL_DIR / "queries" / f"{name}.sql"
         if not path.exists():
             known = ", ".join(saved_queries())
-            raise SystemExit(f"error: no saved query {name!r}; saved queries: {known}")
+            raise QueryError(f"no saved query {name!r}; saved queries: {known}")
         return path.read_text(encoding="utf-8")
     return text
 
 
+def plain_number(value: float) -> str:
+    """A number as a reader writes it, never in exponent notation: a whole number in full
+    (``74,270``), others to four significant digits but every digit of the whole part
+    (``70.41``, ``1,234.6``, ``0.00001234``)."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == round(value) and abs(value) < 1e18:
+        return f"{round(value):,}"
+    whole_digits = len(str(int(abs(value))))
+    if abs(value) >= 1:
+        return f"{value:,.{max(1, 4 - whole_digits)}f}".rstrip("0").rstrip(".")
+    return str(np.format_float_positional(value, precision=4, fractional=False, trim="-"))
+
+
 def format_table(columns: list[str], rows: list[tuple[Any, ...]], total: int) -> str:
     cells = [
-        [("" if v is None else f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in r]
+        [("" if v is None else plain_number(v) if isinstance(v, float) else str(v)) for v in r]
         for r in rows
     ]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
@@ -83,7 +104,10 @@ def run_query(
 ) -> str:
     if output not in FORMATS:
         raise SystemExit(f"error: FORMAT must be one of {', '.join(FORMATS)}, not {output!r}")
-    sql = resolve_query(text)
+    try:
+        sql = resolve_query(text)
+    except QueryError as err:
+        raise SystemExit(f"error: {err}") from None
     cursor = con.execute(sql, bind(sql, values or {}))
     if cursor.description is None:
         return "(no result)"

@@ -83,25 +83,33 @@ def summary_lines(
 def find_entry(
     ref: str, root: Path | None = None, rules: Mapping[str, RawRules] | None = None
 ) -> RawEntry:
-    """The stored file named by a path (absolute, or relative to the raw root or the current
-    folder) or by the start of its sha256 (at least 6 characters, as ``make raw`` shows)."""
+    """The stored file named as ``make raw`` shows it: by its path (absolute, or relative to
+    the raw root or the current folder), its file name, its identity (``csv:flows.csv``) or
+    the start of its sha256 (at least 6 characters, the id column). A name that several
+    stored files share is refused, listing them with their ids."""
     base = Path(root) if root is not None else raw_dir()
     text = ref.strip()
     if not text:
-        raise ValueError("name a raw file: its path or its id (see `make raw`)")
+        raise ValueError("name a raw file: its path, its name or its id (see `make raw`)")
     wanted = {(base / text).absolute(), Path(text).absolute()}
     wanted |= {p.resolve() for p in list(wanted) if p.exists()}
-    by_path, by_id = [], []
+    by_path, by_name, by_id = [], [], []
     for source_id in source_dirs(base):
         for item in inventory(source_id, base, _rules(rules, source_id)):
             if item.path.absolute() in wanted or item.path.resolve() in wanted:
                 by_path.append(item)
+            elif text in (item.path.name, f"{source_id}:{item.identity}"):
+                by_name.append(item)
             elif len(text) >= 6 and item.sha256 and item.sha256.startswith(text.lower()):
                 by_id.append(item)
-    found = by_path or by_id
-    if len(found) != 1:
-        what = "no raw file" if not found else f"{len(found)} raw files"
-        raise ValueError(f"{what} matches {text!r}; `make raw` lists the files and their ids")
+    found = by_path or by_name or by_id
+    if not found:
+        raise ValueError(f"no raw file matches {text!r}; `make raw` lists the files and their ids")
+    if len(found) > 1:
+        listed = "; ".join(f"{e.path.relative_to(base)} (id {e.id or '-'})" for e in found)
+        raise ValueError(
+            f"{len(found)} raw files match {text!r}: {listed}; give the path or the id"
+        )
     return found[0]
 
 

@@ -395,6 +395,28 @@ def _flag(value: bool | None) -> int | None:
     return None if value is None else int(bool(value))
 
 
+def flows_html(
+    records: FlowRecords,
+    proj: WorldProjection,
+    scheme: str = DEFAULT_SCHEME,
+    top_n: int = DEFAULT_TOP_N,
+    routes: str = "curved",
+    start: dict[str, Any] | None = None,
+) -> str:
+    """The flows.html page. ``start`` is the view it opens on when its address names none
+    (keys of the address: source, year, occupation, direction, scheme, focus); without it,
+    the richest layer under ``scheme``."""
+    data = page_data(records, proj, routes, scheme, top_n)
+    data["start"] = {k: str(v) for k, v in (start or {}).items() if v is not None}
+    return map_page(
+        TITLE + " · Microwork Atlas",
+        data,
+        ["flows.js"],
+        "Flow map: curved lines from the countries where online work is done to the "
+        "countries that buy it, width by volume, colour by North/South direction.",
+    )
+
+
 def render_flows(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -407,12 +429,4 @@ def render_flows(
     """Write flows.html and return its path."""
     records = records or flow_records(con)
     proj = proj or WorldProjection()
-    data = page_data(records, proj, routes, scheme, top_n)
-    html = map_page(
-        TITLE + " · Microwork Atlas",
-        data,
-        ["flows.js"],
-        "Flow map: curved lines from the countries where online work is done to the "
-        "countries that buy it, width by volume, colour by North/South direction.",
-    )
-    return save_page(html, path)
+    return save_page(flows_html(records, proj, scheme, top_n, routes), path)

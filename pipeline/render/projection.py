@@ -64,6 +64,18 @@ class WorldProjection:
         x, y = self._transformer.transform(rel + self.lon_0, np.clip(lat, -90.0, 90.0))
         return np.column_stack([np.asarray(x), np.asarray(y)]) / METRES_PER_UNIT
 
+    @cached_property
+    def _inverse(self) -> Transformer:
+        return Transformer.from_crs(
+            f"+proj=eqearth +lon_0={self.lon_0} +datum=WGS84 +units=m", "EPSG:4326", always_xy=True
+        )
+
+    def unproject(self, xy: np.ndarray) -> np.ndarray:
+        """n x 2 map units -> n x 2 lon/lat (the inverse of :meth:`project`)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2) * METRES_PER_UNIT
+        lon, lat = self._inverse.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([np.asarray(lon), np.asarray(lat)])
+
     def point(self, lon: float, lat: float) -> tuple[float, float]:
         x, y = self.project(lon, lat)[0]
         return float(x), float(y)

@@ -121,9 +121,11 @@ checked as (
             } end,
             case when occupation is null then {
                 'field': 'occupation', 'value': left(occupation_text, 200),
-                'reason': 'unknown occupation: use one of ' || (
-                    select string_agg(occupation, ', ') from occupations
-                )
+                'reason': 'unknown occupation: use one of the six labels ' || (
+                    select string_agg('''' || occupation || '''', ', ' order by occupation)
+                    from occupations
+                    where occupation <> 'unknown'
+                ) || ' (any case), or leave it empty (unknown)'
             } end,
             case when line > coalesce(first_line, line) then {
                 'field': null, 'value': null,

@@ -43,7 +43,7 @@ def test_import_copies_files_unchanged_and_only_once(raw_root: Path) -> None:
     assert any(
         line.startswith("listed as non-countries") and "'antarctica' x 1" in line for line in lines
     )
-    assert lines[-1].startswith("next: run `make db`")
+    assert lines[-1].startswith("next: `make maps` builds the database with these files")
 
     lines.clear()
     assert run_fetch("remotework", REMOTEWORK, None, out=lines.append) == 0

@@ -155,8 +155,7 @@ def test_the_yaml_gives_citation_title_platform_market_and_unit() -> None:
         "Upwork",
     )
     assert meta.notes == (
-        "Two marginals. Market: online_freelance. Unit: buyers: vacancies; "
-        "sellers: workers."
+        "Two marginals. Market: online_freelance. Unit: buyers: vacancies; sellers: workers."
     )
 
 

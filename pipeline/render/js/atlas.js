@@ -451,7 +451,13 @@ var Atlas = (function () {
       }
     });
     var hash = '#' + params.toString();
-    if (hash !== window.location.hash) { history.replaceState(null, '', hash); }
+    if (hash === window.location.hash) { return; }
+    try {
+      history.replaceState(null, '', hash);
+    } catch (err) {
+      // A page shown in a notebook cell (a sandboxed srcdoc frame) may not change its
+      // address: the view is then simply not kept in it.
+    }
   };
 
   /* ---- exports: SVG, PNG and CSV of what is drawn, all made in the page ---- */

@@ -51,6 +51,8 @@
    * @property {Array<[number, number, ...number[][]]>} pairs  [seller, buyer, route pieces...]
    * @property {FlowLayer[]} layers
    * @property {number} top_n
+   * @property {Record<string, string>} start  the view to open on when the address names
+   *   none (same keys as the address)
    */
   /** @typedef {MapData & FlowsDataOwn} FlowsData */
   /**
@@ -709,6 +711,7 @@
   /* ---- the view from the URL ---- */
   function applyHash() {
     var h = A.readHash();
+    if (!Object.keys(h).length && D.start) { h = D.start; }
     var li = -1;
     D.layers.forEach(function (l, i) {
       if (li < 0 && l.source === h.source && String(l.year) === String(h.year) &&
