@@ -17,6 +17,7 @@ from pipeline.build import staging
 from pipeline.build.summary import counted_reject_lines
 from pipeline.raw import report
 from pipeline.raw.intake import IntakeError, check_path
+from pipeline.raw.manifest import ManifestError
 from pipeline.raw.store import RawStore
 from pipeline.raw.versions import raw_files
 from pipeline.reference.countries import country_index
@@ -35,7 +36,7 @@ def _report(spec: Spec, saved: list[Path], before: set[Path], out: Callable[[str
     records = ok = rejected = 0
     staged_files = []
     for raw in progress(
-        [r for r in raw_files(spec.source_id, paths.raw_dir()) if r.path in wanted],
+        [r for r in raw_files(spec.source_id, paths.raw_dir(), spec.rules) if r.path in wanted],
         desc=f"parse {spec.source_id}",
         unit="file",
     ):
@@ -84,7 +85,7 @@ def run_fetch(
             saved = spec.module.import_files(Path(from_path), ctx)
         else:
             saved = spec.module.fetch(ctx)
-    except (SourceError, IntakeError) as err:
+    except (SourceError, IntakeError, ManifestError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Exception as err:

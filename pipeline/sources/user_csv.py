@@ -157,3 +157,9 @@ def fetch(ctx: SourceContext) -> list[Path]:
 def source_note(staged: Sequence[Any]) -> str | None:
     """Nothing to add to this source's ``core__sources.notes``."""
     return None
+
+
+def check_content(path: Path, name: str, max_bytes: int) -> str:
+    """Nothing to check: a user's file name claims nothing (the rows decide which file gives
+    a flow key: sql/int/int__user_rows_ranked.sql)."""
+    return ""

@@ -8,8 +8,11 @@ The files are generated here, a few lines each; nothing large is committed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -41,6 +44,8 @@ class File:
     content: bytes
     rows: int
     folder: str = "in"  # files sharing a folder are imported together (FROM=<folder>)
+    # part of the message that refuses the file at import (nothing stored), if it is refused
+    refused: str | None = None
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Case:
     total: float | None = None
     # the number of core__tasks rows (Freelancer), where a double count would show
     tasks: int | None = None
+    # the total of core__tallies.amount per calendar year, where a year counted twice shows
+    years: dict[int, float] | None = None
 
 
 def csv(name: str, body: str, rows: int, **kw) -> File:
@@ -338,6 +345,7 @@ EMPLOYERS = (
     "2016-06-01,India,India,Software development and technology,6\n"
 )
 RW = "olm_network_data_2015.csv"
+RW14, Y14 = "olm_network_data_2014.csv", "2014-01-01"
 PAGE = f"projects_{WINDOW}_0000000.json"
 DEEP = '{"status": "success", "result": ' + "[" * 100_000 + "]" * 100_000 + "}"
 
@@ -461,10 +469,54 @@ CASES.update(
             ],
             [("worker_countrydata_2017-07-05.txt:2", "num_workers", "between 0 and 1e12")],
         ),
-        "oli empty file": Case("oli", [File(E16, b"", 0)], [(E16, None, "not readable")]),
-        "oli header only": Case("oli", [File(E16, OLI_EMPLOYERS.encode(), 0)]),
+        # a file that is not the series its name says is refused, never stored: it would
+        # otherwise be taken as the newest deposit and replace the real one
+        "oli empty file": Case(
+            "oli", [File(E16, b"", 0, refused="its name says bcountrydata, but it is empty")]
+        ),
+        "oli header only": Case(
+            "oli",
+            [File(E16, OLI_EMPLOYERS.encode(), 0, refused="holds no row (a header alone)")],
+        ),
         "oli header of another file": Case(
-            "oli", [File(E16, b"a,b,c\n1,2,3\n", 1)], [(E16, None, "")]
+            "oli",
+            [File(E16, b"a,b,c\n1,2,3\n", 1, refused="is that of no OLI deposit file")],
+        ),
+        "oli a worker file saved as a later employer deposit": Case(
+            "oli",
+            [
+                oli_employers(E16, EMPLOYERS, 2, folder="first"),
+                File(
+                    "bcountrydata_2017-07-05.txt",
+                    (
+                        OLI_WORKERS + "2017-06-16,India,Writing and translation,20.5,0\n"
+                        "2017-06-16,Bangladesh,Clerical and data entry,14.0,0\n"
+                    ).encode(),
+                    2,
+                    refused="its name says bcountrydata (the employer countries' projects), but "
+                    "its columns are those of worker_countrydata",
+                ),
+            ],
+            # the 2016 deposit stays loaded: 10 + 6 projects in June 2016, and the year's
+            # shares 62.5 % + 37.5 %
+            total=10 + 6 + 100,
+        ),
+        "oli rows dated after the deposit's own date": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16,
+                    EMPLOYERS
+                    + "2016-07-11,India,India,Writing and translation,3\n"
+                    + "2017-01-05,India,India,Writing and translation,2\n",
+                    4,
+                )
+            ],
+            [
+                (f"{E16}:4", "timestamp", "dated 2016-07-11, after the date of the deposit"),
+                (f"{E16}:5", "timestamp", "dated 2017-01-05, after the date of the deposit"),
+            ],
+            total=10 + 6 + 100,
         ),
         # -- remote-work network files ------------------------------------------------------------
         "remotework count 1e308": Case(
@@ -503,7 +555,53 @@ CASES.update(
             [(f"{RW}:3", "employer_country_real", "missing country (NA)")],
         ),
         "remotework empty file": Case(
-            "remotework", [File(RW, b"", 0)], [(RW, None, "not readable")]
+            "remotework", [File(RW, b"", 0, refused="its name says 2015, but it is empty")]
+        ),
+        # one year is read from one file: rows of another year are rejected by line, and a
+        # file that is another year's is refused, so 2014 keeps the figures of its own file
+        "remotework a 2015 file also carrying 2014 rows, beside the 2014 file": Case(
+            "remotework",
+            [
+                remotework(
+                    RW14, rw_row(1, Y14) + rw_row(2, Y14, "united kingdom", "4"), 2, folder="first"
+                ),
+                remotework(
+                    RW,
+                    rw_row(1)
+                    + rw_row(2, count="5")
+                    + rw_row(3, count="2")
+                    + rw_row(4, Y14)
+                    + rw_row(5, Y14, "united kingdom", "4"),
+                    5,
+                ),
+            ],
+            [
+                (f"{RW}:5", "year", "a row of 2014 in the file of 2015"),
+                (f"{RW}:6", "year", "a row of 2014 in the file of 2015"),
+            ],
+            years={2014: 3 + 4, 2015: 3 + 5 + 2},
+        ),
+        "remotework the 2015 file saved under the 2014 name": Case(
+            "remotework",
+            [
+                remotework(
+                    RW14, rw_row(1, Y14) + rw_row(2, Y14, "united kingdom", "4"), 2, folder="first"
+                ),
+                remotework(
+                    RW14,
+                    rw_row(1) + rw_row(2, count="5") + rw_row(3, count="1"),
+                    3,
+                    refused="its name says 2014, but only 0 of its 3 rows are of 2014 (3 of 2015): "
+                    "save it as olm_network_data_2015.csv",
+                ),
+            ],
+            years={2014: 3 + 4},
+        ),
+        "remotework a 2014 file with a few 2015 rows keeps its 2014 rows": Case(
+            "remotework",
+            [remotework(RW14, rw_row(1, Y14) + rw_row(2, Y14, count="2") + rw_row(3), 3)],
+            [(f"{RW14}:4", "year", "a row of 2015 in the file of 2014")],
+            years={2014: 3 + 2},
         ),
         "remotework corrected re-import": Case(
             "remotework",
@@ -634,8 +732,9 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def import_all(case: Case, root: Path) -> None:
-    """Write the case's files and import them folder by folder, in order, as a user would."""
+def import_all(case: Case, root: Path) -> str:
+    """Write the case's files and import them folder by folder, in order, as a user would;
+    returns what the imports told the user of the files they refused."""
     folders: list[str] = []
     for file in case.files:
         folder = root / "given" / file.folder
@@ -643,13 +742,27 @@ def import_all(case: Case, root: Path) -> None:
         (folder / file.name).write_bytes(file.content)
         if file.folder not in folders:
             folders.append(file.folder)
-    for name in folders:
-        given = root / "given" / name
-        single = [f for f in case.files if f.folder == name]
-        target = given / single[0].name if len(single) == 1 else given
-        lines: list[str] = []
-        # stored and reported (what it gives, what it rejects), never refused
-        assert run_fetch(case.source, target, None, out=lines.append) == 0, lines
+    said = io.StringIO()
+    # a file refused in a folder is reported by the storing module's log, the others stored
+    handler = logging.StreamHandler(said)
+    logger = logging.getLogger("pipeline.sources.storing")
+    logger.addHandler(handler)
+    try:
+        for name in folders:
+            given = root / "given" / name
+            single = [f for f in case.files if f.folder == name]
+            target = given / single[0].name if len(single) == 1 else given
+            lines: list[str] = []
+            with contextlib.redirect_stderr(said):
+                code = run_fetch(case.source, target, None, out=lines.append)
+            # stored and reported (what it gives, what it rejects); refused only when the
+            # content contradicts the name, and then the import says so and fails if it
+            # stored nothing
+            refused = [f for f in single if f.refused]
+            assert code == (1 if len(refused) == len(single) else 0), (lines, said.getvalue())
+    finally:
+        logger.removeHandler(handler)
+    return said.getvalue()
 
 
 def rejected_lines(name: str, rejects: list[tuple]) -> set[str]:
@@ -688,7 +801,14 @@ def staged_rows(source: str, staging: Path, rejected: set[str]) -> dict[str, int
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, root: Path) -> None:
     case = CASES[name]
-    import_all(case, root)
+    said = import_all(case, root)
+    refused = [f for f in case.files if f.refused]
+    for file in refused:
+        # one message names the file, says why and that nothing of it was kept
+        assert any(
+            file.name in line and file.refused in line and "nothing was stored" in line
+            for line in said.splitlines()
+        ), said
     report = build_database(
         root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
     )  # a bad input never blocks the build: this raises on any failure
@@ -707,11 +827,18 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         tasks = con.execute(
             "select count(*) from core__tasks where source_id = ?", [case.source]
         ).fetchone()[0]
+        years = dict(
+            con.execute(
+                "select year(period_start), sum(amount) from core__tallies where source_id = ? "
+                "group by all order by all",
+                [case.source],
+            ).fetchall()
+        )
     finally:
         con.close()
 
     # rows in: what the test wrote, each distinct content once (identical bytes are stored once)
-    written = {sha(f.content): f.rows for f in case.files}
+    written = {sha(f.content): f.rows for f in case.files if not f.refused}
     inventory = open_store(case.source, root / "raw").inventory()
     by_status: dict[str, int] = {}
     for entry in inventory:
@@ -734,8 +861,11 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         else:
             loaded += staged_rows(case.source, root / "staging", lines | replaced).get(name_, 0)
             rejected += len(lines)
+    # a file refused at import is rejected whole, with the message checked above
+    rejected += sum(f.rows for f in refused)
     superseded = by_status.get("superseded", 0) + len(replaced)
-    rows_in, accounted = sum(written.values()), loaded + rejected + superseded
+    rows_in = sum(written.values()) + sum(f.rows for f in refused)
+    accounted = loaded + rejected + superseded
     lost, double_counted = max(0, rows_in - accounted), max(0, accounted - rows_in)
     assert (lost, double_counted) == (0, 0), (rows_in, loaded, rejected, superseded)
     assert superseded == case.superseded
@@ -752,6 +882,8 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         assert total == case.total
     if case.tasks is not None:
         assert tasks == case.tasks
+    if case.years is not None:
+        assert years == case.years
 
 
 def test_a_corrected_copy_under_another_name_is_reported_and_rebuilds_alike(root: Path) -> None:
@@ -854,3 +986,81 @@ def test_a_folder_given_once_with_a_table_and_its_later_corrected_copy_loads_the
     finally:
         con.close()
     assert total == (52.0,)
+
+
+def build_in(root: Path):
+    return build_database(
+        root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
+    )
+
+
+def query(report, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(report.db_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+REMOTEWORK_DIR = Path(__file__).parents[1] / "fixtures" / "remotework"
+
+
+@pytest.mark.bad_input
+def test_the_fixture_years_keep_their_own_totals_whatever_the_2015_file_carries(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    y2014 = (REMOTEWORK_DIR / "handmade_network_2014.csv").read_text(encoding="utf-8")
+    y2015 = (REMOTEWORK_DIR / "handmade_network_2015.csv").read_text(encoding="utf-8")
+    rows_2014 = y2014.splitlines(keepends=True)[1:]
+    assert len(rows_2014) == 20
+    first, later, wrong = root / "given" / "first", root / "given" / "later", root / "given" / "x"
+    for folder in (first, later, wrong):
+        folder.mkdir(parents=True)
+    (first / RW14).write_text(y2014, encoding="utf-8")
+    # the 2015 file (40 rows, lines 2-41) with the 20 rows of 2014 appended (lines 42-61)
+    (later / RW).write_text(y2015 + "".join(rows_2014), encoding="utf-8")
+    assert run_fetch("remotework", first / RW14, None, out=lambda _: None) == 0
+    assert run_fetch("remotework", later / RW, None, out=lambda _: None) == 0
+
+    def years() -> dict[int, float]:
+        return dict(
+            query(
+                build_in(root),
+                "select year(period_start), sum(amount) from core__tallies "
+                "where source_id = 'remotework' group by all",
+            )
+        )
+
+    # 2014: the 20 rows of its own file, 6+3+4+2+3+1+3+1+2+3+1+2+1+1+2+1+2+1+1+1 = 41 projects
+    # (not 82); 2015: its counts add up to 64, less the rows of netherlands antilles (1),
+    # antarctica (1) and NA (2), which are rejected (the count "x" is not a number): 60
+    assert years() == {2014: 41, 2015: 60}
+    report = build_in(root)
+    rejects = query(
+        report,
+        "select location, field, value, reason from core__rejects "
+        "where source_id = 'remotework' and reason like 'a row of%'",
+    )
+    assert sorted(int(loc.rsplit(":", 1)[1]) for loc, *_ in rejects) == list(range(42, 62))
+    assert {(loc.split(":")[0], field, value) for loc, field, value, _ in rejects} == {
+        (RW, "year", "2014-01-01")
+    }
+    assert {reason for *_, reason in rejects} == {
+        "a row of 2014 in the file of 2015: a year is counted from its own file "
+        "(olm_network_data_2014.csv), not here"
+    }
+
+    # the 2015 file saved under the 2014 name is refused, and 2014 keeps its file
+    (wrong / RW14).write_text(y2015, encoding="utf-8")
+    capsys.readouterr()
+    assert run_fetch("remotework", wrong / RW14, None, out=lambda _: None) == 1
+    assert capsys.readouterr().err == (
+        f"error: {RW14}: its name says 2014, but only 0 of its 40 rows are of 2014 "
+        "(40 of 2015): save it as olm_network_data_2015.csv and import it again; "
+        "nothing was stored\n"
+    )
+    assert years() == {2014: 41, 2015: 60}
+    assert [e.status for e in open_store("remotework", root / "raw").inventory()] == [
+        "loaded",
+        "loaded",
+    ]
