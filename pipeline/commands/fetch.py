@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.build import staging
+from pipeline.build.overlaps import USER_SOURCE, user_overlaps
 from pipeline.build.summary import counted_reject_lines
 from pipeline.raw import report
 from pipeline.raw.intake import IntakeError, check_path
@@ -111,6 +112,10 @@ def run_fetch(
         _report(spec, files, before, out)
     for line in report.summary_lines(store.root, [store.source_id], {spec.source_id: spec.rules}):
         out(line)
+    if spec.source_id == USER_SOURCE:
+        overlaps, ids = user_overlaps(store.root)
+        for line in report.overlaps_listing(overlaps, ids):
+            out(line)
     out("next: run `make db` to rebuild the database with these files")
     return 0
 

@@ -105,6 +105,8 @@ def page_text(name: str, text: str, rows: int) -> File:
 
 
 GOOD = "USA,IND,120,2019\nGBR,PAK,40,2019\n"
+DATASET_HEADER = b"buyer_country,seller_country,count,year,dataset\n"
+PLATFORM_HEADER = b"buyer_country,seller_country,count,year,platform\n"
 F = "flows.csv"
 
 CASES: dict[str, Case] = {
@@ -330,6 +332,32 @@ CASES: dict[str, Case] = {
         [csv("b.csv", GOOD, 2, folder="first"), csv("a.csv", "USA,IND,12,2019\n", 1)],
         superseded=1,
         total=12 + 40,
+    ),
+    # -- user CSV: two independent tables kept apart by the user ----------------------------
+    "csv a dataset column keeps two tables apart": Case(
+        "csv",
+        [
+            File("survey_a.csv", DATASET_HEADER + b"USA,IND,120,2019,survey A\n", 1, "first"),
+            File("survey_b.csv", DATASET_HEADER + b"USA,IND,12,2019,survey B\n", 1),
+        ],
+        total=120 + 12,
+    ),
+    "csv a corrected copy of the same dataset still replaces it": Case(
+        "csv",
+        [
+            File("survey_a.csv", DATASET_HEADER + b"USA,IND,120,2019,survey A\n", 1, "first"),
+            File("survey_a_fixed.csv", DATASET_HEADER + b"USA,IND,12,2019,survey A\n", 1),
+        ],
+        superseded=1,
+        total=12,
+    ),
+    "csv distinct platforms keep two tables apart": Case(
+        "csv",
+        [
+            File("a.csv", PLATFORM_HEADER + b"USA,IND,120,2019,Upwork\n", 1, "first"),
+            File("b.csv", PLATFORM_HEADER + b"USA,IND,12,2019,Fiverr\n", 1),
+        ],
+        total=120 + 12,
     ),
     "csv the later import wins, names the other way": Case(
         "csv",
@@ -1000,6 +1028,80 @@ def query(report, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+@pytest.mark.bad_input
+def test_two_independent_tables_sharing_a_key_are_shown_with_their_totals_and_a_way_out(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import main
+
+    given = root / "given"
+    given.mkdir()
+    upwork, survey = given / "upwork_2019.csv", given / "survey_2019.csv"
+    upwork.write_text(CSV_HEADER + "USA,IND,120,2019\nGBR,PAK,40,2019\n", encoding="utf-8")
+    survey.write_text(CSV_HEADER + "USA,IND,12,2019\nFRA,MAR,7,2019\n", encoding="utf-8")
+    assert run_fetch("csv", upwork, None, out=lambda _: None) == 0
+    told: list[str] = []
+    assert run_fetch("csv", survey, None, out=told.append) == 0
+    id_upwork, id_survey = sha(upwork.read_bytes())[:12], sha(survey.read_bytes())[:12]
+    # neither file has a platform: both are "user data", and USA -> IND 2019 is in both
+    keys = (
+        "1 key: USA->IND 2019 (user data, unknown); upwork_2019.csv gives 120 for them "
+        "(not loaded), survey_2019.csv gives 12 (loaded)"
+    )
+    way_out = (
+        "to keep both, give each file its own platform, or a dataset column, and import it "
+        "again under its name; to keep one, `make raw RETIRE=<id>` the other "
+        f"(upwork_2019.csv is {id_upwork}, survey_2019.csv is {id_survey})"
+    )
+    # the import of the second table says so at once ...
+    assert "  1 rows of upwork_2019.csv superseded by survey_2019.csv" in told
+    assert f"    {keys}" in told and f"    {way_out}" in told
+    # ... the build ...
+    lines = "\n".join(build_in(root).lines()).splitlines()
+    assert [line for line in lines if line.startswith("csv: ")] == [
+        "csv: 4 records read, 3 loaded, 0 rejected, 1 superseded "
+        "(2 files, 2 unchanged since the last build)"
+    ]
+    assert (
+        "  1 rows of upwork_2019.csv superseded by survey_2019.csv: same pair, year, platform "
+        "and occupation"
+    ) in lines
+    assert f"    {keys}" in lines and f"    {way_out}" in lines
+    # ... and `make raw`
+    capsys.readouterr()
+    assert main(["raw"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert "  1 rows of upwork_2019.csv superseded by survey_2019.csv" in listed
+    assert f"    {keys}" in listed and f"    {way_out}" in listed
+
+    def totals() -> list[tuple]:
+        return query(
+            build_in(root),
+            "select platform, sum(amount) from core__tallies where source_id = 'csv' "
+            "group by all order by all",
+        )
+
+    assert totals() == [("user data", 40 + 12 + 7)]
+    # keep one: the newer table retired by the id shown, the older one's key comes back
+    assert main(["raw", "--retire", id_survey]) == 0
+    assert totals() == [("user data", 120 + 40)]
+    assert main(["raw", "--restore", id_survey]) == 0
+    # keep both: a dataset column in one of them, imported again under its name
+    upwork.write_text(
+        "buyer_country,seller_country,count,year,dataset\n"
+        "USA,IND,120,2019,Upwork export\nGBR,PAK,40,2019,Upwork export\n",
+        encoding="utf-8",
+    )
+    told.clear()
+    assert run_fetch("csv", upwork, None, out=told.append) == 0
+    # the table's older version is superseded by this one; no flow key is shared any more
+    assert not [line for line in told if " rows of " in line]
+    assert totals() == [("user data", 12 + 7), ("user data (Upwork export)", 120 + 40)]
+    capsys.readouterr()
+    assert main(["raw"]) == 0
+    assert "give the same flow keys" not in capsys.readouterr().out
 
 
 REMOTEWORK_DIR = Path(__file__).parents[1] / "fixtures" / "remotework"
