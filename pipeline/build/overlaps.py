@@ -1,9 +1,11 @@
-"""Loaded user files that give the same flow keys: which rows the "newest import wins" rule
-replaces, for the build summary, ``make fetch`` and ``make raw``.
+"""Loaded files of one source that give the same keys: which rows the source's rule replaces,
+for the build summary, ``make fetch`` and ``make raw``.
 
-The rule itself is SQL (``sql/int/int__user_rows_ranked.sql``, which the core__ tables read);
-this module reads what it did (``sql/summary/user_overlaps.sql``), in the build's database or,
-outside a build, over the staged rows of the files the next build loads.
+The rules themselves are SQL, read by the core__ tables: the user's files' flow keys are taken
+from the most recently imported file (``sql/int/int__user_rows_ranked.sql``), a day of an OLI
+series from one file (``sql/int/int__oli_rows_ranked.sql``). This module reads what they did
+(``sql/summary/<name>_overlaps.sql``), in the build's database or, for the user's files outside
+a build, over the staged rows of the files the next build loads.
 """
 
 from __future__ import annotations
@@ -22,11 +24,24 @@ from pipeline.util import paths
 
 USER_SOURCE = "csv"
 _STAGED = "csv_rows"
+# source -> (its query in sql/summary, what its keys are, how to keep both files' rows)
+_RULES = {
+    USER_SOURCE: (
+        "user_overlaps.sql",
+        "key",
+        "give each file its own platform, or a dataset column, and import it again under its name",
+    ),
+    # a day of a series counted from two files would be counted twice: one file gives it
+    "oli": ("oli_overlaps.sql", "day", ""),
+}
 
 
 def read_overlaps(con: duckdb.DuckDBPyConnection, source_id: str) -> list[Overlap]:
-    """The overlaps of one source, from a connection where ``int__user_rows_ranked`` exists."""
-    query = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "user_overlaps.sql")
+    """The overlaps of one source, from a connection where its int__ ranking view exists."""
+    if source_id not in _RULES:
+        return []
+    name, unit, keep_both = _RULES[source_id]
+    query = sqlfiles.read_sql(paths.SQL_DIR / "summary" / name)
     rows = con.execute(query, {"source_id": source_id}).fetchall()
     return [
         Overlap(
@@ -37,6 +52,8 @@ def read_overlaps(con: duckdb.DuckDBPyConnection, source_id: str) -> list[Overla
             first_keys=tuple(str(k) for k in first_keys),
             older_total=float(older_total),
             newer_total=float(newer_total),
+            unit=unit,
+            keep_both=keep_both,
         )
         for older, newer, n_rows, n_keys, first_keys, older_total, newer_total in rows
     ]
@@ -67,7 +84,8 @@ def user_overlaps(
     con = duckdb.connect()
     try:
         sqlfiles.create_staging_view(con, f"stg__{_STAGED}", parquet)
-        sqlfiles.build_int_views(con)
+        ranked = paths.SQL_DIR / "int" / "int__user_rows_ranked.sql"
+        con.execute(f"create temp view int__user_rows_ranked as\n{sqlfiles.read_sql(ranked)}")
         return read_overlaps(con, USER_SOURCE), ids
     finally:
         con.close()

@@ -159,6 +159,8 @@ class Overlap:
     first_keys: tuple[str, ...]
     older_total: float
     newer_total: float
+    unit: str = "key"  # what the keys are: flow keys, or days of a series
+    keep_both: str = ""  # how to keep both files' rows, where that can be right
 
 
 def _amount(value: float) -> str:
@@ -173,13 +175,13 @@ def overlap_lines(overlap: Overlap, ids: Mapping[str, str]) -> list[str]:
     plural = "s" if overlap.keys != 1 else ""
     older_id = ids.get(overlap.older, "?")
     newer_id = ids.get(overlap.newer, "?")
+    both = f"to keep both, {overlap.keep_both}; " if overlap.keep_both else ""
     return [
-        f"{overlap.keys} key{plural}: {keys}; {overlap.older} gives "
+        f"{overlap.keys} {overlap.unit}{plural}: {keys}; {overlap.older} gives "
         f"{_amount(overlap.older_total)} for them (not loaded), {overlap.newer} gives "
         f"{_amount(overlap.newer_total)} (loaded)",
-        "to keep both, give each file its own platform, or a dataset column, and import it "
-        f"again under its name; to keep one, `make raw RETIRE=<id>` the other ({overlap.older} "
-        f"is {older_id}, {overlap.newer} is {newer_id})",
+        f"{both}to keep one, `make raw RETIRE=<id>` the other ({overlap.older} is {older_id}, "
+        f"{overlap.newer} is {newer_id})",
     ]
 
 

@@ -372,6 +372,7 @@ EMPLOYERS = (
     "2016-06-01,United States,United States,Writing and translation,10\n"
     "2016-06-01,India,India,Software development and technology,6\n"
 )
+JULY = "2016-07-01,India,India,Writing and translation,3\n"
 RW = "olm_network_data_2015.csv"
 RW14, Y14 = "olm_network_data_2014.csv", "2014-01-01"
 PAGE = f"projects_{WINDOW}_0000000.json"
@@ -468,6 +469,39 @@ CASES.update(
                 oli_employers("bcountrydata_2024-01-10.txt", EMPLOYERS.replace("2016", "2023"), 2),
             ],
             superseded=2,
+        ),
+        # a day of a series is taken from one file: an extract saved beside the deposit gives
+        # none of its days twice, and is reported as superseded, row by row
+        "oli an extract of the deposit beside it": Case(
+            "oli",
+            [
+                oli_employers(E16, EMPLOYERS + JULY, 3, folder="first"),
+                oli_employers("bcountrydata_june.txt", EMPLOYERS, 2),
+            ],
+            superseded=2,
+            # June 10 + 6 and July 3 projects, and the year's shares adding up to 100
+            total=10 + 6 + 3 + 100,
+        ),
+        "oli two worker files of other days both load": Case(
+            "oli",
+            [
+                File(
+                    "worker_countrydata_2017-07-05.txt",
+                    (
+                        OLI_WORKERS + "2017-06-16,India,Writing and translation,20.5,0\n"
+                        "2017-06-16,Bangladesh,Clerical and data entry,14.0,0\n"
+                    ).encode(),
+                    2,
+                ),
+                File(
+                    "worker_countrydata_2020.txt",
+                    (OLI_WORKERS + "2020-01-01,India,Writing and translation,1.0,0\n").encode(),
+                    1,
+                ),
+            ],
+            # June 2017 (20.5 and 14 workers, one collection day) with its shares, and
+            # January 2020 (1 worker) with its share
+            total=20.5 + 14 + 100 + 1 + 100,
         ),
         "oli one bad byte": Case(
             "oli",
@@ -1166,3 +1200,45 @@ def test_the_fixture_years_keep_their_own_totals_whatever_the_2015_file_carries(
         "loaded",
         "loaded",
     ]
+
+
+@pytest.mark.bad_input
+def test_an_oli_extract_beside_its_deposit_is_reported_with_its_days_and_totals(
+    root: Path,
+) -> None:
+    """Before, the extract's June was added to the deposit's: two sets of 2016 employer
+    shares, twice the estimated work, and nothing said."""
+    first, later = root / "given" / "first", root / "given" / "later"
+    first.mkdir(parents=True)
+    later.mkdir(parents=True)
+    (first / E16).write_text(OLI_EMPLOYERS + EMPLOYERS + JULY, encoding="utf-8")
+    (later / "bcountrydata_june.txt").write_text(OLI_EMPLOYERS + EMPLOYERS, encoding="utf-8")
+    assert run_fetch("oli", first / E16, None, out=lambda _: None) == 0
+    assert run_fetch("oli", later / "bcountrydata_june.txt", None, out=lambda _: None) == 0
+    id_deposit = sha((first / E16).read_bytes())[:12]
+    id_extract = sha((later / "bcountrydata_june.txt").read_bytes())[:12]
+    report = build_in(root)
+    lines = "\n".join(report.lines()).splitlines()
+    assert [line for line in lines if line.startswith("oli: ")] == [
+        "oli: 5 records read, 3 loaded, 0 rejected, 2 superseded "
+        "(2 files, 2 unchanged since the last build)"
+    ]
+    assert (
+        "  2 rows of bcountrydata_june.txt superseded by bcountrydata_2016-07-10.txt: the same "
+        "day of the bcountrydata series"
+    ) in lines
+    # the one shared day, and the 10 + 6 projects each file gives on it
+    assert (
+        "    1 day: 2016-06-01; bcountrydata_june.txt gives 16 for them (not loaded), "
+        "bcountrydata_2016-07-10.txt gives 16 (loaded)"
+    ) in lines
+    assert (
+        "    to keep one, `make raw RETIRE=<id>` the other (bcountrydata_june.txt is "
+        f"{id_extract}, bcountrydata_2016-07-10.txt is {id_deposit})"
+    ) in lines
+    # one set of 2016 employer shares, from the deposit
+    assert query(
+        report,
+        "select location, buyer_country_code, amount from core__tallies "
+        "where source_id = 'oli' and measure = 'share_pct' order by all",
+    ) == [(f"{E16}:2016", "IND", 100 * 9 / 19), (f"{E16}:2016", "USA", 100 * 10 / 19)]
