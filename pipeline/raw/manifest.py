@@ -79,8 +79,27 @@ def read_manifest(folder: Path) -> tuple[list[dict[str, Any]], str]:
     does not match what it says.
     """
     path = Path(folder) / MANIFEST
-    if not path.exists():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         return [], ABSENT
+    except OSError as err:
+        raise ManifestError(f"{path}: damaged manifest ({str(err)[:200]})") from None
+    # a manifest is replaced whole (a new inode) when written, so a stored read of the same
+    # file, size and time is the same document: a store of thousands of pages is not parsed
+    # and hashed again on every save
+    key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    held = _READ.get(str(path))
+    if held is None or held[0] != key:
+        held = _READ[str(path)] = (key, *_read(path))  # the last read of each manifest only
+    _, entries, state = held
+    return [dict(e) for e in entries], state
+
+
+_READ: dict[str, tuple[tuple[int, int, int, int], list[dict[str, Any]], str]] = {}
+
+
+def _read(path: Path) -> tuple[list[dict[str, Any]], str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
