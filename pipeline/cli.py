@@ -226,6 +226,11 @@ def _cmd_raw(args: argparse.Namespace) -> int:
         return 1
     for line in report.listing(rules=raw_rules(), quarantined=_quarantined_by_parse()):
         print(line)
+    from pipeline.build.overlaps import user_overlaps
+
+    overlaps, ids = user_overlaps()
+    for line in report.overlaps_listing(overlaps, ids):
+        print(line)
     return 0
 
 

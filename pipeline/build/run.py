@@ -339,7 +339,10 @@ def build_database(
         }
         _timed(stages, "out", start, sum(tables[t] for t in built))
         say(f"stage out: {stages[-1][1]:.2f} s, {stages[-1][2]} rows")
-        _add_build_rejects(con, summaries)
+        ids = {
+            (spec.source_id, raw.name): raw.sha256[:12] for spec, files in sources for raw in files
+        }
+        _add_build_rejects(con, summaries, ids)
         con.execute("checkpoint")
         con.close()
         swap.commit()
@@ -412,9 +415,16 @@ def _source_note(spec: Spec, staged: list[staging.StagedFile]) -> str | None:
     return str(text) if text else None
 
 
-def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSummary]) -> None:
-    """Reject counts by reason per source, from core__rejects, for the build summary."""
+def _add_build_rejects(
+    con: duckdb.DuckDBPyConnection,
+    summaries: list[SourceSummary],
+    ids: dict[tuple[str, str], str],
+) -> None:
+    """Reject counts by reason per source, from core__rejects, for the build summary; for
+    rows a more recently imported file replaces, both files, the keys and the totals."""
+    from pipeline.build.overlaps import read_overlaps
     from pipeline.build.summary import counted_reject_lines
+    from pipeline.raw.report import overlap_lines
 
     by_reason = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "rejects_by_reason.sql")
     superseded = sqlfiles.read_sql(paths.SQL_DIR / "summary" / "superseded_by_file.sql")
@@ -422,8 +432,15 @@ def _add_build_rejects(con: duckdb.DuckDBPyConnection, summaries: list[SourceSum
         rows = con.execute(by_reason, [summary.source_id]).fetchall()
         groups = [(Reject(*row[:5]), int(row[5])) for row in rows]
         summary.reject_lines = counted_reject_lines(groups, limit=10)
+        overlaps = {(o.older, o.newer): o for o in read_overlaps(con, summary.source_id)}
+        names = {name: i for (source, name), i in ids.items() if source == summary.source_id}
+        lines: list[str] = []
         # rows a more recently imported file replaces: staged, but not loaded
         for older, reason, n in con.execute(superseded, [summary.source_id]).fetchall():
             summary.records_ok -= n
             summary.superseded += n
-            summary.reject_lines.insert(0, f"{n} rows of {older} {reason}")
+            lines.append(f"{n} rows of {older} {reason}")
+            newer = str(reason).removeprefix("superseded by ").split(":")[0]
+            if (older, newer) in overlaps:
+                lines += [f"  {line}" for line in overlap_lines(overlaps[older, newer], names)]
+        summary.reject_lines[:0] = lines

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.build import staging
+from pipeline.build.overlaps import USER_SOURCE, user_overlaps
 from pipeline.build.summary import counted_reject_lines
 from pipeline.raw import report
 from pipeline.raw.intake import IntakeError, check_path
+from pipeline.raw.manifest import ManifestError
 from pipeline.raw.store import RawStore
 from pipeline.raw.versions import NO_RULES
 from pipeline.reference.countries import country_index
@@ -99,7 +101,7 @@ def run_fetch(
             saved = spec.module.import_files(Path(from_path), ctx)
         else:
             saved = spec.module.fetch(ctx)
-    except (SourceError, IntakeError) as err:
+    except (SourceError, IntakeError, ManifestError) as err:
         print(f"error: {ctx.redact(str(err))}", file=sys.stderr)
         return 1
     except Exception as err:
@@ -134,6 +136,10 @@ def run_fetch(
         store.root, [store.source_id], {spec.source_id: spec.rules}, quarantined
     ):
         out(line)
+    if spec.source_id == USER_SOURCE:
+        overlaps, ids = user_overlaps(store.root)
+        for line in report.overlaps_listing(overlaps, ids):
+            out(line)
     out("next: `make maps` builds the database with these files and draws the maps")
     return 0
 

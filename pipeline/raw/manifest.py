@@ -1,7 +1,13 @@
 """The records beside the raw files: each day folder's ``manifest.json`` (where every file
-came from, its size and sha256) and each source's ``retired.json`` (files set aside by hand).
+came from, its size, sha256 and place in the order of imports) and each source's
+``retired.json`` (files set aside by hand).
 
-A file is trusted only while its bytes match its manifest entry.
+A file is trusted only while its bytes match its manifest entry, and an entry only while the
+manifest matches its ``checksum``: a sha256 over the rest of the document, so that an edited
+``seq`` (which decides which import wins), size, sha256 or name is seen, not obeyed. A manifest
+written before checksums were kept has none and is accepted while no manifest of its source
+has one; the first save of this version seals them all (:func:`seal`), and from then on a
+manifest without one is refused like a damaged one.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ from pipeline.raw.names import MANIFEST
 from pipeline.util import atomic
 
 RETIRED = "retired.json"
+CHECKSUM = "checksum"
+# what read_manifest says of a folder's manifest
+ABSENT, SEALED, UNSEALED = "absent", "sealed", "unsealed"
 
 _HASHES: dict[tuple[str, int, int, int, int], str] = {}
 
@@ -44,14 +53,53 @@ def plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
 
 
-def load_manifest(folder: Path) -> list[dict[str, Any]]:
-    """The entries of ``folder/manifest.json``; an empty list if there is none yet.
+def checksum_of(document: dict[str, Any]) -> str:
+    """The sha256 of a manifest's content (every key but ``checksum``), in one fixed form."""
+    body = {k: v for k, v in document.items() if k != CHECKSUM}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    Raises ManifestError (a ValueError) naming the file when it is damaged.
+
+def manifest_text(source_id: str, day: str, entries: list[dict[str, Any]]) -> str:
+    """A manifest document, its entries sorted by name and sealed with its checksum."""
+    document: dict[str, Any] = {
+        "source_id": source_id,
+        "day": day,
+        "entries": sorted(entries, key=lambda e: str(e.get("name"))),
+    }
+    document[CHECKSUM] = checksum_of(document)
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_manifest(folder: Path) -> tuple[list[dict[str, Any]], str]:
+    """The entries of ``folder/manifest.json`` and whether it is ``sealed`` (its checksum
+    matches), ``unsealed`` (written before checksums were kept) or ``absent`` (no manifest).
+
+    Raises ManifestError (a ValueError) naming the file when it is damaged or its checksum
+    does not match what it says.
     """
     path = Path(folder) / MANIFEST
-    if not path.exists():
-        return []
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return [], ABSENT
+    except OSError as err:
+        raise ManifestError(f"{path}: damaged manifest ({str(err)[:200]})") from None
+    # a manifest is replaced whole (a new inode) when written, so a stored read of the same
+    # file, size and time is the same document: a store of thousands of pages is not parsed
+    # and hashed again on every save
+    key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    held = _READ.get(str(path))
+    if held is None or held[0] != key:
+        held = _READ[str(path)] = (key, *_read(path))  # the last read of each manifest only
+    _, entries, state = held
+    return [dict(e) for e in entries], state
+
+
+_READ: dict[str, tuple[tuple[int, int, int, int], list[dict[str, Any]], str]] = {}
+
+
+def _read(path: Path) -> tuple[list[dict[str, Any]], str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
@@ -63,7 +111,66 @@ def load_manifest(folder: Path) -> list[dict[str, Any]]:
         raise ManifestError(
             f"{path}: damaged manifest (expected an object with an 'entries' list of file names)"
         )
-    return entries
+    if CHECKSUM not in data:
+        return entries, UNSEALED
+    if data[CHECKSUM] != checksum_of(data):
+        raise ManifestError(
+            f"{path}: edited by hand or damaged: its checksum does not match its entries (an "
+            "edited seq, name, size or sha256 would change which file is loaded)"
+        )
+    return entries, SEALED
+
+
+def load_manifest(folder: Path) -> list[dict[str, Any]]:
+    """The entries of ``folder/manifest.json``; an empty list if there is none yet.
+
+    Raises ManifestError (a ValueError) naming the file when it is damaged or edited.
+    """
+    return read_manifest(folder)[0]
+
+
+def source_manifests(days: list[Path]) -> dict[Path, list[dict[str, Any]] | ManifestError]:
+    """The entries of the manifest of each of a source's day folders, or why it is refused.
+
+    A manifest without a checksum is accepted only while no manifest of the source has one
+    (a store written by an earlier version); once one is sealed, one without is refused.
+    """
+    found: dict[Path, tuple[list[dict[str, Any]], str] | ManifestError] = {}
+    for day in days:
+        try:
+            found[day] = read_manifest(day)
+        except ManifestError as err:
+            found[day] = err
+    sealed = any(not isinstance(v, ManifestError) and v[1] == SEALED for v in found.values())
+    out: dict[Path, list[dict[str, Any]] | ManifestError] = {}
+    for day, value in found.items():
+        if isinstance(value, ManifestError):
+            out[day] = value
+        elif sealed and value[1] == UNSEALED:
+            out[day] = ManifestError(
+                f"{day / MANIFEST}: no checksum, while the other manifests of this source have "
+                "one: it was edited or written by hand"
+            )
+        else:
+            out[day] = value[0]
+    return out
+
+
+def seal(source_id: str, days: list[Path]) -> None:
+    """Give every manifest of a source written before checksums were kept its checksum, if
+    none of them has one yet (the first save of this version; see the module docstring)."""
+    states: dict[Path, list[dict[str, Any]]] = {}
+    for day in days:
+        try:
+            entries, state = read_manifest(day)
+        except ManifestError:
+            continue  # quarantined as it is; sealing it would hide the damage
+        if state == SEALED:
+            return
+        if state == UNSEALED:
+            states[day] = entries
+    for day, entries in states.items():
+        atomic.write_text(day / MANIFEST, manifest_text(source_id, day.name, entries))
 
 
 def retired_path(source_dir: Path) -> Path:

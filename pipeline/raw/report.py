@@ -7,7 +7,8 @@ Every function takes the sources' :class:`~pipeline.raw.versions.RawRules` from 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.raw.manifest import load_retired, now_iso, write_retired
@@ -169,3 +170,55 @@ def listing(
         "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
         for row in rows
     ]
+
+
+# -- overlapping files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Flow keys that two loaded files of a source both give, of which the newer file's rows
+    are loaded (``sql/summary/user_overlaps.sql``)."""
+
+    older: str  # the file whose rows for those keys are superseded
+    newer: str  # the more recently imported file that gives them
+    rows: int
+    keys: int
+    first_keys: tuple[str, ...]
+    older_total: float
+    newer_total: float
+    unit: str = "key"  # what the keys are: flow keys, or days of a series
+    keep_both: str = ""  # how to keep both files' rows, where that can be right
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def overlap_lines(overlap: Overlap, ids: Mapping[str, str]) -> list[str]:
+    """The keys and totals two overlapping files give, and how to keep both or only one:
+    the "newest import wins" rule is applied, and said, never silently."""
+    more = overlap.keys - len(overlap.first_keys)
+    keys = ", ".join(overlap.first_keys) + (f" and {more} more" if more > 0 else "")
+    plural = "s" if overlap.keys != 1 else ""
+    older_id = ids.get(overlap.older, "?")
+    newer_id = ids.get(overlap.newer, "?")
+    both = f"to keep both, {overlap.keep_both}; " if overlap.keep_both else ""
+    return [
+        f"{overlap.keys} {overlap.unit}{plural}: {keys}; {overlap.older} gives "
+        f"{_amount(overlap.older_total)} for them (not loaded), {overlap.newer} gives "
+        f"{_amount(overlap.newer_total)} (loaded)",
+        f"{both}to keep one, `make raw RETIRE=<id>` the other ({overlap.older} is {older_id}, "
+        f"{overlap.newer} is {newer_id})",
+    ]
+
+
+def overlaps_listing(overlaps: Sequence[Overlap], ids: Mapping[str, str]) -> list[str]:
+    """What ``make raw`` adds below its table when loaded files give the same flow keys."""
+    if not overlaps:
+        return []
+    out = ["files that give the same flow keys (the most recently imported file's rows load):"]
+    for overlap in overlaps:
+        out.append(f"  {overlap.rows} rows of {overlap.older} superseded by {overlap.newer}")
+        out += [f"    {line}" for line in overlap_lines(overlap, ids)]
+    return out

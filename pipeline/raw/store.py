@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,7 +22,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.collect.redact import DEFAULT_SECRET_PARAMS, redact_params, redact_url
 from pipeline.raw import intake
-from pipeline.raw.manifest import ManifestError, check_against_manifest, load_manifest, now_iso
+from pipeline.raw.manifest import (
+    ManifestError,
+    check_against_manifest,
+    manifest_text,
+    now_iso,
+    seal,
+    source_manifests,
+)
 from pipeline.raw.names import MANIFEST, MAX_VERSIONS, candidates, name_for_url, safe_name
 from pipeline.raw.versions import (
     DAY,
@@ -190,16 +196,17 @@ class RawStore:
     def _entries(self) -> Iterator[dict[str, Any]]:
         """Manifest entries of this source over all day folders, oldest day first, each with
         its ``path``; a damaged manifest is skipped (the build reports it)."""
-        base = self.root / self.source_id
-        if not base.is_dir():
-            return
-        for day in sorted(p for p in base.iterdir() if p.is_dir() and DAY.match(p.name)):
-            try:
-                entries = load_manifest(day)
-            except ManifestError:
+        for day, entries in source_manifests(self._days()).items():
+            if isinstance(entries, ManifestError):
                 continue
             for entry in entries:
                 yield {**entry, "path": day / str(entry["name"])}
+
+    def _days(self) -> list[Path]:
+        base = self.root / self.source_id
+        if not base.is_dir():
+            return []
+        return sorted(p for p in base.iterdir() if p.is_dir() and DAY.match(p.name))
 
     def find_identical(self, sha256: str, size: int, given_name: str | None = None) -> Path | None:
         """A stored file of this source (any day, any status but quarantined) with these bytes
@@ -212,6 +219,11 @@ class RawStore:
                 continue
             path = record["path"]
             if path.is_file() and not check_against_manifest(path, record):
+                # bytes kept under a name they contradict (stored before content was checked)
+                # do not stand in for the same bytes saved under their right name
+                given = record.get("given_name")
+                if self.rules.content_problem(path, str(given or path.name), sha256):
+                    continue
                 return Path(path)
         return None
 
@@ -237,6 +249,11 @@ class RawStore:
         try:
             if check is not None:
                 check(temp)
+            # a file whose content is not what its name says is refused here, so that it can
+            # never pass for a version of the file it names (pipeline.raw.versions)
+            problem = self.rules.content_problem(temp, name, digest.hexdigest())
+            if problem:
+                raise intake.IntakeError(f"{name}: {problem}; nothing was stored")
             return self._place(temp, name, entry, digest.hexdigest(), same_name)
         except OSError as err:
             raise self._write_error(err, name) from None
@@ -262,9 +279,14 @@ class RawStore:
             for day in folder.parent.iterdir():
                 if day.is_dir() and DAY.match(day.name):
                     atomic.clean_stale(day)  # leftovers of killed runs; this run's are kept
+            # manifests of an earlier version get their checksum before anything is added
+            seal(self.source_id, self._days())
             existing = self.find_identical(sha256, size, same_name)
             if existing is not None:
                 return existing
+            # a manifest that cannot take the entry refuses the file before it is placed, so
+            # that no unrecorded file is left in the folder
+            self._today_manifest()
             for candidate in candidates(name):
                 target = folder / candidate
                 if target.resolve().parent != folder.resolve():
@@ -283,18 +305,23 @@ class RawStore:
                 return target
         raise RuntimeError(f"{MAX_VERSIONS} versions of {name} in {folder}")
 
+    def _today_manifest(self) -> list[dict[str, Any]]:
+        """The entries of this day's manifest; ManifestError when it is damaged or edited."""
+        listed = source_manifests(self._days()).get(self.folder)
+        if isinstance(listed, ManifestError):
+            raise ManifestError(
+                f"{listed}; nothing can be added to {self.folder} until it is restored or the "
+                "folder is moved away"
+            )
+        return listed or []
+
     def _record(self, name: str, entry: dict[str, Any]) -> None:
         """Add the entry for ``name`` unless one is there (identical bytes were saved before)."""
-        entries = load_manifest(self.folder)
+        entries = self._today_manifest()
         if any(e.get("name") == name for e in entries):
             return
         entries.append({**entry, "name": name})
-        document = {
-            "source_id": self.source_id,
-            "day": self.day.isoformat(),
-            "entries": sorted(entries, key=lambda e: str(e.get("name"))),
-        }
-        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        text = manifest_text(self.source_id, self.day.isoformat(), entries)
         atomic.write_text(self.folder / MANIFEST, text)
 
 

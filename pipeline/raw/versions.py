@@ -12,6 +12,7 @@ for the rest.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,9 +22,9 @@ from typing import Any
 from pipeline.raw.manifest import (
     ManifestError,
     check_against_manifest,
-    load_manifest,
     load_retired,
     sha256_file,
+    source_manifests,
 )
 from pipeline.raw.names import MANIFEST
 from pipeline.util.paths import raw_dir
@@ -66,20 +67,39 @@ class RawFile:
 _COUNTER = re.compile(r"^(?P<stem>.+)\.(?P<n>\d{1,4})(?P<ext>\.[A-Za-z0-9]{1,10})?$")
 
 
+# (path, name it was saved under, size bound) -> "" when the file's content agrees with what
+# its name claims (a year, a kind of series), else what disagrees and how to fix it
+ContentCheck = Callable[[Path, str, int], str]
+
+
 @dataclass(frozen=True)
 class RawRules:
     """What the store needs to know of a source, given by the caller (the source registry
-    knows them; the store never asks it): the largest file it takes, and the ``raw_identity``
-    pattern that tells which stored files are versions of one file."""
+    knows them; the store never asks it): the largest file it takes, the ``raw_identity``
+    pattern that tells which stored files are versions of one file, and the check that a
+    file's content is what its name says (a name alone never makes a file a version of
+    another)."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
     identity: str | None = None
+    content: ContentCheck | None = None
 
     @cached_property
     def identity_pattern(self) -> re.Pattern[str] | None:
         return re.compile(self.identity, re.IGNORECASE) if self.identity else None
 
+    def content_problem(self, path: Path, name: str, sha256: str | None = None) -> str:
+        """What in ``path``'s content disagrees with ``name`` ("" when nothing does), once per
+        content and name in a process (a stored file's bytes never change: its sha256 says)."""
+        if self.content is None:
+            return ""
+        key = (self.content, sha256 or sha256_file(path), name, self.max_bytes)
+        if key not in _CONTENT:
+            _CONTENT[key] = self.content(path, name, self.max_bytes)
+        return _CONTENT[key]
 
+
+_CONTENT: dict[tuple[ContentCheck, str, str, int], str] = {}
 NO_RULES = RawRules()
 
 
@@ -104,6 +124,12 @@ def _given_name(stored_name: str) -> str:
     manifests written before ``given_name`` was recorded)."""
     match = _COUNTER.match(stored_name)
     return f"{match['stem']}{match['ext'] or ''}" if match else stored_name
+
+
+def saved_name(path: Path, record: dict[str, Any] | None) -> str:
+    """The name a stored file was saved under (what its name claims is read from it)."""
+    given = (record or {}).get("given_name")
+    return given if isinstance(given, str) and given else _given_name(path.name)
 
 
 def _counter(stored_name: str) -> int:
@@ -160,9 +186,7 @@ def inventory(
     def entry(path: Path, status: str, reason: str, record: dict[str, Any] | None) -> RawEntry:
         record = record or {}
         # The source's current rule decides, so that a corrected rule applies to old files too.
-        given = record.get("given_name")
-        given = given if isinstance(given, str) and given else _given_name(path.name)
-        identity, version = identity_of(given, rules)
+        identity, version = identity_of(saved_name(path, record), rules)
         sha = record.get("sha256") if not reason else None
         size = None
         with suppress(OSError):
@@ -173,19 +197,21 @@ def inventory(
         seq = record["seq"] if isinstance(record.get("seq"), int) else 0
         return RawEntry(source_id, path, identity, version, status, reason, sha, size, saved, seq)
 
-    for day in sorted(p for p in source_dir.iterdir() if p.is_dir() and DAY.match(p.name)):
+    days = sorted(p for p in source_dir.iterdir() if p.is_dir() and DAY.match(p.name))
+    manifests = source_manifests(days)
+    for day in days:
         files = sorted(
             f for f in day.iterdir() if f.name != MANIFEST and not f.name.startswith(".")
         )
-        try:
-            recorded = {str(e["name"]): e for e in load_manifest(day)}
-        except ManifestError as err:
+        listed = manifests[day]
+        if isinstance(listed, ManifestError):
             reason = (
-                f"{err}; the folder is not loaded: restore the manifest, or move the folder "
+                f"{listed}; the folder is not loaded: restore the manifest, or move the folder "
                 "away and import its files again"
             )
             out.extend(entry(f, QUARANTINED, reason, None) for f in files)
             continue
+        recorded = {str(e["name"]): e for e in listed}
         for path in files:
             record = recorded.pop(path.name, None)
             problem = check_against_manifest(path, record)
@@ -199,6 +225,10 @@ def inventory(
             elif key in retired:
                 note = retired[key].get("retired_at", "")
                 out.append(replace_entry(item, RETIRED_STATUS, f"retired {note}".strip()))
+            elif disagrees := rules.content_problem(path, saved_name(path, record), item.sha256):
+                # never a version of the file it only claims to be: that one stays loaded
+                why = f"{disagrees}; not loaded, and not taken as a version of {item.identity}"
+                out.append(replace_entry(item, QUARANTINED, why))
             else:
                 order = (
                     item.version,

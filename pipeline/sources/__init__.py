@@ -39,8 +39,13 @@ class Spec:
 
     @property
     def rules(self) -> RawRules:
-        """What the raw store must know of this source: its size bound and identity rule."""
-        return RawRules(max_bytes=self.meta.max_bytes, identity=self.meta.raw_identity)
+        """What the raw store must know of this source: its size bound, its identity rule and
+        the check that a file's content is what its name says."""
+        return RawRules(
+            max_bytes=self.meta.max_bytes,
+            identity=self.meta.raw_identity,
+            content=self.module.check_content,
+        )
 
 
 def load_module(name: str) -> SourceModule:

@@ -113,3 +113,12 @@ def source_note(staged: Sequence[Any]) -> str | None:
 def import_order(raw: RawFile) -> tuple[str, int] | None:
     """The file's place in the raw store when staged rows depend on it (they do not here)."""
     return None
+
+
+def check_content(path: Path, name: str, max_bytes: int) -> str:
+    """What in a file's content disagrees with what its name claims ("" when nothing does).
+
+    This example's names claim nothing. A source whose names give a year or a kind of series
+    checks here that the content agrees (remotework.py, oli.py): the raw store then refuses a
+    file that only pretends to be a version of another."""
+    return ""

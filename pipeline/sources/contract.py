@@ -219,6 +219,8 @@ class SourceModule(Protocol):
 
     def import_order(self, raw: RawFile) -> tuple[str, int] | None: ...
 
+    def check_content(self, path: Path, name: str, max_bytes: int) -> str: ...
+
 
 @dataclass(frozen=True)
 class Dataset:

@@ -14,9 +14,12 @@ Parsing stages the daily rows as they are (countries and occupations mapped);
 ``share_pct`` tallies over all occupations (occupation ``unknown``): every country's share of the
 year, plus a remainder for rows whose country or occupation could not be mapped, so the year
 adds up to 100 and the pipeline can pair the two sides into estimated flows. Checks
-(``sql/parse/oli.sql``): a real date between 2000-01-01 and a year from today, an amount between
+(``sql/parse/oli.sql``): a real date between 2000-01-01 and a year from today and not after the
+date of the deposit the file's name gives (a deposit holds no later day), an amount between
 0 and 10^12, known countries and occupations, no undecodable byte; an exact repeat of an
-earlier row is rejected (counted once).
+earlier row is rejected (counted once). A file whose columns are those of the other series than
+its name says (a worker file saved as ``bcountrydata_<date>.txt``), or that holds no row, is not
+a version of that series (:func:`check_content`): the raw store refuses it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import csv
 import hashlib
 import json
 import re
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +37,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline.parse.content import head
 from pipeline.parse.lookups import country_table, distinct_counts
 from pipeline.parse.tabular import TableError, missing_columns, read_table, run_checks
 from pipeline.raw.store import RawStore
@@ -65,6 +71,15 @@ DEPOSIT_FILE = re.compile(
     r"^(?P<kind>bcountrydata|worker_countrydata)_(?P<date>\d{4}-\d{2}-\d{2})\.(txt|csv)(\.zip)?$"
 )
 _RECOGNISED = re.compile(r"^(bcountrydata|worker_countrydata)[_-].*\.(txt|csv|zip|gz)$", re.I)
+# what a name says: the series, and the date of the deposit when it gives one
+_NAMED = re.compile(
+    r"^(?P<kind>bcountrydata|worker_countrydata)(?:[_-](?P<date>\d{4}-\d{2}-\d{2}))?", re.I
+)
+SERIES = {
+    "bcountrydata": "the employer countries' projects",
+    "worker_countrydata": "the worker countries' sample",
+}
+DELIMITERS = ",;\t"
 STAGED: Mapping[str, pa.Schema] = {
     "oli_rows": pa.schema(
         [
@@ -137,11 +152,8 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
             SOURCE_ID, raw.name, f"file not readable as an OLI deposit file: {err}"
         )
     header = table.header
-    if all(c in header for c in BUYER_COLUMNS) and "num_workers" not in header:
-        kind, amount_column = "bcountrydata", "count"
-    elif all(c in header for c in WORKER_COLUMNS):
-        kind, amount_column = "worker_countrydata", "num_workers"
-    else:
+    kind = kind_of(header)
+    if kind is None:
         # the name says which kind the file should be: its columns are the ones to suggest
         expected = WORKER_COLUMNS if raw.name.lower().startswith("worker") else BUYER_COLUMNS
         missing = [c for c in expected if c not in header]
@@ -153,6 +165,10 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
             f"employer columns {', '.join(BUYER_COLUMNS)} nor the worker columns "
             f"{', '.join(WORKER_COLUMNS)}{hint}",
         )
+    named = _NAMED.match(raw.name)
+    if named and named["kind"].lower() != kind:
+        return Parsed.unreadable(SOURCE_ID, raw.name, _other_series(named["kind"].lower(), kind))
+    amount_column = "count" if kind == "bcountrydata" else "num_workers"
     present = [c for c in COLUMNS if c in header]
     rows = table.arrow(present)
     for column in ("country_group", "num_projects"):
@@ -176,6 +192,7 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
             "fractional": amount_column in ctx.meta.get("fractional_counts", []),
             "platform": ctx.meta.platform_for(kind),
             "today": ctx.today,
+            "file_date": named["date"] if named and named["date"] else None,
         },
         STAGED["oli_rows"].names,
     )
@@ -196,6 +213,50 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     if unused:
         parsed.notes.append(f"oli_aliases.csv entries not seen in {raw.name}: {', '.join(unused)}")
     return parsed
+
+
+def kind_of(header: Sequence[str]) -> str | None:
+    """The series a header is of: ``bcountrydata``, ``worker_countrydata`` or None."""
+    if all(c in header for c in BUYER_COLUMNS) and "num_workers" not in header:
+        return "bcountrydata"
+    if all(c in header for c in WORKER_COLUMNS):
+        return "worker_countrydata"
+    return None
+
+
+def _other_series(named: str, kind: str) -> str:
+    return (
+        f"its name says {named} ({SERIES[named]}), but its columns are those of {kind} "
+        f"({SERIES[kind]}): save it as {kind}_<date>.txt and import it again"
+    )
+
+
+def check_content(path: Path, name: str, max_bytes: int) -> str:
+    """What disagrees with the series the file's name gives ("" when nothing does): its
+    header must be that series' and a row must follow. A file that fails is not a version of
+    that series (a worker file saved as ``bcountrydata_<later date>.txt`` would otherwise
+    replace the employer series), and is never taken for it."""
+    named = _NAMED.match(name)
+    if named is None:
+        return ""  # the deposit's file listing, kept for provenance, claims no series
+    claimed = named["kind"].lower()
+    try:
+        header, has_row = head(path, max_bytes, DELIMITERS)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        return f"its name says {claimed}, but it cannot be read as a table ({str(err)[:200]})"
+    if not any(header):
+        return f"its name says {claimed}, but it is empty"
+    kind = kind_of(header)
+    if kind is None:
+        return (
+            f"its name says {claimed} ({SERIES[claimed]}), but its header {header[:8]} is that "
+            "of no OLI deposit file"
+        )
+    if kind != claimed:
+        return _other_series(claimed, kind)
+    if not has_row:
+        return f"its name says {claimed}, but it holds no row (a header alone)"
+    return ""
 
 
 # -- import, fetch ------------------------------------------------------------------------

@@ -8,14 +8,21 @@ per country pair into ``pair`` tallies of measure ``projects`` for the calendar 
 names are lower-case English, missing values are the bare string ``NA`` (R's default), and some
 coordinates do not lie in the named country: the country column is kept and those rows are only
 counted (in ``core__sources.notes``). Checks (``sql/parse/remotework.sql``): a year (``YYYY`` or a
-real ``YYYY-MM-DD``) between 2000 and next year, a count between 0 and 10^12, known countries, no
-undecodable byte; an exact repeat of an earlier row is rejected (counted once).
+real ``YYYY-MM-DD``) between 2000 and next year and equal to the year of the file's name (each
+year is read from its own file, so a row of another year would count twice), a count between 0
+and 10^12, known countries, no undecodable byte; an exact repeat of an earlier row is rejected
+(counted once). A file whose rows are mostly of another year than its name says is not a
+version of that year's file (:func:`check_content`): the raw store refuses it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,8 +30,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline.parse.content import value_counts
 from pipeline.parse.lookups import country_table
 from pipeline.parse.tabular import TableError, missing_columns, read_table, run_checks
+from pipeline.raw.intake import IntakeError
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
 from pipeline.sources import storing
@@ -67,6 +76,9 @@ STAGED: Mapping[str, pa.Schema] = {
     )
 }
 _RECOGNISED = re.compile(r"^olm_network_data_\d{4}.*\.(csv|zip|gz)$", re.I)
+_NAMED_YEAR = re.compile(r"^olm_network_data_(?P<year>\d{4})", re.I)
+# a year cell as the files write it: the year, or the first day of it
+_YEAR_CELL = re.compile(r"(?P<year>\d{4})(-\d{2}-\d{2})?")
 
 
 @lru_cache(maxsize=4)
@@ -91,8 +103,22 @@ def _points(index: CountryIndex, info: SourceMeta) -> pa.Table:
     )
 
 
+def file_year(name: str) -> int | None:
+    """The year a file's name gives (``olm_network_data_2015.csv`` -> 2015), or None."""
+    match = _NAMED_YEAR.match(name)
+    return int(match["year"]) if match else None
+
+
 def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
     """One ``olm_network_data_<year>.csv`` -> its rows, staged as they are, and rejects."""
+    year = file_year(raw.name)
+    if year is None:
+        return Parsed.unreadable(
+            SOURCE_ID,
+            raw.name,
+            "file not readable as olm_network_data: its name gives no year "
+            "(olm_network_data_<year>.csv), and each row must be of its file's year",
+        )
     try:
         table = read_table(raw, SOURCE_ID, ctx.meta.max_bytes, wanted=COLUMNS)
     except (TableError, OSError, EOFError) as err:
@@ -127,6 +153,7 @@ def parse(raw: RawFile, ctx: ParseContext) -> Parsed:
             "file_name": raw.name,
             "platform": ctx.meta.platform_for(),
             "today": ctx.today,
+            "file_year": year,
         },
         STAGED["remotework_rows"].names,
         counted=("coordinates_disagree",),
@@ -165,6 +192,49 @@ def source_note(staged: Sequence[Any]) -> str | None:
     return (
         f"{disagreements} rows have coordinates far from the country they name "
         "(country column kept)."
+    )
+
+
+def check_content(path: Path, name: str, max_bytes: int) -> str:
+    """What disagrees with the year the file's name gives ("" when nothing does): more than
+    half of its rows must be of that year. The rows of other years in a file that passes are
+    rejected one by one when it is parsed; a file that fails is not that year's file (the 2015
+    file saved as ``olm_network_data_2014.csv``), and is never taken for it."""
+    year = file_year(name)
+    if year is None:
+        return ""  # a name that gives no year claims none; the parse refuses the file
+    try:
+        header, cells = value_counts(path, max_bytes, "year")
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        return f"its name says {year}, but it cannot be read as a table ({str(err)[:200]})"
+    if not any(header):
+        return f"its name says {year}, but it is empty"
+    if "year" not in header:
+        return (
+            f"its name says {year}, but its header has no year column: it is not an "
+            "olm_network_data file"
+        )
+    # a year the parse would reject anyway (1850, 2201) says nothing of the file's year
+    latest = dt.datetime.now(dt.UTC).year + 1
+    years: Counter[int] = Counter()
+    for cell, n in cells.items():
+        match = _YEAR_CELL.fullmatch(cell)
+        if match and 2000 <= int(match["year"]) <= latest:
+            years[int(match["year"])] += n
+    total, named = sum(years.values()), years.get(year, 0)
+    if total == 0:
+        return f"its name says {year}, but it holds no row with a year"
+    if 2 * named > total:
+        return ""
+    most = years.most_common(1)[0][0]
+    shown = ", ".join(f"{n} of {y}" for y, n in years.most_common(4))
+    fix = (
+        f"save it as olm_network_data_{most}.csv and import it again"
+        if most != year
+        else "split it into one file per year"
+    )
+    return (
+        f"its name says {year}, but only {named} of its {total} rows are of {year} ({shown}): {fix}"
     )
 
 
@@ -225,6 +295,7 @@ def fetch(ctx: SourceContext) -> list[Path]:
             )
         except (
             SourceError,
+            IntakeError,
             HTTPStatusError,
             RetriesExhausted,
             TruncatedResponse,

@@ -1,4 +1,5 @@
-"""A user's own flow table: ``buyer_country, seller_country, count, year[, platform, occupation]``.
+"""A user's own flow table: ``buyer_country, seller_country, count, year[, platform,
+occupation, dataset]``.
 
 Each row is staged as it is (countries resolved to codes); ``sql/core`` makes one ``pair`` tally
 of measure ``projects`` for the calendar year per row. Countries may be codes or names (English,
@@ -6,10 +7,13 @@ French, Italian, as the shared country tables know them); occupations are matche
 classes without regard to case, empty meaning ``unknown``. Checks (``sql/parse/csv.sql``): a
 year between 2000 and next year, a count between 0 and 10^12, known countries and occupation,
 no undecodable byte; an exact repeat of an earlier row in the same file is rejected (counted
-once). Source id ``csv`` holds one dataset: every file imported under it is loaded together,
-except that a flow key (pair, year, platform, occupation) given by several files is taken from
-the most recently imported one (``sql/core/core__tallies.sql``). Each row carries its file's
-place in the raw store's order (``imported_day``, ``import_seq``) so that SQL can decide.
+once). Every file imported under source id ``csv`` is loaded together, except that a flow key
+(pair, year, platform, occupation) given by several files is taken from the most recently
+imported one (``sql/int/int__user_rows_ranked.sql``; the build and ``make raw`` name the files,
+keys and totals of each overlap). Each row carries its file's place in the raw store's order
+(``imported_day``, ``import_seq``) so that SQL can decide. Two tables that count different work
+stay apart when each has its own ``platform``, or a ``dataset`` column: a row's dataset is kept
+with its platform (``user data (survey B)``), so the keys of two datasets never meet.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ SOURCE_ID = "csv"
 OPTION_KEYS: frozenset[str] = frozenset()
 SESSION_OPTIONS: Mapping[str, Any] = {}
 REQUIRED = ("buyer_country", "seller_country", "count", "year")
-OPTIONAL = ("platform", "occupation")
+OPTIONAL = ("platform", "occupation", "dataset")
 COUNTRY_COLUMNS = ("buyer_country", "seller_country")
 STAGED: Mapping[str, pa.Schema] = {
     "csv_rows": pa.schema(
@@ -146,3 +150,9 @@ def fetch(ctx: SourceContext) -> list[Path]:
 def source_note(staged: Sequence[Any]) -> str | None:
     """Nothing to add to this source's ``core__sources.notes``."""
     return None
+
+
+def check_content(path: Path, name: str, max_bytes: int) -> str:
+    """Nothing to check: a user's file name claims nothing (the rows decide which file gives
+    a flow key: sql/int/int__user_rows_ranked.sql)."""
+    return ""

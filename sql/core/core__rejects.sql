@@ -1,8 +1,8 @@
 -- Everything that could not be used: the rejects of every parse and of the loader (the raw
 -- files that fail their manifest check, the files quarantined because their rows broke a
 -- sql/tests rule), plus the awards whose occupation no projects page of the same window gives,
--- and the rows of a user's file whose flow key a more recently imported file gives (superseded,
--- not loaded).
+-- the rows of a user's file whose flow key a more recently imported file gives, and the OLI rows
+-- of a day of a series that another file gives (superseded, not loaded).
 with
 
 parse_rejects as (
@@ -53,6 +53,21 @@ user_superseded as (
     where file_order > newest_order
 ),
 
+oli_superseded as (
+    -- the rows of a day of an OLI series that another file gives (int__oli_rows_ranked: the
+    -- ranking core__tallies keeps one file's rows by); a row the parse rejected already (its
+    -- country or occupation unknown) is not listed twice
+    select
+        source_id,
+        file_name || ':' || cast(line as string) as location,
+        'timestamp' as field,
+        cast(day as string) as value,
+        'superseded by ' || newest_file_name || ': the same day of the ' || kind || ' series'
+        as reason
+    from int__oli_rows_ranked
+    where file_order > newest_order and country_code is not null and occupation is not null
+),
+
 final as (
     select * from parse_rejects
     union all
@@ -61,6 +76,8 @@ final as (
     select * from awards_without_occupation
     union all
     select * from user_superseded
+    union all
+    select * from oli_superseded
 )
 
 select * from final

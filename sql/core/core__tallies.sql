@@ -24,7 +24,10 @@ oli_rows as (
         + cast(amount - floor(amount) as decimal(18, 17)) as exact_amount,
         case when kind = 'bcountrydata' then 'buyer' else 'seller' end as role,
         country_code is not null and occupation is not null as is_mapped
-    from stg__oli_rows
+    -- a day of a series that several files give is taken from one of them
+    -- (int__oli_rows_ranked; core__rejects lists the other rows)
+    from int__oli_rows_ranked
+    where file_order = newest_order
 ),
 
 oli_month_days as (

@@ -1,6 +1,8 @@
 -- Checks the rows of a user's flow table (pipeline/sources/user_csv.py). Reads raw_rows (the
 -- file's cells as text, with the physical line), country_names (each distinct name resolved
--- once) and occupations; returns every row with its problems (an empty list = usable).
+-- once) and occupations; returns every row with its problems (an empty list = usable). A row's
+-- dataset, when the table gives one, is kept with its platform ("user data (survey B)"), so
+-- that two datasets never give the same flow key.
 with
 
 cells as not materialized (
@@ -13,16 +15,20 @@ cells as not materialized (
         "count" as count_text,
         "year" as year_text,
         nullif(platform, '') as platform,
+        nullif(dataset, '') as dataset,
         -- the row's cells as written, hashed to find repeats cheaply (the cells apart, not
         -- joined text, so that a cell holding a separator cannot make two rows equal)
-        hash(buyer_country, seller_country, "count", "year", platform, occupation) as row_hash,
+        hash(buyer_country, seller_country, "count", "year", platform, occupation, dataset)
+            as row_hash,
         coalesce(
             contains(buyer_country, chr(65533)) or contains(seller_country, chr(65533))
             or contains("count", chr(65533)) or contains("year", chr(65533))
-            or contains(platform, chr(65533)) or contains(occupation, chr(65533)),
+            or contains(platform, chr(65533)) or contains(occupation, chr(65533))
+            or contains(dataset, chr(65533)),
             false
         ) as has_bad_byte,
         platform as platform_cell,
+        dataset as dataset_cell,
         occupation as occupation_cell
     from raw_rows
 ),
@@ -48,7 +54,7 @@ repeats as (
     -- the first line of each row that occurs more than once in the file
     select
         row_hash, buyer_country, seller_country, count_text, year_text, platform_cell,
-        occupation_cell, min(line) as first_line
+        occupation_cell, dataset_cell, min(line) as first_line
     from cells
     semi join repeated_hashes on cells.row_hash = repeated_hashes.row_hash
     group by all
@@ -85,6 +91,7 @@ typed as (
         and cells.year_text is not distinct from repeats.year_text
         and cells.platform_cell is not distinct from repeats.platform_cell
         and cells.occupation_cell is not distinct from repeats.occupation_cell
+        and cells.dataset_cell is not distinct from repeats.dataset_cell
 ),
 
 checked as (
@@ -96,7 +103,7 @@ checked as (
             'field': null,
             'value': left(concat_ws(
                 '|', buyer_country, seller_country, count_text, year_text, platform_cell,
-                occupation_cell
+                occupation_cell, dataset_cell
             ), 200),
             'reason': not_utf8($file_name)
         }] when
@@ -144,7 +151,7 @@ select
     buyer_country_code,
     seller_country_code,
     occupation,
-    coalesce(platform, $platform_default) as platform,
+    coalesce(platform, $platform_default) || coalesce(' (' || dataset || ')', '') as platform,
     amount,
     problems,
     len(problems) = 0 as is_staged

@@ -1,8 +1,9 @@
 -- Checks the rows of one OLI deposit file (pipeline/sources/oli.py), employer or worker side.
 -- Reads raw_rows (cells as text, with the physical line), country_names (each distinct name
--- resolved once) and occupation_labels (each distinct label mapped once). Rows with a real
--- date and amount are staged even when their country or occupation did not map (they form the
--- remainder that makes a year's shares add up to 100); they are still rejects.
+-- resolved once) and occupation_labels (each distinct label mapped once), and $file_date (the
+-- date of the deposit the file's name gives, or null). Rows with a real date and amount are
+-- staged even when their country or occupation did not map (they form the remainder that makes
+-- a year's shares add up to 100); they are still rejects.
 with
 
 typed as (
@@ -41,6 +42,8 @@ flagged as (
         typed.*,
         day is not null
         and day between date '2000-01-01' and cast($today as date) + interval 365 day as is_day,
+        -- a deposit holds no day after its own date: such a row belongs to another file
+        coalesce(day > cast($file_date as date), false) as is_after_deposit,
         coalesce(amount <= 1e12, false) as is_amount,
         repeats.first_line
     from typed
@@ -57,11 +60,16 @@ checked as (
             'reason': not_utf8($file_name)
         }] when
             is_day and is_amount and occupation_class is not null and country_code is not null
-            and first_line is null
+            and first_line is null and not is_after_deposit
         then [] else list_filter([
             case when not is_day then {
                 'field': 'timestamp', 'value': left("timestamp", 200),
                 'reason': 'not a date in YYYY-MM-DD form between 2000-01-01 and a year from today'
+            } end,
+            case when is_day and is_after_deposit then {
+                'field': 'timestamp', 'value': left("timestamp", 200),
+                'reason': 'dated ' || strftime(day, '%Y-%m-%d') || ', after the date of the '
+                || 'deposit (' || $file_date || ') its name gives: a deposit holds no later day'
             } end,
             case when not is_amount then {
                 'field': $amount_field, 'value': left(amount_text, 200),
@@ -106,5 +114,6 @@ select
     amount,
     $platform as platform,
     problems,
-    is_day and is_amount and line = coalesce(first_line, line) as is_staged
+    is_day and is_amount and not is_after_deposit and line = coalesce(first_line, line)
+    as is_staged
 from checked

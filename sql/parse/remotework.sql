@@ -1,7 +1,8 @@
 -- Checks the rows of one olm_network_data_<year>.csv (pipeline/sources/remotework.py). Reads
 -- raw_rows (cells as text, with the physical line), country_names (each distinct name resolved
--- once) and country_points (label point and tolerance per country); returns every row with
--- its problems (an empty list = usable) and whether its coordinates disagree with its countries.
+-- once) and country_points (label point and tolerance per country), and $file_year (the year
+-- the file's name gives); returns every row with its problems (an empty list = usable) and
+-- whether its coordinates disagree with its countries.
 with
 
 typed as (
@@ -82,6 +83,15 @@ checked as (
                     'field': 'year', 'value': left("year", 200),
                     'reason': 'not a year (YYYY, or a real YYYY-MM-DD date) between 2000 and '
                     || cast(year($today) + 1 as varchar)
+                } end,
+            -- each year is read from its own file: a row of another year would be counted in
+            -- that year's file too
+            case when year_number between 2000 and year($today) + 1
+                and year_number <> $file_year then {
+                    'field': 'year', 'value': left("year", 200),
+                    'reason': 'a row of ' || cast(year_number as varchar) || ' in the file of '
+                    || cast($file_year as varchar) || ': a year is counted from its own file '
+                    || '(olm_network_data_' || cast(year_number as varchar) || '.csv), not here'
                 } end,
             case when not coalesce(amount <= 1e12, false) then {
                 'field': 'count', 'value': left("count", 200),

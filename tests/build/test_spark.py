@@ -66,7 +66,8 @@ def _fixture_atlas(root: Path) -> Path:
     staging folder that also holds files this build leaves out: the staged rows of an older
     version of the user's table (built once, then replaced under its name) and of two employer
     deposits quarantined because together they give 2017 shares of 200 %. A raw file edited
-    after it was stored is quarantined by the loader."""
+    after it was stored is quarantined by the loader; an extract of the employer deposit gives
+    none of its days twice."""
     quiet = lambda _: None  # noqa: E731
     raw, staging, given = root / "raw", root / "staging", root / "given"
     with pytest.MonkeyPatch.context() as env:
@@ -79,6 +80,9 @@ def _fixture_atlas(root: Path) -> Path:
         lines = (OLI_FIXTURES / "bcountrydata_2016-07-10.txt").read_text().splitlines()
         june = [line for line in lines[1:] if line.startswith("2016-06")]
         (oli / "bcountrydata_2016-07-10.txt").write_text("\n".join([lines[0], *june]) + "\n")
+        # an extract of the deposit's first rows: its days are the deposit's, so its rows are
+        # superseded (sql/int/int__oli_rows_ranked.sql)
+        (oli / "bcountrydata_extract.txt").write_text("\n".join([lines[0], *june[:3]]) + "\n")
         assert run_fetch("oli", oli, None, out=quiet) == 0
         assert run_fetch("freelancer", FIXTURES / "freelancer", None, out=quiet) == 0
         assert run_fetch("shares", FIXTURES / "shares" / "oli_2016.csv", None, out=quiet) == 0
@@ -207,6 +211,24 @@ def test_spark_rejects_name_what_the_loader_left_out(built: tuple[Path, Path]) -
         ("oli", "copy_bcountrydata_2017.txt"),
         ("oli", "reissued_bcountrydata_2017.txt"),
     ]
+
+
+def test_both_engines_take_the_extracts_days_from_the_deposit(built: tuple[Path, Path]) -> None:
+    db, out = built
+    query = (
+        "select location, reason from {} where source_id = 'oli' "
+        "and reason like 'superseded by %' order by all"
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    in_duckdb = con.execute(query.format("core__rejects")).fetchall()
+    con.close()
+    in_spark = duckdb.execute(
+        query.format(f"read_parquet('{out / 'core__rejects'}/*.parquet')")
+    ).fetchall()
+    reason = "superseded by bcountrydata_2016-07-10.txt: the same day of the bcountrydata series"
+    # the extract's three rows, all of 2016-06-01, a day the deposit gives
+    expected = [(f"bcountrydata_extract.txt:{line}", reason) for line in (2, 3, 4)]
+    assert in_duckdb == in_spark == expected
 
 
 def test_a_staging_folder_without_a_file_of_the_build_is_refused(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -777,3 +778,47 @@ def test_a_bad_memory_limit_is_named_and_the_database_kept(atlas, limit) -> None
     assert f"error: ATLAS_MEMORY_LIMIT={limit!r} is not a memory size DuckDB takes" in done.stderr
     assert "such as 8GB or 512MB" in done.stderr
     assert sha(atlas) == before
+
+
+def _edit_manifest(atlas: Path, day: str, edit) -> Path:
+    manifest = atlas.parent.parent / "raw" / "csv" / day / "manifest.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    edit(document)
+    manifest.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return manifest
+
+
+def _older_first(document: dict) -> None:
+    # the older version's place in the order of imports raised above the newer one's (2)
+    document["entries"][0]["seq"] = 99
+
+
+@pytest.mark.fault
+def test_a_hand_edited_seq_is_refused_not_obeyed(atlas) -> None:
+    """Before, the older version became "the newest import" and its figures came back, with
+    nothing said."""
+    manifest = _edit_manifest(atlas, "2026-01-01", _older_first)
+    done = run_db(atlas)
+    assert done.returncode == 0, done.stderr
+    assert total(atlas) == NEW_TOTAL
+    assert "raw files of csv: 1 loaded, 1 quarantined" in done.stdout
+    assert (
+        f"  quarantined {manifest.parent / 'flows.csv'}: {manifest}: edited by hand or damaged: "
+        "its checksum does not match its entries"
+    ) in done.stdout
+
+
+@pytest.mark.fault
+def test_a_manifest_stripped_of_its_checksum_is_refused_too(atlas) -> None:
+    def strip_and_edit(document: dict) -> None:
+        del document["checksum"]
+        _older_first(document)
+
+    manifest = _edit_manifest(atlas, "2026-01-01", strip_and_edit)
+    done = run_db(atlas)
+    assert done.returncode == 0, done.stderr
+    assert total(atlas) == NEW_TOTAL
+    assert (
+        f"{manifest}: no checksum, while the other manifests of this source have one: it was "
+        "edited or written by hand"
+    ) in done.stdout

@@ -8,10 +8,12 @@ The files are generated here, a few lines each; nothing large is committed.
 
 from __future__ import annotations
 
+import contextlib
 import csv as csv_module
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -47,6 +49,8 @@ class File:
     content: bytes
     rows: int
     folder: str = "in"  # files sharing a folder are imported together (FROM=<folder>)
+    # part of the message that refuses the file at import (nothing stored), if it is refused
+    refused: str | None = None
 
 
 @dataclass
@@ -61,6 +65,8 @@ class Case:
     total: float | None = None
     # the number of core__tasks rows (Freelancer), where a double count would show
     tasks: int | None = None
+    # the total of core__tallies.amount per calendar year, where a year counted twice shows
+    years: dict[int, float] | None = None
 
 
 def csv(name: str, body: str, rows: int, **kw) -> File:
@@ -104,6 +110,8 @@ def page_text(name: str, text: str, rows: int) -> File:
 
 
 GOOD = "USA,IND,120,2019\nGBR,PAK,40,2019\n"
+DATASET_HEADER = b"buyer_country,seller_country,count,year,dataset\n"
+PLATFORM_HEADER = b"buyer_country,seller_country,count,year,platform\n"
 F = "flows.csv"
 
 CASES: dict[str, Case] = {
@@ -337,6 +345,32 @@ CASES: dict[str, Case] = {
         superseded=1,
         total=12 + 40,
     ),
+    # -- user CSV: two independent tables kept apart by the user ----------------------------
+    "csv a dataset column keeps two tables apart": Case(
+        "csv",
+        [
+            File("survey_a.csv", DATASET_HEADER + b"USA,IND,120,2019,survey A\n", 1, "first"),
+            File("survey_b.csv", DATASET_HEADER + b"USA,IND,12,2019,survey B\n", 1),
+        ],
+        total=120 + 12,
+    ),
+    "csv a corrected copy of the same dataset still replaces it": Case(
+        "csv",
+        [
+            File("survey_a.csv", DATASET_HEADER + b"USA,IND,120,2019,survey A\n", 1, "first"),
+            File("survey_a_fixed.csv", DATASET_HEADER + b"USA,IND,12,2019,survey A\n", 1),
+        ],
+        superseded=1,
+        total=12,
+    ),
+    "csv distinct platforms keep two tables apart": Case(
+        "csv",
+        [
+            File("a.csv", PLATFORM_HEADER + b"USA,IND,120,2019,Upwork\n", 1, "first"),
+            File("b.csv", PLATFORM_HEADER + b"USA,IND,12,2019,Fiverr\n", 1),
+        ],
+        total=120 + 12,
+    ),
     "csv the later import wins, names the other way": Case(
         "csv",
         [csv("a.csv", "USA,IND,12,2019\n", 1, folder="first"), csv("b.csv", GOOD, 2)],
@@ -350,7 +384,9 @@ EMPLOYERS = (
     "2016-06-01,United States,United States,Writing and translation,10\n"
     "2016-06-01,India,India,Software development and technology,6\n"
 )
+JULY = "2016-07-01,India,India,Writing and translation,3\n"
 RW = "olm_network_data_2015.csv"
+RW14, Y14 = "olm_network_data_2014.csv", "2014-01-01"
 PAGE = f"projects_{WINDOW}_0000000.json"
 DEEP = '{"status": "success", "result": ' + "[" * 100_000 + "]" * 100_000 + "}"
 
@@ -446,6 +482,39 @@ CASES.update(
             ],
             superseded=2,
         ),
+        # a day of a series is taken from one file: an extract saved beside the deposit gives
+        # none of its days twice, and is reported as superseded, row by row
+        "oli an extract of the deposit beside it": Case(
+            "oli",
+            [
+                oli_employers(E16, EMPLOYERS + JULY, 3, folder="first"),
+                oli_employers("bcountrydata_june.txt", EMPLOYERS, 2),
+            ],
+            superseded=2,
+            # June 10 + 6 and July 3 projects, and the year's shares adding up to 100
+            total=10 + 6 + 3 + 100,
+        ),
+        "oli two worker files of other days both load": Case(
+            "oli",
+            [
+                File(
+                    "worker_countrydata_2017-07-05.txt",
+                    (
+                        OLI_WORKERS + "2017-06-16,India,Writing and translation,20.5,0\n"
+                        "2017-06-16,Bangladesh,Clerical and data entry,14.0,0\n"
+                    ).encode(),
+                    2,
+                ),
+                File(
+                    "worker_countrydata_2020.txt",
+                    (OLI_WORKERS + "2020-01-01,India,Writing and translation,1.0,0\n").encode(),
+                    1,
+                ),
+            ],
+            # June 2017 (20.5 and 14 workers, one collection day) with its shares, and
+            # January 2020 (1 worker) with its share
+            total=20.5 + 14 + 100 + 1 + 100,
+        ),
         "oli one bad byte": Case(
             "oli",
             [
@@ -478,10 +547,54 @@ CASES.update(
             ],
             [("worker_countrydata_2017-07-05.txt:2", "num_workers", "between 0 and 1e12")],
         ),
-        "oli empty file": Case("oli", [File(E16, b"", 0)], [(E16, None, "not readable")]),
-        "oli header only": Case("oli", [File(E16, OLI_EMPLOYERS.encode(), 0)]),
+        # a file that is not the series its name says is refused, never stored: it would
+        # otherwise be taken as the newest deposit and replace the real one
+        "oli empty file": Case(
+            "oli", [File(E16, b"", 0, refused="its name says bcountrydata, but it is empty")]
+        ),
+        "oli header only": Case(
+            "oli",
+            [File(E16, OLI_EMPLOYERS.encode(), 0, refused="holds no row (a header alone)")],
+        ),
         "oli header of another file": Case(
-            "oli", [File(E16, b"a,b,c\n1,2,3\n", 1)], [(E16, None, "")]
+            "oli",
+            [File(E16, b"a,b,c\n1,2,3\n", 1, refused="is that of no OLI deposit file")],
+        ),
+        "oli a worker file saved as a later employer deposit": Case(
+            "oli",
+            [
+                oli_employers(E16, EMPLOYERS, 2, folder="first"),
+                File(
+                    "bcountrydata_2017-07-05.txt",
+                    (
+                        OLI_WORKERS + "2017-06-16,India,Writing and translation,20.5,0\n"
+                        "2017-06-16,Bangladesh,Clerical and data entry,14.0,0\n"
+                    ).encode(),
+                    2,
+                    refused="its name says bcountrydata (the employer countries' projects), but "
+                    "its columns are those of worker_countrydata",
+                ),
+            ],
+            # the 2016 deposit stays loaded: 10 + 6 projects in June 2016, and the year's
+            # shares 62.5 % + 37.5 %
+            total=10 + 6 + 100,
+        ),
+        "oli rows dated after the deposit's own date": Case(
+            "oli",
+            [
+                oli_employers(
+                    E16,
+                    EMPLOYERS
+                    + "2016-07-11,India,India,Writing and translation,3\n"
+                    + "2017-01-05,India,India,Writing and translation,2\n",
+                    4,
+                )
+            ],
+            [
+                (f"{E16}:4", "timestamp", "dated 2016-07-11, after the date of the deposit"),
+                (f"{E16}:5", "timestamp", "dated 2017-01-05, after the date of the deposit"),
+            ],
+            total=10 + 6 + 100,
         ),
         # -- remote-work network files ------------------------------------------------------------
         "remotework count 1e308": Case(
@@ -520,7 +633,53 @@ CASES.update(
             [(f"{RW}:3", "employer_country_real", "missing country (NA)")],
         ),
         "remotework empty file": Case(
-            "remotework", [File(RW, b"", 0)], [(RW, None, "not readable")]
+            "remotework", [File(RW, b"", 0, refused="its name says 2015, but it is empty")]
+        ),
+        # one year is read from one file: rows of another year are rejected by line, and a
+        # file that is another year's is refused, so 2014 keeps the figures of its own file
+        "remotework a 2015 file also carrying 2014 rows, beside the 2014 file": Case(
+            "remotework",
+            [
+                remotework(
+                    RW14, rw_row(1, Y14) + rw_row(2, Y14, "united kingdom", "4"), 2, folder="first"
+                ),
+                remotework(
+                    RW,
+                    rw_row(1)
+                    + rw_row(2, count="5")
+                    + rw_row(3, count="2")
+                    + rw_row(4, Y14)
+                    + rw_row(5, Y14, "united kingdom", "4"),
+                    5,
+                ),
+            ],
+            [
+                (f"{RW}:5", "year", "a row of 2014 in the file of 2015"),
+                (f"{RW}:6", "year", "a row of 2014 in the file of 2015"),
+            ],
+            years={2014: 3 + 4, 2015: 3 + 5 + 2},
+        ),
+        "remotework the 2015 file saved under the 2014 name": Case(
+            "remotework",
+            [
+                remotework(
+                    RW14, rw_row(1, Y14) + rw_row(2, Y14, "united kingdom", "4"), 2, folder="first"
+                ),
+                remotework(
+                    RW14,
+                    rw_row(1) + rw_row(2, count="5") + rw_row(3, count="1"),
+                    3,
+                    refused="its name says 2014, but only 0 of its 3 rows are of 2014 (3 of 2015): "
+                    "save it as olm_network_data_2015.csv",
+                ),
+            ],
+            years={2014: 3 + 4},
+        ),
+        "remotework a 2014 file with a few 2015 rows keeps its 2014 rows": Case(
+            "remotework",
+            [remotework(RW14, rw_row(1, Y14) + rw_row(2, Y14, count="2") + rw_row(3), 3)],
+            [(f"{RW14}:4", "year", "a row of 2015 in the file of 2014")],
+            years={2014: 3 + 2},
         ),
         "remotework corrected re-import": Case(
             "remotework",
@@ -828,8 +987,9 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def import_all(case: Case, root: Path) -> None:
-    """Write the case's files and import them folder by folder, in order, as a user would."""
+def import_all(case: Case, root: Path) -> str:
+    """Write the case's files and import them folder by folder, in order, as a user would;
+    returns what the imports told the user of the files they refused."""
     folders: list[str] = []
     for file in case.files:
         folder = root / "given" / file.folder
@@ -837,13 +997,27 @@ def import_all(case: Case, root: Path) -> None:
         (folder / file.name).write_bytes(file.content)
         if file.folder not in folders:
             folders.append(file.folder)
-    for name in folders:
-        given = root / "given" / name
-        single = [f for f in case.files if f.folder == name]
-        target = given / single[0].name if len(single) == 1 else given
-        lines: list[str] = []
-        # stored and reported (what it gives, what it rejects), never refused
-        assert run_fetch(case.source, target, None, out=lines.append) == 0, lines
+    said = io.StringIO()
+    # a file refused in a folder is reported by the storing module's log, the others stored
+    handler = logging.StreamHandler(said)
+    logger = logging.getLogger("pipeline.sources.storing")
+    logger.addHandler(handler)
+    try:
+        for name in folders:
+            given = root / "given" / name
+            single = [f for f in case.files if f.folder == name]
+            target = given / single[0].name if len(single) == 1 else given
+            lines: list[str] = []
+            with contextlib.redirect_stderr(said):
+                code = run_fetch(case.source, target, None, out=lines.append)
+            # stored and reported (what it gives, what it rejects); refused only when the
+            # content contradicts the name, and then the import says so and fails if it
+            # stored nothing
+            refused = [f for f in single if f.refused]
+            assert code == (1 if len(refused) == len(single) else 0), (lines, said.getvalue())
+    finally:
+        logger.removeHandler(handler)
+    return said.getvalue()
 
 
 def rejected_lines(name: str, rejects: list[tuple]) -> set[str]:
@@ -874,7 +1048,14 @@ def staged_rows(source: str, staging: Path, rejected: set[str]) -> dict[str, int
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, root: Path) -> None:
     case = CASES[name]
-    import_all(case, root)
+    said = import_all(case, root)
+    refused = [f for f in case.files if f.refused]
+    for file in refused:
+        # one message names the file, says why and that nothing of it was kept
+        assert any(
+            file.name in line and file.refused in line and "nothing was stored" in line
+            for line in said.splitlines()
+        ), said
     report = build_database(
         root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
     )  # a bad input never blocks the build: this raises on any failure
@@ -893,11 +1074,18 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         tasks = con.execute(
             "select count(*) from core__tasks where source_id = ?", [case.source]
         ).fetchone()[0]
+        years = dict(
+            con.execute(
+                "select year(period_start), sum(amount) from core__tallies where source_id = ? "
+                "group by all order by all",
+                [case.source],
+            ).fetchall()
+        )
     finally:
         con.close()
 
     # rows in: what the test wrote, each distinct content once (identical bytes are stored once)
-    written = {sha(f.content): f.rows for f in case.files}
+    written = {sha(f.content): f.rows for f in case.files if not f.refused}
     inventory = open_store(case.source, root / "raw").inventory()
     by_status: dict[str, int] = {}
     for entry in inventory:
@@ -920,8 +1108,11 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         else:
             loaded += staged_rows(case.source, root / "staging", lines | replaced).get(name_, 0)
             rejected += len(lines)
+    # a file refused at import is rejected whole, with the message checked above
+    rejected += sum(f.rows for f in refused)
     superseded = by_status.get("superseded", 0) + len(replaced)
-    rows_in, accounted = sum(written.values()), loaded + rejected + superseded
+    rows_in = sum(written.values()) + sum(f.rows for f in refused)
+    accounted = loaded + rejected + superseded
     lost, double_counted = max(0, rows_in - accounted), max(0, accounted - rows_in)
     assert (lost, double_counted) == (0, 0), (rows_in, loaded, rejected, superseded)
     assert superseded == case.superseded
@@ -938,6 +1129,8 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
         assert total == case.total
     if case.tasks is not None:
         assert tasks == case.tasks
+    if case.years is not None:
+        assert years == case.years
 
 
 def test_a_corrected_copy_under_another_name_is_reported_and_rebuilds_alike(root: Path) -> None:
@@ -1129,3 +1322,197 @@ def test_make_query_csv_writes_no_cell_a_spreadsheet_would_run(root: Path) -> No
         if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"-[0-9.]+", cell)
     ]
     assert injections == []
+
+
+def build_in(root: Path):
+    return build_database(
+        root / "db" / "atlas.duckdb", raw_root=root / "raw", staging_root=root / "staging"
+    )
+
+
+def query(report, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(report.db_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.bad_input
+def test_two_independent_tables_sharing_a_key_are_shown_with_their_totals_and_a_way_out(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import main
+
+    given = root / "given"
+    given.mkdir()
+    upwork, survey = given / "upwork_2019.csv", given / "survey_2019.csv"
+    upwork.write_text(CSV_HEADER + "USA,IND,120,2019\nGBR,PAK,40,2019\n", encoding="utf-8")
+    survey.write_text(CSV_HEADER + "USA,IND,12,2019\nFRA,MAR,7,2019\n", encoding="utf-8")
+    assert run_fetch("csv", upwork, None, out=lambda _: None) == 0
+    told: list[str] = []
+    assert run_fetch("csv", survey, None, out=told.append) == 0
+    id_upwork, id_survey = sha(upwork.read_bytes())[:12], sha(survey.read_bytes())[:12]
+    # neither file has a platform: both are "user data", and USA -> IND 2019 is in both
+    keys = (
+        "1 key: USA->IND 2019 (user data, unknown); upwork_2019.csv gives 120 for them "
+        "(not loaded), survey_2019.csv gives 12 (loaded)"
+    )
+    way_out = (
+        "to keep both, give each file its own platform, or a dataset column, and import it "
+        "again under its name; to keep one, `make raw RETIRE=<id>` the other "
+        f"(upwork_2019.csv is {id_upwork}, survey_2019.csv is {id_survey})"
+    )
+    # the import of the second table says so at once ...
+    assert "  1 rows of upwork_2019.csv superseded by survey_2019.csv" in told
+    assert f"    {keys}" in told and f"    {way_out}" in told
+    # ... the build ...
+    lines = "\n".join(build_in(root).lines()).splitlines()
+    assert [line for line in lines if line.startswith("csv: ")] == [
+        "csv: 4 records read, 3 loaded, 0 rejected, 1 superseded "
+        "(2 files, 2 unchanged since the last build)"
+    ]
+    assert (
+        "  1 rows of upwork_2019.csv superseded by survey_2019.csv: same pair, year, platform "
+        "and occupation"
+    ) in lines
+    assert f"    {keys}" in lines and f"    {way_out}" in lines
+    # ... and `make raw`
+    capsys.readouterr()
+    assert main(["raw"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert "  1 rows of upwork_2019.csv superseded by survey_2019.csv" in listed
+    assert f"    {keys}" in listed and f"    {way_out}" in listed
+
+    def totals() -> list[tuple]:
+        return query(
+            build_in(root),
+            "select platform, sum(amount) from core__tallies where source_id = 'csv' "
+            "group by all order by all",
+        )
+
+    assert totals() == [("user data", 40 + 12 + 7)]
+    # keep one: the newer table retired by the id shown, the older one's key comes back
+    assert main(["raw", "--retire", id_survey]) == 0
+    assert totals() == [("user data", 120 + 40)]
+    assert main(["raw", "--restore", id_survey]) == 0
+    # keep both: a dataset column in one of them, imported again under its name
+    upwork.write_text(
+        "buyer_country,seller_country,count,year,dataset\n"
+        "USA,IND,120,2019,Upwork export\nGBR,PAK,40,2019,Upwork export\n",
+        encoding="utf-8",
+    )
+    told.clear()
+    assert run_fetch("csv", upwork, None, out=told.append) == 0
+    # the table's older version is superseded by this one; no flow key is shared any more
+    assert not [line for line in told if " rows of " in line]
+    assert totals() == [("user data", 12 + 7), ("user data (Upwork export)", 120 + 40)]
+    capsys.readouterr()
+    assert main(["raw"]) == 0
+    assert "give the same flow keys" not in capsys.readouterr().out
+
+
+REMOTEWORK_DIR = Path(__file__).parents[1] / "fixtures" / "remotework"
+
+
+@pytest.mark.bad_input
+def test_the_fixture_years_keep_their_own_totals_whatever_the_2015_file_carries(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    y2014 = (REMOTEWORK_DIR / "handmade_network_2014.csv").read_text(encoding="utf-8")
+    y2015 = (REMOTEWORK_DIR / "handmade_network_2015.csv").read_text(encoding="utf-8")
+    rows_2014 = y2014.splitlines(keepends=True)[1:]
+    assert len(rows_2014) == 20
+    first, later, wrong = root / "given" / "first", root / "given" / "later", root / "given" / "x"
+    for folder in (first, later, wrong):
+        folder.mkdir(parents=True)
+    (first / RW14).write_text(y2014, encoding="utf-8")
+    # the 2015 file (40 rows, lines 2-41) with the 20 rows of 2014 appended (lines 42-61)
+    (later / RW).write_text(y2015 + "".join(rows_2014), encoding="utf-8")
+    assert run_fetch("remotework", first / RW14, None, out=lambda _: None) == 0
+    assert run_fetch("remotework", later / RW, None, out=lambda _: None) == 0
+
+    def years() -> dict[int, float]:
+        return dict(
+            query(
+                build_in(root),
+                "select year(period_start), sum(amount) from core__tallies "
+                "where source_id = 'remotework' group by all",
+            )
+        )
+
+    # 2014: the 20 rows of its own file, 6+3+4+2+3+1+3+1+2+3+1+2+1+1+2+1+2+1+1+1 = 41 projects
+    # (not 82); 2015: its counts add up to 64, less the rows of netherlands antilles (1),
+    # antarctica (1) and NA (2), which are rejected (the count "x" is not a number): 60
+    assert years() == {2014: 41, 2015: 60}
+    report = build_in(root)
+    rejects = query(
+        report,
+        "select location, field, value, reason from core__rejects "
+        "where source_id = 'remotework' and reason like 'a row of%'",
+    )
+    assert sorted(int(loc.rsplit(":", 1)[1]) for loc, *_ in rejects) == list(range(42, 62))
+    assert {(loc.split(":")[0], field, value) for loc, field, value, _ in rejects} == {
+        (RW, "year", "2014-01-01")
+    }
+    assert {reason for *_, reason in rejects} == {
+        "a row of 2014 in the file of 2015: a year is counted from its own file "
+        "(olm_network_data_2014.csv), not here"
+    }
+
+    # the 2015 file saved under the 2014 name is refused, and 2014 keeps its file
+    (wrong / RW14).write_text(y2015, encoding="utf-8")
+    capsys.readouterr()
+    assert run_fetch("remotework", wrong / RW14, None, out=lambda _: None) == 1
+    assert capsys.readouterr().err == (
+        f"error: {RW14}: its name says 2014, but only 0 of its 40 rows are of 2014 "
+        "(40 of 2015): save it as olm_network_data_2015.csv and import it again; "
+        "nothing was stored\n"
+    )
+    assert years() == {2014: 41, 2015: 60}
+    assert [e.status for e in open_store("remotework", root / "raw").inventory()] == [
+        "loaded",
+        "loaded",
+    ]
+
+
+@pytest.mark.bad_input
+def test_an_oli_extract_beside_its_deposit_is_reported_with_its_days_and_totals(
+    root: Path,
+) -> None:
+    """Before, the extract's June was added to the deposit's: two sets of 2016 employer
+    shares, twice the estimated work, and nothing said."""
+    first, later = root / "given" / "first", root / "given" / "later"
+    first.mkdir(parents=True)
+    later.mkdir(parents=True)
+    (first / E16).write_text(OLI_EMPLOYERS + EMPLOYERS + JULY, encoding="utf-8")
+    (later / "bcountrydata_june.txt").write_text(OLI_EMPLOYERS + EMPLOYERS, encoding="utf-8")
+    assert run_fetch("oli", first / E16, None, out=lambda _: None) == 0
+    assert run_fetch("oli", later / "bcountrydata_june.txt", None, out=lambda _: None) == 0
+    id_deposit = sha((first / E16).read_bytes())[:12]
+    id_extract = sha((later / "bcountrydata_june.txt").read_bytes())[:12]
+    report = build_in(root)
+    lines = "\n".join(report.lines()).splitlines()
+    assert [line for line in lines if line.startswith("oli: ")] == [
+        "oli: 5 records read, 3 loaded, 0 rejected, 2 superseded "
+        "(2 files, 2 unchanged since the last build)"
+    ]
+    assert (
+        "  2 rows of bcountrydata_june.txt superseded by bcountrydata_2016-07-10.txt: the same "
+        "day of the bcountrydata series"
+    ) in lines
+    # the one shared day, and the 10 + 6 projects each file gives on it
+    assert (
+        "    1 day: 2016-06-01; bcountrydata_june.txt gives 16 for them (not loaded), "
+        "bcountrydata_2016-07-10.txt gives 16 (loaded)"
+    ) in lines
+    assert (
+        "    to keep one, `make raw RETIRE=<id>` the other (bcountrydata_june.txt is "
+        f"{id_extract}, bcountrydata_2016-07-10.txt is {id_deposit})"
+    ) in lines
+    # one set of 2016 employer shares, from the deposit
+    assert query(
+        report,
+        "select location, buyer_country_code, amount from core__tallies "
+        "where source_id = 'oli' and measure = 'share_pct' order by all",
+    ) == [(f"{E16}:2016", "IND", 100 * 9 / 19), (f"{E16}:2016", "USA", 100 * 10 / 19)]

@@ -22,6 +22,7 @@ from pipeline.raw.manifest import load_manifest
 from pipeline.sources import open_store
 
 HEADER = "buyer_country,seller_country,count,year\n"
+RW14, RW15 = "olm_network_data_2014.csv", "olm_network_data_2015.csv"
 ROWS = [("USA", "IND", 120.0), ("GBR", "PAK", 40.0), ("DEU", "UKR", 7.0), ("FRA", "MAR", 4.0)]
 
 
@@ -358,3 +359,123 @@ def test_the_same_live_fetch_twice_stores_once_and_a_changed_answer_supersedes(
     assert [s for _, s in statuses("remotework", raw)] == ["superseded", "loaded"]
     after = usa_ind(build_database(tmp_path / "b.duckdb", raw_root=raw).db_path)
     assert (before, after) == (12.0, 112.0)  # the corrected file's total, not both files'
+
+
+# -- content against name, manifests of earlier versions -----------------------------------
+
+REMOTEWORK = Path(__file__).parents[1] / "fixtures" / "remotework"
+
+
+def _as_before_checks(source: str, raw: Path, day: dt.date):
+    """A store as an earlier version wrote it: no check of content against name."""
+    from pipeline.raw.store import RawStore
+    from pipeline.raw.versions import RawRules
+    from pipeline.sources import spec_for
+
+    rules = spec_for(source).rules
+    return RawStore(source, raw, day, RawRules(rules.max_bytes, rules.identity))
+
+
+def _named(tmp_path: Path, source: Path, name: str) -> Path:
+    target = tmp_path / "given" / source.stem / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+@pytest.mark.bad_input
+def test_a_file_stored_under_another_years_name_is_quarantined_and_replaces_nothing(
+    tmp_path, raw, capsys
+) -> None:
+    """Stored before content was checked (or served so by the repository), the 2015 file
+    under the 2014 name was "the newer version" of 2014: the real 2014 data went, reported as
+    a routine "1 superseded"."""
+    fetch("remotework", _named(tmp_path, REMOTEWORK / "handmade_network_2014.csv", RW14))
+    misnamed = _named(tmp_path, REMOTEWORK / "handmade_network_2015.csv", RW14)
+    stored = _as_before_checks("remotework", raw, dt.date(2030, 1, 1)).save_file(misnamed)
+    why = (
+        "its name says 2014, but only 0 of its 40 rows are of 2014 (40 of 2015): save it as "
+        "olm_network_data_2015.csv and import it again; not loaded, and not taken as a version "
+        "of olm_network_data_2014"
+    )
+    assert [(e.path, e.status, e.reason) for e in open_store("remotework", raw).inventory()] == [
+        (open_store("remotework", raw).loaded_files()[0], "loaded", ""),
+        (stored, "quarantined", why),
+    ]
+    assert main(["db", "--db", str(tmp_path / "db" / "atlas.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "raw files of remotework: 1 loaded, 1 quarantined" in out
+    assert f"  quarantined {stored}: {why}" in out
+    assert "superseded" not in out.split("raw files of remotework")[1]
+
+    def years() -> dict[int, float]:
+        con = duckdb.connect(str(tmp_path / "db" / "atlas.duckdb"), read_only=True)
+        try:
+            rows = con.execute(
+                "select year(period_start), sum(amount) from core__tallies "
+                "where source_id = 'remotework' group by all"
+            ).fetchall()
+        finally:
+            con.close()
+        return dict(rows)
+
+    # 2014 keeps the 41 projects of its own file (6+3+4+2+3+1+3+1+2+3+1+2+1+1+2+1+2+1+1+1)
+    assert years() == {2014: 41}
+    # the same bytes imported under their right name are stored anew, and load as 2015
+    fetch("remotework", _named(tmp_path, REMOTEWORK / "handmade_network_2015.csv", RW15))
+    assert main(["db", "--db", str(tmp_path / "db" / "atlas.duckdb")]) == 0
+    # 2015: counts adding up to 64, less netherlands antilles (1), antarctica (1) and NA (2)
+    assert years() == {2014: 41, 2015: 60}
+
+
+@pytest.mark.bad_input
+def test_a_worker_file_stored_as_a_later_employer_deposit_leaves_the_employer_series(
+    tmp_path, raw
+) -> None:
+    fetch("oli", OLI_FIXTURES / "bcountrydata_2016-07-10.txt")
+    workers = OLI_FIXTURES / "worker_countrydata_2017-07-05.txt"
+    stored = _as_before_checks("oli", raw, dt.date(2030, 1, 1)).save_file(
+        _named(tmp_path, workers, "bcountrydata_2017-07-05.txt")
+    )
+    entries = {e.path.name: e for e in open_store("oli", raw).inventory()}
+    assert entries["bcountrydata_2016-07-10.txt"].status == "loaded"
+    assert (entries[stored.name].status, entries[stored.name].reason) == (
+        "quarantined",
+        "its name says bcountrydata (the employer countries' projects), but its columns are "
+        "those of worker_countrydata (the worker countries' sample): save it as "
+        "worker_countrydata_<date>.txt and import it again; not loaded, and not taken as a "
+        "version of bcountrydata",
+    )
+
+
+@pytest.mark.bad_input
+def test_manifests_of_an_earlier_version_load_and_are_sealed_at_the_next_save(
+    tmp_path, raw
+) -> None:
+    from pipeline.raw.manifest import checksum_of
+
+    fetch("csv", flows_csv(tmp_path / "a" / "flows.csv", [("USA", "IND", 1.0)]))
+    open_store("csv", raw, day=dt.date(2030, 1, 1)).save_file(
+        flows_csv(tmp_path / "b" / "flows.csv", [("USA", "IND", 2.0)])
+    )
+    manifests = sorted(raw.glob("csv/*/manifest.json"))
+    assert len(manifests) == 2
+    for manifest in manifests:  # as written before checksums were kept
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+        del document["checksum"]
+        manifest.write_text(json.dumps(document, sort_keys=True, indent=2) + "\n")
+    assert [s for _, s in statuses("csv", raw)] == ["superseded", "loaded"]
+    assert csv_rows(tmp_path, raw)[:2] == (2.0, 1)
+    # the next save seals every manifest of the source, then an edit is seen
+    open_store("csv", raw, day=dt.date(2030, 1, 2)).save_file(
+        flows_csv(tmp_path / "c" / "other.csv", [("GBR", "PAK", 5.0)])
+    )
+    for manifest in sorted(raw.glob("csv/*/manifest.json")):
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+        assert document["checksum"] == checksum_of(document)
+    older = manifests[0]
+    document = json.loads(older.read_text(encoding="utf-8"))
+    document["entries"][0]["seq"] = 99
+    older.write_text(json.dumps(document))
+    assert [s for _, s in statuses("csv", raw)] == ["quarantined", "loaded", "loaded"]
+    assert csv_rows(tmp_path, raw)[:2] == (7.0, 2)
