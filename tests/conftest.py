@@ -69,6 +69,17 @@ def mini_atlas() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def hand_atlas() -> duckdb.DuckDBPyConnection:
+    """An in-memory atlas built by the pipeline's SQL from fixtures/queries/hand_atlas.sql, whose
+    figures are worked out by hand in its header."""
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute((FIXTURES / "queries" / "hand_atlas.sql").read_text(encoding="utf-8"))
+    estimate.run(con)
+    build_out_tables(con)
+    return con
+
+
 @pytest.fixture(scope="session")
 def shipped_build(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
     """The database built from the data shipped in the repository, and nothing else."""

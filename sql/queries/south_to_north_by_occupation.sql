@@ -27,8 +27,10 @@ select
     year,
     occupation,
     any_value(method) as method,
-    round(100 * sum(tasks) filter (where direction = 'south_to_north') / sum(tasks), 1)
-        as south_to_north_pct,
+    -- an occupation with no work South -> North shows 0, not an empty share
+    round(
+        100 * coalesce(sum(tasks) filter (where direction = 'south_to_north'), 0) / sum(tasks), 1
+    ) as south_to_north_pct,
     sum(tasks) as tasks,
     any_value(unit) as unit
 from classified
