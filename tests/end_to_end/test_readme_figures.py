@@ -76,7 +76,8 @@ def test_the_figures_that_must_be_zero_are_zero(label: str) -> None:
 
 
 def test_the_payload_figures_are_those_of_the_maps_test() -> None:
-    from render.test_maps_payloads import PAYLOADS, TEXTS
+    from render.test_maps_payloads import ATTRIBUTE_PAYLOADS, PAYLOADS, TEXTS
 
     text = figure("scripts executed in maps")
     assert f"**{len(TEXTS)}** texts" in text and f"**{len(PAYLOADS)}** script payloads" in text
+    assert f"**{len(ATTRIBUTE_PAYLOADS)}** attribute payloads" in text
