@@ -81,3 +81,48 @@ def test_the_payload_figures_are_those_of_the_maps_test() -> None:
     text = figure("scripts executed in maps")
     assert f"**{len(TEXTS)}** texts" in text and f"**{len(PAYLOADS)}** script payloads" in text
     assert f"**{len(ATTRIBUTE_PAYLOADS)}** attribute payloads" in text
+
+
+def test_the_estimator_s_shipped_figures_are_those_of_the_build(shipped_con) -> None:
+    """The README's "70.4 % of the OLI 2016 work South -> North; India -> United States
+    12.5 %": worked out from data/curated/oli_shares.csv here, and built by the pipeline."""
+    readme = " ".join((paths.ROOT / "README.md").read_text(encoding="utf-8").split())
+    match = re.search(
+        r"\((\d+\.\d) % of the OLI 2016 work South → North; "
+        r"India → United States (\d+\.\d) % of all projects\)",
+        readme,
+    )
+    assert match, "README has no figure of the estimate without a prior"
+    south_to_north, india_usa = float(match[1]), float(match[2])
+    shares = shipped_oli_shares()
+    buyers, sellers = shares["buyer"], shares["seller"]
+    # pairs between countries only: the remainders ("rest of world") give no pair
+    pairs = sum(buyers.values()) * sum(sellers.values()) / 100
+    north_buyers = buyers["United States"] + buyers["United Kingdom"] + buyers["Australia"]
+    south_sellers = sellers["India"] + sellers["Bangladesh"]
+    assert south_to_north == round(100 * (north_buyers * south_sellers / 100) / pairs, 1)
+    assert india_usa == round(buyers["United States"] * sellers["India"] / 100, 1)
+    built = shipped_con.execute(
+        "select round(share_pct, 1) from out__flows_by_direction where source_id = "
+        "'curated_oli_shares' and year = 2016 and direction = 'south_to_north'"
+    ).fetchall()
+    assert built == [(south_to_north,), (south_to_north,)]  # both schemes agree here
+    pair = shipped_con.execute(
+        "select round(tasks, 1) from out__flows where source_id = 'curated_oli_shares' "
+        "and buyer_country_code = 'USA' and seller_country_code = 'IND'"
+    ).fetchall()
+    assert pair == [(india_usa,)]
+
+
+def shipped_oli_shares() -> dict[str, dict[str, float]]:
+    """The published shares of the shipped OLI file, per side and country."""
+    import csv
+
+    shares: dict[str, dict[str, float]] = {"buyer": {}, "seller": {}}
+    path = paths.ROOT / "data" / "curated" / "oli_shares.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            country = row["buyer_country"] or row["seller_country"]
+            if country and row["measure"] == "share_pct":
+                shares[row["role"]][country] = float(row["amount"])
+    return shares
