@@ -13,8 +13,9 @@ from pipeline.build import estimate
 from pipeline.build.run import BuildReport, build_database
 from pipeline.build.sqlfiles import build_out_tables, run_schema
 
-# the loopback HTTP server and fake clock fixtures (tests/loopback.py)
-pytest_plugins = ["loopback"]
+# the loopback HTTP server and fake clock fixtures (tests/loopback.py); no silent skip
+# (tests/skips.py)
+pytest_plugins = ["loopback", "skips"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Parsed rows are staged here, never in the checkout's data/staging.
