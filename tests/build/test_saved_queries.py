@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from conftest import hand_atlas
 
+from pipeline.build.sqlfiles import build_out_tables
 from pipeline.commands.query import bind, resolve_query, saved_queries
 
 SOUTH_TO_NORTH = "south_to_north"
@@ -150,8 +151,8 @@ def test_concentration(con) -> None:
         ("buyer", "obs"): (6, 95.0, 3688, "exact", 100.0, "observed flows", "2020", "P1"),
         # oli buyers: USA 50, GBR 24 listed (26 % rest of world): HHI 2500 + 576 = 3076
         ("buyer", "oli"): (2, 74.0, 3076, "lower bound", 74.0, "published shares", "2020", "OLI"),
-        # ilo sellers: IND 25, KEN 12: 625 + 144
-        ("seller", "ilo"): (2, 37.0, 769, "lower bound", 37.0, "published shares", "2020", "ILO"),
+        # ilo sellers: IND 25, KEN 12.34: 625 + 152.2756 = 777.2756
+        ("seller", "ilo"): (2, 37.3, 777, "lower bound", 37.3, "published shares", "2020", "ILO"),
         # obs sellers: IND 76, USA 54, PHL 30, GBR 20, BGD 10, VEN 10 of 200 = 38, 27, 15, 10,
         # 5, 5 %: top 5 = 95 (a top 4 would be 90); HHI = 1444 + 729 + 225 + 100 + 25 + 25
         ("seller", "obs"): (6, 95.0, 2548, "exact", 100.0, "observed flows", "2020", "P1"),
@@ -161,6 +162,24 @@ def test_concentration(con) -> None:
     }
     assert [(r["role"], r["source_id"]) for r in rows] == sorted(got)
     assert {r["year"] for r in rows} == {2020}
+
+
+def test_concentration_names_a_period_shorter_than_a_year_by_its_dates() -> None:
+    con = hand_atlas()
+    # ilo's sellers of the first half of 2020, beside those of the whole year
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "seller_country_code, occupation, measure, amount) values "
+        "('ilo', 'ILO', '2020-01-01', '2020-06-30', 'seller', 'IND', 'unknown', 'share_pct', 40)"
+    )
+    build_out_tables(con)
+    periods = {
+        (r["source_id"], r["period"]): r["top5_share_pct"]
+        for r in ask(con, "concentration")
+        if r["source_id"] == "ilo"
+    }
+    assert periods == {("ilo", "2020"): 37.3, ("ilo", "2020-01-01 to 2020-06-30"): 40.0}
+    con.close()
 
 
 def test_net_balance(con) -> None:
@@ -302,8 +321,8 @@ def test_compare_sources(con) -> None:
     # an exact figure is preferred over a hedged one of the same period ("ilo" would come
     # first by source id)
     assert figures("Kenya", "seller share") == [
-        ("oli", "published shares", 10.0, None, whole_year, 2, 2.0, True),
-        ("ilo", "published shares", 12.0, "about", whole_year, 2, 2.0, False),
+        ("oli", "published shares", 10.0, None, whole_year, 2, 2.34, True),
+        ("ilo", "published shares", 12.34, "about", whole_year, 2, 2.34, False),
     ]
     # South -> North: 62.16 / 70.3 = 88.42 % estimated against 50 % observed
     assert figures("(all countries)", "south_to_north share (un_m49_developed)") == [
