@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipeline.parse.lookups import MAX_NAME_CHARS, country_table, distinct_counts, occupation_list
+from pipeline.parse.lookups import country_table, distinct_counts, occupation_list
 from pipeline.reference.countries import country_index
 
 
@@ -20,7 +20,8 @@ def test_distinct_values_of_several_columns_are_counted_together() -> None:
 
 
 def test_each_name_gets_its_country_or_its_reason() -> None:
-    at_bound, over = "x" * MAX_NAME_CHARS, "x" * (MAX_NAME_CHARS + 1)
+    # names are looked up up to 200 characters (pipeline.parse.lookups.MAX_NAME_CHARS)
+    at_bound, over = "x" * 200, "x" * 201
     table = rows(buyer=["India", "Atlantis", "", at_bound, over, "India", "us"])
     got = {r["name"]: r for r in country_table(country_index(), table, ["buyer"]).to_pylist()}
     assert got["India"] == {"name": "India", "country_code": "IND", "reason": None, "mentions": 2}
@@ -30,7 +31,7 @@ def test_each_name_gets_its_country_or_its_reason() -> None:
     assert got[""] == {"name": "", "country_code": None, "reason": "empty country", "mentions": 1}
     # a name of 200 characters is looked up (and is unknown), one of 201 is not
     assert got[at_bound]["reason"].startswith("unknown country")
-    assert got[over]["reason"] == f"longer than {MAX_NAME_CHARS} characters"
+    assert got[over]["reason"] == "longer than 200 characters"
 
 
 def test_the_missing_values_are_always_in_the_table() -> None:
