@@ -11,7 +11,20 @@ from conftest import mini_atlas
 
 from pipeline.render.index import index_html
 from pipeline.render.page import map_page
-from pipeline.render.text import LABEL_MAX, esc, esc_full, number, truncate
+from pipeline.render.text import (
+    amount,
+    country_label,
+    esc,
+    esc_full,
+    json_for_script,
+    layer_name,
+    number,
+    truncate,
+    unit_text,
+)
+
+# the default length of a label (pipeline.render.text.LABEL_MAX)
+LABEL_MAX = 80
 
 HANDLER = "window.__pwned=1"
 # Each would close the attribute it is put in and open an event handler of its own.
@@ -93,6 +106,7 @@ def test_truncate_at_its_limit() -> None:
     cut = truncate("x" * (LABEL_MAX + 1))  # one over: cut, the ellipsis within the limit
     assert cut == "x" * (LABEL_MAX - 1) + "…" and len(cut) == LABEL_MAX
     assert truncate(" a \n b\t") == "a b" and truncate(None) == ""
+    assert esc("y" * 81) == "y" * 79 + "…"  # esc and esc_full cut at the same default
 
 
 def test_truncate_cuts_at_a_space_unless_that_loses_a_third() -> None:
@@ -102,6 +116,7 @@ def test_truncate_cuts_at_a_space_unless_that_loses_a_third() -> None:
     assert truncate("abcde fghijkl", 10) == "abcde fgh…"  # space at 5: hard cut
     assert truncate("abcdefgh ijkl", 10) == "abcdefgh…"
     assert truncate("abcdefghi jkl", 10) == "abcdefghi…"  # the cut falls on the space
+    assert truncate("abcdefg, hijklmn", 10) == "abcdefg…"  # no comma before the ellipsis
 
 
 @pytest.mark.parametrize(
@@ -118,6 +133,12 @@ def test_truncate_cuts_at_a_space_unless_that_loses_a_third() -> None:
         (1234.5, "1,234"),
         (0.0, "0"),
         (0.000123456, "0.000123"),
+        (2.0000000001, "2"),  # within 1e-9 of a whole number
+        (2.000001, "2.0"),
+        (-3.0, "-3"),
+        (0.5, "0.5"),
+        (-150.4, "-150"),
+        (-99.94, "-99.9"),
     ],
 )
 def test_number_shows_decimals_only_where_they_carry_information(
@@ -128,3 +149,58 @@ def test_number_shows_decimals_only_where_they_carry_information(
 
 def test_esc_escapes_every_quote_and_bracket() -> None:
     assert esc("\"'<>&") == "&quot;&#x27;&lt;&gt;&amp;"
+
+
+def test_labels_units_and_amounts() -> None:
+    assert country_label("Kenya", "KEN") == "Kenya (KEN)"
+    # the name cut at 60 characters, the code at 8
+    assert country_label("n" * 61 + "<", "ABCDEFGHI") == "n" * 59 + "… (ABCDEFG…)"
+    assert unit_text("projects") == "projects"
+    assert unit_text("pct_of_projects") == "% of all projects"
+    assert unit_text("pct") == "% (share)"
+    assert unit_text("u" * 41) == "u" * 39 + "…"
+    assert unit_text("<b>") == "&lt;b&gt;"
+    assert amount(None, "projects") == "not published"
+    assert amount(12.5, "pct_of_projects") == "12.5 % of all projects"
+    assert amount(1200.0, "projects") == "1,200 projects"
+
+
+def test_layer_names() -> None:
+    assert layer_name("oli", 2016) == "oli · 2016"
+    assert layer_name("oli", None) == "oli · all years"
+    assert layer_name("oli", 2016, "pct_of_projects") == "oli · 2016"
+    assert layer_name("oli", 2016, "pct_of_projects", with_unit=True) == (
+        "oli · 2016 (% of all projects)"
+    )
+    assert layer_name("oli", 2016, None, with_unit=True) == "oli · 2016"
+    assert layer_name("s" * 41, 2016) == "s" * 39 + "… · 2016"
+    # cut at 90 characters before escaping: "<i> · 2016 (" is 12 of them
+    assert layer_name("<i>", 2016, "u" * 100, with_unit=True) == (
+        "&lt;i&gt; · 2016 (" + "u" * 77 + "…"
+    )
+
+
+def test_json_for_a_script_element() -> None:
+    text = json_for_script({"b": "</script><!-- & é", "a": [1, 2.5]})
+    assert text == ('{"a":[1,2.5],"b":"\\u003c/script\\u003e\\u003c!-- \\u0026 é"}')
+
+
+def test_a_text_short_enough_is_not_wrapped() -> None:
+    assert esc_full("Graham & al.", 40) == "Graham &amp; al."
+    assert esc_full("x" * 40, 40) == "x" * 40
+    cut = Elements(esc_full("x" * 41, 40)).tags
+    assert cut == [("span", [("class", "cut"), ("title", "x" * 41)])]
+    # the whole text in the title is bounded too: 4,000 characters
+    huge = Elements(esc_full("h" * 5000, 40)).tags
+    assert huge == [("span", [("class", "cut"), ("title", "h" * 3999 + "…")])]
+
+
+@pytest.mark.parametrize(("length", "cut"), [(299, False), (300, False), (301, True)])
+def test_the_index_page_cuts_citations_over_300_characters(length: int, cut: bool) -> None:
+    con = mini_atlas()
+    citation = "c" * (length - 1) + "!"
+    con.execute("update core__sources set citation = ? where source_id = 'oli'", [citation])
+    page = index_html(con)
+    con.close()
+    assert (f'title="{citation}"' in page) == cut
+    assert (f">{citation}<" in page) == (not cut)
