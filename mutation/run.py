@@ -117,8 +117,8 @@ def cosmic_ray(name: str) -> Score:
     return score
 
 
-def sql_mutants() -> Score:
-    score, started = Score("sql"), time.monotonic()
+def sql_mutants(name: str = "sql") -> Score:
+    score, started = Score(name), time.monotonic()
     folder = scratch_copy()
     try:
         report = folder / "sql_mutants.json"
@@ -152,7 +152,10 @@ def main(argv: list[str]) -> int:
         # the SQL job is the longest: started first
         ordered = sorted(chosen, key=lambda j: j != "sql")
         futures = [pool.submit(sql_mutants if j == "sql" else cosmic_ray, j) for j in ordered]
-        scores = [f.result() for f in futures]
+        scores = []
+        for future in futures:
+            scores.append(future.result())
+            print("done: " + scores[-1].line(), flush=True)
     print("\nmutation score (killed / mutants)")
     for score in scores:
         print("  " + score.line())

@@ -114,7 +114,9 @@ def test_a_broken_rule_reports_its_rows(tmp_path: Path) -> None:
     )
     failures = sqlfiles.run_sql_tests(duckdb.connect(), sql)
     assert [f.name for f in failures] == ["t__fails"]
-    text = failures[0].describe(limit=5)
+    # five rows shown by default, then how many more
+    text = failures[0].describe()
     assert text.startswith("sql/tests/t__fails.sql returned 7 row(s):\n    {'n': 0}\n")
     assert text.endswith("    {'n': 4}\n    … and 2 more")
     assert failures[0].describe(limit=7).endswith("{'n': 6}")
+    assert failures[0].describe(limit=10).endswith("{'n': 6}")

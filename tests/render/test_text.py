@@ -117,6 +117,10 @@ def test_truncate_cuts_at_a_space_unless_that_loses_a_third() -> None:
     assert truncate("abcdefgh ijkl", 10) == "abcdefgh…"
     assert truncate("abcdefghi jkl", 10) == "abcdefghi…"  # the cut falls on the space
     assert truncate("abcdefg, hijklmn", 10) == "abcdefg…"  # no comma before the ellipsis
+    assert truncate("abcdefg hijkl", 10) == "abcdefg…"  # space at 7, past the bound
+    assert truncate("abcdefg h\x01jkl", 10) == "abcdefg…"  # a control character is no space
+    # limit 11: the bound is (11 - 1) * 2 // 3 = 6, so a space at 6 is still a cut point
+    assert truncate("abcdef ghijklmn", 11) == "abcdef…"
 
 
 @pytest.mark.parametrize(
