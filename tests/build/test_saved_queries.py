@@ -179,6 +179,8 @@ def test_concentration_names_a_period_shorter_than_a_year_by_its_dates() -> None
         if r["source_id"] == "ilo"
     }
     assert periods == {("ilo", "2020"): 37.3, ("ilo", "2020-01-01 to 2020-06-30"): 40.0}
+    platforms = {(r["source_id"], r["period"]) for r in ask(con, "platform_comparison")}
+    assert ("ilo", "2020-01-01 to 2020-06-30") in platforms and ("ilo", "2020") in platforms
     con.close()
 
 
@@ -219,6 +221,58 @@ def test_net_balance(con) -> None:
     assert {(r["unit"], r["basis"]) for r in rows if r["source_id"] == "obs"} == {
         ("projects", "flows")
     }
+
+
+def test_the_balance_of_published_marginals_keeps_one_sided_countries(con) -> None:
+    # oli's paired shares of 2020 only (ilo's sellers of the same year are another source's)
+    rows = con.execute(
+        "select country_code, tasks_bought, tasks_sold, net_sold from out__country_balance "
+        "where source_id = 'oli' and scheme = 'un_m49_developed' order by country_code"
+    ).fetchall()
+    assert rows == [
+        ("BGD", None, 15, None),
+        ("GBR", 24, 4, -20),
+        ("IND", None, 30, None),
+        ("KEN", None, 10, None),
+        ("PHL", None, 20, None),
+        ("USA", 50, 7, -43),
+        ("VEN", None, 9, None),
+    ]
+
+
+def decimals() -> duckdb.DuckDBPyConnection:
+    """The hand atlas with one more pair, of a fraction of a project: GBR <- KEN 1.004."""
+    con = hand_atlas()
+    con.execute(
+        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
+        "buyer_country_code, seller_country_code, occupation, measure, amount) values "
+        "('obs', 'P1', '2020-01-01', '2020-12-31', 'pair', 'GBR', 'KEN', 'unknown', "
+        "'projects', 1.004), "
+        # India's software work for the US also in another occupation: 5 more projects
+        "('obs', 'P1', '2020-01-01', '2020-12-31', 'pair', 'USA', 'IND', 'unknown', "
+        "'projects', 5)"
+    )
+    build_out_tables(con)
+    return con
+
+
+def test_figures_are_rounded_as_printed_and_pairs_summed_over_occupations() -> None:
+    con = decimals()
+    kenya = [r for r in ask(con, "net_balance") if r["country"] == "Kenya"]
+    # sold 1.004, shown to 2 decimals
+    assert pick(kenya, "bought", "sold", "net_sold") == [(0, 1.0, 1.0)]
+    # 206.004 projects: the US buys 119 (57.77 %), India sells 81 (39.32 %)
+    p1 = next(r for r in ask(con, "platform_comparison") if r["platform"] == "P1")
+    assert (p1["top_buyer_pct"], p1["top_seller_pct"]) == (57.8, 39.3)
+    profile = ask(con, "country_profile", country="KEN")
+    assert pick([r for r in profile if r["source_id"] == "obs"], "section", "figure") == [
+        ("share among sellers", 0.49),  # 1.004 / 206.004
+        ("work sold to", 1.0),
+    ]
+    # the US buys 60 + 5 from India, in two occupations: one flow of 65 projects
+    top = ask(con, "top_flows")[0]
+    assert (top["buyer"], top["seller"], top["tasks"]) == ("United States", "India", 65)
+    con.close()
 
 
 def test_net_sellers(con) -> None:

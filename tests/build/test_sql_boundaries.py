@@ -157,3 +157,59 @@ def test_shares_left_to_unlisted_countries_are_never_negative() -> None:
     assert con.execute("select distinct unlisted_pct from out__country_shares").fetchall() == [
         (0.0,)
     ]
+
+
+def test_a_side_s_projects_do_not_count_as_its_shares() -> None:
+    # The OLI's monthly employer tallies are counts of projects beside the shares: they take
+    # no part in the shares' 100.
+    rows = marginals(40)
+    rows.append(("s", "p", "2020-01-01", "2020-12-31", "buyer", "USA", None, None, "projects", 500))
+    assert atlas(rows).execute("select count(*) from out__marginal_pairs").fetchone() == (1,)
+
+
+def test_periods_that_share_their_start_are_not_the_same_period() -> None:
+    rows = [*marginals(40)[:2], *marginals(40, "2020-01-01", "2020-06-30")[2:]]
+    con = atlas(rows)
+    assert con.execute(
+        "select is_same_period, period_label from out__marginal_pairs"
+    ).fetchall() == [
+        (False, "employers 2020-01-01 to 2020-12-31 × workers 2020-01-01 to 2020-06-30")
+    ]
+
+
+def test_tasks_become_flows_with_their_value_in_cents_rounded_half_up() -> None:
+    con = duckdb.connect()
+    run_schema(con)
+    con.executemany(
+        "insert into core__tasks (task_id, source_id, platform, task_date, buyer_country_code, "
+        "seller_country_code, occupation, price_usd) values (?, 'f', 'F', ?, ?, ?, 'unknown', ?)",
+        [
+            # 0.125 $ is 12.5 cents: 13; 2.5625 $ is 256.25 cents: 256
+            ("1", "2021-03-01", "GBR", "KEN", 0.125),
+            ("2", "2021-05-01", "GBR", "KEN", 2.5625),
+            ("3", "2021-05-01", None, "KEN", 1.0),  # no buyer: not a flow
+            ("4", "2021-05-01", "GBR", None, 1.0),  # no seller
+            ("5", None, "GBR", "KEN", 1.0),  # no date
+            ("6", "2022-01-01", "GBR", "KEN", None),  # no price: counted, no value
+        ],
+    )
+    estimate.run(con)
+    build_out_tables(con)
+    assert con.execute(
+        "select year, buyer_country_code, seller_country_code, tasks, value_usd, method, "
+        "period_label from out__flows order by year"
+    ).fetchall() == [
+        (2021, "GBR", "KEN", 2, 2.69, "observed", "2021"),
+        (2022, "GBR", "KEN", 1, None, "observed", "2022"),
+    ]
+
+
+def test_the_rows_of_one_pair_are_summed() -> None:
+    # a pair given over several rows (the remote-work files give one per region of a country)
+    con = atlas(
+        [
+            ("s", "p", "2020-01-01", "2020-12-31", "pair", "USA", "IND", None, "projects", 3.0),
+            ("s", "p", "2020-01-01", "2020-12-31", "pair", "USA", "IND", None, "projects", 4.0),
+        ]
+    )
+    assert con.execute("select tasks from out__flows").fetchall() == [(7,)]
