@@ -14,7 +14,7 @@ $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw export bench spark clean distclean screenshots
+.PHONY: help install maps db test lint fetch query raw export bench spark clean distclean screenshots mutation
 
 # The stamp alone is not trusted: an install stopped half-way (killed after `python -m venv`,
 # before pip ran) leaves a .venv whose python starts but has no pip, and every later target
@@ -96,6 +96,11 @@ bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make ben
 	@$(PY) -m bench
 	@$(PY) -m bench.ingest
 	@$(PY) -m bench.maps
+
+# Never part of make test: cosmic-ray over the Python modules of mutation/cosmic-ray/*.toml and
+# the SQL mutants of mutation/sql_mutants.py, each job in a scratch copy of the checkout.
+mutation: $(VENV)/.installed-mutation ## mutation testing: the share of planted bugs the tests catch (about 15 min)
+	@$(PY) mutation/run.py
 
 spark: $(VENV)/.installed-spark db ## the core__ and out__ tables built by Apache Spark (pyspark, local mode) as Parquet
 	@$(PY) -m pipeline.spark

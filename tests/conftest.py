@@ -13,8 +13,9 @@ from pipeline.build import estimate
 from pipeline.build.run import BuildReport, build_database
 from pipeline.build.sqlfiles import build_out_tables, run_schema
 
-# the loopback HTTP server and fake clock fixtures (tests/loopback.py)
-pytest_plugins = ["loopback"]
+# the loopback HTTP server and fake clock fixtures (tests/loopback.py); no silent skip
+# (tests/skips.py)
+pytest_plugins = ["loopback", "skips"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Parsed rows are staged here, never in the checkout's data/staging.
@@ -64,6 +65,17 @@ def mini_atlas() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     run_schema(con)
     con.execute((FIXTURES / "maps" / "mini.sql").read_text(encoding="utf-8"))
+    estimate.run(con)
+    build_out_tables(con)
+    return con
+
+
+def hand_atlas() -> duckdb.DuckDBPyConnection:
+    """An in-memory atlas built by the pipeline's SQL from fixtures/queries/hand_atlas.sql, whose
+    figures are worked out by hand in its header."""
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute((FIXTURES / "queries" / "hand_atlas.sql").read_text(encoding="utf-8"))
     estimate.run(con)
     build_out_tables(con)
     return con

@@ -61,22 +61,32 @@ def test_clean_stale_removes_only_files_of_dead_processes(tmp_path: Path) -> Non
     ended = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
-    dead, me = int(ended.stdout), os.getpid()
-    names = [
-        f"atlas.duckdb.tmp-{dead}",
-        f"atlas.duckdb.tmp-{dead}.wal",
-        f"part-0.parquet.tmp-{dead}-1f2e3d4c",
-        f".tmp-{dead}-k2j3h4",
-        f".tmp-{dead}-part-0.parquet",
-        f"atlas.duckdb.tmp-{me}",
-        "atlas.duckdb",
-        "notes.tmp-draft",
-    ]
-    for name in names:
-        (tmp_path / name).write_bytes(b"x")
-    removed = atomic.clean_stale(tmp_path)
-    assert sorted(p.name for p in removed) == sorted(names[:5])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[5:])
+    # another process, running while the files are cleaned: a build in progress elsewhere
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead, me, alive = int(ended.stdout), os.getpid(), running.pid
+        names = [
+            f"atlas.duckdb.tmp-{dead}",
+            f"atlas.duckdb.tmp-{dead}.wal",
+            f"part-0.parquet.tmp-{dead}-1f2e3d4c",
+            f".tmp-{dead}-k2j3h4",
+            f".tmp-{dead}-part-0.parquet",
+            f"atlas.duckdb.tmp-{me}",
+            f"atlas.duckdb.tmp-{alive}",
+            f".tmp-{alive}-part-0.parquet",
+            "atlas.duckdb",
+            "notes.tmp-draft",
+        ]
+        for name in names:
+            (tmp_path / name).write_bytes(b"x")
+        removed = atomic.clean_stale(tmp_path)
+        assert sorted(p.name for p in removed) == sorted(names[:5])
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[5:])
+    finally:
+        running.kill()
+        running.wait()
+    # once that process is gone, its files go too
+    assert sorted(p.name for p in atomic.clean_stale(tmp_path)) == sorted(names[6:8])
 
 
 def test_a_database_swap_refuses_a_second_build_and_cleans_up(tmp_path: Path) -> None:

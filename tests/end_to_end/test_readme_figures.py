@@ -88,7 +88,46 @@ def test_the_figures_that_must_be_zero_are_zero(label: str) -> None:
 
 
 def test_the_payload_figures_are_those_of_the_maps_test() -> None:
-    from render.test_maps_payloads import PAYLOADS, TEXTS
+    from render.test_maps_payloads import ATTRIBUTE_PAYLOADS, PAYLOADS, TEXTS
 
     text = figure("scripts executed in maps")
     assert f"**{len(TEXTS)}** texts" in text and f"**{len(PAYLOADS)}** script payloads" in text
+    assert f"**{len(ATTRIBUTE_PAYLOADS)}** attribute payloads" in text
+
+
+def test_the_estimator_s_shipped_figures_are_those_of_the_build(shipped_con) -> None:
+    """The README's bounds of the OLI 2016 share South -> North ("**4.0 % to 82.0 %**"):
+    worked out from data/curated/oli_shares.csv here, and built by the pipeline."""
+    readme = " ".join((paths.ROOT / "README.md").read_text(encoding="utf-8").split())
+    match = re.search(r"so \*\*(\d+\.\d) % to (\d+\.\d) %\*\*", readme)
+    assert match, "README has no bounds of the OLI 2016 estimate"
+    low, high = float(match[1]), float(match[2])
+    shares = shipped_oli_shares()
+    buyers, sellers = shares["buyer"], shares["seller"]
+    # any matrix with these shares: at least the named North buyers and named South sellers
+    # overlapping, at most all but the named South buyers or the named North sellers
+    north_buyers = buyers["United States"] + buyers["United Kingdom"] + buyers["Australia"]
+    south_sellers = sellers["India"] + sellers["Bangladesh"]
+    south_buyers = buyers["India"]
+    north_sellers = sellers["United States"] + sellers["United Kingdom"]
+    assert low == round(max(0.0, north_buyers + south_sellers - 100), 1)
+    assert high == round(min(100 - south_buyers, 100 - north_sellers), 1)
+    built = shipped_con.execute(
+        "select round(share_low_pct, 1), round(share_high_pct, 1) from out__estimate_summary "
+        "where source_id = 'curated_oli_shares' and year = 2016"
+    ).fetchall()
+    assert built == [(low, high), (low, high)]  # both schemes agree here
+
+
+def shipped_oli_shares() -> dict[str, dict[str, float]]:
+    """The published shares of the shipped OLI file, per side and country."""
+    import csv
+
+    shares: dict[str, dict[str, float]] = {"buyer": {}, "seller": {}}
+    path = paths.ROOT / "data" / "curated" / "oli_shares.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            country = row["buyer_country"] or row["seller_country"]
+            if country and row["measure"] == "share_pct":
+                shares[row["role"]][country] = float(row["amount"])
+    return shares

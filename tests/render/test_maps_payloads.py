@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 from conftest import FIXTURES
 from render.test_maps_browser import Opened, browser, pytestmark  # noqa: F401 (fixture, skip marks)
+from render.test_text import ATTRIBUTE_PAYLOADS
 
 from pipeline.build import estimate
 from pipeline.build.sqlfiles import build_out_tables, run_schema
@@ -23,6 +24,8 @@ PAYLOADS = [
     f'\u2028\u2029</script><svg onload="{RUN}">',
     f"'\"-->`${{{RUN}}}<iframe srcdoc='<script>parent.{RUN}</script>'>",
 ]
+# Payloads that break out of an attribute (test_text.py) follow the script payload: every text
+# carries one of each.
 # (table, column) of every text the pages can show; each row gets a payload after its text.
 TEXTS = [
     ("core__countries", "name"),
@@ -59,18 +62,52 @@ def hostile_atlas() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     run_schema(con)
     con.execute((FIXTURES / "maps" / "mini.sql").read_text(encoding="utf-8"))
+    # Source titles and citations long enough to be cut on the index page, whose whole text
+    # then goes into a title attribute.
+    long = "A source whose title and citation are too long to be shown whole on the index page. "
+    con.execute("update core__sources set title = ? || title, citation = ? || citation", [long] * 2)
+    con.execute("update core__sources set citation = citation || ' ' || citation")
     for n, (table, column) in enumerate(TEXTS):
-        payload = PAYLOADS[n % len(PAYLOADS)].replace("'", "''")
+        payload = (
+            PAYLOADS[n % len(PAYLOADS)] + " " + ATTRIBUTE_PAYLOADS[n % len(ATTRIBUTE_PAYLOADS)]
+        )
         # the same text keeps the same payload, so that values that join stay equal
         con.execute(
-            f"update {table} set {column} = coalesce({column}, '') || ' {payload}' "
+            f"update {table} set {column} = coalesce({column}, '') || ' ' || ? "
             f"where {column} is not null "
-            f"or '{column}' in ('notes', 'qualifier', 'buyer_unit', 'seller_unit')"
+            f"or '{column}' in ('notes', 'qualifier', 'buyer_unit', 'seller_unit')",
+            [payload],
         )
     con.execute("update core__sources set url = 'javascript:' || ? || '//'", [RUN])
     estimate.run(con)
     build_out_tables(con)
     return con
+
+
+# Every element that carries an attribute is sent the events the attribute payloads listen to;
+# returns the attributes that are event handlers or that a payload added, and the number of
+# title and aria-label attributes holding an attribute payload as their text.
+ATTRIBUTES = """() => {
+    const added = [];
+    let held = 0;
+    for (const e of document.querySelectorAll('*')) {
+        for (const a of e.attributes) {
+            if (/^on/i.test(a.name) || ['data-pwned', 'autofocus'].includes(a.name)) {
+                added.push(e.tagName + ' ' + a.name);
+            }
+            const text = ['title', 'aria-label', 'content'].includes(a.name);
+            if (text && /on(mouseover|focus|error)=/.test(a.value)) {
+                held += 1;
+            }
+        }
+        if (e.attributes.length) {
+            for (const type of ['mouseover', 'focus']) {
+                e.dispatchEvent(new Event(type, {bubbles: false}));
+            }
+        }
+    }
+    return [added, held];
+}"""
 
 
 def executed(page: Opened) -> int:
@@ -134,7 +171,7 @@ def test_no_payload_runs_on_any_page_in_any_view(browser, tmp_path) -> None:  # 
     assert all("onerror" in n or "script" in n or "svg" in n for n in names)
     pages = render_all(con, tmp_path, print_versions=False)
     assert sorted(p.stem for p in pages) == ["balance", "claims", "flows", "index"]
-    counts = {}
+    counts, counts_held = {}, {}
     for path in pages:
         page = Opened(browser, path, needs_map=path.stem != "index")
         page.logs = []  # type: ignore[attr-defined]
@@ -148,6 +185,11 @@ def test_no_payload_runs_on_any_page_in_any_view(browser, tmp_path) -> None:  # 
             page.js("() => document.querySelectorAll('img[src=x], iframe, svg[onload]').length")
             == 0
         )
+        # no attribute payload added a handler or an attribute; each stays text in its
+        # attribute (the index's cut titles and citations, the claims' quotes)
+        added, held = page.js(ATTRIBUTES)
+        assert added == [], (path, added)
+        counts_held[path.stem] = held
         # the payloads are shown, as text
         assert "<script>" in page.js("() => document.body.innerText") or path.stem == "index"
         page.close()  # no console error, page error, dialog or network request
@@ -155,6 +197,7 @@ def test_no_payload_runs_on_any_page_in_any_view(browser, tmp_path) -> None:  # 
     # views changed and tooltips showed payloads as text on every map
     assert all(counts[m][1] > 1 and counts[m][2] > 0 for m in ("flows", "balance")), counts
     assert counts["claims"][2] > 0, counts
+    assert counts_held["index"] > 0 and counts_held["claims"] > 0, counts_held
 
 
 def test_the_counter_sees_a_payload_that_runs(browser, tmp_path) -> None:  # noqa: F811
