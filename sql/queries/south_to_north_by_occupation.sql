@@ -31,8 +31,11 @@ observed as (
         year,
         occupation,
         any_value(method) as method,
-        round(100 * sum(tasks) filter (where direction = 'south_to_north') / sum(tasks), 1)
-            as south_to_north_pct,
+        -- an occupation with no work South -> North shows 0, not an empty share
+        round(
+            100 * coalesce(sum(tasks) filter (where direction = 'south_to_north'), 0) / sum(tasks),
+            1
+        ) as south_to_north_pct,
         null::double as share_low_pct,
         null::double as share_high_pct,
         sum(tasks) as tasks,

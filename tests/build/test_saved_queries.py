@@ -87,23 +87,35 @@ def test_top_flows(con) -> None:
         [15, 10, 7.5, 7.2, 5, 4.8, 4.5, 3.6, 2.4, 2.16]
     )
     assert [r["rank_in_source"] for r in oli] == list(range(1, 11))
-    assert {(r["unit"], r["method"]) for r in oli} == {("pct_of_projects", "estimated")}
+    assert {(r["unit"], r["method"]) for r in oli} == {("pct_of_total", "estimated")}
 
 
 def test_south_to_north(con) -> None:
     rows = ask(con, "south_to_north")
     # obs, un_m49_developed: USA <- IND 60 + GBR <- PHL 30 + CAN <- VEN 10 = 100 of 200;
     # wb_high_income: Venezuela is unclassified, so 90 of 200.
-    # oli: North buyers 50 + 24 = 74, South sellers 30 + 20 + 15 + 10 + 9 = 84 (75 without
-    # Venezuela), country pairs 74 × 95 / 100 = 70.3: 74 × 84 / 100 = 62.16 of 70.3 is 88.4 %,
-    # 74 × 75 / 100 = 55.5 is 78.9 %.
+    # oli: named North buyers 50 + 24 = 74 (none named South), named South sellers
+    # 30 + 20 + 15 + 10 + 9 = 84 (75 without Venezuela), named North sellers 7 + 4 = 11. No
+    # prior, and countries unnamed: no point, only the bounds any matrix with these shares has:
+    # low max(0, 74 + 84 - 100) = 58 (49 with 75), high min(100 - 0, 100 - 11) = 89. Named
+    # pairs South -> North: 74 × 84 / 100 = 62.16 (74 × 75 / 100 = 55.5) of the whole 100;
+    # cells with an unnamed side: 100 - 74 × 95 / 100 = 29.7.
     assert pick(
-        rows, "scheme", "source_id", "year", "method", "prior", "south_to_north_pct", "unit"
+        rows,
+        "scheme",
+        "source_id",
+        "method",
+        "prior",
+        "south_to_north_pct",
+        "share_low_pct",
+        "share_high_pct",
+        "not_named_pct",
+        "unit",
     ) == [
-        ("un_m49_developed", "obs", 2020, "observed", None, 50.0, "projects"),
-        ("un_m49_developed", "oli", 2020, "estimated", "none", 88.4, "pct_of_projects"),
-        ("wb_high_income", "obs", 2020, "observed", None, 45.0, "projects"),
-        ("wb_high_income", "oli", 2020, "estimated", "none", 78.9, "pct_of_projects"),
+        ("un_m49_developed", "obs", "observed", None, 50.0, None, None, None, "projects"),
+        ("un_m49_developed", "oli", "estimated", "none", None, 58.0, 89.0, 29.7, "pct_of_total"),
+        ("wb_high_income", "obs", "observed", None, 45.0, None, None, None, "projects"),
+        ("wb_high_income", "oli", "estimated", "none", None, 49.0, 89.0, 29.7, "pct_of_total"),
     ]
     assert [r["tasks"] for r in rows] == pytest.approx([100, 62.16, 90, 55.5])
 
@@ -121,11 +133,12 @@ def test_south_to_north_by_occupation(con) -> None:
         ("un_m49_developed", "obs", "software development and technology"): (60.0, 100),
         ("un_m49_developed", "obs", "clerical and data entry"): (80.0, 50),
         ("un_m49_developed", "obs", "writing and translation"): (0.0, 50),
-        ("un_m49_developed", "oli", "unknown"): (88.4, pytest.approx(70.3)),
+        # oli: no point (see test_south_to_north), over its whole 100
+        ("un_m49_developed", "oli", "unknown"): (None, pytest.approx(100)),
         ("wb_high_income", "obs", "software development and technology"): (60.0, 100),
         ("wb_high_income", "obs", "clerical and data entry"): (60.0, 50),
         ("wb_high_income", "obs", "writing and translation"): (0.0, 50),
-        ("wb_high_income", "oli", "unknown"): (78.9, pytest.approx(70.3)),
+        ("wb_high_income", "oli", "unknown"): (None, pytest.approx(100)),
     }
     # highest share first within a source and year
     m49_obs = [r["occupation"] for r in rows[:3]]
@@ -135,7 +148,7 @@ def test_south_to_north_by_occupation(con) -> None:
         "writing and translation",
     ]
     assert {r["method"] for r in rows if r["source_id"] == "obs"} == {"observed"}
-    assert {r["unit"] for r in rows if r["source_id"] == "oli"} == {"pct_of_projects"}
+    assert {r["unit"] for r in rows if r["source_id"] == "oli"} == {"pct_of_total"}
 
 
 def test_concentration(con) -> None:
@@ -319,26 +332,42 @@ def test_platform_comparison(con) -> None:
         SOUTH_TO_NORTH + "_pct",
         "flow_method",
     )
-    assert pick(rows, *columns) == [
-        # ilo publishes sellers only and has no flows
-        ("ILO", "ilo", "2020", "published shares", 0, 2, None, None, "IND", 25.0, None, None),
-        (
-            "OLI",
-            "oli",
-            "2020",
-            "published shares",
-            2,
-            7,
-            "USA",
-            50.0,
-            "IND",
-            30.0,
-            88.4,
-            "estimated",
-        ),
-        # USA buys 114 of 200 (57 %), India sells 76 (38 %)
-        ("P1", "obs", "2020", "observed flows", 6, 6, "USA", 57.0, "IND", 38.0, 50.0, "observed"),
-    ]
+    assert (
+        pick(rows, *columns)
+        == [
+            # ilo publishes sellers only and has no flows
+            ("ILO", "ilo", "2020", "published shares", 0, 2, None, None, "IND", 25.0, None, None),
+            (
+                "OLI",
+                "oli",
+                "2020",
+                "published shares",
+                2,
+                7,
+                "USA",
+                50.0,
+                "IND",
+                30.0,
+                62.2,  # the named pairs South -> North, of the whole 100 (no point: see test_south_to_north)
+                "estimated",
+            ),
+            # USA buys 114 of 200 (57 %), India sells 76 (38 %)
+            (
+                "P1",
+                "obs",
+                "2020",
+                "observed flows",
+                6,
+                6,
+                "USA",
+                57.0,
+                "IND",
+                38.0,
+                50.0,
+                "observed",
+            ),
+        ]
+    )
 
 
 def test_compare_sources(con) -> None:
@@ -378,15 +407,15 @@ def test_compare_sources(con) -> None:
         ("oli", "published shares", 10.0, None, whole_year, 2, 2.34, True),
         ("ilo", "published shares", 12.34, "about", whole_year, 2, 2.34, False),
     ]
-    # South -> North: 62.16 / 70.3 = 88.42 % estimated against 50 % observed
+    # South -> North of the whole: the named pairs' 62.16 % estimated against 50 % observed
     assert figures("(all countries)", "south_to_north share (un_m49_developed)") == [
-        ("obs", "observed flows", 50.0, None, "2020", 2, 38.42, True),
-        ("oli", "estimated flows", 88.42, None, "2020", 2, 38.42, False),
+        ("obs", "observed flows", 50.0, None, "2020", 2, 12.16, True),
+        ("oli", "estimated flows", 62.16, None, "2020", 2, 12.16, False),
     ]
-    # 55.5 / 70.3 = 78.95 % against 45 %
+    # 55.5 % against 45 %
     assert figures("(all countries)", "south_to_north share (wb_high_income)") == [
-        ("obs", "observed flows", 45.0, None, "2020", 2, 33.95, True),
-        ("oli", "estimated flows", 78.95, None, "2020", 2, 33.95, False),
+        ("obs", "observed flows", 45.0, None, "2020", 2, 10.5, True),
+        ("oli", "estimated flows", 55.5, None, "2020", 2, 10.5, False),
     ]
 
 
@@ -415,21 +444,21 @@ def test_country_profile(con, given: str) -> None:
     ]
     # the five largest partners of six: the United Kingdom (50 × 4 / 100 = 2.0) is the sixth
     assert section("work bought from", "oli") == [
-        ("India (estimated)", 15.0, "pct_of_projects", None, None),
-        ("Philippines (estimated)", 10.0, "pct_of_projects", None, None),
-        ("Bangladesh (estimated)", 7.5, "pct_of_projects", None, None),
-        ("Kenya (estimated)", 5.0, "pct_of_projects", None, None),
-        ("Venezuela (estimated)", 4.5, "pct_of_projects", None, None),
+        ("India (estimated)", 15.0, "pct_of_total", None, None),
+        ("Philippines (estimated)", 10.0, "pct_of_total", None, None),
+        ("Bangladesh (estimated)", 7.5, "pct_of_total", None, None),
+        ("Kenya (estimated)", 5.0, "pct_of_total", None, None),
+        ("Venezuela (estimated)", 4.5, "pct_of_total", None, None),
     ]
     assert section("work sold to", "obs") == [("India (observed)", 20, "projects", None, None)]
     assert section("work sold to", "oli") == [
-        ("United Kingdom (estimated)", 1.68, "pct_of_projects", None, None)
+        ("United Kingdom (estimated)", 1.68, "pct_of_total", None, None)
     ]
     assert section("work done at home", "obs") == [
         ("United States (observed)", 34, "projects", None, None)
     ]
     assert section("work done at home", "oli") == [
-        ("United States (estimated)", 3.5, "pct_of_projects", None, None)
+        ("United States (estimated)", 3.5, "pct_of_total", None, None)
     ]
     assert section("named as buyer in claim C1", "claims") == [
         ("Americans buy, South Asians work", None, None, None, None)
@@ -453,17 +482,19 @@ def test_claims(con) -> None:
 
 
 def test_claims_check(con) -> None:
-    # The verdicts' rules are tested in test_claims_check.py; here, what is judged against
-    # what: every claimed country against every source that ranks its side, with its rank there.
+    # The verdicts' rules are tested in test_claims_check.py; here, what is set beside what:
+    # every claimed country beside every source that ranks its side, with its rank there. The
+    # hand-made sources declare no market, so none of them judges a claim: all are context.
     rows = ask(con, "claims_check")
+    beside = [r for r in rows if r["source_id"] is not None]
+    assert {r["verdict"] for r in beside} == {"context"}
     assert sorted(
-        pick(rows, "claim_id", "role", "country", "source_id", "year", "rank"),
+        pick(beside, "claim_id", "role", "party", "source_id", "year", "rank"),
         key=lambda r: tuple("" if v is None else str(v) for v in r),
     ) == [
         # United States: 1st of 6 buyers in obs (114 of 200), 1st of 2 listed by oli
         ("C1", "buyer", "United States", "obs", 2020, 1),
         ("C1", "buyer", "United States", "oli", 2020, 1),
-        ("C1", "seller", "(region)", None, None, None),
         # India: 76 of 200 projects sold in obs, 30 % in oli, 25 % in ilo: first everywhere
         ("C1", "seller", "India", "ilo", 2020, 1),
         ("C1", "seller", "India", "obs", 2020, 1),
@@ -576,4 +607,28 @@ def test_sources(con) -> None:
         ("oli", "downloaded", "Oli (2021)"),
         ("ref_m49", "reference", "UNSD M49"),
         ("ref_wb", "reference", "WB"),
+    ]
+
+
+def test_estimate_summary(con) -> None:
+    rows = ask(con, "estimate_summary")
+    # oli 2020 (see test_south_to_north): 2 buyers and 7 sellers named, their pairs
+    # 74 × 95 / 100 = 70.3 % of the work; bounds 58-89 % (M49) and 49-89 % (World Bank, where
+    # Venezuela is unclassified); no prior, so no point; the cut check runs on the one observed
+    # matrix (obs 2020) cut to 2 × 7
+    assert pick(
+        rows,
+        "scheme",
+        "source_id",
+        "year",
+        "countries_named",
+        "named_pct",
+        "share_low_pct",
+        "share_high_pct",
+        "estimated_share_pct",
+        "model",
+        "matrices_measured",
+    ) == [
+        ("un_m49_developed", "oli", 2020, "2 × 7", 70.3, 58.0, 89.0, None, "independence", 1),
+        ("wb_high_income", "oli", 2020, "2 × 7", 70.3, 49.0, 89.0, None, "independence", 1),
     ]
