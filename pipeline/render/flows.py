@@ -298,6 +298,7 @@ def page_data(
                 "platform": info["platform"],
                 "title": info["source_title"],
                 "citation": info["citation"],
+                "licence": info["licence"],
                 "flows_total": int(info["flows_total"] or 0),
                 "flows_unlocated": int(info["flows_unlocated"] or 0),
                 "rows": rows,

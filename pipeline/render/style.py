@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from pipeline.render.text import number
 
 # Lines by direction of the work. The smallest CIEDE2000 distance between any two of these,
 # drawn at LINE_OPACITY over the ocean or either land colour, is 18.7 under deuteranopia (and
@@ -37,6 +40,9 @@ MAX_WIDTH_PX = 18.0
 MIN_RADIUS_PX = 2.0
 MAX_RADIUS_PX = 24.0
 LABELS = 15
+# The keys' values: round numbers at these fractions of the series' largest flow / country.
+WIDTH_KEY = (1.0, 0.25, 0.04)
+CIRCLE_KEY = (1.0, 0.25, 0.04)
 
 # Circles by the country's group.
 GROUP_COLOURS = {True: "#2c5d8f", False: "#d0661c", None: "#8c8c8c"}
@@ -73,7 +79,10 @@ BALANCE_CLASSES = {
     "sold": GROSS_SOLD,
 }
 
-# Claims: one colour per claim (Tableau 10), cycled.
+# Claims: one colour per claim, in the order of the claims' numbers: Tableau 10, then a dark
+# navy and a light blue, so the 11 claims of the seed documents get 11 different colours (the
+# closest two, as drawn over the land, are 15.8 apart in CIEDE2000: tests/test_render_colours.py
+# keeps them >= 15); a 13th claim would repeat the first colour.
 CLAIM_COLOURS = (
     "#4e79a7",
     "#f28e2b",
@@ -85,6 +94,8 @@ CLAIM_COLOURS = (
     "#ff9da7",
     "#9c755f",
     "#bab0ac",
+    "#17375e",
+    "#a0cbe8",
 )
 
 
@@ -106,6 +117,8 @@ def style_for_page() -> dict[str, Any]:
         "min_radius": MIN_RADIUS_PX,
         "max_radius": MAX_RADIUS_PX,
         "labels": LABELS,
+        "width_key": WIDTH_KEY,
+        "circle_key": CIRCLE_KEY,
         "group_colours": {
             "north": GROUP_COLOURS[True],
             "south": GROUP_COLOURS[False],
@@ -129,6 +142,43 @@ def width_px(value: float, max_value: float) -> float:
     if max_value <= 0 or value <= 0:
         return MIN_WIDTH_PX
     return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * float((value / max_value) ** 0.5)), 2)
+
+
+def nice_below(value: float) -> float:
+    """The largest round number (1, 1.5, 2, 2.5, 3 … 9 times a power of ten) at or below
+    ``value``, for the keys (atlas.js, niceBelow)."""
+    if not value > 0:
+        return 0.0
+    base = 10.0 ** math.floor(math.log10(value))
+    for step in (9, 8, 7, 6, 5, 4, 3, 2.5, 2, 1.5, 1):
+        if step * base <= value * (1 + 1e-9):
+            return step * base
+    return base
+
+
+def _key(largest: float, fractions: tuple[float, ...]) -> list[float]:
+    out: list[float] = []
+    for f in fractions:
+        v = nice_below(largest * f)
+        if v > 0 and v not in out:
+            out.append(v)
+    return out
+
+
+def width_key(width_max: float) -> list[tuple[float, float]]:
+    """(volume, line width) of the width key: round volumes at fixed fractions of the series'
+    largest flow, as the page's key (flows.js, widthKey)."""
+    return [(v, width_px(v, width_max)) for v in _key(width_max, WIDTH_KEY)]
+
+
+def circle_key(circle_max: float) -> list[tuple[float, float]]:
+    """(country total, circle radius) of the circle key."""
+    return [(v, radius_px(v, circle_max)) for v in _key(circle_max, CIRCLE_KEY)]
+
+
+def width_text() -> str:
+    """How widths are scaled, in words (the page's widthText says the same)."""
+    return f"Line width grows with the square root of the volume (1 to {number(MAX_WIDTH_PX)} px)."
 
 
 def radius_px(value: float, max_value: float) -> float:

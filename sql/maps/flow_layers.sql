@@ -51,7 +51,8 @@ final as (
         sources.title as source_title,
         sources.citation as source_citation,
         coalesce(layers.row_citation, sources.citation) as citation,
-        sources.url as source_url
+        sources.url as source_url,
+        sources.licence
     from layers
     left join sources on layers.source_id = sources.source_id
 )

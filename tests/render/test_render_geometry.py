@@ -391,11 +391,11 @@ def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
     from pipeline.render.queries import query_rows
 
     svg = print_claims(con, WorldProjection(), tmp_path, "curved")[0].read_text(encoding="utf-8")
-    # matplotlib writes each text as paths after a comment holding it
+    # every text stays an SVG <text> (svg.fonttype none), editable in a drawing program
     for verdict in ("supported", "sources disagree", "contradicted", "no data"):
-        assert f"<!-- {verdict} -->" in svg
-    assert "<!-- C1 (supported): Rich countries buy, Asia works -->" in svg
-    assert "<!-- 1 sources disagree, 1 contradicted, 1 no data -->" in svg
+        assert f">{verdict}</text>" in svg
+    assert ">C1 (supported): Rich countries buy, Asia works</text>" in svg
+    assert ">1 sources disagree, 1 contradicted, 1 no data</text>" in svg
     # a mark per drawn party, filled with its verdict's colour, and one in the key
     drawn = [r["party_verdict"] for r in query_rows(con, "claims_check") if r["is_drawn"]]
     for verdict in ("supported", "sources disagree", "contradicted"):

