@@ -29,6 +29,7 @@ from pipeline.render.page import compact_number, map_page, save_page
 from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
+    DEFAULT_WIDTH_SCALE,
     DIRECTION_COLOURS,
     GROUP_COLOURS,
     LABELS,
@@ -158,6 +159,7 @@ def layer_features(
     top_n: int = DEFAULT_TOP_N,
     occupation: str | None = None,
     focus: str | None = None,
+    width_scale: str = DEFAULT_WIDTH_SCALE,
 ) -> FlowLayerFeatures:
     view = flow_view(records, index, scheme, occupation, top_n, focus)
     width_max, circle_max = series_maxima(records, index)
@@ -171,7 +173,7 @@ def layer_features(
             direction=f.direction,
             method=f.method,
             colour=DIRECTION_COLOURS[f.direction],
-            width=width_px(f.tasks, width_max),
+            width=width_px(f.tasks, width_max, width_scale),
             route=book.get(f.seller, f.buyer),
         )
         for f in view.flows

@@ -475,7 +475,8 @@ def print_flows(
         [(6 * sheet.k, GROUP_COLOURS[g], GROUP_TEXT[g]) for g in (True, False, None)], alpha=0.45
     )
     sheet.text(
-        width_text() + " Circle area: work the country buys abroad, sells abroad and does at home.",
+        width_text(layer.width_max, unit_text(layer.unit))
+        + " Circle area: work the country buys abroad, sells abroad and does at home.",
         colour="#555",
     )
     sheet.text(

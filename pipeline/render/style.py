@@ -33,15 +33,22 @@ GREYED_OPACITY = 0.55
 # Estimated flows (modelled from published shares) are dashed; observed ones are solid.
 ESTIMATED_DASH = "7 4"
 
-# Line widths and circle radii in screen pixels (print: points). Width grows with the square
-# root of the volume so the largest flows do not reduce the rest to hairlines.
+# Line widths and circle radii in screen pixels (print: points). Width is proportional to the
+# volume by default, so a flow twice as large is drawn twice as wide and the dominance of the
+# largest corridors shows (Jenny et al. 2018; flowmap.gl); it is capped at MAX_WIDTH_PX for the
+# largest flow of the source and never thinner than MIN_WIDTH_PX. The square root, a switch in
+# the page, keeps the small flows apart but makes a flow ten times larger look about three
+# times wider.
+WIDTH_SCALES = ("linear", "sqrt")
+DEFAULT_WIDTH_SCALE = "linear"
 MIN_WIDTH_PX = 1.0
 MAX_WIDTH_PX = 18.0
 MIN_RADIUS_PX = 2.0
 MAX_RADIUS_PX = 24.0
 LABELS = 15
-# The keys' values: round numbers at these fractions of the series' largest flow / country.
-WIDTH_KEY = (1.0, 0.25, 0.04)
+# The keys' values: round numbers at these fractions of the series' largest flow / country
+# (widths: for each scale, values the eye can tell apart above the 1 px floor).
+WIDTH_KEY = {"linear": (1.0, 0.5, 0.25, 0.1), "sqrt": (1.0, 0.25, 0.04)}
 CIRCLE_KEY = (1.0, 0.25, 0.04)
 
 # Circles by the country's group.
@@ -112,6 +119,8 @@ def style_for_page() -> dict[str, Any]:
         "greyed": GREYED,
         "greyed_opacity": GREYED_OPACITY,
         "estimated_dash": ESTIMATED_DASH,
+        "width_scales": WIDTH_SCALES,
+        "width_scale": DEFAULT_WIDTH_SCALE,
         "min_width": MIN_WIDTH_PX,
         "max_width": MAX_WIDTH_PX,
         "min_radius": MIN_RADIUS_PX,
@@ -137,11 +146,24 @@ def style_for_page() -> dict[str, Any]:
     }
 
 
-def width_px(value: float, max_value: float) -> float:
-    """Line width for a volume on a series whose largest pair is ``max_value``."""
+def width_px(value: float, max_value: float, scale: str = DEFAULT_WIDTH_SCALE) -> float:
+    """Line width for a volume on a series whose largest pair is ``max_value``: proportional to
+    the volume (``linear``) or to its square root (``sqrt``), capped at MAX_WIDTH_PX, at least
+    MIN_WIDTH_PX."""
+    if scale not in WIDTH_SCALES:
+        raise ValueError(f"width scale must be one of {WIDTH_SCALES}, not {scale!r}")
     if max_value <= 0 or value <= 0:
         return MIN_WIDTH_PX
-    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * float((value / max_value) ** 0.5)), 2)
+    fraction = min(1.0, value / max_value)
+    if scale == "sqrt":
+        fraction = fraction**0.5
+    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * fraction), 2)
+
+
+def floor_volume(max_value: float, scale: str = DEFAULT_WIDTH_SCALE) -> float:
+    """The volume under which a line is drawn at the MIN_WIDTH_PX floor."""
+    ratio = MIN_WIDTH_PX / MAX_WIDTH_PX
+    return max_value * (ratio if scale == "linear" else ratio**2)
 
 
 def nice_below(value: float) -> float:
@@ -165,10 +187,10 @@ def _key(largest: float, fractions: tuple[float, ...]) -> list[float]:
     return out
 
 
-def width_key(width_max: float) -> list[tuple[float, float]]:
+def width_key(width_max: float, scale: str = DEFAULT_WIDTH_SCALE) -> list[tuple[float, float]]:
     """(volume, line width) of the width key: round volumes at fixed fractions of the series'
     largest flow, as the page's key (flows.js, widthKey)."""
-    return [(v, width_px(v, width_max)) for v in _key(width_max, WIDTH_KEY)]
+    return [(v, width_px(v, width_max, scale)) for v in _key(width_max, WIDTH_KEY[scale])]
 
 
 def circle_key(circle_max: float) -> list[tuple[float, float]]:
@@ -176,9 +198,18 @@ def circle_key(circle_max: float) -> list[tuple[float, float]]:
     return [(v, radius_px(v, circle_max)) for v in _key(circle_max, CIRCLE_KEY)]
 
 
-def width_text() -> str:
+def width_text(width_max: float, unit: str, scale: str = DEFAULT_WIDTH_SCALE) -> str:
     """How widths are scaled, in words (the page's widthText says the same)."""
-    return f"Line width grows with the square root of the volume (1 to {number(MAX_WIDTH_PX)} px)."
+    how = (
+        "Line width is proportional to the volume"
+        if scale == "linear"
+        else "Line width grows with the square root of the volume"
+    )
+    return (
+        f"{how}, capped at {number(MAX_WIDTH_PX)} px for the largest flow of the source "
+        f"({number(width_max)} {unit}); flows under {number(floor_volume(width_max, scale))} "
+        f"are drawn {number(MIN_WIDTH_PX)} px wide."
+    )
 
 
 def radius_px(value: float, max_value: float) -> float:

@@ -57,15 +57,16 @@ def test_flows_export_carries_the_title_every_key_and_the_whole_source(browser, 
     text = " ".join(words)
     assert "Only the flows of India (IND)." in text
     assert "Highlighted: South → North; the other directions in grey." in text
-    # width key: round volumes at 1, 1/4 and 1/25 of the largest flow of remotework
+    # width key: round volumes at 1, 1/2, 1/4 and 1/10 of the largest flow of remotework
     # (Philippines -> United States, 120 projects in 2020), each as wide as the map draws it
-    assert {"100", "30", "4"} <= set(words)
+    assert {"100", "60", "30", "10"} <= set(words)
     widths = sorted(
         float(line.get("stroke-width"))
         for line in root.iter(f"{SVG}line")
         if line.get("stroke") == "#666"
     )
-    assert widths == pytest.approx(sorted(18 * (v / 120) ** 0.5 for v in (100, 30, 4)), abs=0.01)
+    assert widths == pytest.approx([1.5, 4.5, 9, 15], abs=0.01)  # 18 px x volume / 120
+    assert "Line width is proportional to the volume, capped at 18 px" in text
     # circle key: the US in 2020, 210 bought + 30 sold abroad + 50 at home = 290 projects
     assert {"250", "70", "10"} <= set(words)
     radii = sorted(

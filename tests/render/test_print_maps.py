@@ -65,9 +65,13 @@ def test_flows_print_carries_every_key_and_the_full_source_as_text(con, tmp_path
         "estimated (modelled from published shares)",
     ):
         assert key in words
-    # width key: round volumes at 1, 1/4 and 1/25 of the largest flow of the source
-    # (Philippines -> United States, 120 projects in 2020)
-    assert {"100", "30", "4"} <= set(words)
+    # width key: round volumes at 1, 1/2, 1/4 and 1/10 of the largest flow of the source
+    # (Philippines -> United States, 120 projects in 2020), and how widths are scaled
+    assert {"100", "60", "30", "10"} <= set(words)
+    assert (
+        "Line width is proportional to the volume, capped at 18 px for the largest flow of the "
+        "source (120 projects); flows under 6.7 are drawn 1 px wide."
+    ) in " ".join(words)
     # circle key: the largest country total, the US in 2020: 120 + 90 bought abroad, 25 + 5
     # sold abroad, 50 at home = 290
     assert {"250", "70", "10"} <= set(words)

@@ -156,9 +156,21 @@ def test_arrowheads_are_pixel_sized_wider_than_the_line_and_touch_the_circle(pro
         assert np.hypot(*(line[-1] - pts[-1])) > np.hypot(*(tip - pts[-1]))
 
 
-def test_widths_separate_a_heavy_tail_from_one_to_eighteen_pixels() -> None:
+def test_width_is_proportional_to_the_volume_capped_and_floored() -> None:
+    # India -> United States (16,179 projects in 2015) is twice Bangladesh -> United States
+    # (8,032): twice as wide
+    assert width_px(16_179, 16_179) == MAX_WIDTH_PX == 18
+    assert width_px(8_032, 16_179) == pytest.approx(18 * 8_032 / 16_179, abs=0.01)
+    assert width_px(8_032, 16_179) == pytest.approx(8.94, abs=0.01)
+    # capped at the largest flow, floored at 1 px (flows under 16,179 / 18 = 899)
+    assert width_px(20_000, 16_179) == 18 and width_px(800, 16_179) == MIN_WIDTH_PX == 1
+    with pytest.raises(ValueError, match="width scale"):
+        width_px(1, 2, "log")
+
+
+def test_square_root_widths_separate_a_heavy_tail_from_one_to_eighteen_pixels() -> None:
     volumes = 16_179 / np.arange(1, 201) ** 1.05  # heavy-tailed like a real year's top 200
-    widths = [width_px(v, volumes[0]) for v in volumes]
+    widths = [width_px(v, volumes[0], "sqrt") for v in volumes]
     assert widths[0] == MAX_WIDTH_PX and min(widths) >= MIN_WIDTH_PX
     assert widths == sorted(widths, reverse=True)
     assert sum(w == MIN_WIDTH_PX for w in widths) < 10  # no floor holding most lines

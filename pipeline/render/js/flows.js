@@ -87,9 +87,10 @@
 
   /**
    * @type {{layer: number, occupation: string, dirs: string[] | null, focus: string | null,
-   *   scheme: string}}
+   *   scheme: string, width: string}}
    */
-  var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme};
+  var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme,
+    width: S.width_scale};
   var map = A.createMap(D);
   var countryLayers = A.drawCountries(map, D.shapes, function (ci) { return landFill(ci); });
   var flowGroup = L.layerGroup().addTo(map);
@@ -192,11 +193,14 @@
     return {flows: chosen, total: ranked.length, tasks: total, shown: shown, nodes: nodes};
   }
 
+  /* Width proportional to the volume, or to its square root (the reader's switch), capped at
+     max_width for the source's largest flow and at least min_width (style.py, width_px). */
   /** @param {number} v */
   function widthOf(v) {
     var wmax = D.layers[state.layer].wmax;
     if (!(wmax > 0) || !(v > 0)) { return S.min_width; }
-    return Math.max(S.min_width, S.max_width * Math.sqrt(v / wmax));
+    var f = Math.min(1, v / wmax);
+    return Math.max(S.min_width, S.max_width * (state.width === 'sqrt' ? Math.sqrt(f) : f));
   }
   /** @param {number} v */
   function radiusOf(v) {
@@ -370,7 +374,8 @@
       }).length ? null : D.layers[state.layer].unit,
       occupation: state.occupation === 'all' ? null : state.occupation,
       direction: state.dirs === null ? null : state.dirs.join(','),
-      focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme
+      focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme,
+      width: state.width === S.width_scale ? null : state.width
     });
     window.atlas.view = v;
   }
@@ -501,6 +506,12 @@
       choices.appendChild(radios('scheme', 'North/South', D.schemes.map(function (s) {
         return /** @type {[string, string]} */ ([s.id, s.id]);
       }), state.scheme, function (s) { state.scheme = s; draw(); }));
+      /** @type {Array<[string, string]>} */
+      var scales = [['linear', 'proportional to the volume'],
+        ['sqrt', 'square root (small flows apart)']];
+      choices.appendChild(radios('width', 'Line width', scales, state.width, function (w) {
+        state.width = w; draw();
+      }));
     }
 
     /* Another year or source; the focus and occupation stay if the new layer has them, so
@@ -598,7 +609,7 @@
     var wmax = D.layers[state.layer].wmax;
     /** @type {Array<{value: number, width: number}>} */
     var out = [];
-    S.width_key.forEach(function (f) {
+    S.width_key[state.width].forEach(function (f) {
       var val = A.niceBelow(wmax * f);
       if (val > 0 && !out.some(function (k) { return k.value === val; })) {
         out.push({value: val, width: widthOf(val)});
@@ -619,9 +630,15 @@
     });
     return out;
   }
+  /* The same words as style.py, width_text. */
   function widthText() {
-    return 'Line width grows with the square root of the volume (1 to ' + S.max_width +
-      ' px).';
+    var layer = D.layers[state.layer], ratio = S.min_width / S.max_width;
+    var floor = layer.wmax * (state.width === 'sqrt' ? ratio * ratio : ratio);
+    return (state.width === 'sqrt' ? 'Line width grows with the square root of the volume' :
+      'Line width is proportional to the volume') + ', capped at ' + A.number(S.max_width) +
+      ' px for the largest flow of the source (' + A.number(layer.wmax) + ' ' +
+      A.unitText(layer.unit) + '); flows under ' + A.number(floor) + ' are drawn ' +
+      A.number(S.min_width) + ' px wide.';
   }
   var CIRCLE_TEXT = 'Circle area: work the country buys abroad, sells abroad and does at home.';
   /** What the view leaves out or highlights, in words (for the exports). */
@@ -729,6 +746,7 @@
     if (state.dirs !== null && !state.dirs.length) { state.dirs = null; }
     state.focus = h.focus && h.focus in codeIndex ? h.focus : null;
     state.scheme = h.scheme && h.scheme in D.groups ? h.scheme : D.scheme;
+    state.width = S.width_scales.indexOf(h.width) >= 0 ? h.width : S.width_scale;
     legend.buildChoices();
     draw();
   }
