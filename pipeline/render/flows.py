@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from pipeline.reference.countries import DEFAULT_SCHEME
-from pipeline.render.curves import Route, route, sea_across
+from pipeline.render.curves import Route, region_centres, route, sea_across
 from pipeline.render.flow_data import (
     DIRECTIONS,
     UNCLASSIFIED,
@@ -51,12 +51,20 @@ class RouteBook:
     proj: WorldProjection
     kind: str
     points: dict[str, tuple[float, float]]
+    # each country's sub-region centre (longitude): neighbours go the same way round the world
+    centres: dict[str, float] = field(default_factory=dict)
     routes: dict[tuple[str, str], Route] = field(default_factory=dict)
 
     def get(self, seller: str, buyer: str) -> Route:
         key = (seller, buyer)
         if key not in self.routes:
-            self.routes[key] = route(self.proj, self.points[seller], self.points[buyer], self.kind)
+            self.routes[key] = route(
+                self.proj,
+                self.points[seller],
+                self.points[buyer],
+                self.kind,
+                self.centres.get(seller),
+            )
         return self.routes[key]
 
 
@@ -151,6 +159,11 @@ def _points(records: FlowRecords) -> dict[str, tuple[float, float]]:
     return {c["country_code"]: (float(c["lon"]), float(c["lat"])) for c in records.countries}
 
 
+def route_book(proj: WorldProjection, kind: str, records: FlowRecords) -> RouteBook:
+    """The routes of a map: label points, and sub-region centres for the way round the world."""
+    return RouteBook(proj, kind, _points(records), region_centres(records.countries))
+
+
 def layer_features(
     records: FlowRecords,
     index: int,
@@ -227,7 +240,7 @@ def flow_map_data(
     """Every layer's default view with its geometry, before any HTML is made."""
     records = flow_records(con)
     proj = WorldProjection() if lon_0 is None else WorldProjection(lon_0)
-    book = RouteBook(proj, routes, _points(records))
+    book = route_book(proj, routes, records)
     layers = [layer_features(records, i, book, scheme, top_n) for i in range(len(records.layers))]
     return FlowMap(scheme, top_n, proj, records, layers)
 
@@ -255,7 +268,7 @@ def page_data(
     countries = records.countries
     index = {c["country_code"]: i for i, c in enumerate(countries)}
     pts = [proj.point(float(c["lon"]), float(c["lat"])) for c in countries]
-    book = RouteBook(proj, routes, _points(records))
+    book = route_book(proj, routes, records)
     occupations = records.occupations()
     occ_index = {o: i for i, o in enumerate(occupations)}
     pair_index: dict[tuple[str, str], int] = {}

@@ -39,7 +39,7 @@ from pipeline.render.claims import (
 )
 from pipeline.render.curves import Route, arrow_at_end, route, sample
 from pipeline.render.flow_data import DIRECTIONS, FlowRecords
-from pipeline.render.flows import RouteBook, _points, layer_features
+from pipeline.render.flows import layer_features, route_book
 from pipeline.render.labels import LabelItem, place_labels
 from pipeline.render.projection import WorldProjection
 from pipeline.render.shapes import country_shapes
@@ -64,6 +64,7 @@ from pipeline.render.style import (
     OUTLINE_EDGE,
     balance_limits,
     circle_key,
+    edge_marker_px,
     group_key,
     width_key,
     width_text,
@@ -281,7 +282,7 @@ class Sheet:
             self.ax.add_patch(
                 Circle(
                     (float(point[0]), float(point[1])),
-                    4 / self.ppu_px,
+                    edge_marker_px(width) / self.ppu_px,
                     facecolor="white",
                     edgecolor=colour,
                     linewidth=1.5,
@@ -425,7 +426,7 @@ def print_flows(
         sheet.countries(None, proj)
         sheet.text("No flows in the database yet.")
         return sheet.save(out_dir / "flows.svg", out_dir / "flows.png")
-    book = RouteBook(proj, routes, _points(records))
+    book = route_book(proj, routes, records)
     layer = layer_features(records, 0, book, scheme, top_n)
     info = layer.info
     sheet = Sheet(

@@ -46,6 +46,9 @@ MAX_WIDTH_PX = 18.0
 MIN_RADIUS_PX = 2.0
 MAX_RADIUS_PX = 24.0
 LABELS = 15
+# The white markers where a flow leaves the map's edge and comes back: at least this radius,
+# and as wide as the line running into them (edge_marker_px).
+EDGE_MARKER_PX = 4.0
 # The keys' values: round numbers at these fractions of the series' largest flow / country
 # (widths: for each scale, values the eye can tell apart above the 1 px floor).
 WIDTH_KEY = {"linear": (1.0, 0.5, 0.25, 0.1), "sqrt": (1.0, 0.25, 0.04)}
@@ -126,6 +129,7 @@ def style_for_page() -> dict[str, Any]:
         "min_radius": MIN_RADIUS_PX,
         "max_radius": MAX_RADIUS_PX,
         "labels": LABELS,
+        "edge_marker": EDGE_MARKER_PX,
         "width_key": WIDTH_KEY,
         "circle_key": CIRCLE_KEY,
         "group_colours": {
@@ -164,6 +168,11 @@ def floor_volume(max_value: float, scale: str = DEFAULT_WIDTH_SCALE) -> float:
     """The volume under which a line is drawn at the MIN_WIDTH_PX floor."""
     ratio = MIN_WIDTH_PX / MAX_WIDTH_PX
     return max_value * (ratio if scale == "linear" else ratio**2)
+
+
+def edge_marker_px(width: float) -> float:
+    """Radius of the edge markers of a line ``width`` px wide: wider than the line."""
+    return max(EDGE_MARKER_PX, width / 2 + 1.5)
 
 
 def nice_below(value: float) -> float:

@@ -22,7 +22,14 @@ from pipeline.render import render_all
 from pipeline.render.assets import RemoteAssetError, assert_self_contained
 from pipeline.render.balance import balance_records, fill
 from pipeline.render.balance import page_data as balance_page_data
-from pipeline.render.curves import arrow_at_end, crosses_edge, head_size, route, sample
+from pipeline.render.curves import (
+    arrow_at_end,
+    crosses_edge,
+    head_size,
+    region_centres,
+    route,
+    sample,
+)
 from pipeline.render.flow_data import flow_records, flow_view, series_maxima
 from pipeline.render.flows import flow_map_data, page_data
 from pipeline.render.projection import WorldProjection, delta_decode, delta_encode
@@ -46,6 +53,7 @@ GBR = (-1.5, 52.5)
 IND = (78.5, 22.0)
 JPN = (138.0, 36.0)
 BGD = (90.3, 23.7)
+VNM = (105.8, 21.0)
 REFERENCE = Path(__file__).parents[2] / "data" / "reference" / "countries.csv"
 
 
@@ -98,10 +106,45 @@ def test_pacific_flows_are_split_at_the_edge_and_others_are_not(proj) -> None:
         assert leave[0] == pytest.approx(-enter[0])  # opposite edges
         assert r.pieces[0][0] == pytest.approx(proj.point(*seller))
         assert r.pieces[-1][-1] == pytest.approx(proj.point(*buyer))
-    for seller, buyer in [(IND, USA), (BGD, USA), (GBR, IND), (IND, GBR), (USA, GBR)]:
+    for seller, buyer in [(IND, USA), (GBR, IND), (IND, GBR), (USA, GBR)]:
         r = route(proj, seller, buyer)
         assert not r.split, (seller, buyer)
     assert crosses_edge(proj, PHL[0], USA[0]) and not crosses_edge(proj, IND[0], USA[0])
+    # the shorter way on the globe: Viet Nam is 155.6° east of the United States (the fixed
+    # 60° rule once sent it 204.4° west, over Eurasia), India 177° west, Bangladesh 171.2° east
+    assert route(proj, VNM, USA).split and route(proj, BGD, USA).split
+    # ... judged from the centre of the seller's sub-region, Bangladesh goes India's way
+    assert not route(proj, BGD, USA, seller_centre=IND[0]).split
+
+
+def test_neighbouring_origins_go_the_same_way_to_one_buyer(proj) -> None:
+    """For every buyer, all the countries of one UN M49 sub-region go the same way round the
+    world; the Philippines, Viet Nam, Indonesia and China cross the Pacific to the United
+    States, India, Bangladesh and Pakistan the Atlantic."""
+    with REFERENCE.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["lon"] and r["lat"]]
+    countries = [
+        {"country_code": r["country_code"], "lon": float(r["lon"]), "subregion": r["subregion"]}
+        for r in rows
+    ]
+    centres = region_centres(countries)
+    point = {r["country_code"]: (float(r["lon"]), float(r["lat"])) for r in rows}
+    buyers = ["USA", "CAN", "GBR", "AUS", "JPN", "BRA", "ZAF", "IND"]
+    for buyer in buyers:
+        ways: dict[str, set[bool]] = {}
+        for c in countries:
+            if c["country_code"] == buyer:
+                continue
+            ways.setdefault(c["subregion"], set()).add(
+                crosses_edge(proj, centres[c["country_code"]], point[buyer][0])
+            )
+        assert all(len(w) == 1 for w in ways.values()), buyer
+
+    def split(seller: str) -> bool:
+        return route(proj, point[seller], point["USA"], seller_centre=centres[seller]).split
+
+    assert all(split(c) for c in ("PHL", "VNM", "IDN", "CHN", "THA", "MYS"))
+    assert not any(split(c) for c in ("IND", "BGD", "PAK", "LKA", "NPL"))
 
 
 def test_reciprocal_flows_lie_on_opposite_sides_and_long_flows_bow_more(proj) -> None:

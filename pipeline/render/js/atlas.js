@@ -27,6 +27,7 @@
  * @property {number} min_radius
  * @property {number} max_radius
  * @property {number} labels
+ * @property {number} edge_marker  the smallest radius of the markers at the map's edge
  * @property {string[]} width_scales  'linear' (width proportional to the volume), 'sqrt'
  * @property {string} width_scale  the one the page opens on
  * @property {Record<string, number[]>} width_key  per scale, the width key's values, as

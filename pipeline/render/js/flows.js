@@ -319,7 +319,9 @@
       if (parts.length > 1) {
         for (var k = 0; k + 1 < parts.length; k++) {
           [parts[k][parts[k].length - 1], parts[k + 1][0]].forEach(function (pt) {
-            var m = L.circleMarker([pt[1], pt[0]], {radius: 4, color: colour, weight: 2,
+            // as wide as the line running into it (style.py, edge_marker_px)
+            var m = L.circleMarker([pt[1], pt[0]], {radius: Math.max(S.edge_marker, w / 2 + 1.5),
+              color: colour, weight: 2,
               fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
               bubblingMouseEvents: false});
             m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
