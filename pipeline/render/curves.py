@@ -255,13 +255,31 @@ def trim_end(points: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
     return points[:1], direction / (np.hypot(*direction) or 1.0)
 
 
+def trim_start(points: np.ndarray, cut: float) -> np.ndarray:
+    """Polyline shortened by ``cut`` (at most 30 % of it) at its start: a flow leaves from the
+    edge of its seller's circle, not its centre."""
+    length = float(np.hypot(*np.diff(points, axis=0).T).sum())
+    out, _ = trim_end(points[::-1], min(cut, 0.3 * length))
+    return out[::-1]
+
+
+def taper_size(width_px: float) -> tuple[float, float]:
+    """(length, width) of a tapered end for a line ``width_px`` wide: as wide as the line."""
+    return 1.5 * width_px + 4.0, width_px
+
+
 def arrow_at_end(
-    points: np.ndarray, width_px: float, end_radius_px: float, px_per_unit: float
+    points: np.ndarray,
+    width_px: float,
+    end_radius_px: float,
+    px_per_unit: float,
+    taper: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(line, head): the last piece of a flow ending at the edge of the buyer's circle, with
-    its arrowhead (triangle, 3 x 2) whose tip touches the circle. All in map units."""
+    its arrowhead (triangle, 3 x 2) whose tip touches the circle; with ``taper``, a point as
+    wide as the line instead of a head wider than it. All in map units."""
     length = float(np.hypot(*np.diff(points, axis=0).T).sum())
-    head_len, head_w = head_size(width_px)
+    head_len, head_w = taper_size(width_px) if taper else head_size(width_px)
     head_len = min(head_len / px_per_unit, 0.45 * length)
     head_w = head_w / px_per_unit
     gap = min((end_radius_px + 1.0) / px_per_unit, 0.3 * length)
@@ -273,3 +291,57 @@ def arrow_at_end(
     # the line stops inside the head, so its square end never shows past the tip
     line, _ = trim_end(to_tip, head_len * 0.7)
     return line, head
+
+
+def triangles_meet(a: np.ndarray, b: np.ndarray, margin: float) -> bool:
+    """Whether two triangles come closer than ``margin`` (separating axes; atlas.js,
+    trianglesMeet)."""
+    for poly in (a, b):
+        for i in range(len(poly)):
+            edge = poly[(i + 1) % len(poly)] - poly[i]
+            axis = np.array([-edge[1], edge[0]])
+            norm = float(np.hypot(*axis))
+            if not norm > 0:
+                continue
+            pa, pb = a @ (axis / norm), b @ (axis / norm)
+            if pa.max() + margin <= pb.min() or pb.max() + margin <= pa.min():
+                return False
+    return True
+
+
+def choose_heads(heads: list[np.ndarray], margin: float) -> list[bool]:
+    """Which arrowheads to draw, given in order of priority (largest flow first): each one
+    that keeps ``margin`` clear of every head already kept. The others end in a point as wide
+    as their line (``taper``), so no hub is a heap of heads (atlas.js, chooseHeads)."""
+    kept: list[np.ndarray] = []
+    out = []
+    for h in heads:
+        free = not any(triangles_meet(h, k, margin) for k in kept)
+        if free:
+            kept.append(h)
+        out.append(free)
+    return out
+
+
+@dataclass(frozen=True)
+class FlowShape:
+    """A flow as drawn: its pieces as polylines (map units), the first leaving the seller's
+    circle at its edge, the last ending where its arrowhead (``head``) or its point (``taper``)
+    starts; each end is (line, triangle)."""
+
+    lines: tuple[np.ndarray, ...]
+    head: tuple[np.ndarray, np.ndarray]
+    taper: tuple[np.ndarray, np.ndarray]
+
+
+def flow_shape(
+    r: Route, width_px: float, start_radius_px: float, end_radius_px: float, px_per_unit: float
+) -> FlowShape:
+    """The drawn shape of a flow (atlas.js and flows.js, flowShape, do the same)."""
+    lines = [sample(p, 24) if r.kind == "bezier" else p for p in r.pieces]
+    lines[0] = trim_start(lines[0], (start_radius_px + 1.0) / px_per_unit)
+    return FlowShape(
+        tuple(lines),
+        arrow_at_end(lines[-1], width_px, end_radius_px, px_per_unit),
+        arrow_at_end(lines[-1], width_px, end_radius_px, px_per_unit, taper=True),
+    )

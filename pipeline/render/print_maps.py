@@ -37,7 +37,7 @@ from pipeline.render.claims import (
     claim_records,
     counts_text,
 )
-from pipeline.render.curves import Route, arrow_at_end, route, sample
+from pipeline.render.curves import FlowShape, Route, choose_heads, flow_shape, route
 from pipeline.render.flow_data import DIRECTIONS, FlowRecords
 from pipeline.render.flows import layer_features, route_book
 from pipeline.render.labels import LabelItem, place_labels
@@ -47,6 +47,9 @@ from pipeline.render.style import (
     BALANCE_BUYER,
     BALANCE_EVEN,
     BALANCE_SELLER,
+    CASING,
+    CASING_OPACITY,
+    CIRCLE_OPACITY,
     DIRECTION_COLOURS,
     DIRECTION_TEXT,
     ESTIMATED_DASH,
@@ -255,6 +258,23 @@ class Sheet:
         dashed: bool = False,
         alpha: float = LINE_OPACITY,
     ) -> None:
+        """A flow from its seller's centre to an arrowhead at its buyer's circle."""
+        shape = flow_shape(r, width, -1.0, end_radius, self.ppu_px)
+        self.flow(shape, r.edge_points(), colour, width, True, dashed, alpha, casing=False)
+
+    def flow(
+        self,
+        shape: FlowShape,
+        edges: list[np.ndarray],
+        colour: str,
+        width: float,
+        head: bool,
+        dashed: bool = False,
+        alpha: float = LINE_OPACITY,
+        casing: bool = True,
+    ) -> None:
+        """A drawn flow (curves.flow_shape): its lines over a white casing, its arrowhead or
+        point and its edge markers above every line."""
         style: dict[str, Any] = {
             "color": colour,
             "linewidth": width * self.k,
@@ -266,19 +286,26 @@ class Sheet:
             # matplotlib scales dashes by the line width; the page does it by width / 3
             scale = max(1.0, width / 3) / width
             style["linestyle"] = (0, tuple(round(v * scale * width) / width for v in DASH))
-        for k, piece in enumerate(r.pieces):
-            pts = sample(piece, 24) if r.kind == "bezier" else piece
-            if k < len(r.pieces) - 1:
-                self.ax.plot(pts[:, 0], pts[:, 1], **style)
-                continue
-            line, head = arrow_at_end(pts, width, end_radius, self.ppu_px)
-            self.ax.plot(line[:, 0], line[:, 1], **style)
-            self.ax.add_patch(
-                Polygon(
-                    head, closed=True, facecolor=colour, edgecolor="none", alpha=alpha, zorder=3
+        line_end, triangle = shape.head if head else shape.taper
+        lines = [*shape.lines[:-1], line_end]
+        for pts in lines:
+            if casing:
+                self.ax.plot(
+                    pts[:, 0],
+                    pts[:, 1],
+                    color=CASING,
+                    alpha=CASING_OPACITY,
+                    linewidth=(width + 2) * self.k,
+                    solid_capstyle="butt",
+                    zorder=3,
                 )
+            self.ax.plot(pts[:, 0], pts[:, 1], **style)
+        self.ax.add_patch(
+            Polygon(
+                triangle, closed=True, facecolor=colour, edgecolor="none", alpha=alpha, zorder=4
             )
-        for point in r.edge_points():
+        )
+        for point in edges:
             self.ax.add_patch(
                 Circle(
                     (float(point[0]), float(point[1])),
@@ -295,8 +322,19 @@ class Sheet:
             Circle(
                 xy,
                 radius_px / self.ppu_px,
+                facecolor="none",
+                edgecolor=CASING,
+                alpha=0.9,
+                linewidth=4 * self.k,
+                zorder=5,
+            )
+        )
+        self.ax.add_patch(
+            Circle(
+                xy,
+                radius_px / self.ppu_px,
                 facecolor=colour,
-                alpha=0.25,
+                alpha=CIRCLE_OPACITY,
                 edgecolor="none",
                 zorder=5,
             )
@@ -439,9 +477,17 @@ def print_flows(
     codes = {c["country_code"]: i for i, c in enumerate(records.countries)}
     sheet.countries({i: LAND_FILL[group_key(groups.get(c))] for c, i in codes.items()}, proj, codes)
     radius = {n.code: n.radius for n in layer.circles}
-    for f in layer.flows:
-        sheet.route(
-            f.route, f.colour, f.width, radius.get(f.buyer, 2.0), dashed=f.method != "observed"
+    shapes = [
+        flow_shape(
+            f.route, f.width, radius.get(f.seller, 2.0), radius.get(f.buyer, 2.0), sheet.ppu_px
+        )
+        for f in layer.flows
+    ]
+    # arrowheads where they can be read, largest flow first (as in the page)
+    heads = choose_heads([s.head[1] for s in shapes], 1 / sheet.ppu_px)
+    for f, shape, head in zip(layer.flows, shapes, heads, strict=True):
+        sheet.flow(
+            shape, f.route.edge_points(), f.colour, f.width, head, dashed=f.method != "observed"
         )
     for n in sorted(layer.circles, key=lambda n: -n.radius):
         sheet.circle(n.xy, n.radius, n.colour)
@@ -483,7 +529,10 @@ def print_flows(
     sheet.text(
         "Equal Earth projection, centred on "
         f"{number(proj.lon_0)}° E. Arrows point at the buyer; curves bow to the right of "
-        "travel; white markers: a flow leaving one edge and coming back at the other.",
+        "travel; white markers: a flow leaving one edge and coming back at the other. A flow "
+        "leaves its seller's circle at the edge and ends at its buyer's: with an arrowhead on "
+        "the largest flows into each country, with a point as wide as the line where a head "
+        "would overlap another.",
         colour="#555",
     )
     sheet.text(f"North/South: {_scheme_name(records, scheme)}.", colour="#555")

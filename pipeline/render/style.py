@@ -27,6 +27,11 @@ DIRECTION_TEXT = {
     "unclassified": "not classified by this scheme",
 }
 LINE_OPACITY = 0.9
+# Each highlighted flow has a thin white casing (1 px each side), so flows that cross or run
+# side by side stay apart; circles have a white halo and lie above the flows.
+CASING = "#ffffff"
+CASING_OPACITY = 0.75
+CIRCLE_OPACITY = 0.45
 # Lines the direction filter leaves out stay as faint context.
 GREYED = "#c4c4c4"
 GREYED_OPACITY = 0.55
@@ -119,6 +124,9 @@ def style_for_page() -> dict[str, Any]:
         "direction_colours": DIRECTION_COLOURS,
         "direction_text": DIRECTION_TEXT,
         "line_opacity": LINE_OPACITY,
+        "casing": CASING,
+        "casing_opacity": CASING_OPACITY,
+        "circle_opacity": CIRCLE_OPACITY,
         "greyed": GREYED,
         "greyed_opacity": GREYED_OPACITY,
         "estimated_dash": ESTIMATED_DASH,

@@ -4,8 +4,9 @@
  * The pages carry pre-projected coordinates (Equal Earth, map units of 100 km, written as
  * integers of a tenth of a unit) and draw them in Leaflet's CRS.Simple, where a latLng is
  * [y, x]. Text from the data only ever reaches the page through textContent, never innerHTML.
- * Arrowheads follow the same rules as pipeline/render/curves.py (head_size, arrow_at_end), so
- * the page and the print version agree.
+ * Arrowheads follow the same rules as pipeline/render/curves.py (head_size, arrow_at_end,
+ * choose_heads), and labels those of pipeline/render/labels.py, so the page and the print
+ * version agree.
  *
  * Types (JSDoc, checked by TypeScript in make lint; globals.d.ts declares L and window.Atlas):
  * the typedefs below are shared by the pages' scripts.
@@ -19,6 +20,9 @@
  * @property {Record<string, string>} direction_colours
  * @property {Record<string, string>} direction_text
  * @property {number} line_opacity
+ * @property {string} casing  the white casing of each flow and halo of each circle
+ * @property {number} casing_opacity
+ * @property {number} circle_opacity  the circles' fill
  * @property {string} greyed
  * @property {number} greyed_opacity
  * @property {string} estimated_dash
@@ -324,17 +328,39 @@ var Atlas = (function () {
   };
 
   /**
+   * The line shortened by `cut` (map units) at its start, so a flow leaves from the edge of
+   * its seller's circle rather than its centre (at most 30 % of the line).
+   * @param {XY[]} pts
+   * @param {number} cut
+   * @returns {XY[]}
+   */
+  Atlas.trimStart = function (pts, cut) {
+    var c = Math.min(cut, 0.3 * Atlas.length(pts));
+    return Atlas.trimEnd(pts.slice().reverse(), c).pts.reverse();
+  };
+
+  /**
+   * @param {number} widthPx
+   * @returns {XY} a tapered end's length and width in pixels: as wide as the line
+   */
+  Atlas.taperSize = function (widthPx) {
+    return [1.5 * widthPx + 4, widthPx];
+  };
+
+  /**
    * The last piece of a flow, ending where its arrowhead starts; the head's tip touches the
-   * buyer's circle. Sizes in pixels, coordinates in map units.
+   * buyer's circle. With `taper`, the end is a point as wide as the line instead of a head
+   * wider than it. Sizes in pixels, coordinates in map units.
    * @param {XY[]} pts
    * @param {number} widthPx
    * @param {number} radiusPx
    * @param {number} ppu
+   * @param {boolean} [taper]
    * @returns {{line: XY[], head: XY[]}}
    */
-  Atlas.arrowAtEnd = function (pts, widthPx, radiusPx, ppu) {
+  Atlas.arrowAtEnd = function (pts, widthPx, radiusPx, ppu, taper) {
     var length = Atlas.length(pts);
-    var size = Atlas.headSize(widthPx);
+    var size = taper ? Atlas.taperSize(widthPx) : Atlas.headSize(widthPx);
     var headLen = Math.min(size[0] / ppu, 0.45 * length);
     var headW = size[1] / ppu;
     var gap = Math.min((radiusPx + 1) / ppu, 0.3 * length);
@@ -346,6 +372,49 @@ var Atlas = (function () {
     var head = [tip, [base[0] + n[0] * headW / 2, base[1] + n[1] * headW / 2],
                 [base[0] - n[0] * headW / 2, base[1] - n[1] * headW / 2]];
     return {line: Atlas.trimEnd(toTip.pts, headLen * 0.7).pts, head: head};
+  };
+
+  /**
+   * Whether two triangles come closer than `margin` (separating axes).
+   * @param {XY[]} a
+   * @param {XY[]} b
+   * @param {number} margin
+   */
+  Atlas.trianglesMeet = function (a, b, margin) {
+    var polys = [a, b];
+    for (var p = 0; p < 2; p++) {
+      var poly = polys[p];
+      for (var i = 0; i < poly.length; i++) {
+        var q = poly[(i + 1) % poly.length];
+        var ax = -(q[1] - poly[i][1]), ay = q[0] - poly[i][0];
+        var len = Math.sqrt(ax * ax + ay * ay);
+        if (!(len > 0)) { continue; }
+        ax /= len; ay /= len;
+        var pa = a.map(function (v) { return v[0] * ax + v[1] * ay; });
+        var pb = b.map(function (v) { return v[0] * ax + v[1] * ay; });
+        if (Math.max.apply(null, pa) + margin <= Math.min.apply(null, pb) ||
+            Math.max.apply(null, pb) + margin <= Math.min.apply(null, pa)) { return false; }
+      }
+    }
+    return true;
+  };
+
+  /**
+   * Which arrowheads to draw, given in order of priority (largest flow first): each one that
+   * keeps `margin` clear of every head already kept (curves.py, choose_heads). The others end
+   * in a point as wide as their line, so no hub is a heap of heads.
+   * @param {XY[][]} heads
+   * @param {number} margin
+   * @returns {boolean[]}
+   */
+  Atlas.chooseHeads = function (heads, margin) {
+    /** @type {XY[][]} */
+    var kept = [];
+    return heads.map(function (h) {
+      var free = !kept.some(function (k) { return Atlas.trianglesMeet(h, k, margin); });
+      if (free) { kept.push(h); }
+      return free;
+    });
   };
 
   /**
@@ -795,30 +864,80 @@ var Atlas = (function () {
   };
 
   /**
-   * Which of `items` ([x, y, text, ...] in map units, largest country first) to label: at
-   * most `max`, skipping any whose box would overlap one already placed (same rule as
-   * pipeline/render/print_maps.py, pick_labels).
-   * @template {[number, number, string, ...unknown[]]} T
-   * @param {T[]} items
-   * @param {number} max
-   * @param {number} ppu
-   * @returns {T[]}
+   * Labels beside their circles, never on a circle or on each other: eight places around the
+   * circle (right, left, above, below, then the diagonals), then the same farther out with a
+   * leader line; a label that must be shown and finds no room goes where it overlaps least
+   * (pipeline/render/labels.py, place_labels: the same rule). Screen pixels, y downwards.
+   * @param {Array<{key: string, x: number, y: number, r: number, w: number, h: number,
+   *   must: boolean}>} items  in order of priority
+   * @param {Array<[number, number, number]>} circles  [x, y, radius]
+   * @returns {Array<{key: string, x: number, y: number, box: number[], leader: boolean}>}
    */
-  Atlas.pickLabels = function (items, max, ppu) {
+  Atlas.placeLabels = function (items, circles) {
+    var DIRS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1]];
+    var RINGS = 4, GAP = 2, MARGIN = 1;
     /** @type {number[][]} */
     var boxes = [];
-    /** @type {T[]} */
+    /** @type {Array<{key: string, x: number, y: number, box: number[], leader: boolean}>} */
     var out = [];
+    /**
+     * @param {number[]} b
+     * @param {number[]} c
+     */
+    function hitsCircle(b, c) {
+      var nx = Math.min(Math.max(c[0], b[0]), b[2]), ny = Math.min(Math.max(c[1], b[1]), b[3]);
+      return (nx - c[0]) * (nx - c[0]) + (ny - c[1]) * (ny - c[1]) < c[2] * c[2];
+    }
+    /**
+     * @param {number[]} a
+     * @param {number[]} b
+     */
+    function overlap(a, b) {
+      var w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+      var h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+      return w > 0 && h > 0 ? w * h : 0;
+    }
     items.forEach(function (it) {
-      if (out.length >= max) { return; }
-      var w = 6.5 * it[2].length / ppu / 2 + 2 / ppu, h = 8 / ppu;
-      var box = [it[0] - w, it[1] - h, it[0] + w, it[1] + h];
-      var clash = boxes.some(function (b) {
-        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
-      });
-      if (!clash) { boxes.push(box); out.push(it); }
+      /** @type {{cost: number, box: number[], ring: number} | null} */
+      var best = null;
+      /** @type {{box: number[], ring: number} | null} */
+      var chosen = null;
+      for (var ring = 0; ring <= RINGS && !chosen; ring++) {
+        for (var k = 0; k < DIRS.length; k++) {
+          var dx = DIRS[k][0], dy = DIRS[k][1];
+          var d = it.r + GAP + ring * it.h, f = dx && dy ? 0.7071 : 1;
+          var cx = it.x + dx * (d * f + it.w / 2), cy = it.y + dy * (d * f + it.h / 2);
+          var box = [cx - it.w / 2, cy - it.h / 2, cx + it.w / 2, cy + it.h / 2];
+          var g = [box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN];
+          var hits = circles.filter(function (c) { return hitsCircle(g, c); }).length;
+          var cost = boxes.reduce(function (sum, b) { return sum + overlap(g, b); }, 0);
+          if (!hits && cost === 0) { chosen = {box: box, ring: ring}; break; }
+          cost += hits * it.w * it.h;
+          if (best === null || cost < best.cost) { best = {cost: cost, box: box, ring: ring}; }
+        }
+      }
+      if (!chosen) {
+        if (!it.must || best === null) { return; }
+        chosen = {box: best.box, ring: best.ring};
+      }
+      boxes.push(chosen.box);
+      out.push({key: it.key, x: (chosen.box[0] + chosen.box[2]) / 2,
+        y: (chosen.box[1] + chosen.box[3]) / 2, box: chosen.box, leader: chosen.ring > 0});
     });
     return out;
+  };
+
+  /** @type {CanvasRenderingContext2D | null} */
+  var measurer = null;
+  /**
+   * The width in pixels of a label's text, in the labels' font (.atlas-label span).
+   * @param {string} text
+   */
+  Atlas.labelWidth = function (text) {
+    measurer = measurer || /** @type {CanvasRenderingContext2D} */ (
+      document.createElement('canvas').getContext('2d'));
+    measurer.font = '600 11px system-ui, sans-serif';
+    return measurer.measureText(text).width;
   };
 
   /**

@@ -273,6 +273,24 @@
     return null;
   }
 
+  /**
+   * The drawn shape of one flow: its pieces as polylines (map units), leaving the seller's
+   * circle at its edge, the last one ending at the buyer's circle in a head or a point.
+   * @param {DrawnFlow} f
+   * @param {Record<number, number>} radius
+   * @param {number} ppu
+   */
+  function flowShape(f, radius, ppu) {
+    var w = widthOf(f.value);
+    var lines = pieces[f.pair].map(function (piece) {
+      return D.routes === 'curved' ? A.bezier(piece, 24) : piece;
+    });
+    lines[0] = A.trimStart(lines[0], ((radius[f.seller] || S.min_radius) + 1) / ppu);
+    var last = lines[lines.length - 1], end = radius[f.buyer] || S.min_radius;
+    return {f: f, w: w, lines: lines, head: A.arrowAtEnd(last, w, end, ppu),
+      taper: A.arrowAtEnd(last, w, end, ppu, true), hasHead: false};
+  }
+
   function draw() {
     var v = current = viewFlows();
     flowGroup.clearLayers();
@@ -286,19 +304,29 @@
     // greyed (filtered out) first, then the highlighted; largest first, so small lie on top
     var order = v.flows.filter(function (f) { return f.greyed; })
       .concat(v.flows.filter(function (f) { return !f.greyed; }));
-    order.forEach(function (f) {
-      var w = widthOf(f.value);
+    var shapes = order.map(function (f) { return flowShape(f, radius, ppu); });
+    // arrowheads where they can be read: the highlighted flows, largest first, each head clear
+    // of those already kept (1 px); the others end in a point as wide as their line
+    var headed = shapes.filter(function (sh) { return !sh.f.greyed; });
+    A.chooseHeads(headed.map(function (sh) { return sh.head.head; }), 1 / ppu)
+      .forEach(function (keep, i) { headed[i].hasHead = keep; });
+    /** @type {L.Layer[]} */
+    var ends = [];
+    shapes.forEach(function (sh) {
+      var f = sh.f, w = sh.w;
       var colour = f.greyed ? S.greyed : S.direction_colours[f.direction];
       var opacity = f.greyed ? S.greyed_opacity : S.line_opacity;
       // dashes grow with the line, so a wide estimated flow still reads as one line
       var dash = f.method === 'observed' ? null : A.dashFor(w, S.estimated_dash);
-      var parts = pieces[f.pair];
-      parts.forEach(function (piece, k) {
-        var line = D.routes === 'curved' ? A.bezier(piece, 24) : piece;
-        var head = null;
-        if (k === parts.length - 1) {
-          var r = A.arrowAtEnd(line, w, radius[f.buyer] || S.min_radius, ppu);
-          line = r.line; head = r.head;
+      var end = sh.hasHead ? sh.head : sh.taper;
+      sh.lines.forEach(function (line, k) {
+        if (k === sh.lines.length - 1) { line = end.line; }
+        if (!f.greyed) {
+          // a thin white casing: where flows cross or run side by side, each stays one line
+          var casing = L.polyline(A.latLngs(line), {color: S.casing, weight: w + 2,
+            opacity: S.casing_opacity, lineCap: 'butt', lineJoin: 'round', interactive: false});
+          casing.atlas = {kind: 'casing', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          flowGroup.addLayer(casing);
         }
         var pl = L.polyline(A.latLngs(line), {
           color: colour, weight: w, opacity: opacity, lineCap: 'butt', lineJoin: 'round',
@@ -309,30 +337,31 @@
           value: f.value, direction: f.direction, greyed: f.greyed, method: f.method};
         A.bindTip(pl, function () { return flowRows(f); });
         flowGroup.addLayer(pl);
-        if (head) {
-          var hd = L.polygon(A.latLngs(head), {color: colour, weight: 0, fillColor: colour,
-            fillOpacity: opacity, interactive: false});
-          hd.atlas = {kind: 'arrow', seller: C.code[f.seller], buyer: C.code[f.buyer]};
-          flowGroup.addLayer(hd);
-        }
       });
-      if (parts.length > 1) {
-        for (var k = 0; k + 1 < parts.length; k++) {
-          [parts[k][parts[k].length - 1], parts[k + 1][0]].forEach(function (pt) {
-            // as wide as the line running into it (style.py, edge_marker_px)
-            var m = L.circleMarker([pt[1], pt[0]], {radius: Math.max(S.edge_marker, w / 2 + 1.5),
-              color: colour, weight: 2,
-              fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
-              bubblingMouseEvents: false});
-            m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
-            A.bindTip(m, function () { return flowRows(f); });
-            flowGroup.addLayer(m);
-          });
-        }
+      var hd = L.polygon(A.latLngs(end.head), {color: colour, weight: 0, fillColor: colour,
+        fillOpacity: opacity, interactive: false});
+      hd.atlas = {kind: sh.hasHead ? 'arrow' : 'taper', seller: C.code[f.seller],
+        buyer: C.code[f.buyer]};
+      ends.push(hd);
+      var parts = pieces[f.pair];
+      for (var k = 0; k + 1 < parts.length; k++) {
+        [parts[k][parts[k].length - 1], parts[k + 1][0]].forEach(function (pt) {
+          // as wide as the line running into it (style.py, edge_marker_px)
+          var m = L.circleMarker([pt[1], pt[0]], {radius: Math.max(S.edge_marker, w / 2 + 1.5),
+            color: colour, weight: 2,
+            fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
+            bubblingMouseEvents: false});
+          m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          A.bindTip(m, function () { return flowRows(f); });
+          ends.push(m);
+        });
       }
     });
-    // circles at the ends of the drawn flows (and the focused country); the shapes of the
-    // other countries are still there to click
+    // heads, points and edge markers above every line, so no line hides another's head
+    ends.forEach(function (layer) { flowGroup.addLayer(layer); });
+    // circles at the ends of the drawn flows (and the focused country), above the flows with
+    // a white halo, so a corridor passing over a country never hides its circle; the shapes
+    // of the other countries are still there to click
     /** @type {Record<number, boolean>} */
     var partners = {};
     if (focus >= 0) { partners[focus] = true; }
@@ -347,23 +376,47 @@
       var ci = c[0], n = c[1], g = groupOf(ci);
       var colour = g === 1 ? S.group_colours.north : g === 0 ? S.group_colours.south :
         S.group_colours.none;
+      var halo = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: S.casing,
+        weight: 4, opacity: 0.9, fill: false, interactive: false});
+      halo.atlas = {kind: 'halo', code: C.code[ci]};
+      nodeGroup.addLayer(halo);
       var m = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: colour,
-        weight: ci === focus ? 3 : 1, opacity: 0.95, fillColor: colour, fillOpacity: 0.25,
-        bubblingMouseEvents: false});
+        weight: ci === focus ? 3 : 1, opacity: 0.95, fillColor: colour,
+        fillOpacity: S.circle_opacity, bubblingMouseEvents: false});
       m.atlas = {kind: 'node', code: C.code[ci]};
       A.bindTip(m, function () { return nodeRows(ci, n); });
       m.on('click', function () { setFocus(C.code[ci]); });
       nodeGroup.addLayer(m);
     });
-    // the focused country is always labelled, then the largest
+    // the focused country and the largest are always labelled, beside their circles
     var byLabel = circles.filter(function (c) { return c[0] === focus; })
-      .concat(circles.filter(function (c) { return c[0] !== focus; }));
-    A.pickLabels(byLabel.map(function (c) {
-      return [pts[c[0]][0], pts[c[0]][1], C.name[c[0]], c[0]];
-    }), S.labels, ppu).forEach(function (it) {
-      var lab = A.label([it[1], it[0]], it[2]);
-      lab.atlas = {kind: 'label', code: C.code[it[3]]};
+      .concat(circles.filter(function (c) { return c[0] !== focus; })).slice(0, S.labels);
+    /** @param {number} ci */
+    function screen(ci) { return map.latLngToContainerPoint([pts[ci][1], pts[ci][0]]); }
+    var placed = A.placeLabels(byLabel.map(function (c) {
+      var p = screen(c[0]);
+      return {key: String(c[0]), x: p.x, y: p.y, r: radius[c[0]] + 2,
+        w: A.labelWidth(C.name[c[0]]) + 4, h: 14, must: true};
+    }), circles.map(function (c) {
+      var p = screen(c[0]);
+      return /** @type {[number, number, number]} */ ([p.x, p.y, radius[c[0]] + 2]);
+    }));
+    placed.forEach(function (p) {
+      var ci = Number(p.key);
+      var lab = A.label(map.containerPointToLatLng([p.x, p.y]), C.name[ci]);
+      lab.atlas = {kind: 'label', code: C.code[ci]};
       labelGroup.addLayer(lab);
+      if (p.leader) {
+        var c = screen(ci), r = radius[ci] + 2;
+        var nx = Math.min(Math.max(c.x, p.box[0]), p.box[2]);
+        var ny = Math.min(Math.max(c.y, p.box[1]), p.box[3]);
+        var d = Math.sqrt((nx - c.x) * (nx - c.x) + (ny - c.y) * (ny - c.y)) || 1;
+        var leader = L.polyline([map.containerPointToLatLng([c.x + (nx - c.x) * r / d,
+          c.y + (ny - c.y) * r / d]), map.containerPointToLatLng([nx, ny])],
+        {color: '#555', weight: 0.8, opacity: 0.9, interactive: false});
+        leader.atlas = {kind: 'leader', code: C.code[ci]};
+        labelGroup.addLayer(leader);
+      }
     });
     countryLayers.forEach(function (layer) {
       layer.setStyle({fillColor: landFill(layer.atlas.ci)});
@@ -591,7 +644,7 @@
           'the right of travel, so A → B and B → A lie apart; a flow that is shorter across ' +
           D.proj.sea + ' leaves one edge of the map and comes back at the other (white ' +
           'markers at both edges).' : 'Flows follow great circles; across ' + D.proj.sea +
-          ' they leave one edge and come back at the other.')}),
+          ' they leave one edge and come back at the other.') + ' ' + ENDS_TEXT}),
         el('p', {class: 'muted', text: 'North/South: ' + state.scheme + ' (' +
           (scheme ? scheme.citation : '') + ').'}),
         el('p', {class: 'muted', text: 'Source: ' + (layer.citation || layer.source) +
@@ -643,6 +696,9 @@
       A.number(S.min_width) + ' px wide.';
   }
   var CIRCLE_TEXT = 'Circle area: work the country buys abroad, sells abroad and does at home.';
+  var ENDS_TEXT = 'A flow leaves its seller\'s circle at the edge and ends at its buyer\'s: ' +
+    'with an arrowhead on the largest flows into each country, with a point as wide as the ' +
+    'line where a head would overlap another.';
   /** What the view leaves out or highlights, in words (for the exports). */
   function selectionText() {
     /** @type {string[]} */
@@ -698,7 +754,7 @@
     w.text(widthText() + ' ' + CIRCLE_TEXT, muted);
     w.text(D.proj.name + ' projection, centred on ' + D.proj.lon_0 + '° E. Arrows point at ' +
       'the buyer; curves bow to the right of travel; white markers: a flow leaving one edge ' +
-      'and coming back at the other.', muted);
+      'and coming back at the other. ' + ENDS_TEXT, muted);
     var scheme = D.schemes.filter(function (s) { return s.id === state.scheme; })[0];
     w.text('Source: ' + String(layer.citation || layer.source).replace(/\.\s*$/, '') + '. Period: ' +
       (layer.period || layer.year) + '. Method: ' + layer.method + '.', muted);
