@@ -1,11 +1,11 @@
 """Where country labels go: beside their circles, never on them, never on each other.
 
 A label is tried at eight places around its circle (right, left, above, below, then the
-diagonals), just clear of the circle's edge; if all eight touch a label already placed or a
-circle, the same eight a line-height farther out (with a leader line back to the circle), up to
-``RINGS`` times. Labels are placed largest country first, so the largest get the nearest
-places. A label that must be shown (the largest countries) and finds no free place goes where it
-overlaps least; one that need not be shown is dropped.
+diagonals), just clear of the circle's edge and inside the map's box; if all eight touch a
+label already placed or a circle, the same eight a line-height farther out (with a leader line
+back to the circle), up to ``RINGS`` times. Labels are placed largest country first, so the
+largest get the nearest places. A label that must be shown (the largest countries) and finds no
+free place goes where it overlaps least; one that need not be shown is dropped.
 
 Coordinates are screen-like: x to the right, y downwards, in any one unit (page pixels or print
 points). atlas.js (``placeLabels``) follows the same rule in the page, measuring its own text.
@@ -68,8 +68,11 @@ def candidate(it: LabelItem, direction: tuple[int, int], ring: int) -> Box:
     return (cx - it.w / 2, cy - it.h / 2, cx + it.w / 2, cy + it.h / 2)
 
 
-def place_labels(items: list[LabelItem], circles: list[Circle]) -> list[Placed]:
-    """Labels for ``items`` (in order of priority), clear of ``circles`` and of each other."""
+def place_labels(
+    items: list[LabelItem], circles: list[Circle], bounds: Box | None = None
+) -> list[Placed]:
+    """Labels for ``items`` (in order of priority), clear of ``circles`` and of each other,
+    and inside ``bounds`` (x0, y0, x1, y1) if given."""
     placed: list[Placed] = []
     boxes: list[Box] = []
 
@@ -83,12 +86,19 @@ def place_labels(items: list[LabelItem], circles: list[Circle]) -> list[Placed]:
             for direction in DIRECTIONS:
                 box = candidate(it, direction, ring)
                 g = grown(box)
-                hits_circle = any(_box_hits_circle(g, c) for c in circles)
+                hits = sum(_box_hits_circle(g, c) for c in circles)
+                if bounds is not None and not (
+                    bounds[0] <= box[0]
+                    and bounds[1] <= box[1]
+                    and box[2] <= bounds[2]
+                    and box[3] <= bounds[3]
+                ):
+                    hits += 1
                 cost = sum(_overlap(g, b) for b in boxes)
-                if not hits_circle and cost == 0:
+                if not hits and cost == 0:
                     chosen = (box, ring)
                     break
-                cost += sum(it.w * it.h for c in circles if _box_hits_circle(g, c))
+                cost += hits * it.w * it.h
                 if best is None or cost < best[0]:
                     best = (cost, box, ring)
             if chosen:

@@ -51,6 +51,13 @@ MAX_WIDTH_PX = 18.0
 MIN_RADIUS_PX = 2.0
 MAX_RADIUS_PX = 24.0
 LABELS = 15
+# On a small map (a phone) lines, circles and heads shrink with the world: below a world this
+# many pixels wide, sizes are scaled by its width over this (at least MIN_SIZE_SCALE), and the
+# labels by its width over LABELS_FULL_PX (at least MIN_LABELS).
+SIZE_FULL_PX = 800.0
+MIN_SIZE_SCALE = 0.4
+LABELS_FULL_PX = 600.0
+MIN_LABELS = 5
 # The white markers where a flow leaves the map's edge and comes back: at least this radius,
 # and as wide as the line running into them (edge_marker_px).
 EDGE_MARKER_PX = 4.0
@@ -137,6 +144,10 @@ def style_for_page() -> dict[str, Any]:
         "min_radius": MIN_RADIUS_PX,
         "max_radius": MAX_RADIUS_PX,
         "labels": LABELS,
+        "size_full_px": SIZE_FULL_PX,
+        "min_size_scale": MIN_SIZE_SCALE,
+        "labels_full_px": LABELS_FULL_PX,
+        "min_labels": MIN_LABELS,
         "edge_marker": EDGE_MARKER_PX,
         "width_key": WIDTH_KEY,
         "circle_key": CIRCLE_KEY,

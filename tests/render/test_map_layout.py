@@ -233,3 +233,61 @@ def test_page_and_print_share_the_rules_for_ends_heads_and_labels(browser, pages
     assert [(p["key"], p["leader"]) for p in js] == [(p.key, p.leader) for p in py]
     assert np.allclose([p["box"] for p in js], [p.box for p in py], atol=1e-9)
     page.close()
+
+
+# The world's outline and the map's box in container pixels, what Leaflet thinks its size is,
+# and where the legend lies.
+BOXES = """() => {
+    const m = atlas.map, box = m.getContainer().getBoundingClientRect();
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    Atlas.outline.forEach(pt => { const p = m.latLngToContainerPoint([pt[1], pt[0]]);
+        x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y);
+        x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y); });
+    const side = document.getElementById('atlas-side').getBoundingClientRect();
+    let widest = 0;
+    m.eachLayer(l => {
+        if (l.atlas && l.atlas.kind === 'flow') widest = Math.max(widest, l.options.weight);
+    });
+    return {box: [box.left, box.top, box.width, box.height], size: [m.getSize().x, m.getSize().y],
+            world: [x0, y0, x1, y1], side: [side.top, side.height], widest: widest};
+}"""
+
+
+def assert_world_fits(b: dict) -> None:
+    _, _, w, h = b["box"]
+    assert b["size"] == [round(w), round(h)] or b["size"] == [int(w), int(h)]
+    x0, y0, x1, y1 = b["world"]
+    assert x0 >= -1 and y0 >= -1 and x1 <= w + 1 and y1 <= h + 1, b
+    # the world fills most of the box's width or height (zoom goes by quarter steps)
+    assert x1 - x0 >= 0.8 * w or y1 - y0 >= 0.8 * h, b
+
+
+@pytest.mark.parametrize("size", [(390, 844), (768, 1024)])
+def test_small_screens_draw_the_whole_world_on_every_load(browser, hub_pages, size) -> None:
+    """The map lays itself out once the legend beside it is filled: the whole world on every
+    load (the map used to be laid out for the box it had before the sidebar was filled, and was
+    drawn low and clipped on 7 loads in 8), the legend under the map, foldable."""
+    for _load in range(5):
+        page = Opened(browser, hub_pages["flows"], size=size, hash_=HUB)
+        b = page.js(BOXES)
+        assert_world_fits(b)
+        # the legend lies under the map, and the map is as tall as the world needs
+        assert b["side"][0] >= b["box"][1] + b["box"][3] - 1
+        assert b["world"][3] - b["world"][1] >= 0.8 * b["box"][3]
+        # lines shrink with the world: 18 px at 800 px of world width and more
+        world_px = b["world"][2] - b["world"][0]
+        assert b["widest"] == pytest.approx(18 * max(0.4, min(1.0, world_px / 800)), abs=0.1)
+        page.close()
+    page = Opened(browser, hub_pages["flows"], size=size, hash_=HUB)
+    before = page.js(BOXES)
+    page.page.click("#atlas-side-toggle")  # fold the legend: the map takes the screen
+    page.page.wait_for_function(f"() => atlas.map.getSize().y > {before['size'][1] + 100}")
+    folded = page.js(BOXES)
+    assert folded["box"][3] > before["box"][3] + 100 and folded["side"][1] < before["side"][1]
+    assert_world_fits(folded)
+    assert page.page.locator("#direction-key").is_visible()  # the colour key stays
+    assert not page.page.locator("#download-svg").is_visible()
+    page.close()
+    balance = Opened(browser, hub_pages["balance"], size=size)
+    assert_world_fits(balance.js(BOXES))
+    balance.close()

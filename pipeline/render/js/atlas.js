@@ -31,6 +31,10 @@
  * @property {number} min_radius
  * @property {number} max_radius
  * @property {number} labels
+ * @property {number} size_full_px  below a world this wide (px), sizes shrink with it
+ * @property {number} min_size_scale
+ * @property {number} labels_full_px  below a world this wide (px), fewer labels
+ * @property {number} min_labels
  * @property {number} edge_marker  the smallest radius of the markers at the map's edge
  * @property {string[]} width_scales  'linear' (width proportional to the volume), 'sqrt'
  * @property {string} width_scale  the one the page opens on
@@ -198,10 +202,64 @@ var Atlas = (function () {
       fillColor: style.ocean, fillOpacity: 1, color: style.outline_edge, weight: 1,
       interactive: false
     }).addTo(map);
-    map.fitBounds(bounds, {padding: [8, 8], animate: false});
-    map.setMinZoom(map.getZoom() - 0.5);
+    Atlas.fitWorld(map);
     map.setMaxBounds(bounds.pad(0.25));
+    Atlas.sideToggle();
+    // The page fills its sidebar after the map is made; on a phone that moves the map's box.
+    // Whenever the box changes size (the sidebar filled or opened, a phone turned), the map
+    // lays itself out again and, unless the reader has zoomed or dragged, fits the world again.
+    var fitting = false, moved = false, last = '';
+    map.on('zoomstart dragstart', function () { if (!fitting) { moved = true; } });
+    map.atlasSettle = function () {
+      var box = map.getContainer().getBoundingClientRect();
+      var size = Math.round(box.width) + 'x' + Math.round(box.height);
+      if (size === last) { return; }
+      last = size;
+      map.invalidateSize({animate: false, pan: false});
+      if (!moved) { fitting = true; Atlas.fitWorld(map); fitting = false; }
+    };
+    if (typeof ResizeObserver !== 'undefined') {
+      new ResizeObserver(function () { map.atlasSettle(); }).observe(map.getContainer());
+    }
     return map;
+  };
+
+  /**
+   * The whole world in the map's box, with a little room to zoom out.
+   * @param {L.Map} map
+   */
+  Atlas.fitWorld = function (map) {
+    map.setMinZoom(-2);
+    map.fitBounds(L.latLngBounds(Atlas.latLngs(/** @type {XY[]} */ (Atlas.outline))),
+      {padding: [8, 8], animate: false});
+    map.setMinZoom(map.getZoom() - 0.5);
+  };
+
+  /**
+   * Lay the map out for the box it has now (call once the page around it is filled, before
+   * the first drawing is final).
+   * @param {L.Map} map
+   */
+  Atlas.settle = function (map) {
+    map.atlasSettle();
+  };
+
+  /**
+   * On a small screen (page.py, NARROW_PX) the legend lies under the map; a button folds it
+   * to the title and the colour key, and the map takes the rest of the screen.
+   */
+  Atlas.sideToggle = function () {
+    var side = document.getElementById('atlas-side');
+    if (!side || document.getElementById('atlas-side-toggle')) { return; }
+    var sideBox = side;
+    var button = Atlas.el('button', {type: 'button', id: 'atlas-side-toggle',
+      'aria-controls': 'atlas-side', 'aria-expanded': 'true', text: 'Fold the legend ▾',
+      on: {click: function () {
+        var open = sideBox.classList.toggle('collapsed') === false;
+        button.setAttribute('aria-expanded', String(open));
+        button.textContent = open ? 'Fold the legend ▾' : 'Legend and choices ▴';
+      }}});
+    side.insertBefore(button, side.firstChild);
   };
 
   /** @param {L.Map} map */
@@ -871,9 +929,10 @@ var Atlas = (function () {
    * @param {Array<{key: string, x: number, y: number, r: number, w: number, h: number,
    *   must: boolean}>} items  in order of priority
    * @param {Array<[number, number, number]>} circles  [x, y, radius]
+   * @param {number[]} [bounds]  [x0, y0, x1, y1]: labels stay inside
    * @returns {Array<{key: string, x: number, y: number, box: number[], leader: boolean}>}
    */
-  Atlas.placeLabels = function (items, circles) {
+  Atlas.placeLabels = function (items, circles, bounds) {
     var DIRS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1]];
     var RINGS = 4, GAP = 2, MARGIN = 1;
     /** @type {number[][]} */
@@ -910,6 +969,8 @@ var Atlas = (function () {
           var box = [cx - it.w / 2, cy - it.h / 2, cx + it.w / 2, cy + it.h / 2];
           var g = [box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN];
           var hits = circles.filter(function (c) { return hitsCircle(g, c); }).length;
+          if (bounds && (box[0] < bounds[0] || box[1] < bounds[1] || box[2] > bounds[2] ||
+              box[3] > bounds[3])) { hits += 1; }
           var cost = boxes.reduce(function (sum, b) { return sum + overlap(g, b); }, 0);
           if (!hits && cost === 0) { chosen = {box: box, ring: ring}; break; }
           cost += hits * it.w * it.h;

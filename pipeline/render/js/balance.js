@@ -279,5 +279,6 @@
   window.atlas = {map: map, state: state, csvRows: csvRows};
   window.addEventListener('hashchange', applyHash);
   applyHash();
+  A.settle(map);  // the sidebar is filled: lay the map out for the box it has now
   window.atlasReady = performance.now();
 })();

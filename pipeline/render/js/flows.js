@@ -193,6 +193,16 @@
     return {flows: chosen, total: ranked.length, tasks: total, shown: shown, nodes: nodes};
   }
 
+  /** The world's width on screen, in pixels. */
+  function worldPx() {
+    var xs = /** @type {XY[]} */ (A.outline).map(function (p) { return p[0]; });
+    return (Math.max.apply(null, xs) - Math.min.apply(null, xs)) * A.pxPerUnit(map);
+  }
+  /* On a small map (a phone) lines, circles and heads shrink with the world (style.py,
+     SIZE_FULL_PX), so a corridor does not cover a continent. */
+  function sizeScale() {
+    return Math.max(S.min_size_scale, Math.min(1, worldPx() / S.size_full_px));
+  }
   /* Width proportional to the volume, or to its square root (the reader's switch), capped at
      max_width for the source's largest flow and at least min_width (style.py, width_px). */
   /** @param {number} v */
@@ -200,13 +210,14 @@
     var wmax = D.layers[state.layer].wmax;
     if (!(wmax > 0) || !(v > 0)) { return S.min_width; }
     var f = Math.min(1, v / wmax);
-    return Math.max(S.min_width, S.max_width * (state.width === 'sqrt' ? Math.sqrt(f) : f));
+    return Math.max(S.min_width, maxWidth() * (state.width === 'sqrt' ? Math.sqrt(f) : f));
   }
+  function maxWidth() { return S.max_width * sizeScale(); }
   /** @param {number} v */
   function radiusOf(v) {
     var cmax = D.layers[state.layer].cmax;
     if (!(cmax > 0) || !(v > 0)) { return S.min_radius; }
-    return Math.max(S.min_radius, S.max_radius * Math.sqrt(v / cmax));
+    return Math.max(S.min_radius, S.max_radius * sizeScale() * Math.sqrt(v / cmax));
   }
   /** @param {NodeFigures} n */
   function involved(n) { return n.bought + n.sold + n.internal; }
@@ -389,8 +400,10 @@
       nodeGroup.addLayer(m);
     });
     // the focused country and the largest are always labelled, beside their circles
+    var labels = Math.max(S.min_labels,
+      Math.round(S.labels * Math.min(1, worldPx() / S.labels_full_px)));
     var byLabel = circles.filter(function (c) { return c[0] === focus; })
-      .concat(circles.filter(function (c) { return c[0] !== focus; })).slice(0, S.labels);
+      .concat(circles.filter(function (c) { return c[0] !== focus; })).slice(0, labels);
     /** @param {number} ci */
     function screen(ci) { return map.latLngToContainerPoint([pts[ci][1], pts[ci][0]]); }
     var placed = A.placeLabels(byLabel.map(function (c) {
@@ -400,7 +413,7 @@
     }), circles.map(function (c) {
       var p = screen(c[0]);
       return /** @type {[number, number, number]} */ ([p.x, p.y, radius[c[0]] + 2]);
-    }));
+    }), [0, 0, map.getSize().x, map.getSize().y]);
     placed.forEach(function (p) {
       var ci = Number(p.key);
       var lab = A.label(map.containerPointToLatLng([p.x, p.y]), C.name[ci]);
@@ -687,10 +700,10 @@
   }
   /* The same words as style.py, width_text. */
   function widthText() {
-    var layer = D.layers[state.layer], ratio = S.min_width / S.max_width;
+    var layer = D.layers[state.layer], ratio = S.min_width / maxWidth();
     var floor = layer.wmax * (state.width === 'sqrt' ? ratio * ratio : ratio);
     return (state.width === 'sqrt' ? 'Line width grows with the square root of the volume' :
-      'Line width is proportional to the volume') + ', capped at ' + A.number(S.max_width) +
+      'Line width is proportional to the volume') + ', capped at ' + A.number(maxWidth()) +
       ' px for the largest flow of the source (' + A.number(layer.wmax) + ' ' +
       A.unitText(layer.unit) + '); flows under ' + A.number(floor) + ' are drawn ' +
       A.number(S.min_width) + ' px wide.';
@@ -824,5 +837,7 @@
   });
   window.addEventListener('hashchange', applyHash);
   applyHash();
+  // the sidebar is filled: lay the map out for the box it has now (a new zoom redraws)
+  A.settle(map);
   window.atlasReady = performance.now();
 })();

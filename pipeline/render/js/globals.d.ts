@@ -51,4 +51,8 @@ declare module 'leaflet' {
   interface Layer {
     atlas?: AtlasTag;
   }
+  interface Map {
+    /** Lays the map out again if its box changed size (atlas.js, createMap). */
+    atlasSettle: () => void;
+  }
 }
