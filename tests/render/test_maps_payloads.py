@@ -106,7 +106,11 @@ def visit_every_choice(page: Opened) -> tuple[int, int]:
         c = 0
         while c < controls.count():
             control = controls.nth(c)
-            if control.get_attribute("id") == "choose-source" or not control.is_visible():
+            if (
+                control.get_attribute("id") == "choose-source"
+                or not control.is_visible()
+                or not control.is_enabled()  # nothing to choose (one occupation)
+            ):
                 c += 1
                 continue
             if control.evaluate("e => e.tagName") == "SELECT":
@@ -115,7 +119,7 @@ def visit_every_choice(page: Opened) -> tuple[int, int]:
                         break
                     controls.nth(c).select_option(index=option)
                     views, tips = views + 1, tips + hover_marks(page)
-            elif control.is_enabled():
+            else:
                 control.click()
                 views, tips = views + 1, tips + hover_marks(page)
             c += 1

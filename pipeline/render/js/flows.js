@@ -125,6 +125,19 @@
   }
   /** @param {FlowLayer} l */
   function seriesKey(l) { return l.source + ' · ' + A.unitText(l.unit); }
+  /**
+   * The occupations a layer's cross-border flows carry, in the data's order.
+   * @param {number} li
+   * @returns {string[]}
+   */
+  function layerOccupations(li) {
+    /** @type {Record<number, boolean>} */
+    var seen = {};
+    var rows = D.layers[li].rows;
+    for (var r = 1; r < rows.length; r += 4) { seen[rows[r]] = true; }
+    return Object.keys(seen).map(Number).sort(function (a, b) { return a - b; })
+      .map(function (o) { return D.occupations[o]; });
+  }
 
   /* ---- the selection ---- */
   /** @returns {FlowView} */
@@ -554,23 +567,27 @@
         return /** @type {[number, string]} */ (
           [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)]);
       }), state.layer, function (i) { chooseLayer(Number(i)); }));
-      /** @type {Record<number, boolean>} */
-      var occs = {};
-      var rows = D.layers[state.layer].rows;
-      for (var r = 1; r < rows.length; r += 4) { occs[rows[r]] = true; }
+      var occs = layerOccupations(state.layer);
+      // a layer with one occupation (or none recorded: 'unknown') has nothing to choose
+      var single = occs.length <= 1;
       var osel = el('select', {id: 'choose-occupation', 'aria-label': 'Occupation',
-        on: {change: function (e) {
+        disabled: single, on: {change: function (e) {
           state.occupation = /** @type {HTMLSelectElement} */ (e.target).value;
           draw();
         }}});
       osel.appendChild(el('option', {value: 'all', text: 'all occupations',
         selected: state.occupation === 'all'}));
-      Object.keys(occs).map(Number).sort(function (a, b) { return a - b; }).forEach(function (o) {
-        osel.appendChild(el('option', {value: D.occupations[o], text: D.occupations[o],
-          selected: state.occupation === D.occupations[o]}));
-      });
+      // (a layer's single occupation stays chosen when years are compared for it)
+      if (!single || state.occupation === occs[0]) {
+        occs.forEach(function (o) {
+          osel.appendChild(el('option', {value: o, text: o, selected: state.occupation === o}));
+        });
+      }
+      var onlyOne = occs.length === 1 && occs[0] !== 'unknown' ? 'only ' + occs[0] + ' in ' +
+        'this layer' : 'not recorded by this source';
       choices.appendChild(el('p', {}, [el('label', {for: 'choose-occupation',
-        text: 'Occupation '}), osel]));
+        text: 'Occupation '}), osel, single ? el('span', {class: 'muted', id: 'occupation-note',
+        text: ' ' + onlyOne}) : null]));
       choices.appendChild(radios('scheme', 'North/South', D.schemes.map(function (s) {
         return /** @type {[string, string]} */ ([s.id, s.id]);
       }), state.scheme, function (s) { state.scheme = s; draw(); }));
@@ -587,9 +604,7 @@
     /** @param {number} i */
     function chooseLayer(i) {
       state.layer = i;
-      var rows = D.layers[i].rows, occ = D.occupations.indexOf(state.occupation), has = false;
-      for (var r = 1; r < rows.length && !has; r += 4) { has = rows[r] === occ; }
-      if (!has) { state.occupation = 'all'; }
+      if (layerOccupations(i).indexOf(state.occupation) < 0) { state.occupation = 'all'; }
       buildChoices();
       draw();
     }
@@ -809,7 +824,7 @@
       D.layers.forEach(function (l, i) { if (li < 0 && l.source === h.source) { li = i; } });
     }
     state.layer = li >= 0 ? li : 0;
-    state.occupation = h.occupation && D.occupations.indexOf(h.occupation) >= 0 ?
+    state.occupation = h.occupation && layerOccupations(state.layer).indexOf(h.occupation) >= 0 ?
       h.occupation : 'all';
     state.dirs = h.direction ? h.direction.split(',').filter(function (d) {
       return S.direction_colours[d];
