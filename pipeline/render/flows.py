@@ -18,6 +18,7 @@ from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.render.curves import Route, region_centres, route, sea_across
 from pipeline.render.flow_data import (
     DIRECTIONS,
+    MAX_DRAWN,
     UNCLASSIFIED,
     FlowRecords,
     FlowView,
@@ -361,6 +362,7 @@ def page_data(
         "pairs": pairs,
         "layers": layers,
         "top_n": top_n,
+        "max_drawn": MAX_DRAWN,
     }
 
 

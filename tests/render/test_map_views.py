@@ -4,6 +4,7 @@ country search, incoming / outgoing / both, each kept in the address and survivi
 
 from __future__ import annotations
 
+import pytest
 from render.test_maps_browser import (  # noqa: F401 (fixtures, skip marks)
     DRAWN,
     Opened,
@@ -54,4 +55,99 @@ def test_the_occupation_menu_offers_the_layer_occupations_and_survives_a_reload(
     page.page.select_option("#choose-source", label="oli · % of all projects (estimated)")
     assert page.page.locator("#choose-occupation").is_disabled()
     assert "not recorded by this source" in page.page.locator("#occupation-note").inner_text()
+    page.close()
+
+
+# remotework 2020 in the mini atlas, as drawn (seller -> buyer, projects): 340 in all
+FLOWS_2020 = {
+    ("PHL", "USA", 120),
+    ("IND", "USA", 90),
+    ("IND", "GBR", 60),
+    ("PHL", "CAN", 30),
+    ("USA", "AUS", 25),
+    ("GBR", "IND", 10),
+    ("USA", "IND", 5),
+}
+
+
+def test_the_smallest_flow_slider_draws_the_flows_above_it(browser, pages) -> None:
+    page = Opened(browser, pages["flows"], hash_="#source=remotework&year=2020&min=30")
+    assert drawn(page) == {f for f in FLOWS_2020 if f[2] >= 30}
+    # 120 + 90 + 60 + 30 = 300 of 340
+    count = page.page.locator("#shown-count").inner_text()
+    assert "4 of 7 flows, 88.2% of the work shown (flows of at least 30)" in count
+    assert "at least 30 projects" in page.page.locator("#min-flow-value").inner_text()
+    slider = page.page.locator("#min-flow")
+    slider.focus()
+    page.page.keyboard.press("End")  # the largest flow only
+    assert drawn(page) == {("PHL", "USA", 120)} and "min=120" in page.page.url
+    page.page.keyboard.press("Home")  # back to the N largest: all 7 here
+    assert drawn(page) == FLOWS_2020 and "min=" not in page.page.url
+    assert "the 100 largest" in page.page.locator("#min-flow-value").inner_text()
+    page.close()
+
+
+def test_focus_shows_the_work_a_country_buys_sells_or_both(browser, pages) -> None:
+    page = Opened(browser, pages["flows"], hash_="#source=remotework&year=2020&focus=IND&mode=in")
+    assert drawn(page) == {("GBR", "IND", 10), ("USA", "IND", 5)}
+    assert "(all flows of IND, the work it buys)" in page.page.locator("#shown-count").inner_text()
+    page.page.check("#focus-box input[name=mode][value=out]")
+    assert drawn(page) == {("IND", "USA", 90), ("IND", "GBR", 60)} and "mode=out" in page.page.url
+    page.page.check("#focus-box input[name=mode][value=both]")
+    assert drawn(page) == {f for f in FLOWS_2020 if "IND" in f[:2]} and "mode=" not in page.page.url
+    page.close()
+
+
+def test_country_search_focuses_the_country_found(browser, pages) -> None:
+    page = Opened(browser, pages["flows"])
+    search = page.page.locator("#country-search")
+    search.fill("phil")
+    search.press("Enter")
+    assert page.js("() => atlas.state.focus") == "PHL" and "focus=PHL" in page.page.url
+    assert drawn(page) == {("PHL", "USA", 120), ("PHL", "CAN", 30)}
+    search.fill("usa")
+    search.press("Enter")
+    assert page.js("() => atlas.state.focus") == "USA"
+    search.fill("Kenya")  # in the atlas, but no flow of remotework 2020
+    search.press("Enter")
+    assert page.js("() => atlas.state.focus") == "USA"
+    assert (
+        'no flows for "Kenya" in this layer'
+        in page.page.locator("#country-search-note").inner_text()
+    )
+    page.close()
+
+
+def test_every_view_survives_a_reload_and_matches_the_python_view(browser, pages, con) -> None:
+    from pipeline.render.flow_data import flow_records, flow_view
+
+    view = (
+        "#source=remotework&year=2020&occupation=software+development+and+technology"
+        "&direction=south_to_north&focus=IND&mode=out&min=60&width=sqrt"
+    )
+    page = Opened(browser, pages["flows"], hash_=view)
+    state = page.js("() => atlas.state")
+    # software, 2020: India -> US 90 and India -> UK 60, both at least 60
+    expected = {("IND", "USA", 90), ("IND", "GBR", 60)}
+    assert drawn(page) == expected
+    python = flow_view(
+        flow_records(con),
+        0,
+        occupation="software development and technology",
+        focus="IND",
+        mode="out",
+        min_value=60,
+    )
+    assert {(f.seller, f.buyer, f.tasks) for f in python.flows} == expected
+    widths = {(s, b): w for s, b, _, _, _, w, _ in page.js(DRAWN)}
+    assert widths[("IND", "GBR")] == pytest.approx(18 * (60 / 120) ** 0.5)
+    page.page.reload()
+    page.page.wait_for_function("() => window.atlasReady && window.atlas")
+    assert page.js("() => atlas.state") == state
+    assert drawn(page) == expected
+    assert page.page.locator("input[name=width][value=sqrt]").is_checked()
+    assert page.page.locator("#focus-box input[name=mode][value=out]").is_checked()
+    assert page.page.locator("#choose-occupation").input_value() == (
+        "software development and technology"
+    )
     page.close()

@@ -455,3 +455,17 @@ def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
     drawn = [r["party_verdict"] for r in query_rows(con, "claims_check") if r["is_drawn"]]
     for verdict in ("supported", "sources disagree", "contradicted"):
         assert svg.count(f"fill: {VERDICT_FILL[verdict]}") == drawn.count(verdict) + 1
+
+
+def test_flow_view_takes_a_smallest_flow_and_a_focus_mode(con) -> None:
+    records = flow_records(con)
+    # remotework 2020: 120, 90, 60, 30, 25, 10, 5 projects; at least 25: five flows
+    view = flow_view(records, 0, min_value=25)
+    assert [f.tasks for f in view.flows] == [120, 90, 60, 30, 25]
+    assert view.tasks_shown == 325 and view.flows_total == 7
+    bought = flow_view(records, 0, focus="IND", mode="in")
+    assert {(f.seller, f.buyer) for f in bought.flows} == {("GBR", "IND"), ("USA", "IND")}
+    sold = flow_view(records, 0, focus="IND", mode="out", min_value=61)
+    assert [(f.seller, f.buyer, f.tasks) for f in sold.flows] == [("IND", "USA", 90)]
+    with pytest.raises(ValueError, match="focus mode"):
+        flow_view(records, 0, focus="IND", mode="sideways")

@@ -43,6 +43,7 @@
    * @property {Array<[number, number, ...number[][]]>} pairs  [seller, buyer, route pieces...]
    * @property {FlowLayer[]} layers
    * @property {number} top_n
+   * @property {number} max_drawn  with a smallest flow chosen, at most this many are drawn
    */
   /** @typedef {MapData & FlowsDataOwn} FlowsData */
   /** @typedef {{bought: number, sold: number, internal: number}} NodeFigures */
@@ -87,10 +88,12 @@
 
   /**
    * @type {{layer: number, occupation: string, dirs: string[] | null, focus: string | null,
-   *   scheme: string, width: string}}
+   *   scheme: string, width: string, min: number | null, mode: string}}
    */
   var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme,
-    width: S.width_scale};
+    width: S.width_scale, min: null, mode: 'both'};
+  // the flows of the focused country: both ways, the work it buys, the work it sells
+  var MODES = ['both', 'in', 'out'];
   var map = A.createMap(D);
   var countryLayers = A.drawCountries(map, D.shapes, function (ci) { return landFill(ci); });
   var flowGroup = L.layerGroup().addTo(map);
@@ -125,6 +128,64 @@
   }
   /** @param {FlowLayer} l */
   function seriesKey(l) { return l.source + ' · ' + A.unitText(l.unit); }
+  /**
+   * The smallest-flow slider's volumes: 60 round numbers (two significant digits) on a log
+   * scale from the layer's smallest flow to its largest.
+   * @returns {number[]}
+   */
+  function minSteps() {
+    var rows = D.layers[state.layer].rows, lo = Infinity, hi = 0;
+    /** @type {Map<number, number>} */
+    var totals = new Map();
+    for (var r = 0; r < rows.length; r += 4) {
+      totals.set(rows[r], (totals.get(rows[r]) || 0) + rows[r + 2]);
+    }
+    totals.forEach(function (v) { if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    if (!(hi > 0)) { return []; }
+    /** @type {number[]} */
+    var out = [];
+    for (var i = 0; i < 60; i++) {
+      var v = lo * Math.pow(hi / lo, i / 59);
+      var round = Number(v.toPrecision(2));
+      if (!out.length || round > out[out.length - 1]) { out.push(round); }
+    }
+    return out;
+  }
+  /**
+   * @param {number[]} steps
+   * @param {number} value
+   */
+  function nearestStep(steps, value) {
+    var best = 0;
+    steps.forEach(function (s, i) {
+      if (Math.abs(Math.log(s / value)) < Math.abs(Math.log(steps[best] / value))) { best = i; }
+    });
+    return best;
+  }
+  /**
+   * @param {number[]} steps
+   * @param {HTMLInputElement} slider
+   */
+  function minText(steps, slider) {
+    var i = Number(slider.value);
+    return i === 0 ? 'the ' + D.top_n + ' largest' : 'at least ' + A.number(steps[i - 1]) +
+      ' ' + A.unitText(D.layers[state.layer].unit);
+  }
+  /**
+   * What the drawn flows are, after "N of M flows, X % shown".
+   * @param {FlowView} v
+   */
+  function selectionNote(v) {
+    var mode = {both: '', in: ', the work it buys', out: ', the work it sells'}[state.mode];
+    var what = state.focus ? 'all flows of ' + state.focus + mode : 'the ' + D.top_n +
+      ' largest';
+    if (state.min !== null) {
+      what = (state.focus ? 'flows of ' + state.focus + mode : 'flows') + ' of at least ' +
+        A.number(state.min) + (v.flows.length >= D.max_drawn ? ', the ' + D.max_drawn +
+        ' largest' : '');
+    }
+    return ' (' + what + ')';
+  }
   /**
    * The occupations a layer's cross-border flows carry, in the data's order.
    * @param {number} li
@@ -189,9 +250,16 @@
     var total = 0;
     ranked.forEach(function (f) { total += f.value; });
     var focus = state.focus === null ? -1 : codeIndex[state.focus];
-    var chosen = focus >= 0 ? ranked.filter(function (f) {
-      return D.pairs[f.pair][0] === focus || D.pairs[f.pair][1] === focus;
-    }) : ranked.slice(0, D.top_n);
+    var chosen = focus < 0 ? ranked : ranked.filter(function (f) {
+      return (state.mode !== 'out' && D.pairs[f.pair][1] === focus) ||
+        (state.mode !== 'in' && D.pairs[f.pair][0] === focus);
+    });
+    if (state.min !== null) {
+      var least = state.min;
+      chosen = chosen.filter(function (f) { return f.value >= least; }).slice(0, D.max_drawn);
+    } else if (focus < 0) {
+      chosen = chosen.slice(0, D.top_n);
+    }
     var shown = 0;
     chosen.forEach(function (f) {
       var p = D.pairs[f.pair];
@@ -456,7 +524,8 @@
       occupation: state.occupation === 'all' ? null : state.occupation,
       direction: state.dirs === null ? null : state.dirs.join(','),
       focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme,
-      width: state.width === S.width_scale ? null : state.width
+      width: state.width === S.width_scale ? null : state.width,
+      min: state.min, mode: state.mode === 'both' ? null : state.mode
     });
     window.atlas.view = v;
   }
@@ -597,6 +666,61 @@
       choices.appendChild(radios('width', 'Line width', scales, state.width, function (w) {
         state.width = w; draw();
       }));
+      buildFilters();
+    }
+
+    /* Which flows: the smallest flow drawn (a slider over round volumes on a log scale, from
+       the layer's smallest flow to its largest; at the left end, the N largest), and a search
+       that focuses a country. */
+    function buildFilters() {
+      var layer = D.layers[state.layer], steps = minSteps();
+      choices.appendChild(el('h2', {text: 'Which flows'}));
+      var out = el('span', {id: 'min-flow-value'});
+      var slider = el('input', {type: 'range', id: 'min-flow', min: 0, max: steps.length,
+        step: 1, value: state.min === null ? 0 : nearestStep(steps, state.min) + 1,
+        'aria-label': 'Smallest flow drawn',
+        on: {input: function () { out.textContent = minText(steps, slider); },
+          change: function () {
+            var i = Number(slider.value);
+            state.min = i === 0 ? null : steps[i - 1];
+            draw();
+          }}});
+      out.textContent = minText(steps, slider);
+      choices.appendChild(el('p', {}, [el('label', {for: 'min-flow',
+        text: 'Smallest flow drawn '}), el('br'), slider, ' ', out]));
+      var list = el('datalist', {id: 'country-list'});
+      /** @type {Record<number, boolean>} */
+      var seen = {};
+      for (var r = 0; r < layer.rows.length; r += 4) {
+        seen[D.pairs[layer.rows[r]][0]] = seen[D.pairs[layer.rows[r]][1]] = true;
+      }
+      Object.keys(seen).map(Number).sort(function (a, b) {
+        return C.name[a] < C.name[b] ? -1 : 1;
+      }).forEach(function (ci) { list.appendChild(el('option', {value: C.name[ci]})); });
+      var found = el('span', {class: 'muted', id: 'country-search-note'});
+      var search = el('input', {type: 'search', id: 'country-search', list: 'country-list',
+        placeholder: 'name or code', autocomplete: 'off',
+        on: {change: function () { find(search.value); },
+          keydown: function (e) {
+            if (/** @type {KeyboardEvent} */ (e).key === 'Enter') { find(search.value); }
+          }}});
+      /** @param {string} text */
+      function find(text) {
+        var q = text.trim().toLowerCase();
+        if (!q) { return; }
+        var hit = Object.keys(seen).map(Number).filter(function (ci) {
+          return C.code[ci].toLowerCase() === q || C.name[ci].toLowerCase() === q;
+        })[0];
+        if (hit === undefined) {
+          hit = Object.keys(seen).map(Number).filter(function (ci) {
+            return C.name[ci].toLowerCase().indexOf(q) === 0;
+          })[0];
+        }
+        found.textContent = hit === undefined ? ' no flows for "' + text + '" in this layer' : '';
+        if (hit !== undefined && state.focus !== C.code[hit]) { setFocus(C.code[hit]); }
+      }
+      choices.appendChild(el('p', {}, [el('label', {for: 'country-search',
+        text: 'Find a country '}), search, list, found]));
     }
 
     /* Another year or source; the focus and occupation stay if the new layer has them, so
@@ -623,8 +747,7 @@
       methodKey.rows[1].hidden = !anyEstimated;
       var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
       count.textContent = v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-        '% of the work shown' + (state.focus ? ' (all flows of ' + state.focus + ')' :
-          ' (the ' + D.top_n + ' largest)');
+        '% of the work shown' + selectionNote(v);
       if (layer.flows_unlocated) {
         count.textContent += '; ' + layer.flows_unlocated + ' without a label point';
       }
@@ -634,6 +757,10 @@
           el('table', {}, nodeRows(ci, n).slice(1).map(function (r) {
             return el('tr', {}, [el('td', {text: r[0]}), el('td', {text: r[1]})]);
           })),
+          radios('mode', 'Its flows', [['both', 'both ways'], ['in', 'work it buys (in)'],
+            ['out', 'work it sells (out)']], state.mode, function (m) {
+            state.mode = m; draw();
+          }),
           el('button', {type: 'button', class: 'plain-button', text: 'Show all countries',
             on: {click: function () { setFocus(null); }}}));
         focusBox.hidden = false;
@@ -731,7 +858,14 @@
   function selectionText() {
     /** @type {string[]} */
     var out = [];
-    if (state.focus) { out.push('Only the flows of ' + nameOf(codeIndex[state.focus]) + '.'); }
+    if (state.focus) {
+      out.push('Only the flows of ' + nameOf(codeIndex[state.focus]) + ({both: '', in: ': the ' +
+        'work it buys', out: ': the work it sells'}[state.mode] || '') + '.');
+    }
+    if (state.min !== null) {
+      out.push('Flows of at least ' + A.number(state.min) + ' ' +
+        A.unitText(D.layers[state.layer].unit) + '.');
+    }
     if (state.dirs !== null) {
       out.push('Highlighted: ' + state.dirs.map(function (d) {
         return S.direction_text[d].replace(/ \(.*\)/, '');
@@ -833,6 +967,8 @@
     state.focus = h.focus && h.focus in codeIndex ? h.focus : null;
     state.scheme = h.scheme && h.scheme in D.groups ? h.scheme : D.scheme;
     state.width = S.width_scales.indexOf(h.width) >= 0 ? h.width : S.width_scale;
+    state.min = Number(h.min) > 0 ? Number(h.min) : null;
+    state.mode = MODES.indexOf(h.mode) >= 0 ? h.mode : 'both';
     legend.buildChoices();
     draw();
   }
