@@ -27,6 +27,9 @@ DIRECTION_TEXT = {
     "unclassified": "not classified by this scheme",
 }
 LINE_OPACITY = 0.9
+# The change view between two years: gains green, losses purple (PRGn's ends: 36 apart in
+# CIEDE2000 at the drawn opacity, for every colour-vision deficiency; test_render_colours.py).
+CHANGE_COLOURS = {"gain": "#1b7837", "loss": "#762a83"}
 # Each highlighted flow has a thin white casing (1 px each side), so flows that cross or run
 # side by side stay apart; circles have a white halo and lie above the flows.
 CASING = "#ffffff"
@@ -131,6 +134,7 @@ def style_for_page() -> dict[str, Any]:
         "direction_colours": DIRECTION_COLOURS,
         "direction_text": DIRECTION_TEXT,
         "line_opacity": LINE_OPACITY,
+        "change_colours": CHANGE_COLOURS,
         "casing": CASING,
         "casing_opacity": CASING_OPACITY,
         "circle_opacity": CIRCLE_OPACITY,

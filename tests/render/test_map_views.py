@@ -151,3 +151,61 @@ def test_every_view_survives_a_reload_and_matches_the_python_view(browser, pages
         "software development and technology"
     )
     page.close()
+
+
+CHANGES = """() => {
+    const out = [];
+    atlas.map.eachLayer(l => {
+        const a = l.atlas;
+        if (a && a.kind === 'flow' && a.piece === 0)
+            out.push([a.seller, a.buyer, a.change, l.options.color, l.options.weight]);
+    });
+    return out;
+}"""
+
+
+def test_the_change_view_draws_gains_and_losses_between_two_years(browser, pages) -> None:
+    import csv
+    import io
+
+    from pipeline.render.style import CHANGE_COLOURS
+
+    page = Opened(browser, pages["flows"], hash_="#source=remotework&year=2020&base=2019")
+    # 2019: Philippines -> US 70, India -> UK 20; every 2020 flow gained on it
+    gains = {
+        ("PHL", "USA"): 50,
+        ("IND", "USA"): 90,
+        ("IND", "GBR"): 40,
+        ("PHL", "CAN"): 30,
+        ("USA", "AUS"): 25,
+        ("GBR", "IND"): 10,
+        ("USA", "IND"): 5,
+    }
+    changes = page.js(CHANGES)
+    assert {(s, b): c for s, b, c, *_ in changes} == gains
+    assert {colour for *_, colour, _ in changes} == {CHANGE_COLOURS["gain"]}
+    # width: the size of the change on the source's scale (18 px for 120 projects)
+    widths = {(s, b): w for s, b, _, _, w in changes}
+    assert widths[("IND", "USA")] == pytest.approx(18 * 90 / 120)
+    count = page.page.locator("#shown-count").inner_text()
+    assert "7 of 7 pairs that changed since 2019, 100% of all change" in count
+    assert "Change since 2019 (colour)" in page.page.locator("#change-key").inner_text()
+    rows = list(csv.DictReader(io.StringIO(page.download("#download-csv").decode("utf-8"))))
+    assert {(r["seller_code"], r["buyer_code"]): int(r["change"]) for r in rows} == gains
+    assert {(r["volume"], r["volume_then"]) for r in rows if r["seller_code"] == "PHL"} == {
+        ("120", "70"),
+        ("30", "0"),
+    }
+    page.page.reload()
+    page.page.wait_for_function("() => window.atlasReady && window.atlas")
+    assert {(s, b): c for s, b, c, *_ in page.js(CHANGES)} == gains
+    assert page.page.locator("input[name=base][value='1']").is_checked()
+    # the other way round: 2019 against 2020, every pair lost
+    page.js("() => { location.hash = 'source=remotework&year=2019&base=2020'; }")
+    page.page.wait_for_function("() => atlas.state.base === 0")
+    changes = page.js(CHANGES)
+    assert {(s, b): c for s, b, c, *_ in changes} == {k: -v for k, v in gains.items()}
+    assert {colour for *_, colour, _ in changes} == {CHANGE_COLOURS["loss"]}
+    page.page.locator("input[name=base][value='-1']").check()
+    assert "base=" not in page.page.url and page.js(CHANGES)[0][2] is None
+    page.close()

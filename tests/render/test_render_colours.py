@@ -96,3 +96,14 @@ def test_each_claim_of_the_seed_documents_gets_its_own_colour() -> None:
     assert len(set(colours.values())) == 11 and colours["C1"] != colours["C11"]
     distance, a, b = smallest_distance(list(CLAIM_COLOURS), LAND, 0.9, None)
     assert distance >= MIN_DELTA_E, (a, b, round(distance, 1))
+
+
+@pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
+def test_gains_and_losses_stay_apart(deficiency) -> None:
+    from pipeline.render.style import CHANGE_COLOURS
+
+    for background in (OCEAN, *LAND_FILL.values()):
+        distance, *_ = smallest_distance(
+            list(CHANGE_COLOURS.values()), background, LINE_OPACITY, deficiency
+        )
+        assert distance >= MIN_DELTA_E, (deficiency, background)

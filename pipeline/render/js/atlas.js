@@ -20,6 +20,7 @@
  * @property {Record<string, string>} direction_colours
  * @property {Record<string, string>} direction_text
  * @property {number} line_opacity
+ * @property {{gain: string, loss: string}} change_colours  the change view's gains and losses
  * @property {string} casing  the white casing of each flow and halo of each circle
  * @property {number} casing_opacity
  * @property {number} circle_opacity  the circles' fill

@@ -59,6 +59,9 @@
    * @property {number | null} share  % of the cross-border work of the view
    * @property {boolean} greyed  left out by the direction filter
    * @property {boolean} split  crosses the map's edge
+   * @property {number} [change]  with a year compared: this year's volume minus that year's
+   * @property {number} [now]  with a year compared: the pair's volume this year
+   * @property {number} [before]  with a year compared: the pair's volume in that year
    */
   /**
    * @typedef {{flows: DrawnFlow[], total: number, tasks: number, shown: number,
@@ -88,10 +91,10 @@
 
   /**
    * @type {{layer: number, occupation: string, dirs: string[] | null, focus: string | null,
-   *   scheme: string, width: string, min: number | null, mode: string}}
+   *   scheme: string, width: string, min: number | null, mode: string, base: number | null}}
    */
   var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme,
-    width: S.width_scale, min: null, mode: 'both'};
+    width: S.width_scale, min: null, mode: 'both', base: null};
   // the flows of the focused country: both ways, the work it buys, the work it sells
   var MODES = ['both', 'in', 'out'];
   var map = A.createMap(D);
@@ -171,6 +174,21 @@
     return i === 0 ? 'the ' + D.top_n + ' largest' : 'at least ' + A.number(steps[i - 1]) +
       ' ' + A.unitText(D.layers[state.layer].unit);
   }
+  /** The year compared with, in the change view. */
+  function baseYear() {
+    return state.base === null ? '' : String(D.layers[state.base].year);
+  }
+  /** @param {number | undefined} v */
+  function signed(v) { return (v !== undefined && v > 0 ? '+' : '') + A.number(v); }
+  /**
+   * The change view's count: how many pairs changed and how much of the change is drawn.
+   * @param {FlowView} v
+   */
+  function changeCountText(v) {
+    var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
+    return v.flows.length + ' of ' + v.total + ' pairs that changed since ' + baseYear() +
+      ', ' + A.number(pct) + '% of all change (gains and losses) shown' + selectionNote(v);
+  }
   /**
    * What the drawn flows are, after "N of M flows, X % shown".
    * @param {FlowView} v
@@ -178,7 +196,7 @@
   function selectionNote(v) {
     var mode = {both: '', in: ', the work it buys', out: ', the work it sells'}[state.mode];
     var what = state.focus ? 'all flows of ' + state.focus + mode : 'the ' + D.top_n +
-      ' largest';
+      ' largest' + (state.base === null ? '' : ' changes');
     if (state.min !== null) {
       what = (state.focus ? 'flows of ' + state.focus + mode : 'flows') + ' of at least ' +
         A.number(state.min) + (v.flows.length >= D.max_drawn ? ', the ' + D.max_drawn +
@@ -237,9 +255,32 @@
     /** @type {DrawnFlow[]} */
     var ranked = [];
     // the other fields are set below, for the flows chosen
-    totals.forEach(function (v, p) {
-      ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: v}));
-    });
+    if (state.base === null) {
+      totals.forEach(function (v, p) {
+        ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: v}));
+      });
+    } else {
+      // the change view: each pair's gain or loss since the compared year, ranked by its size
+      /** @type {Map<number, number>} */
+      var before = new Map();
+      var brows = D.layers[state.base].rows;
+      for (i = 0; i < brows.length; i += 4) {
+        if (occ >= 0 && brows[i + 1] !== occ) { continue; }
+        before.set(brows[i], (before.get(brows[i]) || 0) + brows[i + 2]);
+        if (brows[i + 3]) { est[brows[i]] = true; } else { obs[brows[i]] = true; }
+      }
+      /** @type {Record<number, boolean>} */
+      var pairsSeen = {};
+      totals.forEach(function (v, p) { pairsSeen[p] = true; });
+      before.forEach(function (v, p) { pairsSeen[p] = true; });
+      Object.keys(pairsSeen).map(Number).forEach(function (p) {
+        var now = totals.get(p) || 0, then = before.get(p) || 0;
+        if (now !== then) {
+          ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: Math.abs(now - then),
+            change: now - then, now: now, before: then}));
+        }
+      });
+    }
     ranked.sort(function (a, b) {
       if (b.value !== a.value) { return b.value - a.value; }
       var ab = C.code[D.pairs[a.pair][1]], bb = C.code[D.pairs[b.pair][1]];
@@ -323,6 +364,12 @@
       ['Period', layer.period || String(layer.year)],
       ['Source', layer.citation || layer.source]
     ];
+    if (f.change !== undefined) {
+      rows.splice(2, 2, ['Change since ' + baseYear(), signed(f.change) + ' ' +
+        A.unitText(layer.unit) + ' (' + A.number(f.before) + ' in ' + baseYear() + ', ' +
+        A.number(f.now) + ' in ' + layer.year + ')'],
+      ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of all change in this view']);
+    }
     if (state.occupation !== 'all') { rows.splice(3, 0, ['Occupation', state.occupation]); }
     if (f.split) { rows.push(['Route', 'across ' + D.proj.sea + ' (leaves one edge of the map, ' +
       'comes back at the other)']); }
@@ -406,7 +453,8 @@
     var ends = [];
     shapes.forEach(function (sh) {
       var f = sh.f, w = sh.w;
-      var colour = f.greyed ? S.greyed : S.direction_colours[f.direction];
+      var colour = f.greyed ? S.greyed : f.change === undefined ?
+        S.direction_colours[f.direction] : S.change_colours[f.change > 0 ? 'gain' : 'loss'];
       var opacity = f.greyed ? S.greyed_opacity : S.line_opacity;
       // dashes grow with the line, so a wide estimated flow still reads as one line
       var dash = f.method === 'observed' ? null : A.dashFor(w, S.estimated_dash);
@@ -426,7 +474,8 @@
           dashArray: /** @type {string} */ (dash), fill: false, bubblingMouseEvents: false
         });
         pl.atlas = {kind: 'flow', piece: k, seller: C.code[f.seller], buyer: C.code[f.buyer],
-          value: f.value, direction: f.direction, greyed: f.greyed, method: f.method};
+          value: f.value, direction: f.direction, greyed: f.greyed, method: f.method,
+          change: f.change};
         A.bindTip(pl, function () { return flowRows(f); });
         flowGroup.addLayer(pl);
       });
@@ -525,7 +574,8 @@
       direction: state.dirs === null ? null : state.dirs.join(','),
       focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme,
       width: state.width === S.width_scale ? null : state.width,
-      min: state.min, mode: state.mode === 'both' ? null : state.mode
+      min: state.min, mode: state.mode === 'both' ? null : state.mode,
+      base: state.base === null ? null : D.layers[state.base].year
     });
     window.atlas.view = v;
   }
@@ -636,6 +686,16 @@
         return /** @type {[number, string]} */ (
           [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)]);
       }), state.layer, function (i) { chooseLayer(Number(i)); }));
+      var others = years.filter(function (i) { return i !== state.layer; });
+      if (others.length) {
+        /** @type {Array<[number, string]>} */
+        var bases = [[-1, 'no (this year\'s flows)']];
+        others.forEach(function (i) { bases.push([i, String(D.layers[i].year)]); });
+        choices.appendChild(radios('base', 'Change since', bases,
+          state.base === null ? -1 : state.base, function (i) {
+            state.base = Number(i) < 0 ? null : Number(i); draw();
+          }));
+      }
       var occs = layerOccupations(state.layer);
       // a layer with one occupation (or none recorded: 'unknown') has nothing to choose
       var single = occs.length <= 1;
@@ -728,6 +788,9 @@
     /** @param {number} i */
     function chooseLayer(i) {
       state.layer = i;
+      if (state.base !== null && (state.base === i || series(i).indexOf(state.base) < 0)) {
+        state.base = null;
+      }
       if (layerOccupations(i).indexOf(state.occupation) < 0) { state.occupation = 'all'; }
       buildChoices();
       draw();
@@ -748,6 +811,7 @@
       var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
       count.textContent = v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
         '% of the work shown' + selectionNote(v);
+      if (state.base !== null) { count.textContent = changeCountText(v); }
       if (layer.flows_unlocated) {
         count.textContent += '; ' + layer.flows_unlocated + ' without a label point';
       }
@@ -768,7 +832,18 @@
         focusBox.hidden = true;
       }
       // scales: one per source and unit, the same for every year
-      scales.replaceChildren(el('h2', {text: 'Width and circles (same for every year)'}));
+      scales.replaceChildren();
+      if (state.base !== null) {
+        scales.appendChild(el('div', {id: 'change-key'}, [
+          el('h2', {text: 'Change since ' + baseYear() + ' (colour)'}),
+          el('p', {}, [A.lineSwatch(S.change_colours.gain, 4), ' more work than in ' +
+            baseYear()]),
+          el('p', {}, [A.lineSwatch(S.change_colours.loss, 4), ' less work than in ' +
+            baseYear()]),
+          el('p', {class: 'muted', text: 'Width: the size of the gain or loss, on the ' +
+            'source\'s scale. Circles: this year\'s totals.'})]));
+      }
+      scales.appendChild(el('h2', {text: 'Width and circles (same for every year)'}));
       var wt = el('table', {class: 'width-legend'});
       widthKey().forEach(function (k) {
         wt.appendChild(el('tr', {}, [el('td', {}, [A.lineSwatch('#666', k.width, null, 46)]),
@@ -890,16 +965,23 @@
       A.unitText(layer.unit) + ' · North/South: ' + state.scheme, {bold: true});
     var dirs = DIRS.concat(v.flows.some(function (f) { return f.direction === 'unclassified'; }) ?
       ['unclassified'] : []);
-    w.row(dirs.map(function (d) {
-      return Object.assign(A.lineKey(S.direction_colours[d], 4),
-        {label: S.direction_text[d].replace(/ \(.*\)/, '')});
-    }));
+    if (state.base === null) {
+      w.row(dirs.map(function (d) {
+        return Object.assign(A.lineKey(S.direction_colours[d], 4),
+          {label: S.direction_text[d].replace(/ \(.*\)/, '')});
+      }));
+    } else {
+      w.row([Object.assign(A.lineKey(S.change_colours.gain, 4),
+        {label: 'more work than in ' + baseYear()}),
+      Object.assign(A.lineKey(S.change_colours.loss, 4),
+        {label: 'less work than in ' + baseYear()})]);
+    }
     w.row([Object.assign(A.lineKey('#555', 3), {label: 'observed (counted)'}),
       Object.assign(A.lineKey('#555', 3, A.dashFor(3, S.estimated_dash)),
         {label: 'estimated (modelled from published shares)'})]);
     var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
-    w.text(v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-      '% of the work shown', {bold: true});
+    w.text(state.base !== null ? changeCountText(v) : v.flows.length + ' of ' + v.total +
+      ' flows, ' + A.number(pct) + '% of the work shown', {bold: true});
     var sel = selectionText();
     if (sel) { w.text(sel); }
     w.text('Line width and circle area, in ' + A.unitText(layer.unit) +
@@ -933,17 +1015,20 @@
   function csvRows() {
     var layer = D.layers[state.layer];
     return /** @type {FlowView} */ (current).flows.map(function (f) {
-      return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer], f.value,
+      return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer],
+        f.now === undefined ? f.value : f.now,
         layer.unit, f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
         f.greyed ? 'no' : 'yes', f.split ? 'across ' + D.proj.sea : 'direct', layer.source,
         layer.year, state.occupation, state.scheme, layer.period || String(layer.year),
-        layer.citation || layer.source, layer.licence || ''];
+        layer.citation || layer.source, layer.licence || '', baseYear(),
+        f.before === undefined ? '' : f.before, f.change === undefined ? '' : f.change];
     });
   }
   function exportCsv() {
     A.downloadCsv(fileBase() + '.csv', ['seller_code', 'seller', 'buyer_code', 'buyer', 'volume',
       'unit', 'share_pct', 'direction', 'method', 'highlighted', 'route', 'source', 'year',
-      'occupation', 'scheme', 'period', 'citation', 'licence'], csvRows());
+      'occupation', 'scheme', 'period', 'citation', 'licence', 'change_since',
+      'volume_then', 'change'], csvRows());
   }
 
   /* ---- the view from the URL ---- */
@@ -969,6 +1054,10 @@
     state.width = S.width_scales.indexOf(h.width) >= 0 ? h.width : S.width_scale;
     state.min = Number(h.min) > 0 ? Number(h.min) : null;
     state.mode = MODES.indexOf(h.mode) >= 0 ? h.mode : 'both';
+    state.base = null;
+    series(state.layer).forEach(function (i) {
+      if (i !== state.layer && String(D.layers[i].year) === h.base) { state.base = i; }
+    });
     legend.buildChoices();
     draw();
   }

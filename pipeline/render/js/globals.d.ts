@@ -25,6 +25,7 @@ declare global {
     direction?: string;
     greyed?: boolean;
     method?: string;
+    change?: number;
     claim?: string;
     verdict?: string;
     role?: string;
