@@ -290,7 +290,7 @@ class Sheet:
         line_end, triangle = shape.head if head else shape.taper
         lines = [*shape.lines[:-1], line_end]
         for pts in lines:
-            if casing:
+            if casing and not dashed:  # under dashes, the gaps would show it
                 self.ax.plot(
                     pts[:, 0],
                     pts[:, 1],

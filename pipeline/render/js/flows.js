@@ -461,8 +461,9 @@
       var end = sh.hasHead ? sh.head : sh.taper;
       sh.lines.forEach(function (line, k) {
         if (k === sh.lines.length - 1) { line = end.line; }
-        if (!f.greyed) {
+        if (!f.greyed && !dash) {
           // a thin white casing: where flows cross or run side by side, each stays one line
+          // (not under dashes, whose gaps would show it)
           var casing = L.polyline(A.latLngs(line), {color: S.casing, weight: w + 2,
             opacity: S.casing_opacity, lineCap: 'butt', lineJoin: 'round', interactive: false});
           casing.atlas = {kind: 'casing', seller: C.code[f.seller], buyer: C.code[f.buyer]};
