@@ -2,11 +2,20 @@
 
 A flow is a quadratic Bézier curve between the two countries' label points, bowed to the right
 of travel, so A -> B and B -> A always lie on opposite sides (Jenny et al. 2018: curved,
-symmetric, longer flows bowed more, no sharp bends). A flow whose short way crosses the map's
-edge by far (the Philippines -> United States, centred on Europe) is drawn as two curves: from
-the seller to the edge, and from the opposite edge to the buyer, at the latitude where the great
-circle crosses the cut. ``routes="great-circle"`` draws geodesics instead; Equal Earth shows
-the poles as lines, so those never clamp.
+symmetric, longer flows bowed more, no sharp bends).
+
+One rule decides which way a flow goes round the world: the way that is shorter on the globe,
+that is, the way the great circle goes (east or west, whichever spans less than 180° of
+longitude), judged from the centre of the seller's UN M49 sub-region rather than from the
+seller alone, so that neighbouring origins go the same way to one buyer: Viet Nam, the
+Philippines and Indonesia all cross the Pacific to the United States; India, Bangladesh and
+Pakistan all cross the Atlantic (Bangladesh alone is 171° east of the United States, India
+177° west). A flow whose way crosses the map's edge (the Philippines -> United States, centred
+on Europe) is drawn as two curves: from the seller to the edge, and from the opposite edge to
+the buyer, at the latitude where the flow's great circle crosses the cut (where it goes the
+other way, at the latitude a straight line in longitude and latitude crosses it).
+``routes="great-circle"`` draws each flow's own geodesic instead; Equal Earth shows the poles
+as lines, so those never clamp.
 
 The browser and the print version both draw from the pieces computed here.
 """
@@ -23,8 +32,6 @@ from pyproj import Geod
 from pipeline.render.projection import WorldProjection
 
 ROUTES = ("curved", "great-circle")
-# Split when the drawn way is more than this much longer (in longitude) than the short way.
-SPLIT_EXTRA_DEG = 60.0
 # Bow: control point offset as a fraction of the chord, growing with the chord's length.
 BOW_SHORT = 0.10
 BOW_LONG = 0.20
@@ -90,30 +97,66 @@ def sample(ctrl: np.ndarray, n: int = 24) -> np.ndarray:
 
 
 def _crossing_lat(
-    proj: WorldProjection, lon1: float, lat1: float, lon2: float, lat2: float
-) -> tuple[float, bool]:
-    """Latitude where the great circle from point 1 to point 2 crosses the map's cut, and
-    whether it leaves the map eastward."""
+    proj: WorldProjection, lon1: float, lat1: float, lon2: float, lat2: float, east: bool
+) -> float:
+    """Latitude where the way from point 1 to point 2, going ``east`` (or west), crosses the
+    map's cut: where the great circle crosses it if it goes that way, else where the straight
+    line in longitude and latitude does."""
     n = 180
     pts = np.array(_GEOD.npts(lon1, lat1, lon2, lat2, n))
     lons = np.concatenate([[lon1], pts[:, 0], [lon2]])
     lats = np.concatenate([[lat1], pts[:, 1], [lat2]])
     rel = np.degrees(np.unwrap(np.radians(lons - proj.lon_0)))
     rel -= 360.0 * np.round((rel[0] - (proj.frame_lon(lon1) - proj.lon_0)) / 360.0)
+    edge = 180.0 if east else -180.0
     for i in range(len(rel) - 1):
-        for edge in (180.0, -180.0):
-            a, b = rel[i] - edge, rel[i + 1] - edge
-            if a == 0 or a * b < 0:
-                f = 0.0 if a == b else a / (a - b)
-                return float(lats[i] + f * (lats[i + 1] - lats[i])), edge > 0
-    mid = len(lats) // 2
-    return float(lats[mid]), bool(rel[-1] > rel[0])
+        a, b = rel[i] - edge, rel[i + 1] - edge
+        if a == 0 or a * b < 0:
+            f = 0.0 if a == b else a / (a - b)
+            return float(lats[i] + f * (lats[i + 1] - lats[i]))
+    start = float(proj.frame_lon(lon1)) - proj.lon_0
+    end = float(proj.frame_lon(lon2)) - proj.lon_0 + (360.0 if east else -360.0)
+    f = (edge - start) / (end - start)
+    return float(lat1 + f * (lat2 - lat1))
+
+
+def way_across(proj: WorldProjection, seller_lon: float, buyer_lon: float) -> bool | None:
+    """None if the shorter way on the globe from ``seller_lon`` to ``buyer_lon`` stays inside
+    the map; else whether it leaves the map eastward (True) or westward (False)."""
+    start = float(proj.frame_lon(seller_lon))
+    end = float(proj.frame_lon(buyer_lon))
+    if abs(end - start) <= 180.0:
+        return None
+    return end < start  # the buyer lies west on the map: the short way goes east, over the cut
 
 
 def crosses_edge(proj: WorldProjection, seller_lon: float, buyer_lon: float) -> bool:
-    """True if the flow is much shorter across the map's edge than across the map."""
-    drawn = abs(float(proj.frame_lon(buyer_lon)) - float(proj.frame_lon(seller_lon)))
-    return drawn - (360.0 - drawn) > SPLIT_EXTRA_DEG
+    """True if the flow is shorter across the map's edge than across the map."""
+    return way_across(proj, seller_lon, buyer_lon) is not None
+
+
+def region_centres(countries: list[dict[str, object]]) -> dict[str, float]:
+    """Each country's deciding longitude: the centre (circular mean of the label points of
+    every country in the reference) of its UN M49 sub-region, or its own longitude when it has
+    none."""
+    members: dict[str, list[float]] = {}
+    for c in countries:
+        if c.get("subregion") and c.get("lon") is not None:
+            members.setdefault(str(c["subregion"]), []).append(float(str(c["lon"])))
+    centre = {
+        region: math.degrees(
+            math.atan2(
+                sum(math.sin(math.radians(v)) for v in lons),
+                sum(math.cos(math.radians(v)) for v in lons),
+            )
+        )
+        for region, lons in members.items()
+    }
+    return {
+        str(c["country_code"]): centre.get(str(c.get("subregion")), float(str(c["lon"])))
+        for c in countries
+        if c.get("lon") is not None
+    }
 
 
 def route(
@@ -121,8 +164,11 @@ def route(
     seller: tuple[float, float],
     buyer: tuple[float, float],
     kind: str = "curved",
+    seller_centre: float | None = None,
 ) -> Route:
-    """The path of the flow from ``seller`` (lon, lat) to ``buyer`` (lon, lat)."""
+    """The path of the flow from ``seller`` (lon, lat) to ``buyer`` (lon, lat); its way round
+    the world is judged from ``seller_centre`` (the longitude of the centre of the seller's
+    sub-region; the seller's own longitude if not given)."""
     if kind not in ROUTES:
         raise ValueError(f"routes must be one of {ROUTES}, not {kind!r}")
     if kind == "great-circle":
@@ -130,11 +176,12 @@ def route(
     start = np.array(proj.point(*seller))
     end = np.array(proj.point(*buyer))
     outline = proj.outline_polygon
-    if not crosses_edge(proj, seller[0], buyer[0]):
+    east = way_across(proj, seller[0] if seller_centre is None else seller_centre, buyer[0])
+    if east is None:
         return Route("bezier", (bezier(start, end, outline),))
-    lat, east_first = _crossing_lat(proj, *seller, *buyer)
+    lat = _crossing_lat(proj, *seller, *buyer, east)
     inset = EDGE_INSET_DEG
-    if east_first:
+    if east:
         exit_lon, entry_lon = proj.east - inset, proj.west + inset
     else:
         exit_lon, entry_lon = proj.west + inset, proj.east - inset
@@ -208,13 +255,31 @@ def trim_end(points: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
     return points[:1], direction / (np.hypot(*direction) or 1.0)
 
 
+def trim_start(points: np.ndarray, cut: float) -> np.ndarray:
+    """Polyline shortened by ``cut`` (at most 30 % of it) at its start: a flow leaves from the
+    edge of its seller's circle, not its centre."""
+    length = float(np.hypot(*np.diff(points, axis=0).T).sum())
+    out, _ = trim_end(points[::-1], min(cut, 0.3 * length))
+    return out[::-1]
+
+
+def taper_size(width_px: float) -> tuple[float, float]:
+    """(length, width) of a tapered end for a line ``width_px`` wide: as wide as the line."""
+    return 1.5 * width_px + 4.0, width_px
+
+
 def arrow_at_end(
-    points: np.ndarray, width_px: float, end_radius_px: float, px_per_unit: float
+    points: np.ndarray,
+    width_px: float,
+    end_radius_px: float,
+    px_per_unit: float,
+    taper: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(line, head): the last piece of a flow ending at the edge of the buyer's circle, with
-    its arrowhead (triangle, 3 x 2) whose tip touches the circle. All in map units."""
+    its arrowhead (triangle, 3 x 2) whose tip touches the circle; with ``taper``, a point as
+    wide as the line instead of a head wider than it. All in map units."""
     length = float(np.hypot(*np.diff(points, axis=0).T).sum())
-    head_len, head_w = head_size(width_px)
+    head_len, head_w = taper_size(width_px) if taper else head_size(width_px)
     head_len = min(head_len / px_per_unit, 0.45 * length)
     head_w = head_w / px_per_unit
     gap = min((end_radius_px + 1.0) / px_per_unit, 0.3 * length)
@@ -226,3 +291,57 @@ def arrow_at_end(
     # the line stops inside the head, so its square end never shows past the tip
     line, _ = trim_end(to_tip, head_len * 0.7)
     return line, head
+
+
+def triangles_meet(a: np.ndarray, b: np.ndarray, margin: float) -> bool:
+    """Whether two triangles come closer than ``margin`` (separating axes; atlas.js,
+    trianglesMeet)."""
+    for poly in (a, b):
+        for i in range(len(poly)):
+            edge = poly[(i + 1) % len(poly)] - poly[i]
+            axis = np.array([-edge[1], edge[0]])
+            norm = float(np.hypot(*axis))
+            if not norm > 0:
+                continue
+            pa, pb = a @ (axis / norm), b @ (axis / norm)
+            if pa.max() + margin <= pb.min() or pb.max() + margin <= pa.min():
+                return False
+    return True
+
+
+def choose_heads(heads: list[np.ndarray], margin: float) -> list[bool]:
+    """Which arrowheads to draw, given in order of priority (largest flow first): each one
+    that keeps ``margin`` clear of every head already kept. The others end in a point as wide
+    as their line (``taper``), so no hub is a heap of heads (atlas.js, chooseHeads)."""
+    kept: list[np.ndarray] = []
+    out = []
+    for h in heads:
+        free = not any(triangles_meet(h, k, margin) for k in kept)
+        if free:
+            kept.append(h)
+        out.append(free)
+    return out
+
+
+@dataclass(frozen=True)
+class FlowShape:
+    """A flow as drawn: its pieces as polylines (map units), the first leaving the seller's
+    circle at its edge, the last ending where its arrowhead (``head``) or its point (``taper``)
+    starts; each end is (line, triangle)."""
+
+    lines: tuple[np.ndarray, ...]
+    head: tuple[np.ndarray, np.ndarray]
+    taper: tuple[np.ndarray, np.ndarray]
+
+
+def flow_shape(
+    r: Route, width_px: float, start_radius_px: float, end_radius_px: float, px_per_unit: float
+) -> FlowShape:
+    """The drawn shape of a flow (atlas.js and flows.js, flowShape, do the same)."""
+    lines = [sample(p, 24) if r.kind == "bezier" else p for p in r.pieces]
+    lines[0] = trim_start(lines[0], (start_radius_px + 1.0) / px_per_unit)
+    return FlowShape(
+        tuple(lines),
+        arrow_at_end(lines[-1], width_px, end_radius_px, px_per_unit),
+        arrow_at_end(lines[-1], width_px, end_radius_px, px_per_unit, taper=True),
+    )

@@ -3,10 +3,12 @@
 Nothing here draws or projects anything, so it is tested without a browser. ``flow_view`` is
 the same selection the page makes in JavaScript (flows.js, ``viewFlows``): the N largest
 cross-border pairs of a layer (occupations summed, or one occupation), or every flow of one
-country when the reader focuses on it; ties are broken by buyer code, then seller code. Shares
-are of the layer's whole work: domestic work, pairs without a label point and an estimate's
-work with the countries its source does not name (never a line: a named country's circle
-counts its part) are in the total.
+country when the reader focuses on it (both ways, only the work it buys, or only the work it
+sells); with a smallest flow chosen, every flow of at least that volume instead (at most
+MAX_DRAWN, the largest); ties are broken by buyer code, then seller code. Shares are of the
+layer's whole work: domestic work, pairs without a label point and an estimate's work with the
+countries its source does not name (never a line: a named country's circle counts its part)
+are in the total.
 
 The direction of each pair under each North/South scheme comes from the database
 (sql/maps/flow_directions.sql, macro work_direction), as it does for the page: the rule is
@@ -24,6 +26,11 @@ import duckdb
 from pipeline.render.queries import query_rows
 
 DIRECTIONS = ("south_to_north", "north_to_north", "south_to_south", "north_to_south")
+# The flows of a focused country: both ways, the work it buys ("in"), the work it sells ("out").
+FOCUS_MODES = ("both", "in", "out")
+# With a smallest flow chosen, at most this many flows are drawn (the largest), so the page
+# stays quick.
+MAX_DRAWN = 1500
 UNCLASSIFIED = "unclassified"
 
 LayerKey = tuple[str, int | None, str]
@@ -194,12 +201,28 @@ def flow_view(
     occupation: str | None = None,
     top_n: int = 100,
     focus: str | None = None,
+    mode: str = "both",
+    min_value: float | None = None,
 ) -> FlowView:
-    """The flows drawn for one layer: the ``top_n`` largest, or all of ``focus``'s flows."""
+    """The flows drawn for one layer: the ``top_n`` largest, or all of ``focus``'s flows (in
+    ``mode``: both ways, "in" the work it buys, "out" the work it sells); with ``min_value``,
+    those of at least that volume (the MAX_DRAWN largest)."""
+    if mode not in FOCUS_MODES:
+        raise ValueError(f"focus mode must be one of {FOCUS_MODES}, not {mode!r}")
     totals, methods, nodes = pair_totals(records.layer_rows(layer), occupation)
     not_named, unlocated = unnamed_totals(records.layer_unnamed(layer), nodes, occupation)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
-    chosen = [kv for kv in ranked if focus in kv[0]] if focus is not None else ranked[:top_n]
+    chosen = ranked
+    if focus is not None:
+        chosen = [
+            kv
+            for kv in ranked
+            if (mode != "out" and kv[0][1] == focus) or (mode != "in" and kv[0][0] == focus)
+        ]
+    if min_value is not None:
+        chosen = [kv for kv in chosen if kv[1] >= min_value][:MAX_DRAWN]
+    elif focus is None:
+        chosen = chosen[:top_n]
     domestic = sum(n.internal for n in nodes.values())
     all_tasks = sum(totals.values()) + domestic + not_named + unlocated
     flows = [

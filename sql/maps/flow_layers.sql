@@ -72,7 +72,8 @@ final as (
         sources.url as source_url,
         estimates.combines,
         estimates.model,
-        estimates.unnamed_model
+        estimates.unnamed_model,
+        sources.licence
     from layers
     left join sources on layers.source_id = sources.source_id
     left join estimates

@@ -332,42 +332,40 @@ def test_platform_comparison(con) -> None:
         SOUTH_TO_NORTH + "_pct",
         "flow_method",
     )
-    assert (
-        pick(rows, *columns)
-        == [
-            # ilo publishes sellers only and has no flows
-            ("ILO", "ilo", "2020", "published shares", 0, 2, None, None, "IND", 25.0, None, None),
-            (
-                "OLI",
-                "oli",
-                "2020",
-                "published shares",
-                2,
-                7,
-                "USA",
-                50.0,
-                "IND",
-                30.0,
-                62.2,  # the named pairs South -> North, of the whole 100 (no point: see test_south_to_north)
-                "estimated",
-            ),
-            # USA buys 114 of 200 (57 %), India sells 76 (38 %)
-            (
-                "P1",
-                "obs",
-                "2020",
-                "observed flows",
-                6,
-                6,
-                "USA",
-                57.0,
-                "IND",
-                38.0,
-                50.0,
-                "observed",
-            ),
-        ]
-    )
+    assert pick(rows, *columns) == [
+        # ilo publishes sellers only and has no flows
+        ("ILO", "ilo", "2020", "published shares", 0, 2, None, None, "IND", 25.0, None, None),
+        (
+            "OLI",
+            "oli",
+            "2020",
+            "published shares",
+            2,
+            7,
+            "USA",
+            50.0,
+            "IND",
+            30.0,
+            # the named pairs South -> North, of the whole 100 (no point: test_south_to_north)
+            62.2,
+            "estimated",
+        ),
+        # USA buys 114 of 200 (57 %), India sells 76 (38 %)
+        (
+            "P1",
+            "obs",
+            "2020",
+            "observed flows",
+            6,
+            6,
+            "USA",
+            57.0,
+            "IND",
+            38.0,
+            50.0,
+            "observed",
+        ),
+    ]
 
 
 def test_compare_sources(con) -> None:

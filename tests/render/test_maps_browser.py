@@ -223,15 +223,21 @@ def test_flows_page_draws_the_table_once_inside_one_world(browser, pages, con) -
 def test_widths_follow_one_scale_for_every_year(browser, pages) -> None:
     page = Opened(browser, pages["flows"])
     widths = {(s, b): w for s, b, _, _, _, w, _ in page.js(DRAWN)}
+    # width proportional to the volume: 60 projects, half the largest flow, half as wide
     assert widths[("PHL", "USA")] == pytest.approx(MAX_WIDTH_PX)
-    assert widths[("IND", "GBR")] == pytest.approx(MAX_WIDTH_PX * (60 / 120) ** 0.5)
+    assert widths[("IND", "GBR")] == pytest.approx(MAX_WIDTH_PX * 60 / 120)
     page.page.check("input[name=year][value='1']")  # 2019, a choice excluding 2020
     assert page.page.locator("input[name=year]:checked").count() == 1
     widths_2019 = {(s, b): w for s, b, _, _, _, w, _ in page.js(DRAWN)}
     assert set(widths_2019) == {("PHL", "USA"), ("IND", "GBR")}
     # 70 projects in 2019 on the scale whose 18 px means 120 projects in 2020
-    assert widths_2019[("PHL", "USA")] == pytest.approx(MAX_WIDTH_PX * (70 / 120) ** 0.5)
+    assert widths_2019[("PHL", "USA")] == pytest.approx(MAX_WIDTH_PX * 70 / 120)
     assert "year=2019" in page.page.url
+    # the square root, the reader's switch, kept in the address
+    page.page.check("input[name=width][value=sqrt]")
+    widths_sqrt = {(s, b): w for s, b, _, _, _, w, _ in page.js(DRAWN)}
+    assert widths_sqrt[("PHL", "USA")] == pytest.approx(MAX_WIDTH_PX * (70 / 120) ** 0.5)
+    assert "width=sqrt" in page.page.url
     page.close()
 
 

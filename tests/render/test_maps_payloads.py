@@ -149,7 +149,11 @@ def visit_every_choice(page: Opened) -> tuple[int, int]:
         c = 0
         while c < controls.count():
             control = controls.nth(c)
-            if control.get_attribute("id") == "choose-source" or not control.is_visible():
+            if (
+                control.get_attribute("id") == "choose-source"
+                or not control.is_visible()
+                or not control.is_enabled()  # nothing to choose (one occupation)
+            ):
                 c += 1
                 continue
             if control.evaluate("e => e.tagName") == "SELECT":
@@ -158,7 +162,7 @@ def visit_every_choice(page: Opened) -> tuple[int, int]:
                         break
                     controls.nth(c).select_option(index=option)
                     views, tips = views + 1, tips + hover_marks(page)
-            elif control.is_enabled():
+            else:
                 control.click()
                 views, tips = views + 1, tips + hover_marks(page)
             c += 1

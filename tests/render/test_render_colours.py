@@ -18,8 +18,10 @@ with warnings.catch_warnings():
     import colour
 
 from pipeline.render.style import (
+    CLAIM_COLOURS,
     DIRECTION_COLOURS,
     GROUP_COLOURS,
+    LAND,
     LAND_FILL,
     LINE_OPACITY,
     OCEAN,
@@ -83,3 +85,25 @@ def test_north_and_south_circles_stay_apart() -> None:
             [GROUP_COLOURS[True], GROUP_COLOURS[False]], OCEAN, 0.9, deficiency
         )
         assert distance >= MIN_DELTA_E, deficiency
+
+
+def test_each_claim_of_the_seed_documents_gets_its_own_colour() -> None:
+    """The 11 claims (C1 … C11) each get a colour of their own, and any two of the palette
+    stay apart as drawn over the land (the claims map's lines are 90 % opaque)."""
+    from pipeline.render.claims import claim_colours
+
+    colours = claim_colours([f"C{i}" for i in range(1, 12)])
+    assert len(set(colours.values())) == 11 and colours["C1"] != colours["C11"]
+    distance, a, b = smallest_distance(list(CLAIM_COLOURS), LAND, 0.9, None)
+    assert distance >= MIN_DELTA_E, (a, b, round(distance, 1))
+
+
+@pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
+def test_gains_and_losses_stay_apart(deficiency) -> None:
+    from pipeline.render.style import CHANGE_COLOURS
+
+    for background in (OCEAN, *LAND_FILL.values()):
+        distance, *_ = smallest_distance(
+            list(CHANGE_COLOURS.values()), background, LINE_OPACITY, deficiency
+        )
+        assert distance >= MIN_DELTA_E, (deficiency, background)

@@ -22,7 +22,14 @@ from pipeline.render import render_all
 from pipeline.render.assets import RemoteAssetError, assert_self_contained
 from pipeline.render.balance import balance_records, fill
 from pipeline.render.balance import page_data as balance_page_data
-from pipeline.render.curves import arrow_at_end, crosses_edge, head_size, route, sample
+from pipeline.render.curves import (
+    arrow_at_end,
+    crosses_edge,
+    head_size,
+    region_centres,
+    route,
+    sample,
+)
 from pipeline.render.flow_data import flow_records, flow_view, series_maxima
 from pipeline.render.flows import flow_map_data, page_data
 from pipeline.render.projection import WorldProjection, delta_decode, delta_encode
@@ -46,6 +53,7 @@ GBR = (-1.5, 52.5)
 IND = (78.5, 22.0)
 JPN = (138.0, 36.0)
 BGD = (90.3, 23.7)
+VNM = (105.8, 21.0)
 REFERENCE = Path(__file__).parents[2] / "data" / "reference" / "countries.csv"
 
 
@@ -98,10 +106,45 @@ def test_pacific_flows_are_split_at_the_edge_and_others_are_not(proj) -> None:
         assert leave[0] == pytest.approx(-enter[0])  # opposite edges
         assert r.pieces[0][0] == pytest.approx(proj.point(*seller))
         assert r.pieces[-1][-1] == pytest.approx(proj.point(*buyer))
-    for seller, buyer in [(IND, USA), (BGD, USA), (GBR, IND), (IND, GBR), (USA, GBR)]:
+    for seller, buyer in [(IND, USA), (GBR, IND), (IND, GBR), (USA, GBR)]:
         r = route(proj, seller, buyer)
         assert not r.split, (seller, buyer)
     assert crosses_edge(proj, PHL[0], USA[0]) and not crosses_edge(proj, IND[0], USA[0])
+    # the shorter way on the globe: Viet Nam is 155.6° east of the United States (the fixed
+    # 60° rule once sent it 204.4° west, over Eurasia), India 177° west, Bangladesh 171.2° east
+    assert route(proj, VNM, USA).split and route(proj, BGD, USA).split
+    # ... judged from the centre of the seller's sub-region, Bangladesh goes India's way
+    assert not route(proj, BGD, USA, seller_centre=IND[0]).split
+
+
+def test_neighbouring_origins_go_the_same_way_to_one_buyer(proj) -> None:
+    """For every buyer, all the countries of one UN M49 sub-region go the same way round the
+    world; the Philippines, Viet Nam, Indonesia and China cross the Pacific to the United
+    States, India, Bangladesh and Pakistan the Atlantic."""
+    with REFERENCE.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["lon"] and r["lat"]]
+    countries = [
+        {"country_code": r["country_code"], "lon": float(r["lon"]), "subregion": r["subregion"]}
+        for r in rows
+    ]
+    centres = region_centres(countries)
+    point = {r["country_code"]: (float(r["lon"]), float(r["lat"])) for r in rows}
+    buyers = ["USA", "CAN", "GBR", "AUS", "JPN", "BRA", "ZAF", "IND"]
+    for buyer in buyers:
+        ways: dict[str, set[bool]] = {}
+        for c in countries:
+            if c["country_code"] == buyer:
+                continue
+            ways.setdefault(c["subregion"], set()).add(
+                crosses_edge(proj, centres[c["country_code"]], point[buyer][0])
+            )
+        assert all(len(w) == 1 for w in ways.values()), buyer
+
+    def split(seller: str) -> bool:
+        return route(proj, point[seller], point["USA"], seller_centre=centres[seller]).split
+
+    assert all(split(c) for c in ("PHL", "VNM", "IDN", "CHN", "THA", "MYS"))
+    assert not any(split(c) for c in ("IND", "BGD", "PAK", "LKA", "NPL"))
 
 
 def test_reciprocal_flows_lie_on_opposite_sides_and_long_flows_bow_more(proj) -> None:
@@ -156,9 +199,21 @@ def test_arrowheads_are_pixel_sized_wider_than_the_line_and_touch_the_circle(pro
         assert np.hypot(*(line[-1] - pts[-1])) > np.hypot(*(tip - pts[-1]))
 
 
-def test_widths_separate_a_heavy_tail_from_one_to_eighteen_pixels() -> None:
+def test_width_is_proportional_to_the_volume_capped_and_floored() -> None:
+    # India -> United States (16,179 projects in 2015) is twice Bangladesh -> United States
+    # (8,032): twice as wide
+    assert width_px(16_179, 16_179) == MAX_WIDTH_PX == 18
+    assert width_px(8_032, 16_179) == pytest.approx(18 * 8_032 / 16_179, abs=0.01)
+    assert width_px(8_032, 16_179) == pytest.approx(8.94, abs=0.01)
+    # capped at the largest flow, floored at 1 px (flows under 16,179 / 18 = 899)
+    assert width_px(20_000, 16_179) == 18 and width_px(800, 16_179) == MIN_WIDTH_PX == 1
+    with pytest.raises(ValueError, match="width scale"):
+        width_px(1, 2, "log")
+
+
+def test_square_root_widths_separate_a_heavy_tail_from_one_to_eighteen_pixels() -> None:
     volumes = 16_179 / np.arange(1, 201) ** 1.05  # heavy-tailed like a real year's top 200
-    widths = [width_px(v, volumes[0]) for v in volumes]
+    widths = [width_px(v, volumes[0], "sqrt") for v in volumes]
     assert widths[0] == MAX_WIDTH_PX and min(widths) >= MIN_WIDTH_PX
     assert widths == sorted(widths, reverse=True)
     assert sum(w == MIN_WIDTH_PX for w in widths) < 10  # no floor holding most lines
@@ -394,12 +449,12 @@ def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
     from pipeline.render.queries import query_rows
 
     svg = print_claims(con, WorldProjection(), tmp_path, "curved")[0].read_text(encoding="utf-8")
-    # matplotlib writes each text as paths after a comment holding it
+    # every text stays an SVG <text> (svg.fonttype none), editable in a drawing program
     for verdict in VERDICT_FILL:
-        assert f"<!-- {verdict} -->" in svg
-    assert "<!-- C1 (supported): Rich countries buy, Asia works -->" in svg
+        assert f">{verdict}</text>" in svg
+    assert ">C1 (supported): Rich countries buy, Asia works</text>" in svg
     # the counts, then the claim's market, on as many lines as they take
-    texts = " ".join(re.findall(r"<!-- (.*?) -->", svg))
+    texts = " ".join(re.findall(r">([^<]*)</text>", svg))
     assert "1 sources disagree, 1 contradicted, 1 no data; market: online_freelance" in texts
     assert "2 not measured; market: click_farm_social_fakes" in texts
     # a mark per drawn party, filled with its verdict's colour, and one in the key
@@ -407,3 +462,17 @@ def test_print_claims_map_keys_the_verdicts(con, tmp_path) -> None:
     assert set(drawn) == set(VERDICT_FILL) - {"no data"}
     for verdict in ("supported", "borderline", "sources disagree", "contradicted", "not measured"):
         assert svg.count(f"fill: {VERDICT_FILL[verdict]}") == drawn.count(verdict) + 1
+
+
+def test_flow_view_takes_a_smallest_flow_and_a_focus_mode(con) -> None:
+    records = flow_records(con)
+    # remotework 2020: 120, 90, 60, 30, 25, 10, 5 projects; at least 25: five flows
+    view = flow_view(records, 0, min_value=25)
+    assert [f.tasks for f in view.flows] == [120, 90, 60, 30, 25]
+    assert view.tasks_shown == 325 and view.flows_total == 7
+    bought = flow_view(records, 0, focus="IND", mode="in")
+    assert {(f.seller, f.buyer) for f in bought.flows} == {("GBR", "IND"), ("USA", "IND")}
+    sold = flow_view(records, 0, focus="IND", mode="out", min_value=61)
+    assert [(f.seller, f.buyer, f.tasks) for f in sold.flows] == [("IND", "USA", 90)]
+    with pytest.raises(ValueError, match="focus mode"):
+        flow_view(records, 0, focus="IND", mode="sideways")

@@ -4,8 +4,9 @@
  * The pages carry pre-projected coordinates (Equal Earth, map units of 100 km, written as
  * integers of a tenth of a unit) and draw them in Leaflet's CRS.Simple, where a latLng is
  * [y, x]. Text from the data only ever reaches the page through textContent, never innerHTML.
- * Arrowheads follow the same rules as pipeline/render/curves.py (head_size, arrow_at_end), so
- * the page and the print version agree.
+ * Arrowheads follow the same rules as pipeline/render/curves.py (head_size, arrow_at_end,
+ * choose_heads), and labels those of pipeline/render/labels.py, so the page and the print
+ * version agree.
  *
  * Types (JSDoc, checked by TypeScript in make lint; globals.d.ts declares L and window.Atlas):
  * the typedefs below are shared by the pages' scripts.
@@ -19,6 +20,10 @@
  * @property {Record<string, string>} direction_colours
  * @property {Record<string, string>} direction_text
  * @property {number} line_opacity
+ * @property {{gain: string, loss: string}} change_colours  the change view's gains and losses
+ * @property {string} casing  the white casing of each flow and halo of each circle
+ * @property {number} casing_opacity
+ * @property {number} circle_opacity  the circles' fill
  * @property {string} greyed
  * @property {number} greyed_opacity
  * @property {string} estimated_dash
@@ -27,6 +32,16 @@
  * @property {number} min_radius
  * @property {number} max_radius
  * @property {number} labels
+ * @property {number} size_full_px  below a world this wide (px), sizes shrink with it
+ * @property {number} min_size_scale
+ * @property {number} labels_full_px  below a world this wide (px), fewer labels
+ * @property {number} min_labels
+ * @property {number} edge_marker  the smallest radius of the markers at the map's edge
+ * @property {string[]} width_scales  'linear' (width proportional to the volume), 'sqrt'
+ * @property {string} width_scale  the one the page opens on
+ * @property {Record<string, number[]>} width_key  per scale, the width key's values, as
+ *   fractions of the largest flow
+ * @property {number[]} circle_key  the circle key's values, as fractions of the largest total
  * @property {{north: string, south: string, none: string}} group_colours
  * @property {string} ocean
  * @property {string} land
@@ -188,10 +203,64 @@ var Atlas = (function () {
       fillColor: style.ocean, fillOpacity: 1, color: style.outline_edge, weight: 1,
       interactive: false
     }).addTo(map);
-    map.fitBounds(bounds, {padding: [8, 8], animate: false});
-    map.setMinZoom(map.getZoom() - 0.5);
+    Atlas.fitWorld(map);
     map.setMaxBounds(bounds.pad(0.25));
+    Atlas.sideToggle();
+    // The page fills its sidebar after the map is made; on a phone that moves the map's box.
+    // Whenever the box changes size (the sidebar filled or opened, a phone turned), the map
+    // lays itself out again and, unless the reader has zoomed or dragged, fits the world again.
+    var fitting = false, moved = false, last = '';
+    map.on('zoomstart dragstart', function () { if (!fitting) { moved = true; } });
+    map.atlasSettle = function () {
+      var box = map.getContainer().getBoundingClientRect();
+      var size = Math.round(box.width) + 'x' + Math.round(box.height);
+      if (size === last) { return; }
+      last = size;
+      map.invalidateSize({animate: false, pan: false});
+      if (!moved) { fitting = true; Atlas.fitWorld(map); fitting = false; }
+    };
+    if (typeof ResizeObserver !== 'undefined') {
+      new ResizeObserver(function () { map.atlasSettle(); }).observe(map.getContainer());
+    }
     return map;
+  };
+
+  /**
+   * The whole world in the map's box, with a little room to zoom out.
+   * @param {L.Map} map
+   */
+  Atlas.fitWorld = function (map) {
+    map.setMinZoom(-2);
+    map.fitBounds(L.latLngBounds(Atlas.latLngs(/** @type {XY[]} */ (Atlas.outline))),
+      {padding: [8, 8], animate: false});
+    map.setMinZoom(map.getZoom() - 0.5);
+  };
+
+  /**
+   * Lay the map out for the box it has now (call once the page around it is filled, before
+   * the first drawing is final).
+   * @param {L.Map} map
+   */
+  Atlas.settle = function (map) {
+    map.atlasSettle();
+  };
+
+  /**
+   * On a small screen (page.py, NARROW_PX) the legend lies under the map; a button folds it
+   * to the title and the colour key, and the map takes the rest of the screen.
+   */
+  Atlas.sideToggle = function () {
+    var side = document.getElementById('atlas-side');
+    if (!side || document.getElementById('atlas-side-toggle')) { return; }
+    var sideBox = side;
+    var button = Atlas.el('button', {type: 'button', id: 'atlas-side-toggle',
+      'aria-controls': 'atlas-side', 'aria-expanded': 'true', text: 'Fold the legend ▾',
+      on: {click: function () {
+        var open = sideBox.classList.toggle('collapsed') === false;
+        button.setAttribute('aria-expanded', String(open));
+        button.textContent = open ? 'Fold the legend ▾' : 'Legend and choices ▴';
+      }}});
+    side.insertBefore(button, side.firstChild);
   };
 
   /** @param {L.Map} map */
@@ -318,17 +387,39 @@ var Atlas = (function () {
   };
 
   /**
+   * The line shortened by `cut` (map units) at its start, so a flow leaves from the edge of
+   * its seller's circle rather than its centre (at most 30 % of the line).
+   * @param {XY[]} pts
+   * @param {number} cut
+   * @returns {XY[]}
+   */
+  Atlas.trimStart = function (pts, cut) {
+    var c = Math.min(cut, 0.3 * Atlas.length(pts));
+    return Atlas.trimEnd(pts.slice().reverse(), c).pts.reverse();
+  };
+
+  /**
+   * @param {number} widthPx
+   * @returns {XY} a tapered end's length and width in pixels: as wide as the line
+   */
+  Atlas.taperSize = function (widthPx) {
+    return [1.5 * widthPx + 4, widthPx];
+  };
+
+  /**
    * The last piece of a flow, ending where its arrowhead starts; the head's tip touches the
-   * buyer's circle. Sizes in pixels, coordinates in map units.
+   * buyer's circle. With `taper`, the end is a point as wide as the line instead of a head
+   * wider than it. Sizes in pixels, coordinates in map units.
    * @param {XY[]} pts
    * @param {number} widthPx
    * @param {number} radiusPx
    * @param {number} ppu
+   * @param {boolean} [taper]
    * @returns {{line: XY[], head: XY[]}}
    */
-  Atlas.arrowAtEnd = function (pts, widthPx, radiusPx, ppu) {
+  Atlas.arrowAtEnd = function (pts, widthPx, radiusPx, ppu, taper) {
     var length = Atlas.length(pts);
-    var size = Atlas.headSize(widthPx);
+    var size = taper ? Atlas.taperSize(widthPx) : Atlas.headSize(widthPx);
     var headLen = Math.min(size[0] / ppu, 0.45 * length);
     var headW = size[1] / ppu;
     var gap = Math.min((radiusPx + 1) / ppu, 0.3 * length);
@@ -340,6 +431,49 @@ var Atlas = (function () {
     var head = [tip, [base[0] + n[0] * headW / 2, base[1] + n[1] * headW / 2],
                 [base[0] - n[0] * headW / 2, base[1] - n[1] * headW / 2]];
     return {line: Atlas.trimEnd(toTip.pts, headLen * 0.7).pts, head: head};
+  };
+
+  /**
+   * Whether two triangles come closer than `margin` (separating axes).
+   * @param {XY[]} a
+   * @param {XY[]} b
+   * @param {number} margin
+   */
+  Atlas.trianglesMeet = function (a, b, margin) {
+    var polys = [a, b];
+    for (var p = 0; p < 2; p++) {
+      var poly = polys[p];
+      for (var i = 0; i < poly.length; i++) {
+        var q = poly[(i + 1) % poly.length];
+        var ax = -(q[1] - poly[i][1]), ay = q[0] - poly[i][0];
+        var len = Math.sqrt(ax * ax + ay * ay);
+        if (!(len > 0)) { continue; }
+        ax /= len; ay /= len;
+        var pa = a.map(function (v) { return v[0] * ax + v[1] * ay; });
+        var pb = b.map(function (v) { return v[0] * ax + v[1] * ay; });
+        if (Math.max.apply(null, pa) + margin <= Math.min.apply(null, pb) ||
+            Math.max.apply(null, pb) + margin <= Math.min.apply(null, pa)) { return false; }
+      }
+    }
+    return true;
+  };
+
+  /**
+   * Which arrowheads to draw, given in order of priority (largest flow first): each one that
+   * keeps `margin` clear of every head already kept (curves.py, choose_heads). The others end
+   * in a point as wide as their line, so no hub is a heap of heads.
+   * @param {XY[][]} heads
+   * @param {number} margin
+   * @returns {boolean[]}
+   */
+  Atlas.chooseHeads = function (heads, margin) {
+    /** @type {XY[][]} */
+    var kept = [];
+    return heads.map(function (h) {
+      var free = !kept.some(function (k) { return Atlas.trianglesMeet(h, k, margin); });
+      if (free) { kept.push(h); }
+      return free;
+    });
   };
 
   /**
@@ -467,17 +601,170 @@ var Atlas = (function () {
       .replace(/"/g, '&quot;');
   };
 
+  /* The fonts every exported SVG declares (text stays <text>, editable in Inkscape or
+     Illustrator); DejaVu Sans first, as in the print versions. */
+  Atlas.FONT = "'DejaVu Sans', Verdana, Arial, Helvetica, sans-serif";
+
   /**
-   * The map as one SVG document: Leaflet's SVG (countries, flows, circles), the labels, and
-   * `legend`, an SVG fragment drawn below the map, `legendHeight` pixels tall.
+   * Text cut into lines of at most `max` characters at spaces (a longer word stays whole), so
+   * a citation is printed in full, never cut mid-DOI.
+   * @param {string} text
+   * @param {number} max
+   * @returns {string[]}
+   */
+  Atlas.wrap = function (text, max) {
+    /** @type {string[]} */
+    var lines = [];
+    var line = '';
+    String(text).split(/\s+/).filter(Boolean).forEach(function (word) {
+      if (line && line.length + 1 + word.length > max) { lines.push(line); line = word; }
+      else { line = line ? line + ' ' + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  };
+
+  /**
+   * One SVG <text>, its content escaped.
+   * @param {number} x
+   * @param {number} y
+   * @param {string} text
+   * @param {Record<string, string | number>} [attrs]
+   */
+  Atlas.svgText = function (x, y, text, attrs) {
+    var a = Object.assign({'font-size': 11, fill: '#222'}, attrs || {});
+    return '<text x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '"' +
+      Object.keys(a).map(function (k) { return ' ' + k + '="' + Atlas.xml(a[k]) + '"'; }).join('') +
+      '>' + Atlas.xml(text) + '</text>';
+  };
+
+  /**
+   * A legend drawn under an exported map, `width` pixels wide: text wraps to the width, keys
+   * flow left to right; done() gives the SVG and its height.
+   * @param {number} width
+   */
+  Atlas.legendWriter = function (width) {
+    var pad = 12;
+    /** @type {string[]} */
+    var out = [];
+    var y = 8;
+    var writer = {
+      width: width,
+      /** @param {number} amount */
+      gap: function (amount) { y += amount; },
+      /**
+       * @param {string} text
+       * @param {{size?: number, bold?: boolean, colour?: string}} [opts]
+       */
+      text: function (text, opts) {
+        var o = opts || {}, size = o.size || 11;
+        var attrs = {'font-size': size, fill: o.colour || '#222', 'font-weight': o.bold ? 'bold' :
+          'normal'};
+        // about 0.58 em per character of DejaVu Sans
+        Atlas.wrap(text, Math.max(20, Math.floor((width - 2 * pad) / (0.58 * size))))
+          .forEach(function (line) {
+            y += size * 1.3;
+            out.push(Atlas.svgText(pad, y - size * 0.3, line, attrs));
+          });
+        y += 3;
+      },
+      /**
+       * Keys side by side, wrapping to the next row: each a swatch `w` x `h` pixels (an SVG
+       * fragment drawn in a box at 0,0) and its label.
+       * @param {Array<{swatch: string, w: number, h: number, label: string}>} items
+       */
+      row: function (items) {
+        // cut into rows that fit the width, then centre each key on its row's middle line
+        /** @type {Array<Array<{swatch: string, w: number, h: number, label: string}>>} */
+        var rows = [[]];
+        var x = pad;
+        items.forEach(function (it) {
+          var itemW = it.w + 6 + 6.4 * it.label.length + 16;
+          if (x > pad && x + itemW > width - pad) { rows.push([]); x = pad; }
+          rows[rows.length - 1].push(it);
+          x += itemW;
+        });
+        rows.forEach(function (row) {
+          var h = Math.max.apply(null, [14].concat(row.map(function (it) { return it.h; })));
+          var rx = pad;
+          row.forEach(function (it) {
+            out.push('<g transform="translate(' + rx.toFixed(1) + ',' +
+              (y + (h - it.h) / 2).toFixed(1) + ')">' + it.swatch + '</g>');
+            out.push(Atlas.svgText(rx + it.w + 6, y + h / 2 + 4, it.label));
+            rx += it.w + 6 + 6.4 * it.label.length + 16;
+          });
+          y += h + 5;
+        });
+        y += 1;
+      },
+      /** @param {string} svg */
+      push: function (svg) { out.push(svg); },
+      done: function () { return {svg: out.join(''), height: y + pad}; }
+    };
+    return writer;
+  };
+
+  /**
+   * A line key for an exported legend (see legendWriter.row).
+   * @param {string} colour
+   * @param {number} width
+   * @param {string | null} [dash]
+   * @param {number} [length]
+   */
+  Atlas.lineKey = function (colour, width, dash, length) {
+    var len = length || 30, h = Math.max(4, width + 2);
+    return {w: len, h: h, swatch: '<line x1="0" x2="' + len + '" y1="' + h / 2 + '" y2="' +
+      h / 2 + '" stroke="' + colour + '" stroke-width="' + width.toFixed(2) + '"' +
+      (dash ? ' stroke-dasharray="' + dash + '"' : '') + '/>'};
+  };
+
+  /**
+   * A circle key for an exported legend.
+   * @param {string} colour
+   * @param {number} r
+   * @param {number} [fillOpacity]
+   */
+  Atlas.circleKey = function (colour, r, fillOpacity) {
+    var size = 2 * r + 2;
+    return {w: size, h: size, swatch: '<circle cx="' + size / 2 + '" cy="' + size / 2 +
+      '" r="' + r.toFixed(2) + '" fill="' + colour + '" fill-opacity="' +
+      (fillOpacity === undefined ? 0.3 : fillOpacity) + '" stroke="' + colour + '"/>'};
+  };
+
+  /**
+   * The part of the map box the world fills, in container pixels, so an export has no blank
+   * bands above and below the world.
+   * @param {L.Map} map
+   * @param {number} pad
+   */
+  Atlas.worldBox = function (map, pad) {
+    var size = map.getSize();
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    (Atlas.outline || []).forEach(function (pt) {
+      var p = map.latLngToContainerPoint([pt[1], pt[0]]);
+      x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    });
+    if (!(x1 > x0)) { x0 = 0; y0 = 0; x1 = size.x; y1 = size.y; }
+    x0 = Math.max(0, Math.floor(x0 - pad)); y0 = Math.max(0, Math.floor(y0 - pad));
+    x1 = Math.min(size.x, Math.ceil(x1 + pad)); y1 = Math.min(size.y, Math.ceil(y1 + pad));
+    return {x: x0, y: y0, w: x1 - x0, h: y1 - y0};
+  };
+
+  /**
+   * The map as one SVG document: a title, the part of Leaflet's SVG the world fills
+   * (countries, flows, circles), the labels, and a legend drawn below the map: an SVG
+   * fragment `legendHeight` pixels tall, or a function of the document's width giving the
+   * fragment and its height. Every text is an SVG <text> in the declared fonts.
    * @param {L.Map} map
    * @param {string} title
-   * @param {string} legend
-   * @param {number} legendHeight
+   * @param {string | ((width: number) => {svg: string, height: number})} legend
+   * @param {number} [legendHeight]
    */
   Atlas.svgSnapshot = function (map, title, legend, legendHeight) {
     var box = map.getContainer().getBoundingClientRect();
-    var w = Math.round(box.width), h = Math.round(box.height);
+    var crop = Atlas.worldBox(map, 6);
+    var w = Math.max(crop.w, 560);
     var serializer = new XMLSerializer();
     /** @type {string[]} */
     var parts = [];
@@ -496,21 +783,29 @@ var Atlas = (function () {
     map.getContainer().querySelectorAll('.atlas-label span').forEach(function (span) {
       var r = span.getBoundingClientRect();
       var x = r.left + r.width / 2 - box.left, y = r.top + r.height / 2 - box.top;
-      if (x < 0 || y < 0 || x > w || y > h) { return; }
-      parts.push('<text x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '" ' +
-        'text-anchor="middle" dominant-baseline="central" font-family="sans-serif" ' +
-        'font-size="11" font-weight="600" fill="#222" stroke="#fff" stroke-width="3" ' +
-        'paint-order="stroke">' + Atlas.xml(span.textContent) + '</text>');
+      if (x < crop.x || y < crop.y || x > crop.x + crop.w || y > crop.y + crop.h) { return; }
+      parts.push(Atlas.svgText(x, y, span.textContent || '', {'text-anchor': 'middle',
+        'dominant-baseline': 'central', 'font-size': 11, 'font-weight': 600, fill: '#222',
+        stroke: '#fff', 'stroke-width': 3, 'paint-order': 'stroke'}));
     });
-    var total = h + (legendHeight || 0);
+    var head = Atlas.wrap(title, Math.floor((w - 24) / 9.6));
+    var top = 10 + 22 * head.length;
+    var titleSvg = head.map(function (line, i) {
+      return Atlas.svgText(12, 26 + 22 * i, line, {'font-size': 16, 'font-weight': 'bold'});
+    }).join('');
+    var low = typeof legend === 'function' ? legend(w) :
+      {svg: legend || '', height: legendHeight || 0};
+    var total = Math.ceil(top + crop.h + low.height);
+    var mapX = Math.round((w - crop.w) / 2);
     return '<?xml version="1.0" encoding="UTF-8"?>\n' +
       '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="' + w + '" height="' +
-      total + '" viewBox="0 0 ' + w + ' ' + total + '">' +
-      '<title>' + Atlas.xml(title) + '</title>' +
-      '<rect width="100%" height="100%" fill="#ffffff"/>' +
-      '<svg x="0" y="0" width="' + w + '" height="' + h + '" overflow="hidden">' +
-      parts.join('') + '</svg>' +
-      '<g transform="translate(0,' + h + ')">' + (legend || '') + '</g></svg>';
+      total + '" viewBox="0 0 ' + w + ' ' + total + '" font-family="' + Atlas.xml(Atlas.FONT) +
+      '">' + '<title>' + Atlas.xml(title) + '</title>' +
+      '<rect width="100%" height="100%" fill="#ffffff"/>' + titleSvg +
+      '<svg x="' + mapX + '" y="' + top + '" width="' + crop.w + '" height="' + crop.h +
+      '" viewBox="' + crop.x + ' ' + crop.y + ' ' + crop.w + ' ' + crop.h +
+      '" overflow="hidden">' + parts.join('') + '</svg>' +
+      '<g transform="translate(0,' + (top + crop.h) + ')">' + low.svg + '</g></svg>';
   };
 
   /**
@@ -637,30 +932,83 @@ var Atlas = (function () {
   };
 
   /**
-   * Which of `items` ([x, y, text, ...] in map units, largest country first) to label: at
-   * most `max`, skipping any whose box would overlap one already placed (same rule as
-   * pipeline/render/print_maps.py, pick_labels).
-   * @template {[number, number, string, ...unknown[]]} T
-   * @param {T[]} items
-   * @param {number} max
-   * @param {number} ppu
-   * @returns {T[]}
+   * Labels beside their circles, never on a circle or on each other: eight places around the
+   * circle (right, left, above, below, then the diagonals), then the same farther out with a
+   * leader line; a label that must be shown and finds no room goes where it overlaps least
+   * (pipeline/render/labels.py, place_labels: the same rule). Screen pixels, y downwards.
+   * @param {Array<{key: string, x: number, y: number, r: number, w: number, h: number,
+   *   must: boolean}>} items  in order of priority
+   * @param {Array<[number, number, number]>} circles  [x, y, radius]
+   * @param {number[]} [bounds]  [x0, y0, x1, y1]: labels stay inside
+   * @returns {Array<{key: string, x: number, y: number, box: number[], leader: boolean}>}
    */
-  Atlas.pickLabels = function (items, max, ppu) {
+  Atlas.placeLabels = function (items, circles, bounds) {
+    var DIRS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1]];
+    var RINGS = 4, GAP = 2, MARGIN = 1;
     /** @type {number[][]} */
     var boxes = [];
-    /** @type {T[]} */
+    /** @type {Array<{key: string, x: number, y: number, box: number[], leader: boolean}>} */
     var out = [];
+    /**
+     * @param {number[]} b
+     * @param {number[]} c
+     */
+    function hitsCircle(b, c) {
+      var nx = Math.min(Math.max(c[0], b[0]), b[2]), ny = Math.min(Math.max(c[1], b[1]), b[3]);
+      return (nx - c[0]) * (nx - c[0]) + (ny - c[1]) * (ny - c[1]) < c[2] * c[2];
+    }
+    /**
+     * @param {number[]} a
+     * @param {number[]} b
+     */
+    function overlap(a, b) {
+      var w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+      var h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+      return w > 0 && h > 0 ? w * h : 0;
+    }
     items.forEach(function (it) {
-      if (out.length >= max) { return; }
-      var w = 6.5 * it[2].length / ppu / 2 + 2 / ppu, h = 8 / ppu;
-      var box = [it[0] - w, it[1] - h, it[0] + w, it[1] + h];
-      var clash = boxes.some(function (b) {
-        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
-      });
-      if (!clash) { boxes.push(box); out.push(it); }
+      /** @type {{cost: number, box: number[], ring: number} | null} */
+      var best = null;
+      /** @type {{box: number[], ring: number} | null} */
+      var chosen = null;
+      for (var ring = 0; ring <= RINGS && !chosen; ring++) {
+        for (var k = 0; k < DIRS.length; k++) {
+          var dx = DIRS[k][0], dy = DIRS[k][1];
+          var d = it.r + GAP + ring * it.h, f = dx && dy ? 0.7071 : 1;
+          var cx = it.x + dx * (d * f + it.w / 2), cy = it.y + dy * (d * f + it.h / 2);
+          var box = [cx - it.w / 2, cy - it.h / 2, cx + it.w / 2, cy + it.h / 2];
+          var g = [box[0] - MARGIN, box[1] - MARGIN, box[2] + MARGIN, box[3] + MARGIN];
+          var hits = circles.filter(function (c) { return hitsCircle(g, c); }).length;
+          if (bounds && (box[0] < bounds[0] || box[1] < bounds[1] || box[2] > bounds[2] ||
+              box[3] > bounds[3])) { hits += 1; }
+          var cost = boxes.reduce(function (sum, b) { return sum + overlap(g, b); }, 0);
+          if (!hits && cost === 0) { chosen = {box: box, ring: ring}; break; }
+          cost += hits * it.w * it.h;
+          if (best === null || cost < best.cost) { best = {cost: cost, box: box, ring: ring}; }
+        }
+      }
+      if (!chosen) {
+        if (!it.must || best === null) { return; }
+        chosen = {box: best.box, ring: best.ring};
+      }
+      boxes.push(chosen.box);
+      out.push({key: it.key, x: (chosen.box[0] + chosen.box[2]) / 2,
+        y: (chosen.box[1] + chosen.box[3]) / 2, box: chosen.box, leader: chosen.ring > 0});
     });
     return out;
+  };
+
+  /** @type {CanvasRenderingContext2D | null} */
+  var measurer = null;
+  /**
+   * The width in pixels of a label's text, in the labels' font (.atlas-label span).
+   * @param {string} text
+   */
+  Atlas.labelWidth = function (text) {
+    measurer = measurer || /** @type {CanvasRenderingContext2D} */ (
+      document.createElement('canvas').getContext('2d'));
+    measurer.font = '600 11px system-ui, sans-serif';
+    return measurer.measureText(text).width;
   };
 
   /**

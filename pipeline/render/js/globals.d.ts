@@ -25,6 +25,7 @@ declare global {
     direction?: string;
     greyed?: boolean;
     method?: string;
+    change?: number;
     claim?: string;
     verdict?: string;
     role?: string;
@@ -50,5 +51,9 @@ declare global {
 declare module 'leaflet' {
   interface Layer {
     atlas?: AtlasTag;
+  }
+  interface Map {
+    /** Lays the map out again if its box changed size (atlas.js, createMap). */
+    atlasSettle: () => void;
   }
 }
