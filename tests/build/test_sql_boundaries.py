@@ -56,8 +56,14 @@ def test_marginals_are_paired_within_half_a_point_of_100(total: float, paired: b
     con = atlas(marginals(total - 60))
     pairs = con.execute("select count(*) from out__marginal_pairs").fetchone()
     assert pairs == (int(paired),)
-    flows = con.execute("select count(*) from out__flows where method = 'estimated'").fetchone()
+    flows = con.execute(
+        "select count(*) from out__flows where method = 'estimated' "
+        "and buyer_country_code is not null and seller_country_code is not null"
+    ).fetchone()
     assert flows == (int(paired),)  # USA <- IND, the one country pair
+    # and the whole 2 x 2 grid, each side's rest included, when paired
+    cells = con.execute("select count(*) from out__flows where method = 'estimated'").fetchone()
+    assert cells == (4 * int(paired),)
 
 
 def test_a_side_of_remainders_only_is_not_paired() -> None:
