@@ -20,7 +20,19 @@ COUNTRIES = {
     "Atlantis": None,
     "": None,
 }
-COUNTS = {"0": 0.0, "7": 7.0, "2.5": 2.5, "1e12": 1e12, "-1": None, "nan": None, "x": None}
+# a count is a whole number written in digits, 0 to 10^12 (sql/parse/macros.sql): a fraction,
+# an exponent, a sign or a thousands separator is rejected
+COUNTS = {
+    "0": 0.0,
+    "7": 7.0,
+    "1000000000000": 1e12,
+    "2.5": None,
+    "1e12": None,
+    "1.234": None,
+    "-1": None,
+    "nan": None,
+    "x": None,
+}
 YEARS = {"2000": 2000, "2015": 2015, "2027": 2027, "1999": None, "2028": None, "20x0": None}
 rows = st.tuples(
     st.sampled_from(sorted(COUNTRIES)),
