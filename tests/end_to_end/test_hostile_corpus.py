@@ -879,13 +879,14 @@ CASES.update(
         "oli zip inside a zip": Case(
             "oli",
             [
+                # refused at import: what the name claims cannot be checked inside a zip's zip
                 File(
                     E16 + ".zip",
                     _zip({"inner.zip": _zip({E16: (OLI_EMPLOYERS + EMPLOYERS).encode()})}),
                     2,
+                    refused="the archive holds another archive (a zip file): extract it and import",
                 )
             ],
-            [(E16 + ".zip", None, "holds another archive (a zip file): extract it and import")],
         ),
         "csv zip inside a zip": Case(
             "csv",
@@ -911,8 +912,15 @@ CASES.update(
         ),
         "remotework sep=; it does not read": Case(
             "remotework",
-            [File(RW, b"sep=;\n" + REMOTEWORK_HEADER.replace(",", ";").encode(), 0)],
-            [(RW, None, "declares the delimiter ';', which this source does not read")],
+            # refused at import: read with the source's own delimiter, it has no year column
+            [
+                File(
+                    RW,
+                    b"sep=;\n" + REMOTEWORK_HEADER.replace(",", ";").encode(),
+                    0,
+                    refused="its header has no year column: it is not an olm_network_data file",
+                )
+            ],
         ),
         "csv misspelled headers": Case(
             "csv",

@@ -160,21 +160,21 @@ def test_labels_units_and_amounts() -> None:
     # the name cut at 60 characters, the code at 8
     assert country_label("n" * 61 + "<", "ABCDEFGHI") == "n" * 59 + "… (ABCDEFG…)"
     assert unit_text("projects") == "projects"
-    assert unit_text("pct_of_projects") == "% of all projects"
+    assert unit_text("pct_of_total") == "% of the source&#x27;s total"
     assert unit_text("pct") == "% (share)"
     assert unit_text("u" * 41) == "u" * 39 + "…"
     assert unit_text("<b>") == "&lt;b&gt;"
     assert amount(None, "projects") == "not published"
-    assert amount(12.5, "pct_of_projects") == "12.5 % of all projects"
+    assert amount(12.5, "pct_of_total") == "12.5 % of the source&#x27;s total"
     assert amount(1200.0, "projects") == "1,200 projects"
 
 
 def test_layer_names() -> None:
     assert layer_name("oli", 2016) == "oli · 2016"
     assert layer_name("oli", None) == "oli · all years"
-    assert layer_name("oli", 2016, "pct_of_projects") == "oli · 2016"
-    assert layer_name("oli", 2016, "pct_of_projects", with_unit=True) == (
-        "oli · 2016 (% of all projects)"
+    assert layer_name("oli", 2016, "pct_of_total") == "oli · 2016"
+    assert layer_name("oli", 2016, "pct_of_total", with_unit=True) == (
+        "oli · 2016 (% of the source&#x27;s total)"
     )
     assert layer_name("oli", 2016, None, with_unit=True) == "oli · 2016"
     assert layer_name("s" * 41, 2016) == "s" * 39 + "… · 2016"
