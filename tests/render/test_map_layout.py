@@ -78,7 +78,8 @@ def hub_pages(tmp_path_factory) -> dict[str, Path]:
     for code in sorted({*SELLERS, *BUYERS} - have):
         r = ref[code]
         con.execute(
-            "insert into core__countries values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into core__countries "
+            "(country_code, iso2, name, region, subregion, lon, lat) values (?, ?, ?, ?, ?, ?, ?)",
             [code, r["iso2"], r["name"], r["region"], r["subregion"], r["lon"], r["lat"]],
         )
         north = r["region"] == "Europe" or code in ("USA", "CAN", "AUS", "JPN", "NZL")
