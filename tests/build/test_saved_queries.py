@@ -12,9 +12,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import hand_atlas
+from conftest import FIXTURES, hand_atlas
 
-from pipeline.build.sqlfiles import build_out_tables
+from pipeline.build import estimate
+from pipeline.build.sqlfiles import build_out_tables, run_schema
 from pipeline.commands.query import bind, resolve_query, saved_queries
 
 SOUTH_TO_NORTH = "south_to_north"
@@ -285,7 +286,103 @@ def test_figures_are_rounded_as_printed_and_pairs_summed_over_occupations() -> N
     # the US buys 60 + 5 from India, in two occupations: one flow of 65 projects
     top = ask(con, "top_flows")[0]
     assert (top["buyer"], top["seller"], top["tasks"]) == ("United States", "India", 65)
+    # and India's profile sums them too: 65 sold to the United States
+    india = ask(con, "country_profile", country="IND")
+    with_us = [r for r in india if r["detail"] == "United States (observed)"]
+    assert pick(with_us, "section", "figure") == [("work bought from", 20), ("work sold to", 65)]
+    # the UK buys 30 + 1.004 = 31.004 and sells 20: shown as 31.0 bought, -11.0 net
+    balance = ask(con, "net_balance")
+    uk = [r for r in balance if (r["source_id"], r["country"]) == ("obs", "United Kingdom")]
+    assert pick(uk, "bought", "sold", "net_sold") == [(31.0, 20, -11.0)]
+    # South -> North: 60 + 5 + 30 + 10 + 1.004 = 106.004 of 206.004 projects, 51.457 %
+    obs = [r for r in ask(con, "south_to_north") if r["source_id"] == "obs"]
+    assert pick(obs, "scheme", "south_to_north_pct")[0] == ("un_m49_developed", 51.5)
     con.close()
+
+
+def fractional_shares() -> duckdb.DuckDBPyConnection:
+    """The hand atlas and the source `pub` of fixtures/queries/fractional_shares.sql, whose
+    header works out the figures below."""
+    con = duckdb.connect()
+    run_schema(con)
+    for name in ("hand_atlas.sql", "fractional_shares.sql"):
+        con.execute((FIXTURES / "queries" / name).read_text(encoding="utf-8"))
+    estimate.run(con)
+    build_out_tables(con)
+    return con
+
+
+@pytest.fixture(scope="module")
+def pub():
+    con = fractional_shares()
+    yield con
+    con.close()
+
+
+def test_the_balance_of_shares_sums_a_country_s_rows_of_its_paired_period_only(pub) -> None:
+    def balance(source: str) -> list[tuple[Any, ...]]:
+        return pub.execute(
+            "select country_code, tasks_bought, tasks_sold, net_sold from out__country_balance "
+            "where source_id = ? and scheme = 'un_m49_developed' order by country_code",
+            [source],
+        ).fetchall()
+
+    approx = pytest.approx
+    assert balance("pub") == [
+        ("GBR", approx(24.4), approx(0.31), approx(-24.09)),
+        ("IND", None, 60, None),
+        ("KEN", None, 39, None),  # 25 + 14
+        ("USA", approx(50.23), None, None),  # 30 + 20.23; never the 999 projects
+    ]
+    # oli's shares, of the same period, as in the hand atlas alone
+    assert balance("oli") == [
+        ("BGD", None, 15, None),
+        ("GBR", 24, 4, -20),
+        ("IND", None, 30, None),
+        ("KEN", None, 10, None),
+        ("PHL", None, 20, None),
+        ("USA", 50, 7, -43),
+        ("VEN", None, 9, None),
+    ]
+    # neither pub's unpaired 2019 buyer share nor ilo's unpaired seller shares
+    assert pub.execute(
+        "select distinct source_id, year from out__country_balance where basis = 'marginals' "
+        "order by all"
+    ).fetchall() == [("oli", 2020), ("pub", 2020)]
+
+
+def test_an_estimate_s_remainders_are_one_category_and_counts_are_not_flows(pub) -> None:
+    rows = pub.execute(
+        "select method, buyer_country_code, seller_country_code, tasks from out__flows "
+        "where source_id = 'pub'"
+    ).fetchall()
+    # the workers pair and the pair with an unnamed side are not flows of projects
+    assert {method for method, *_ in rows} == {"estimated"}
+    assert sum(t for *_, t in rows) == pytest.approx(100)
+    # (10 + 15.37) × 60 / 100
+    assert [t for _, b, s, t in rows if b is None and s == "IND"] == [pytest.approx(15.222)]
+
+
+def test_shares_of_two_decimals_are_printed_to_one_or_two(pub) -> None:
+    rows = [r for r in ask(pub, "south_to_north") if r["source_id"] == "pub"]
+    columns = ("scheme", "south_to_north_pct", "share_low_pct", "share_high_pct", "not_named_pct")
+    assert pick(rows, *columns) == [
+        ("un_m49_developed", None, 73.6, 99.7, 25.9),
+        ("wb_high_income", None, 73.6, 99.7, 25.9),
+    ]
+    assert [r["tasks"] for r in rows] == pytest.approx([73.8837, 73.8837])
+    by_occupation = [r for r in ask(pub, "south_to_north_by_occupation") if r["source_id"] == "pub"]
+    assert pick(by_occupation, "scheme", "occupation", "share_low_pct", "share_high_pct") == [
+        ("un_m49_developed", "unknown", 73.6, 99.7),
+        ("wb_high_income", "unknown", 73.6, 99.7),
+    ]
+    # beside obs (50 %) and oli (62.16 %): 73.8837 - 50 = 23.8837 points apart
+    compared = [
+        r
+        for r in ask(pub, "compare_sources")
+        if r["source_id"] == "pub" and r["measure"] == "south_to_north share (un_m49_developed)"
+    ]
+    assert pick(compared, "share_pct", "sources_that_year", "spread_pts") == [(73.88, 3, 23.88)]
 
 
 def test_net_sellers(con) -> None:

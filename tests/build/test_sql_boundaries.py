@@ -219,3 +219,35 @@ def test_the_rows_of_one_pair_are_summed() -> None:
         ]
     )
     assert con.execute("select tasks from out__flows").fetchall() == [(7,)]
+
+
+@pytest.mark.parametrize(
+    ("north_buyers", "south_sellers", "lowest"),
+    # bN + sS - 100, never below 0: 30 + 50 - 100 = -20 -> 0; exactly 100 -> 0; 101 -> 1
+    [(30, 50, 0), (60, 40, 0), (60, 41, 1)],
+)
+def test_the_lowest_south_to_north_share_is_never_below_zero(
+    north_buyers: float, south_sellers: float, lowest: float
+) -> None:
+    con = duckdb.connect()
+    run_schema(con)
+    found = con.execute(
+        "select south_to_north_low_pct(?, ?)", [north_buyers, south_sellers]
+    ).fetchone()
+    assert found == (lowest,)
+
+
+@pytest.mark.parametrize(
+    ("south_buyers", "north_sellers", "highest"),
+    # min(100 - bS, 100 - sN): either side can be the smaller
+    [(20, 10, 80), (10, 20, 80), (0, 0, 100)],
+)
+def test_the_highest_south_to_north_share_is_set_by_the_tighter_side(
+    south_buyers: float, north_sellers: float, highest: float
+) -> None:
+    con = duckdb.connect()
+    run_schema(con)
+    found = con.execute(
+        "select south_to_north_high_pct(?, ?)", [south_buyers, north_sellers]
+    ).fetchone()
+    assert found == (highest,)
