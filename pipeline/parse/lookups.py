@@ -23,7 +23,7 @@ def distinct_counts(rows: pa.Table, columns: Sequence[str]) -> list[tuple[str, i
         [chunk for c in columns for chunk in rows.column(c).chunks],
         pa.string(),
     )
-    counts = pc.value_counts(values.drop_null() if values.null_count else values)
+    counts = pc.value_counts(values)
     found = [
         (str(item["values"]), int(item["counts"]))
         for item in counts.to_pylist()

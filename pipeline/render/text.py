@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 LABEL_MAX = 80
-QUOTE_MAX = 300
 CITATION_MAX = 300
 # Hover text for a shortened string: the whole string, bounded only against absurd input.
 TITLE_MAX = 4000
@@ -68,6 +67,7 @@ def number(value: float | None) -> str:
     """Readable number: thousands separators, decimals only where they carry information."""
     if value is None:
         return "n/a"
+    value += 0.0  # -0.0 (a sum of nothing negative) is shown as 0, not "-0"
     if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
         return f"{round(value):,}"
     if abs(value) >= 100:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipeline.parse.lookups import country_table, distinct_counts, occupation_list
+from pipeline.parse.lookups import country_table, distinct_counts, mapping_notes, occupation_list
 from pipeline.reference.countries import country_index
 
 
@@ -56,3 +56,22 @@ def test_the_missing_values_are_always_in_the_table() -> None:
 def test_occupation_list() -> None:
     table = occupation_list(["a", "b"])
     assert table.column_names == ["occupation"] and table.column(0).to_pylist() == ["a", "b"]
+
+
+def test_the_mapping_notes_list_each_name_the_file_holds_with_what_it_became() -> None:
+    names = pa.table(
+        {
+            "name": ["India", "", "Indai", "Fran\ufffdce", "us"],
+            "country_code": ["IND", None, None, None, "USA"],
+            "mentions": [3, 0, 2, 1, 1],
+        }
+    )
+    # the empty cell the file does not hold is left out, and the names after it still listed
+    assert mapping_notes("f.csv", names) == [
+        "f.csv: 'India' -> IND (3 mentions)",
+        "f.csv: 'Indai' -> NOT MAPPED (rows rejected; fix the spelling or use an ISO code) "
+        "(2 mentions)",
+        "f.csv: 'Fran\ufffdce' -> NOT MAPPED (rows rejected: the file is not UTF-8, save it as "
+        "UTF-8) (1 mentions)",
+        "f.csv: 'us' -> USA (1 mentions)",
+    ]

@@ -116,6 +116,10 @@ def test_truncate_cuts_at_a_space_unless_that_loses_a_third() -> None:
     assert truncate("abcde fghijkl", 10) == "abcde fgh…"  # space at 5: hard cut
     assert truncate("abcdefgh ijkl", 10) == "abcdefgh…"
     assert truncate("abcdefghi jkl", 10) == "abcdefghi…"  # the cut falls on the space
+    # the character at the cut is a space: the text before it ends a word, nothing more is cut
+    assert truncate("abcdef gh ijk", 10) == "abcdef gh…"
+    # limit 11: (11 - 1) * 2 // 3 = 6, so a space at 6 is still a cut point
+    assert truncate("abcdef ghijklmn", 11) == "abcdef…"
     assert truncate("abcdefg, hijklmn", 10) == "abcdefg…"  # no comma before the ellipsis
     assert truncate("abcdefg hijkl", 10) == "abcdefg…"  # space at 7, past the bound
     assert truncate("abcdefg h\x01jkl", 10) == "abcdefg…"  # a control character is no space
@@ -136,6 +140,7 @@ def test_truncate_cuts_at_a_space_unless_that_loses_a_third() -> None:
         (100.4, "100"),
         (1234.5, "1,234"),
         (0.0, "0"),
+        (-0.0, "0"),
         (0.000123456, "0.000123"),
         (2.0000000001, "2"),  # within 1e-9 of a whole number
         (2.000001, "2.0"),
@@ -208,3 +213,9 @@ def test_the_index_page_cuts_citations_over_300_characters(length: int, cut: boo
     con.close()
     assert (f'title="{citation}"' in page) == cut
     assert (f">{citation}<" in page) == (not cut)
+
+
+def test_a_cut_text_of_characters_past_the_ellipsis_keeps_its_whole_title() -> None:
+    # "語" sorts after "…": the shortened text is then "smaller" than the whole, never equal
+    whole = "語" * (LABEL_MAX + 20)
+    assert esc_full(whole) == f'<span class="cut" title="{whole}">{"語" * (LABEL_MAX - 1)}…</span>'
