@@ -4,13 +4,14 @@ published figure (README, "Mutation testing").
 - cosmic-ray mutates the Python modules named in mutation/cosmic-ray/*.toml (the escaping of
   the pages' text, the SQL runner, the parse checks' look-ups), each with the tests named there;
 - mutation/sql_mutants.py plants SQL mutants in sql/macros.sql, the out__ models and the saved
-  queries whose figures are published, each with the tests that cover its file.
+  queries whose figures are published (job `sql`), the claims check (job `claims`) and the
+  estimator's SQL (job `estimate_sql`), each with the tests that cover its file.
 
 Every job works in a scratch copy of the checkout (its files as they are, committed or not), so
 the checkout is never changed, even by a run that is killed. Two jobs run at a time
 (ATLAS_MUTATION_JOBS changes it). Prints each job's score and every surviving mutant.
 
-    python mutation/run.py [text sqlfiles lookups sql]
+    python mutation/run.py [text sqlfiles lookups sql claims estimate_sql]
 """
 
 from __future__ import annotations
@@ -22,13 +23,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "mutation" / "cosmic-ray"
 VENV_BIN = Path(sys.executable).parent
+# SQL jobs: the files each plants its mutants in (their tests: mutation/sql_mutants.py TARGETS).
+# The claims check is a job of its own, being the largest file, so that it runs beside the rest.
+SQL_JOBS: dict[str, list[str]] = {
+    "sql": [],  # every target not listed below
+    "claims": ["sql/out/out__claims_check.sql"],
+    "estimate_sql": ["sql/estimate/marginals.sql", "sql/estimate/observed_matrices.sql"],
+}
 
 
 @dataclass
@@ -117,12 +125,23 @@ def cosmic_ray(name: str) -> Score:
     return score
 
 
-def sql_mutants(name: str = "sql") -> Score:
+def sql_files(name: str) -> list[str]:
+    if SQL_JOBS[name]:
+        return SQL_JOBS[name]
+    sys.path.insert(0, str(ROOT / "mutation"))
+    from sql_mutants import TARGETS
+
+    elsewhere = {f for files in SQL_JOBS.values() for f in files}
+    return [f for f in TARGETS if f not in elsewhere]
+
+
+def sql_mutants(name: str) -> Score:
     score, started = Score(name), time.monotonic()
     folder = scratch_copy()
     try:
         report = folder / "sql_mutants.json"
-        done = run([sys.executable, "mutation/sql_mutants.py", "--json", str(report)], folder)
+        command = [sys.executable, "mutation/sql_mutants.py", "--json", str(report)]
+        done = run([*command, *sql_files(name)], folder)
         if done.returncode != 0:
             score.error = (done.stdout + done.stderr)[-800:]
             return score
@@ -140,7 +159,7 @@ def sql_mutants(name: str = "sql") -> Score:
 
 
 def main(argv: list[str]) -> int:
-    jobs = {p.stem: p.stem for p in sorted(CONFIGS.glob("*.toml"))} | {"sql": "sql"}
+    jobs = [p.stem for p in sorted(CONFIGS.glob("*.toml"))] + list(SQL_JOBS)
     chosen = argv or list(jobs)
     unknown = set(chosen) - set(jobs)
     if unknown:
@@ -149,13 +168,12 @@ def main(argv: list[str]) -> int:
     workers = int(os.environ.get("ATLAS_MUTATION_JOBS", "2"))
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        # the SQL job is the longest: started first
-        ordered = sorted(chosen, key=lambda j: j != "sql")
-        futures = [pool.submit(sql_mutants if j == "sql" else cosmic_ray, j) for j in ordered]
-        scores = []
-        for future in futures:
-            scores.append(future.result())
-            print("done: " + scores[-1].line(), flush=True)
+        # the SQL jobs are the longest: started first
+        ordered = sorted(chosen, key=lambda j: j not in SQL_JOBS)
+        futures = [pool.submit(sql_mutants if j in SQL_JOBS else cosmic_ray, j) for j in ordered]
+        for future in as_completed(futures):
+            print("done: " + future.result().line(), flush=True)
+        scores = [future.result() for future in futures]
     print("\nmutation score (killed / mutants)")
     for score in scores:
         print("  " + score.line())

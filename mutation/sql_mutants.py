@@ -34,7 +34,7 @@ DIRECTIONS = f"{BUILD}/test_direction_rule.py"
 BOUNDARIES = f"{BUILD}/test_sql_boundaries.py"
 # file -> the tests that cover it (the figures each file computes are worked out by hand there)
 TARGETS: dict[str, list[str]] = {
-    "sql/macros.sql": [DIRECTIONS, QUERIES],
+    "sql/macros.sql": [DIRECTIONS, BOUNDARIES, QUERIES],
     "sql/out/out__flows.sql": [BOUNDARIES, QUERIES],
     "sql/out/out__flows_by_direction.sql": [DIRECTIONS, QUERIES],
     "sql/out/out__country_balance.sql": [QUERIES],
@@ -46,6 +46,11 @@ TARGETS: dict[str, list[str]] = {
     "sql/queries/net_balance.sql": [QUERIES],
     "sql/queries/platform_comparison.sql": [QUERIES],
     "sql/queries/country_profile.sql": [QUERIES],
+    # the claims check: every verdict rule, band edge and market match
+    "sql/out/out__claims_check.sql": [f"{BUILD}/test_claims_check.py"],
+    # the estimator's inputs: the marginals it fits and the observed matrices it is checked on
+    "sql/estimate/marginals.sql": [f"{BUILD}/test_estimate.py"],
+    "sql/estimate/observed_matrices.sql": [f"{BUILD}/test_estimate.py"],
     # the shipped data has two exact figures of different periods, the hand atlas none
     "sql/queries/compare_sources.sql": [
         QUERIES,
