@@ -70,12 +70,13 @@ def mini_atlas() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def hand_atlas() -> duckdb.DuckDBPyConnection:
+def hand_atlas(*more: str) -> duckdb.DuckDBPyConnection:
     """An in-memory atlas built by the pipeline's SQL from fixtures/queries/hand_atlas.sql, whose
-    figures are worked out by hand in its header."""
+    figures are worked out by hand in its header, and the files ``more`` of that folder."""
     con = duckdb.connect()
     run_schema(con)
-    con.execute((FIXTURES / "queries" / "hand_atlas.sql").read_text(encoding="utf-8"))
+    for name in ("hand_atlas.sql", *more):
+        con.execute((FIXTURES / "queries" / name).read_text(encoding="utf-8"))
     estimate.run(con)
     build_out_tables(con)
     return con

@@ -12,10 +12,9 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import FIXTURES, hand_atlas
+from conftest import hand_atlas
 
-from pipeline.build import estimate
-from pipeline.build.sqlfiles import build_out_tables, run_schema
+from pipeline.build.sqlfiles import build_out_tables
 from pipeline.commands.query import bind, resolve_query, saved_queries
 
 SOUTH_TO_NORTH = "south_to_north"
@@ -237,21 +236,25 @@ def test_net_balance(con) -> None:
     }
 
 
+# oli's balance from its published shares (un_m49_developed): country, bought, sold, net sold
+OLI_BALANCE = [
+    ("BGD", None, 15, None),
+    ("GBR", 24, 4, -20),
+    ("IND", None, 30, None),
+    ("KEN", None, 10, None),
+    ("PHL", None, 20, None),
+    ("USA", 50, 7, -43),
+    ("VEN", None, 9, None),
+]
+
+
 def test_the_balance_of_published_marginals_keeps_one_sided_countries(con) -> None:
     # oli's paired shares of 2020 only (ilo's sellers of the same year are another source's)
     rows = con.execute(
         "select country_code, tasks_bought, tasks_sold, net_sold from out__country_balance "
         "where source_id = 'oli' and scheme = 'un_m49_developed' order by country_code"
     ).fetchall()
-    assert rows == [
-        ("BGD", None, 15, None),
-        ("GBR", 24, 4, -20),
-        ("IND", None, 30, None),
-        ("KEN", None, 10, None),
-        ("PHL", None, 20, None),
-        ("USA", 50, 7, -43),
-        ("VEN", None, 9, None),
-    ]
+    assert rows == OLI_BALANCE
 
 
 def decimals() -> duckdb.DuckDBPyConnection:
@@ -300,21 +303,10 @@ def test_figures_are_rounded_as_printed_and_pairs_summed_over_occupations() -> N
     con.close()
 
 
-def fractional_shares() -> duckdb.DuckDBPyConnection:
-    """The hand atlas and the source `pub` of fixtures/queries/fractional_shares.sql, whose
-    header works out the figures below."""
-    con = duckdb.connect()
-    run_schema(con)
-    for name in ("hand_atlas.sql", "fractional_shares.sql"):
-        con.execute((FIXTURES / "queries" / name).read_text(encoding="utf-8"))
-    estimate.run(con)
-    build_out_tables(con)
-    return con
-
-
 @pytest.fixture(scope="module")
 def pub():
-    con = fractional_shares()
+    # the hand atlas and the source `pub`, whose file works out the figures below
+    con = hand_atlas("fractional_shares.sql")
     yield con
     con.close()
 
@@ -335,15 +327,7 @@ def test_the_balance_of_shares_sums_a_country_s_rows_of_its_paired_period_only(p
         ("USA", approx(50.23), None, None),  # 30 + 20.23; never the 999 projects
     ]
     # oli's shares, of the same period, as in the hand atlas alone
-    assert balance("oli") == [
-        ("BGD", None, 15, None),
-        ("GBR", 24, 4, -20),
-        ("IND", None, 30, None),
-        ("KEN", None, 10, None),
-        ("PHL", None, 20, None),
-        ("USA", 50, 7, -43),
-        ("VEN", None, 9, None),
-    ]
+    assert balance("oli") == OLI_BALANCE
     # neither pub's unpaired 2019 buyer share nor ilo's unpaired seller shares
     assert pub.execute(
         "select distinct source_id, year from out__country_balance where basis = 'marginals' "

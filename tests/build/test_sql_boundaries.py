@@ -222,32 +222,21 @@ def test_the_rows_of_one_pair_are_summed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("north_buyers", "south_sellers", "lowest"),
-    # bN + sS - 100, never below 0: 30 + 50 - 100 = -20 -> 0; exactly 100 -> 0; 101 -> 1
-    [(30, 50, 0), (60, 40, 0), (60, 41, 1)],
+    ("macro", "one", "other", "share"),
+    [
+        # lowest: bN + sS - 100, never below 0 (30 + 50 - 100 = -20); exactly 100 gives 0
+        ("south_to_north_low_pct", 30, 50, 0),
+        ("south_to_north_low_pct", 60, 40, 0),
+        ("south_to_north_low_pct", 60, 41, 1),
+        # highest: min(100 - bS, 100 - sN), either side the tighter
+        ("south_to_north_high_pct", 20, 10, 80),
+        ("south_to_north_high_pct", 10, 20, 80),
+        ("south_to_north_high_pct", 0, 0, 100),
+    ],
 )
-def test_the_lowest_south_to_north_share_is_never_below_zero(
-    north_buyers: float, south_sellers: float, lowest: float
+def test_the_bounds_macros_at_their_edges(
+    macro: str, one: float, other: float, share: float
 ) -> None:
     con = duckdb.connect()
     run_schema(con)
-    found = con.execute(
-        "select south_to_north_low_pct(?, ?)", [north_buyers, south_sellers]
-    ).fetchone()
-    assert found == (lowest,)
-
-
-@pytest.mark.parametrize(
-    ("south_buyers", "north_sellers", "highest"),
-    # min(100 - bS, 100 - sN): either side can be the smaller
-    [(20, 10, 80), (10, 20, 80), (0, 0, 100)],
-)
-def test_the_highest_south_to_north_share_is_set_by_the_tighter_side(
-    south_buyers: float, north_sellers: float, highest: float
-) -> None:
-    con = duckdb.connect()
-    run_schema(con)
-    found = con.execute(
-        "select south_to_north_high_pct(?, ?)", [south_buyers, north_sellers]
-    ).fetchone()
-    assert found == (highest,)
+    assert con.execute(f"select {macro}(?, ?)", [one, other]).fetchone() == (share,)
