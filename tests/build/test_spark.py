@@ -368,3 +368,14 @@ def test_the_models_that_read_the_estimate_run_after_it() -> None:
     # read the fitted tables
     assert {"out__marginal_pairs", "core__tallies", "core__tasks"} <= first
     assert {"out__flows", "out__estimate_check", "out__estimate_summary"} <= then
+
+
+def test_atlas_spark_hands_its_options_to_the_spark_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.spark.__main__ as spark_main
+    from pipeline import cli
+
+    seen: list[list[str] | None] = []
+    monkeypatch.setattr(spark_main, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["spark", "--raw", "/data/raw", "--out", "s3a://bucket/out"]) == 0
+    # --staging and --master not given: the build's own defaults apply
+    assert seen == [["--raw", "/data/raw", "--out", "s3a://bucket/out"]]
