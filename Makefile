@@ -102,7 +102,8 @@ bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make ben
 mutation: $(VENV)/.installed-mutation ## mutation testing: the share of planted bugs the tests catch (about 15 min)
 	@$(PY) mutation/run.py
 
-spark: $(VENV)/.installed-spark db ## the core__ and out__ tables built by Apache Spark (pyspark, local mode) as Parquet
+# No database first: Spark's executors parse data/raw themselves (pipeline/spark/parse.py).
+spark: $(VENV)/.installed-spark ## the core__ and out__ tables built by Apache Spark from data/raw (local mode) as Parquet
 	@$(PY) -m pipeline.spark
 
 clean: ## remove generated files (database, maps, exports), keep shipped and raw data

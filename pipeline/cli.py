@@ -53,6 +53,14 @@ def _build(db: str | None) -> int:
     return 0
 
 
+def _cmd_spark(args: argparse.Namespace) -> int:
+    from pipeline.spark.__main__ import main as spark_main
+
+    given = {"--raw": args.raw, "--staging": args.staging, "--out": args.out}
+    given["--master"] = args.master
+    return spark_main([part for flag, value in given.items() if value for part in (flag, value)])
+
+
 def _damaged(path: Path, err: Exception) -> SystemExit:
     """Why the database cannot be read, and what to do: close the program holding it, or build
     it again."""
@@ -342,6 +350,18 @@ def build_parser(prog: str = "python -m pipeline") -> argparse.ArgumentParser:
     )
     raw.add_argument("--restore", help="a retired file's path, name or id ($RESTORE)")
     raw.set_defaults(func=_cmd_raw)
+
+    spark = sub.add_parser(
+        "spark",
+        parents=[common],
+        help="the core__ and out__ tables built by Apache Spark from the raw files "
+        "(pip install 'microwork-atlas[spark]'; Java)",
+    )
+    spark.add_argument("--raw", help="the raw store to parse (default data/raw or $ATLAS_RAW)")
+    spark.add_argument("--staging", help="where Spark writes the staged tables")
+    spark.add_argument("--out", help="where the built tables go")
+    spark.add_argument("--master", help="Spark master URL (default $SPARK_MASTER or local[*])")
+    spark.set_defaults(func=_cmd_spark)
     return parser
 
 

@@ -36,11 +36,19 @@ def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
     return text.strip().removeprefix("Skipped").removeprefix(":").strip()
 
 
+# marker -> {reason: how many of its tests were skipped for it}, for the closing banner
+_SKIPPED: dict[str, dict[str, int]] = {}
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
     report = yield
     if report.skipped and not hasattr(report, "wasxfail"):
         reason, required = skip_reason(report), must_run(item)
+        for marker in REQUIRED_BY:
+            if item.get_closest_marker(marker) and reason and not required:
+                counts = _SKIPPED.setdefault(marker, {})
+                counts[reason] = counts.get(reason, 0) + 1
         if not reason:
             report.outcome = "failed"
             report.longrepr = "skipped without a reason: give pytest.skip/skipif a reason"
@@ -56,4 +64,20 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         report.outcome = "failed"
         report.longrepr = (
             f"module skipped where every test must run (CI=true): {skip_reason(report)}"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A banner at the very end for every kind of required test that was skipped (Spark,
+    browser): a run that checked nothing of Spark says so in capitals, not only in -ra's list."""
+    for marker, reasons in sorted(_SKIPPED.items()):
+        skipped = sum(reasons.values())
+        terminalreporter.write_sep(
+            "!", f"{skipped} {marker.upper()} TEST(S) SKIPPED", red=True, bold=True
+        )
+        for reason, n in sorted(reasons.items()):
+            terminalreporter.write_line(f"  {n} skipped: {reason}", red=True)
+        terminalreporter.write_line(
+            f"  they check nothing here; {REQUIRED_BY[marker]}=1 makes such a skip an error",
+            red=True,
         )

@@ -310,6 +310,12 @@ def read_marginals(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> l
         rows = _query(con, sql_dir / "estimate" / "marginals.sql").to_pylist()
     finally:
         con.execute("drop view if exists temp.out__marginal_pairs")
+    return marginals_of(rows)
+
+
+def marginals_of(rows: Iterable[Mapping[str, Any]]) -> list[Marginals]:
+    """The marginals to fit from the rows of sql/estimate/marginals.sql, whichever engine ran
+    it; those with both sides."""
     estimates: dict[tuple[Any, ...], Marginals] = {}
     for row in rows:
         key = (row["source_id"], int(row["year"]), row["period_label"], row["occupation"])
@@ -334,7 +340,12 @@ def _codes(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 def read_observed(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[ObservedMatrix]:
     """The observed matrices, ordered by source and year."""
-    table = _query(con, sql_dir / "estimate" / "observed_matrices.sql")
+    return observed_matrices(_query(con, sql_dir / "estimate" / "observed_matrices.sql"))
+
+
+def observed_matrices(table: pa.Table) -> list[ObservedMatrix]:
+    """The observed matrices from the rows of sql/estimate/observed_matrices.sql (in its
+    order), whichever engine ran it."""
     if table.num_rows == 0:
         return []
     source_names, source = _codes(table["source_id"])
@@ -771,14 +782,33 @@ def run(
 ) -> EstimateReport:
     """Write int__estimated_flows, int__estimated_spread, int__estimate_check_cells and
     int__estimate_cut_cells from the core__ tables."""
+    return fit(
+        con,
+        read_observed(con, sql_dir),
+        read_marginals(con, sql_dir),
+        prior_min_projects=prior_min_projects,
+        prior_max_years=prior_max_years,
+    )
+
+
+def fit(
+    con: duckdb.DuckDBPyConnection,
+    observed: Sequence[ObservedMatrix],
+    marginals_to_fit: Iterable[Marginals],
+    *,
+    prior_min_projects: float = PRIOR_MIN_PROJECTS,
+    prior_max_years: int = PRIOR_MAX_YEARS,
+) -> EstimateReport:
+    """Fit every estimate and check every observed matrix; the rows go to the four int__
+    estimate tables of ``con`` (created by their sql/int DDL). The inputs may come from
+    another engine (pipeline/spark), which then reads the tables back."""
     report = EstimateReport()
-    observed = read_observed(con, sql_dir)
 
     flows: list[pa.Table] = []
     spreads: list[pa.Table] = []
     # how many countries each estimate names per side: the cuts its error is measured on
     grids: set[tuple[int, int]] = set()
-    for marginals in read_marginals(con, sql_dir):
+    for marginals in marginals_to_fit:
         prior = choose_prior(marginals, observed, prior_min_projects, prior_max_years)
         name = f"{marginals.source_id} {marginals.year} ({marginals.period_label})"
         try:

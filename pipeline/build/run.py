@@ -148,15 +148,20 @@ def stage_sources(
     return summaries, staged_files
 
 
+def parsed_schemas() -> dict[str, pa.Schema]:
+    """The columns of every staged table of every source module as its parser gives them."""
+    schemas: dict[str, pa.Schema] = {staging.REJECTS: staging.REJECT_SCHEMA}
+    for module in [load_module("curated"), *(spec.module for spec in fetchable().values())]:
+        schemas.update(module.STAGED)
+    return schemas
+
+
 def staged_schemas() -> dict[str, pa.Schema]:
     """The columns of every staged table of every source module, as read back: the columns of
     its Parquet files, then ``source_id`` and (where the table has one) ``year`` from the hive
     folder names."""
-    schemas: dict[str, pa.Schema] = {staging.REJECTS: staging.REJECT_SCHEMA}
-    for module in [load_module("curated"), *(spec.module for spec in fetchable().values())]:
-        schemas.update(module.STAGED)
     full = {}
-    for name, schema in schemas.items():
+    for name, schema in parsed_schemas().items():
         hive = [pa.field("source_id", pa.string())]
         if "year" in schema.names:
             hive.append(pa.field("year", pa.int64()))
@@ -227,6 +232,63 @@ def write_loader_rejects(
     insert(con, "int__loader_rejects", _rejects_table(raw_rejects))
 
 
+Sources = list[tuple[Spec, list[RawFile]]]
+
+
+def gather_sources(
+    reference_dir: Path, curated_dir: Path, raw_root: Path
+) -> tuple[Sources, list[Reject], list[SourceMeta]]:
+    """What a build reads: every curated dataset and every fetchable source's current raw
+    files (one entry per dataset of a source that splits into datasets), the rejects of raw
+    files left out (refused metadata, a failed manifest check), and the reference tables as
+    sources. BuildError when a metadata file cannot be read."""
+    try:
+        sources: Sources = [
+            (spec, [RawFile.of(spec.data_file)])
+            for spec in curated_specs(curated_dir)
+            if spec.data_file
+        ]
+        raw_rejects: list[Reject] = []
+        for spec in fetchable().values():
+            loaded, refused = loaded_sources(spec, raw_root)
+            sources += loaded
+            raw_rejects += refused
+            # Raw files that fail their manifest check, also of a source with none loaded.
+            raw_rejects += quarantine_result(spec.source_id, raw_root, spec.rules)
+        return sources, raw_rejects, reference_sources(reference_dir)
+    except (MetadataError, FileNotFoundError) as err:
+        raise BuildError(str(err)) from err
+
+
+def write_source_tables(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sources,
+    staged_files: Sequence[staging.StagedFile],
+    reference_meta: Sequence[SourceMeta],
+    curated_dir: Path,
+) -> None:
+    """``core__sources`` (with the notes each source's parse adds) and ``core__source_lineage``;
+    BuildError when the metadata's ``derived_from`` chains go round in a circle."""
+    rows: list[tuple[SourceMeta, dt.datetime | None, str | None]] = [
+        (m, None, None) for m in reference_meta
+    ]
+    for spec, files in sources:
+        extra = _source_note(spec, [s for s in staged_files if s.source_id == spec.source_id])
+        retrieved = None if spec.data_file else latest_retrieved_at(f.path for f in files)
+        rows.append((spec.meta, retrieved, extra))
+    insert(con, "core__sources", sources_table(rows))
+    # every source the atlas knows, loaded or not, so that a chain of re-reports is
+    # followed through a source whose files are not loaded (oli, when only its re-reports are)
+    known = {m.source_id: m for m in reference_meta}
+    known.update({s.source_id: s.meta for s in fetchable().values()})
+    known.update({s.source_id: s.meta for s in curated_specs(curated_dir)})
+    try:
+        lineage = lineage_table([m for m, _, _ in rows], known)
+    except MetadataError as err:
+        raise BuildError(str(err)) from err
+    insert(con, "core__source_lineage", lineage)
+
+
 def build_database(
     target: Path | None = None,
     *,
@@ -254,22 +316,7 @@ def build_database(
     try:
         start = time.perf_counter()
         index = country_index(reference_dir)
-        try:
-            sources = [
-                (spec, [RawFile.of(spec.data_file)])
-                for spec in curated_specs(curated_dir)
-                if spec.data_file
-            ]
-            raw_rejects: list[Reject] = []
-            for spec in fetchable().values():
-                loaded, refused = loaded_sources(spec, raw_root)
-                sources += loaded
-                raw_rejects += refused
-                # Raw files that fail their manifest check, also of a source with none loaded.
-                raw_rejects += quarantine_result(spec.source_id, raw_root, spec.rules)
-            reference_meta = reference_sources(reference_dir)
-        except (MetadataError, FileNotFoundError) as err:
-            raise BuildError(str(err)) from err
+        sources, raw_rejects, reference_meta = gather_sources(reference_dir, curated_dir, raw_root)
         created = sqlfiles.run_schema(con, sql_dir)
         load_reference(con, index)
         _timed(stages, "reference", start, len(index.countries))
@@ -284,24 +331,7 @@ def build_database(
         say(f"stage parse: {stages[-1][1]:.2f} s, {stages[-1][2]} records")
 
         start = time.perf_counter()
-        rows: list[tuple[SourceMeta, dt.datetime | None, str | None]] = [
-            (m, None, None) for m in reference_meta
-        ]
-        for spec, files in sources:
-            extra = _source_note(spec, [s for s in staged_files if s.source_id == spec.source_id])
-            retrieved = None if spec.data_file else latest_retrieved_at(f.path for f in files)
-            rows.append((spec.meta, retrieved, extra))
-        insert(con, "core__sources", sources_table(rows))
-        # every source the atlas knows, loaded or not, so that a chain of re-reports is
-        # followed through a source whose files are not loaded (oli, when only its re-reports are)
-        known = {m.source_id: m for m in reference_meta}
-        known.update({s.source_id: s.meta for s in fetchable().values()})
-        known.update({s.source_id: s.meta for s in curated_specs(curated_dir)})
-        try:
-            lineage = lineage_table([m for m, _, _ in rows], known)
-        except MetadataError as err:
-            raise BuildError(str(err)) from err
-        insert(con, "core__source_lineage", lineage)
+        write_source_tables(con, sources, staged_files, reference_meta, curated_dir)
         quarantined: dict[tuple[str, str], str] = {}
         for _ in range(MAX_QUARANTINE_ROUNDS):
             sqlfiles.empty_core_tables(con, sql_dir)
@@ -317,10 +347,10 @@ def build_database(
             failures = sqlfiles.run_sql_tests(con, sql_dir)
             if not failures:
                 break
-            culprits = _culprits(failures, staged_files)
-            if culprits is None or set(culprits) <= set(quarantined):
+            blamed = culprits(failures, staged_files)
+            if blamed is None or set(blamed) <= set(quarantined):
                 raise BuildError("SQL tests failed:\n" + "\n".join(f.describe() for f in failures))
-            quarantined.update(culprits)
+            quarantined.update(blamed)
             start = time.perf_counter()
         else:
             raise BuildError(f"still failing after quarantining {len(quarantined)} files")
@@ -353,7 +383,7 @@ def build_database(
     return BuildReport(target, summaries, tables, stages, estimates.line())
 
 
-def _culprits(
+def culprits(
     failures: Sequence[sqlfiles.SqlTestFailure], staged: Sequence[staging.StagedFile]
 ) -> dict[tuple[str, str], str] | None:
     """The raw files named by failing rules that input can break (those returning ``files``);

@@ -156,9 +156,10 @@ def write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> Sta
         ) from None
 
 
-def _write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
+def parse_record(spec: Spec, raw: RawFile, key: str, parsed: Parsed) -> StagedFile:
+    """What one parse gave, before any file is written (``files`` and ``checksums`` empty)."""
     parsed.check_balance(f"{spec.source_id} {raw.name}")
-    staged = StagedFile(
+    return StagedFile(
         spec.source_id,
         raw.name,
         raw.sha256,
@@ -171,6 +172,12 @@ def _write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> St
         stats=dict(parsed.stats),
         parsed_now=True,
     )
+
+
+def staged_tables(spec: Spec, parsed: Parsed) -> dict[str, pa.Table]:
+    """The rows one parse stages, per staged table (rejects included), with the columns of the
+    table's schema (``year`` too where it has one), in that order; tables with no row left
+    out. Another engine writes them its own way (pipeline/spark/parse.py)."""
     schemas: Mapping[str, pa.Schema] = spec.module.STAGED
     tables = dict(parsed.tables)
     bulk = (
@@ -180,11 +187,19 @@ def _write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> St
     )
     if parsed.rejects or bulk:
         tables[REJECTS] = pa.concat_tables([_rejects_table(parsed.rejects), *bulk])
+    out = {}
     for name, table in tables.items():
         schema = REJECT_SCHEMA if name == REJECTS else schemas[name]
-        table = table.select(schema.names)
-        if table.num_rows == 0:
-            continue
+        if table.num_rows:
+            out[name] = table.select(schema.names)
+    return out
+
+
+def _write(spec: Spec, raw: RawFile, key: str, parsed: Parsed, root: Path) -> StagedFile:
+    staged = parse_record(spec, raw, key, parsed)
+    schemas: Mapping[str, pa.Schema] = spec.module.STAGED
+    for name, table in staged_tables(spec, parsed).items():
+        schema = REJECT_SCHEMA if name == REJECTS else schemas[name]
         for folder, rows in _partitions(table):
             relative = Path(name) / f"source_id={spec.source_id}" / folder / f"{key}.parquet"
             # cast a partition at a time: dictionary-encoded text becomes plain text in the
@@ -244,17 +259,22 @@ def staging_key(spec: Spec, raw: RawFile, parser_key: str) -> str:
     return hashlib.sha256(f"{raw.sha256}:{parser_key}{where}".encode()).hexdigest()[:24]
 
 
+def parse(spec: Spec, raw: RawFile, ctx: ParseContext) -> Parsed:
+    """One raw file parsed by its source's parser; a file nested too deeply for Python to
+    read is one rejected record, not a crash."""
+    try:
+        return spec.module.parse(raw, ctx)
+    except RecursionError:
+        return Parsed.unreadable(spec.source_id, raw.name, "nested too deeply to be read")
+
+
 def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Path) -> StagedFile:
     """The staged rows of one raw file: from an earlier parse when nothing changed."""
     key = staging_key(spec, raw, parser_key)
     found, damaged = check_cached(spec.source_id, key, root)
     if found is not None:
         return found
-    try:
-        parsed = spec.module.parse(raw, ctx)
-    except RecursionError:
-        parsed = Parsed.unreadable(spec.source_id, raw.name, "nested too deeply to be read")
-    staged = write(spec, raw, key, parsed, root)
+    staged = write(spec, raw, key, parse(spec, raw, ctx), root)
     if damaged:
         staged.healed = (
             f"{raw.name}: staged rows not reused ({damaged}); parsed again from {raw.path}"

@@ -20,7 +20,6 @@ _COMMENT = re.compile(r"--[^\n]*")
 class Plan:
     inputs: tuple[str, ...]
     staging: tuple[str, ...]  # staged tables, read from the staging folder as stg__<table>
-    staged_files: str  # the input listing the staged files of the build (staged_table, path)
     macro_files: tuple[Path, ...]
     model_files: tuple[Path, ...]  # in build order
     outputs: tuple[str, ...]
@@ -33,9 +32,6 @@ def load_plan(path: Path = PLAN_PATH, sql_dir: Path = SQL_DIR) -> Plan:
         name: p for folder in raw["models"] for name, p in model_files(sql_dir, folder).items()
     }
     staged = tuple(raw.get("staging", []))
-    staged_files = str(raw["staged_files"])
-    if staged_files not in raw["inputs"]:
-        raise ValueError(f"{path}: staged_files {staged_files} is not one of the inputs")
     ordered = dependency_order(models, {*raw["inputs"], *(f"stg__{t}" for t in staged)})
     unknown = [name for name in raw["outputs"] if name not in models]
     if unknown:
@@ -43,11 +39,15 @@ def load_plan(path: Path = PLAN_PATH, sql_dir: Path = SQL_DIR) -> Plan:
     return Plan(
         inputs=tuple(raw["inputs"]),
         staging=staged,
-        staged_files=staged_files,
         macro_files=tuple(sql_dir / m for m in raw.get("macros", [])),
         model_files=tuple(ordered),
         outputs=tuple(raw["outputs"]),
     )
+
+
+def table_references(path: Path) -> set[str]:
+    """The tables and views an SQL file names (comments left out)."""
+    return set(_TABLE_REF.findall(_COMMENT.sub("", path.read_text(encoding="utf-8"))))
 
 
 def dependency_order(models: dict[str, Path], inputs: set[str]) -> list[Path]:
@@ -55,7 +55,7 @@ def dependency_order(models: dict[str, Path], inputs: set[str]) -> list[Path]:
     neither an input nor a model is an error here rather than a failure half-way on a cluster."""
     deps = {}
     for name, path in models.items():
-        refs = set(_TABLE_REF.findall(_COMMENT.sub("", path.read_text(encoding="utf-8"))))
+        refs = table_references(path)
         missing = sorted(refs - set(models) - inputs)
         if missing:
             raise ValueError(f"{path} reads {', '.join(missing)}: neither an input nor a model")

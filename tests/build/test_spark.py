@@ -1,6 +1,8 @@
-"""Spark gives the figures DuckDB gives: the core__ tables built from the staged Parquet and the
-out__ tables from them, the SQL transpiled by sqlglot with its macros inlined, run by pyspark in
-local mode on the shipped data plus the source fixtures."""
+"""Spark gives the figures DuckDB gives, starting from the raw files alone: the executors parse
+them with the sources' parsers into staged Parquet, the core__ and out__ tables are built by the
+SQL transpiled by sqlglot with its macros inlined, run by pyspark in local mode on the shipped
+data plus the source fixtures; the DuckDB build (make db) of the same raw files, in a folder of
+its own, is the reference."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -22,6 +25,7 @@ from pipeline.build.run import build_database
 from pipeline.build.sqlfiles import model_files
 from pipeline.commands.fetch import run_fetch
 from pipeline.sources import open_store
+from pipeline.spark.run import SparkReport
 from pipeline.util.paths import SQL_DIR
 
 
@@ -61,15 +65,15 @@ COMPARED = (
 )
 
 
-def _fixture_atlas(root: Path) -> Path:
-    """The shipped data plus every source fixture, imported as a user would, built in a
-    staging folder that also holds files this build leaves out: the staged rows of an older
-    version of the user's table (built once, then replaced under its name) and of two employer
-    deposits quarantined because together they give 2017 shares of 200 %. A raw file edited
-    after it was stored is quarantined by the loader; an extract of the employer deposit gives
-    none of its days twice."""
+def _raw_files(root: Path) -> Path:
+    """The raw store of the test, imported as a user would: every source fixture, an older
+    version of the user's table (imported, then replaced under its name: only the newer is
+    current), two employer deposits that together give 2017 shares of 200 % (a rule of
+    sql/tests quarantines both), a file edited after it was stored (the loader quarantines it)
+    and an extract of the employer deposit that gives none of its days twice. flows.csv has
+    one bad row of each kind (tests/fixtures/csv/README.md)."""
     quiet = lambda _: None  # noqa: E731
-    raw, staging, given = root / "raw", root / "staging", root / "given"
+    raw, given = root / "raw", root / "given"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ATLAS_RAW", str(raw))
         assert run_fetch("remotework", REMOTEWORK_FIXTURES, None, out=quiet) == 0
@@ -93,7 +97,6 @@ def _fixture_atlas(root: Path) -> Path:
             (FIXTURES / "csv" / "flows.csv").read_text().replace(",120,", ",900,"), "utf-8"
         )
         assert run_fetch("csv", older, None, out=quiet) == 0
-        build_database(root / "first.duckdb", raw_root=raw, staging_root=staging)
         assert run_fetch("csv", FIXTURES / "csv" / "flows.csv", None, out=quiet) == 0
         edited = given / "edited.csv"
         edited.write_text("buyer_country,seller_country,count,year\nUS,IN,7,2021\n", "utf-8")
@@ -108,8 +111,18 @@ def _fixture_atlas(root: Path) -> Path:
             "2017-03-01,India,India,Writing and translation,10\n"
         )
         store.save_file(given / name)
-    report = build_database(root / "atlas.duckdb", raw_root=raw, staging_root=staging)
-    return report.db_path
+    shutil.rmtree(given)
+    return raw
+
+
+def _duckdb_build(raw: Path, root: Path) -> Path:
+    """`make db` of the same raw files (a quarantined file's path is part of its reject), its
+    staging and database in a folder of their own."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_RAW", str(raw))
+        env.setenv("ATLAS_STAGING", str(root / "staging"))
+        env.setenv("ATLAS_DB", str(root / "atlas.duckdb"))
+        return build_database().db_path
 
 
 @contextlib.contextmanager
@@ -133,23 +146,40 @@ def _without_module_mocks() -> Iterator[None]:
         sys.modules.update(mocked)
 
 
+@dataclass(frozen=True)
+class Built:
+    db: Path  # the DuckDB build's database
+    spark: Path  # the folder of the Spark build: raw/, staging/, out/
+    report: SparkReport
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """(DuckDB database, folder of the Spark-built tables): one Spark session per test run."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """Spark's build from a folder holding only raw files (one session, local[2]), and the
+    DuckDB build of the same raw files."""
     from pipeline.spark.plan import load_plan
-    from pipeline.spark.run import build, export_inputs, session
+    from pipeline.spark.run import build, session
 
     root = tmp_path_factory.mktemp("spark")
-    db = _fixture_atlas(root)
-    plan = load_plan()
-    export_inputs(db, plan, root / "inputs")
-    with _without_module_mocks():
+    raw = _raw_files(root)
+    assert sorted(p.name for p in root.iterdir()) == ["raw"]
+    with _without_module_mocks(), pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_RAW", str(raw))
+        env.setenv("ATLAS_DB", str(root / "no.duckdb"))
         spark = session("local[2]")
         try:
-            build(spark, plan, str(root / "inputs"), str(root / "out"), str(root / "staging"))
+            report = build(
+                spark,
+                load_plan(),
+                staging_location=str(root / "staging"),
+                output=str(root / "out"),
+                say=print,
+            )
         finally:
             spark.stop()
-    yield db, root / "out"
+    # no database was read or made
+    assert not list(root.rglob("*.duckdb"))
+    yield Built(_duckdb_build(raw, tmp_path_factory.mktemp("duckdb")), root, report)
 
 
 def _compare(con: duckdb.DuckDBPyConnection, table: str, spark_rows: str) -> tuple[int, int]:
@@ -159,51 +189,85 @@ def _compare(con: duckdb.DuckDBPyConnection, table: str, spark_rows: str) -> tup
     return tablediff.differences(con, table, spark_rows, columns, doubles)
 
 
-def test_the_fixtures_reach_every_branch_of_out_flows(built: tuple[Path, Path]) -> None:
-    db, _ = built
-    con = duckdb.connect(str(db), read_only=True)
-    kinds = con.execute(
-        "select source_id, method, count(*) from out__flows group by all order by all"
-    ).fetchall()
-    con.close()
-    by_source = {(source, method) for source, method, _ in kinds}
-    # tasks (freelancer), published pairs (remotework, csv), estimates (oli, curated shares)
-    assert {("freelancer", "observed"), ("remotework", "observed"), ("oli", "estimated")} <= (
-        by_source
-    )
+def _spark_table(built: Built, table: str) -> str:
+    return f"read_parquet('{built.spark / 'out' / table}/*.parquet')"
 
 
-def test_the_staging_folder_holds_files_the_build_left_out(built: tuple[Path, Path]) -> None:
-    db, _ = built
-    staging = db.parent / "staging"
-    con = duckdb.connect(str(db), read_only=True)
-    listed = {path for (path,) in con.execute("select path from int__staged_files").fetchall()}
-    left_out = con.execute(
-        "select location, reason from core__rejects where reason like '%quarantined: %' "
-        "order by all"
+def test_the_fixtures_reach_every_branch_of_out_flows(built: Built) -> None:
+    kinds = duckdb.execute(
+        f"select distinct source_id, method from {_spark_table(built, 'out__flows')}"
     ).fetchall()
-    con.close()
-    on_disk = {p.relative_to(staging).as_posix() for p in staging.rglob("*.parquet")}
-    assert listed < on_disk
-    unlisted = {path.rsplit("/", 1)[0] for path in on_disk - listed}
-    # the older version of flows.csv: its rows and rejects; the two quarantined deposits' rows
-    assert unlisted == {
-        "csv_rows/source_id=csv/year=2019",
-        "csv_rows/source_id=csv/year=2020",
-        "rejects/source_id=csv",
-        "oli_rows/source_id=oli/year=2017",
-    }
-    assert [(Path(location).name, reason.split(":")[0]) for location, reason in left_out] == [
-        ("edited.csv", "raw file quarantined"),
-        ("copy_bcountrydata_2017.txt", "file quarantined"),
-        ("reissued_bcountrydata_2017.txt", "file quarantined"),
+    # tasks (freelancer), published pairs (remotework, csv), estimates (oli)
+    assert {
+        ("freelancer", "observed"),
+        ("remotework", "observed"),
+        ("csv", "observed"),
+        ("oli", "estimated"),
+    } <= set(kinds)
+
+
+def test_the_executors_staged_the_bad_rows_of_the_users_table(built: Built) -> None:
+    # one bad row of each kind in tests/fixtures/csv/flows.csv (its README): lines 7 to 10;
+    # the raw store keeps it as flows.1.csv, the second file imported under that name
+    staged = built.spark / "staging" / "rejects" / "source_id=csv"
+    rows = duckdb.execute(
+        f"select raw_file, location, field, value from read_parquet('{staged}/*.parquet') "
+        "order by location"
+    ).fetchall()
+    assert rows == [
+        ("flows.1.csv", "flows.1.csv:10", "occupation", "cooking"),
+        ("flows.1.csv", "flows.1.csv:7", "buyer_country", "Atlantis"),
+        ("flows.1.csv", "flows.1.csv:8", "year", "20x0"),
+        ("flows.1.csv", "flows.1.csv:9", "count", "-2"),
     ]
 
 
-def test_spark_rejects_name_what_the_loader_left_out(built: tuple[Path, Path]) -> None:
-    _, out = built
+def test_spark_stages_each_table_in_hive_folders_as_duckdb_does(built: Built) -> None:
+    staging = built.spark / "staging"
+    folders = {
+        p.parent.relative_to(staging).as_posix()
+        for p in staging.rglob("*.parquet")
+        if p.parent.name != staging.name
+    }
+    # the current flows.csv (stored as flows.1.csv, the second import of that name) has rows
+    # of 2019 and 2020 (the older version is not parsed);
+    # the remote-work fixture is of 2015; rejects have no year
+    assert {
+        "csv_rows/source_id=csv/year=2019",
+        "csv_rows/source_id=csv/year=2020",
+        "remotework_rows/source_id=remotework/year=2015",
+        "rejects/source_id=csv",
+    } <= folders
+    # edited.csv fails its manifest check: the driver never hands it to an executor
+    parsed = duckdb.execute(
+        f"select distinct raw_file from read_parquet('{staging}/csv_rows/*/*/*.parquet') "
+        "order by all"
+    ).fetchall()
+    assert parsed == [("flows.1.csv",)]
+
+
+def test_the_user_table_is_read_in_its_current_version_only(built: Built) -> None:
+    # the older version said 900 where the current one says 120 (United States -> India)
+    counts = duckdb.execute(
+        f"select tasks from {_spark_table(built, 'out__flows')} where source_id = 'csv' "
+        "and buyer_country_code = 'USA' and seller_country_code = 'IND'"
+    ).fetchall()
+    assert counts == [(120.0,)]
+
+
+def test_the_report_counts_what_the_executors_parsed(built: Built) -> None:
+    report = built.report
+    assert report.records_in == report.records_ok + report.records_rejected
+    # the two deposits that together give 200 %, named by sql/tests
+    assert sorted(name for _, name in report.quarantined) == [
+        "copy_bcountrydata_2017.txt",
+        "reissued_bcountrydata_2017.txt",
+    ]
+
+
+def test_spark_rejects_name_what_the_loader_left_out(built: Built) -> None:
     rows = duckdb.execute(
-        f"select source_id, location, reason from read_parquet('{out / 'core__rejects'}/*.parquet')"
+        f"select source_id, location, reason from {_spark_table(built, 'core__rejects')}"
         " where reason like '%quarantined: %' order by all"
     ).fetchall()
     assert [(source, Path(location).name) for source, location, _ in rows] == [
@@ -213,62 +277,36 @@ def test_spark_rejects_name_what_the_loader_left_out(built: tuple[Path, Path]) -
     ]
 
 
-def test_both_engines_take_the_extracts_days_from_the_deposit(built: tuple[Path, Path]) -> None:
-    db, out = built
+def test_both_engines_take_the_extracts_days_from_the_deposit(built: Built) -> None:
     query = (
         "select location, reason from {} where source_id = 'oli' "
         "and reason like 'superseded by %' order by all"
     )
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(built.db), read_only=True)
     in_duckdb = con.execute(query.format("core__rejects")).fetchall()
     con.close()
-    in_spark = duckdb.execute(
-        query.format(f"read_parquet('{out / 'core__rejects'}/*.parquet')")
-    ).fetchall()
+    in_spark = duckdb.execute(query.format(_spark_table(built, "core__rejects"))).fetchall()
     reason = "superseded by bcountrydata_2016-07-10.txt: the same day of the bcountrydata series"
     # the extract's three rows, all of 2016-06-01, a day the deposit gives
     expected = [(f"bcountrydata_extract.txt:{line}", reason) for line in (2, 3, 4)]
     assert in_duckdb == in_spark == expected
 
 
-def test_a_staging_folder_without_a_file_of_the_build_is_refused(
-    built: tuple[Path, Path], tmp_path: Path
-) -> None:
-    from pipeline.spark.run import StagingMismatch, check_staged_files, staged_file_lists
-
-    db, _ = built
-    con = duckdb.connect(str(db), read_only=True)
-    files = staged_file_lists(
-        con.execute("select staged_table, path from int__staged_files").fetchall()
-    )
-    con.close()
-    check_staged_files(str(db.parent / "staging"), files)
-    partial = tmp_path / "staging"
-    shutil.copytree(db.parent / "staging", partial)
-    gone = files["oli_rows"][0]
-    (partial / gone).unlink()
-    with pytest.raises(StagingMismatch, match=f"lacks 1 staged file.*{gone}"):
-        check_staged_files(str(partial), files)
-
-
 @pytest.mark.parametrize("table", COMPARED)
-def test_spark_gives_the_duckdb_figures(built: tuple[Path, Path], table: str) -> None:
-    db, out = built
-    con = duckdb.connect(str(db), read_only=True)
-    spark_rows = f"read_parquet('{out / table}/*.parquet')"
+def test_spark_gives_the_duckdb_figures(built: Built, table: str) -> None:
+    con = duckdb.connect(str(built.db), read_only=True)
+    spark_rows = _spark_table(built, table)
     rows = con.execute(f"select count(*) from {spark_rows}").fetchone()
     assert rows is not None and rows[0] > 0
     assert _compare(con, table, spark_rows) == (0, 0)
     con.close()
 
 
-def test_the_comparison_sees_one_changed_figure(built: tuple[Path, Path]) -> None:
-    db, out = built
-    con = duckdb.connect(str(db), read_only=True)
+def test_the_comparison_sees_one_changed_figure(built: Built) -> None:
+    con = duckdb.connect(str(built.db), read_only=True)
     changed = (
         f"(select * replace (case when source_id = 'freelancer' and buyer_country_code = 'USA' "
-        f"then tasks + 1 else tasks end as tasks) "
-        f"from read_parquet('{out / 'out__flows'}/*.parquet'))"
+        f"then tasks + 1 else tasks end as tasks) from {_spark_table(built, 'out__flows')})"
     )
     assert _compare(con, "out__flows", changed) == (1, 1)
     con.close()
@@ -318,3 +356,26 @@ def test_the_plan_runs_the_int_models_before_the_core_models_that_read_them() ->
     ranked = order.index("int__user_rows_ranked")
     assert ranked < order.index("core__tallies") and ranked < order.index("core__rejects")
     assert set(plan.outputs) == set(COMPARED)  # the int__ models stay views
+
+
+def test_the_models_that_read_the_estimate_run_after_it() -> None:
+    from pipeline.spark.plan import load_plan
+    from pipeline.spark.run import _around_the_estimate
+
+    before, after = _around_the_estimate(load_plan().model_files)
+    first, then = {p.stem for p in before}, {p.stem for p in after}
+    # the estimate reads the marginal pairs and the core__ tables; out__flows and the checks
+    # read the fitted tables
+    assert {"out__marginal_pairs", "core__tallies", "core__tasks"} <= first
+    assert {"out__flows", "out__estimate_check", "out__estimate_summary"} <= then
+
+
+def test_atlas_spark_hands_its_options_to_the_spark_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.spark.__main__ as spark_main
+    from pipeline import cli
+
+    seen: list[list[str] | None] = []
+    monkeypatch.setattr(spark_main, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["spark", "--raw", "/data/raw", "--out", "s3a://bucket/out"]) == 0
+    # --staging and --master not given: the build's own defaults apply
+    assert seen == [["--raw", "/data/raw", "--out", "s3a://bucket/out"]]

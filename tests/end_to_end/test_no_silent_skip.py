@@ -70,6 +70,10 @@ def test_skips_outside_ci_pass_and_say_why(tmp_path: Path) -> None:
     assert "1 passed, 3 skipped" in done.stdout
     assert "needs a tool that is not installed" in done.stdout
     assert "could not import 'a_module_that_does_not_exist'" in done.stdout
+    # the required kinds of test skipped here get a banner of their own at the end
+    assert "1 BROWSER TEST(S) SKIPPED" in done.stdout
+    assert "1 skipped: no chromium" in done.stdout
+    assert "ATLAS_REQUIRE_BROWSER=1 makes such a skip an error" in done.stdout
 
 
 @pytest.mark.parametrize("variable", ["CI", "ATLAS_REQUIRE_BROWSER"])
