@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from pipeline.build import sqlfiles, staging
-from pipeline.build.run import create_staging_views
+from pipeline.build.staged_views import create_staging_views
 from pipeline.raw.store import RawStore
 from pipeline.reference.countries import country_index
 from pipeline.sources import spec_for

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from pipeline.build import staging
-from pipeline.build.run import Sources, parsed_schemas, staged_schemas
+from pipeline.build.run import Sources
+from pipeline.build.staged_views import parsed_schemas, staged_schemas
 from pipeline.raw.versions import RawFile
 from pipeline.reference.countries import CountryIndex
 from pipeline.sources import Spec

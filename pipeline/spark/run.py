@@ -35,10 +35,10 @@ from pipeline.build.run import (
     BuildError,
     culprits,
     gather_sources,
-    parsed_schemas,
     write_loader_rejects,
     write_source_tables,
 )
+from pipeline.build.staged_views import parsed_schemas
 from pipeline.build.tables import load_reference
 from pipeline.reference.countries import country_index
 from pipeline.spark import parse

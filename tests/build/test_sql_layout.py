@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from pipeline.build import sqlfiles
-from pipeline.build.run import staged_schemas
+from pipeline.build.staged_views import staged_schemas
 from pipeline.util.paths import SQL_DIR
 
 DOCUMENTED = ("int", "core", "out")
