@@ -26,11 +26,13 @@ from pipeline.build.tables import (
     insert,
     latest_retrieved_at,
     lineage_table,
+    load_populations,
     load_reference,
     sources_table,
 )
 from pipeline.raw.versions import RawFile, quarantine_result
 from pipeline.reference.countries import CountryIndex, country_index
+from pipeline.reference.population import PopulationFileError
 from pipeline.sources import (
     Spec,
     curated_specs,
@@ -272,6 +274,10 @@ def build_database(
             raise BuildError(str(err)) from err
         created = sqlfiles.run_schema(con, sql_dir)
         load_reference(con, index)
+        try:
+            load_populations(con, index, reference_dir)
+        except (PopulationFileError, FileNotFoundError) as err:
+            raise BuildError(str(err)) from err
         _timed(stages, "reference", start, len(index.countries))
         say(f"stage reference: {stages[-1][1]:.2f} s")
 

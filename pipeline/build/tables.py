@@ -1,5 +1,5 @@
 """The tables the build fills from Python rather than SQL: the country reference
-(``core__countries``, ``core__country_groups``), ``core__sources`` and
+(``core__countries``, ``core__country_groups``, ``core__populations``), ``core__sources`` and
 ``core__source_lineage``."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from pipeline.raw.manifest import load_manifest
 from pipeline.reference.countries import CountryIndex
+from pipeline.reference.population import read_populations
 from pipeline.sources.meta import MetadataError, SourceMeta
 
 
@@ -140,6 +141,25 @@ def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
                 "country_code": [g[1] for g in groups],
                 "is_north": pa.array([g[2] for g in groups], pa.bool_()),
                 "source_id": [scheme_sources[g[0]] for g in groups],
+            }
+        ),
+    )
+
+
+def load_populations(
+    con: duckdb.DuckDBPyConnection, index: CountryIndex, reference_dir: Path
+) -> None:
+    """``core__populations`` from data/reference/population.csv (checked row by row)."""
+    rows = read_populations(reference_dir, set(index.countries))
+    insert(
+        con,
+        "core__populations",
+        pa.table(
+            {
+                "country_code": [r.country_code for r in rows],
+                "population": pa.array([r.population for r in rows], pa.int64()),
+                "year": pa.array([r.year for r in rows], pa.int32()),
+                "source_id": [r.source for r in rows],
             }
         ),
     )
