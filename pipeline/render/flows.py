@@ -301,13 +301,19 @@ def page_data(
     for li, info in enumerate(records.layers):
         rows: list[Any] = []
         internal: list[Any] = []
+        # the money the source records, one figure per row of rows (internal), null where none
+        usd: list[Any] = []
+        internal_usd: list[Any] = []
         for r in records.layer_rows(li):
             s, b = r["seller_country_code"], r["buyer_country_code"]
             value = compact_number(r["tasks"])
+            money = None if r["value_usd"] is None else compact_number(r["value_usd"])
             occ = occ_index[r["occupation"]]
             if s == b:
                 internal.extend([index[s], occ, value])
+                internal_usd.append(money)
                 continue
+            usd.append(money)
             key = (s, b)
             if key not in pair_index:
                 pair_index[key] = len(pairs)
@@ -356,6 +362,8 @@ def page_data(
                 "flows_unlocated": int(info["flows_unlocated"] or 0),
                 "rows": rows,
                 "internal": internal,
+                "usd": usd,
+                "internal_usd": internal_usd,
                 "unnamed": unnamed,
                 "unlocated": unlocated,
                 "published": published,
@@ -374,6 +382,8 @@ def page_data(
     # per scheme (the default one too, even if the database lacks it), the index in
     # direction_names of each pair's direction
     direction_names = [*DIRECTIONS, UNCLASSIFIED]
+    regions = subregions(countries)
+    region_of = {code: i for i, r in enumerate(regions) for code in r.members}
     directions = {
         name: [direction_names.index(records.direction(name, s, b)) for s, b in pair_keys]
         for name in dict.fromkeys([*records.groups, scheme])
@@ -389,7 +399,15 @@ def page_data(
             "code": [c["country_code"] for c in countries],
             "name": [c["name"] for c in countries],
             "pt": [v for xy in pts for v in quantise([xy])],
+            "pop": [c.get("population") for c in countries],
+            "region": [region_of.get(c["country_code"], -1) for c in countries],
         },
+        "population_source": population_source(records),
+        "regions": {
+            "name": [r.name for r in regions],
+            "pt": [v for r in regions for v in quantise([proj.point(*r.point)])],
+        },
+        "region_pairs": region_pairs(regions, region_of, pair_keys, proj, routes, len(countries)),
         "groups": groups,
         "directions": {"names": direction_names, "by_scheme": directions},
         "schemes": [
@@ -407,6 +425,68 @@ def page_data(
         "top_n": top_n,
         "max_drawn": MAX_DRAWN,
     }
+
+
+@dataclass(frozen=True)
+class Region:
+    """A UN M49 sub-region: its countries and the point its grouped flows start and end at."""
+
+    name: str
+    members: tuple[str, ...]
+    point: tuple[float, float]  # lon, lat
+
+
+def subregions(countries: list[dict[str, Any]]) -> list[Region]:
+    """Every sub-region of the countries, by name; its point is the circular mean of its
+    members' label points in longitude (a region across 180° stays whole) and their mean
+    latitude."""
+    members: dict[str, list[dict[str, Any]]] = {}
+    for c in countries:
+        if c.get("subregion"):
+            members.setdefault(str(c["subregion"]), []).append(c)
+    centres = region_centres(countries)
+    return [
+        Region(
+            name,
+            tuple(c["country_code"] for c in group),
+            (
+                centres[group[0]["country_code"]],
+                sum(float(c["lat"]) for c in group) / len(group),
+            ),
+        )
+        for name, group in sorted(members.items())
+    ]
+
+
+def region_pairs(
+    regions: list[Region],
+    region_of: dict[str, int],
+    pair_keys: list[tuple[str, str]],
+    proj: WorldProjection,
+    routes: str,
+    offset: int,
+) -> list[list[Any]]:
+    """[seller region, buyer region, route pieces...] for every two sub-regions some flow
+    joins, regions numbered after the countries (``offset``), as the pairs of countries."""
+    joined = sorted(
+        {
+            (region_of[s], region_of[b])
+            for s, b in pair_keys
+            if s in region_of and b in region_of and region_of[s] != region_of[b]
+        }
+    )
+    out = []
+    for rs, rb in joined:
+        seller, buyer = regions[rs].point, regions[rb].point
+        way = route(proj, seller, buyer, routes, seller[0])
+        out.append([offset + rs, offset + rb, *_route_ints(way, proj)])
+    return out
+
+
+def population_source(records: FlowRecords) -> str | None:
+    """The citation of the populations the per-million view divides by (null: none loaded)."""
+    cited = {c["population_citation"] for c in records.countries if c.get("population_year")}
+    return " | ".join(sorted(str(c) for c in cited if c)) or None
 
 
 def _flag(value: bool | None) -> int | None:
