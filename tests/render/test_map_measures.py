@@ -208,6 +208,27 @@ def test_countries_grouped_into_sub_regions_at_world_zoom(browser, pages) -> Non
     page.close()
 
 
+def test_a_grouped_flow_in_two_directions_is_grey_and_says_so(browser, pages) -> None:
+    from pipeline.render.style import MIXED_COLOUR
+
+    page = Opened(browser, pages["flows"], hash_="#source=market&year=2020&regions=subregion")
+    # Taiwan (South) and Japan (North) -> United States, one project each
+    assert drawn(page) == {("Eastern Asia", "Northern America", 2)}
+    (line,) = page.js(DRAWN)
+    assert line[3] == "mixed"
+    colour = page.js(
+        "() => { let c; atlas.map.eachLayer(l => { if (l.atlas && l.atlas.kind === 'flow') "
+        "c = l.options.color; }); return c; }"
+    )
+    assert colour == MIXED_COLOUR
+    tip = page.js(TIP, ["flow", "Eastern Asia", "Northern America"])
+    assert "more than one direction: South → North 1, North → North 1" in tip
+    # highlighting one direction greys it out with the rest
+    page.page.click("button[data-direction=south_to_north]")
+    assert page.js(DRAWN)[0][4] is True
+    page.close()
+
+
 def test_grouped_per_million_and_money_together_survive_a_reload(browser, pages) -> None:
     page = Opened(
         browser, pages["flows"], hash_=MARKET + "&regions=subregion&per=million&money=usd"

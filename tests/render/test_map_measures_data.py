@@ -20,6 +20,7 @@ def test_the_page_data_carries_populations_amounts_and_sub_region_routes() -> No
         "CAN": 20_000_000,
         "GBR": 50_000_000,
         "IND": 1_000_000,
+        "JPN": 100_000_000,
         "PHL": 4_000_000,
         "TWN": None,
         "USA": 100_000_000,
@@ -37,8 +38,11 @@ def test_the_page_data_carries_populations_amounts_and_sub_region_routes() -> No
         ("Southern Asia", "Northern America"),
         ("South-eastern Asia", "Northern America"),
         ("Eastern Asia", "Northern Europe"),
+        ("Eastern Asia", "Northern America"),  # 2020
     }
-    market = next(layer for layer in data["layers"] if layer["source"] == "market")
+    market = next(
+        layer for layer in data["layers"] if (layer["source"], layer["year"]) == ("market", 2021)
+    )
     # one amount per flow (null for Taiwan -> United Kingdom), one per domestic total
     assert len(market["usd"]) == len(market["rows"]) // 4 == 5
     assert sorted(market["usd"], key=lambda v: -1 if v is None else v) == [
