@@ -26,13 +26,12 @@ from pipeline.build.tables import (
     insert,
     latest_retrieved_at,
     lineage_table,
-    load_populations,
     load_reference,
     sources_table,
 )
 from pipeline.raw.versions import RawFile, quarantine_result
 from pipeline.reference.countries import CountryIndex, country_index
-from pipeline.reference.population import PopulationFileError
+from pipeline.reference.population import PopulationFileError, read_populations
 from pipeline.sources import (
     Spec,
     curated_specs,
@@ -270,14 +269,11 @@ def build_database(
                 # Raw files that fail their manifest check, also of a source with none loaded.
                 raw_rejects += quarantine_result(spec.source_id, raw_root, spec.rules)
             reference_meta = reference_sources(reference_dir)
-        except (MetadataError, FileNotFoundError) as err:
+            populations = read_populations(reference_dir, set(index.countries))
+        except (MetadataError, PopulationFileError, FileNotFoundError) as err:
             raise BuildError(str(err)) from err
         created = sqlfiles.run_schema(con, sql_dir)
-        load_reference(con, index)
-        try:
-            load_populations(con, index, reference_dir)
-        except (PopulationFileError, FileNotFoundError) as err:
-            raise BuildError(str(err)) from err
+        load_reference(con, index, populations)
         _timed(stages, "reference", start, len(index.countries))
         say(f"stage reference: {stages[-1][1]:.2f} s")
 

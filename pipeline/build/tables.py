@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from pipeline.raw.manifest import load_manifest
 from pipeline.reference.countries import CountryIndex
-from pipeline.reference.population import read_populations
+from pipeline.reference.population import Population
 from pipeline.sources.meta import MetadataError, SourceMeta
 
 
@@ -109,8 +109,11 @@ def lineage_table(metas: Sequence[SourceMeta], known: Mapping[str, SourceMeta]) 
     )
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
-    """``core__countries`` and ``core__country_groups`` from the reference tables."""
+def load_reference(
+    con: duckdb.DuckDBPyConnection, index: CountryIndex, populations: Sequence[Population] = ()
+) -> None:
+    """``core__countries``, ``core__country_groups`` and ``core__populations`` from the
+    reference tables (populations read and checked by pipeline.reference.population)."""
     countries = sorted(index.countries.values(), key=lambda c: c.code)
     insert(
         con,
@@ -144,22 +147,15 @@ def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
             }
         ),
     )
-
-
-def load_populations(
-    con: duckdb.DuckDBPyConnection, index: CountryIndex, reference_dir: Path
-) -> None:
-    """``core__populations`` from data/reference/population.csv (checked row by row)."""
-    rows = read_populations(reference_dir, set(index.countries))
     insert(
         con,
         "core__populations",
         pa.table(
             {
-                "country_code": [r.country_code for r in rows],
-                "population": pa.array([r.population for r in rows], pa.int64()),
-                "year": pa.array([r.year for r in rows], pa.int32()),
-                "source_id": [r.source for r in rows],
+                "country_code": pa.array([p.country_code for p in populations], pa.string()),
+                "population": pa.array([p.population for p in populations], pa.int64()),
+                "year": pa.array([p.year for p in populations], pa.int32()),
+                "source_id": pa.array([p.source for p in populations], pa.string()),
             }
         ),
     )

@@ -24,10 +24,12 @@ from pipeline.render.flow_data import (
     FlowView,
     flow_records,
     flow_view,
+    published_text,
     series_maxima,
 )
 from pipeline.render.page import compact_number, map_page, save_page
-from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
+from pipeline.render.projection import WorldProjection, delta_encode, quantise
+from pipeline.render.regions import region_pairs, route_ints, subregions
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
     DEFAULT_WIDTH_SCALE,
@@ -39,7 +41,6 @@ from pipeline.render.style import (
     style_for_page,
     width_px,
 )
-from pipeline.render.text import number
 
 DEFAULT_TOP_N = 100
 TITLE = "Who buys online work, and where it is done"
@@ -257,27 +258,6 @@ def flow_map_data(
     return FlowMap(scheme, top_n, proj, records, layers)
 
 
-UNIT_NOT_STATED = "% (unit not stated)"
-
-
-def published_text(
-    bought: float | None,
-    sold: float | None,
-    buyer_unit: str | None = None,
-    seller_unit: str | None = None,
-) -> str:
-    """A country's published shares, each in what its side counts (vacancies, worker profiles):
-    the same text as flows.js, publishedOf."""
-    buyer_unit, seller_unit = buyer_unit or UNIT_NOT_STATED, seller_unit or UNIT_NOT_STATED
-    employers = "not published" if bought is None else f"{number(bought)} {buyer_unit}"
-    workers = "not published" if sold is None else f"{number(sold)} {seller_unit}"
-    return f"as employer: {employers} · as worker country: {workers}"
-
-
-def _route_ints(r: Route, proj: WorldProjection) -> list[list[int]]:
-    return [quantise_inside(piece, proj.outline_polygon) for piece in r.pieces]
-
-
 def page_data(
     records: FlowRecords,
     proj: WorldProjection,
@@ -318,7 +298,7 @@ def page_data(
             if key not in pair_index:
                 pair_index[key] = len(pairs)
                 pair_keys.append(key)
-                pairs.append([index[s], index[b], *_route_ints(book.get(s, b), proj)])
+                pairs.append([index[s], index[b], *route_ints(book.get(s, b), proj)])
             rows.extend([pair_index[key], occ, value, 0 if r["method"] == "observed" else 1])
         mine = [
             p
@@ -402,7 +382,7 @@ def page_data(
             "pop": [c.get("population") for c in countries],
             "region": [region_of.get(c["country_code"], -1) for c in countries],
         },
-        "population_source": population_source(records),
+        "population_source": records.population_citation(),
         "regions": {
             "name": [r.name for r in regions],
             "pt": [v for r in regions for v in quantise([proj.point(*r.point)])],
@@ -425,68 +405,6 @@ def page_data(
         "top_n": top_n,
         "max_drawn": MAX_DRAWN,
     }
-
-
-@dataclass(frozen=True)
-class Region:
-    """A UN M49 sub-region: its countries and the point its grouped flows start and end at."""
-
-    name: str
-    members: tuple[str, ...]
-    point: tuple[float, float]  # lon, lat
-
-
-def subregions(countries: list[dict[str, Any]]) -> list[Region]:
-    """Every sub-region of the countries, by name; its point is the circular mean of its
-    members' label points in longitude (a region across 180° stays whole) and their mean
-    latitude."""
-    members: dict[str, list[dict[str, Any]]] = {}
-    for c in countries:
-        if c.get("subregion"):
-            members.setdefault(str(c["subregion"]), []).append(c)
-    centres = region_centres(countries)
-    return [
-        Region(
-            name,
-            tuple(c["country_code"] for c in group),
-            (
-                centres[group[0]["country_code"]],
-                sum(float(c["lat"]) for c in group) / len(group),
-            ),
-        )
-        for name, group in sorted(members.items())
-    ]
-
-
-def region_pairs(
-    regions: list[Region],
-    region_of: dict[str, int],
-    pair_keys: list[tuple[str, str]],
-    proj: WorldProjection,
-    routes: str,
-    offset: int,
-) -> list[list[Any]]:
-    """[seller region, buyer region, route pieces...] for every two sub-regions some flow
-    joins, regions numbered after the countries (``offset``), as the pairs of countries."""
-    joined = sorted(
-        {
-            (region_of[s], region_of[b])
-            for s, b in pair_keys
-            if s in region_of and b in region_of and region_of[s] != region_of[b]
-        }
-    )
-    out = []
-    for rs, rb in joined:
-        seller, buyer = regions[rs].point, regions[rb].point
-        way = route(proj, seller, buyer, routes, seller[0])
-        out.append([offset + rs, offset + rb, *_route_ints(way, proj)])
-    return out
-
-
-def population_source(records: FlowRecords) -> str | None:
-    """The citation of the populations the per-million view divides by (null: none loaded)."""
-    cited = {c["population_citation"] for c in records.countries if c.get("population_year")}
-    return " | ".join(sorted(str(c) for c in cited if c)) or None
 
 
 def _flag(value: bool | None) -> int | None:

@@ -651,7 +651,7 @@
   }
 
   /* A country's published shares, each in what its side counts: the same text as
-     pipeline/render/flows.py, published_text. */
+     pipeline/render/flow_data.py, published_text. */
   /** @param {number} ci */
   function publishedOf(ci) {
     var layer = D.layers[state.layer], p = layer.published;
