@@ -70,6 +70,17 @@ def mini_atlas() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def views_atlas() -> duckdb.DuckDBPyConnection:
+    """An in-memory atlas built by the pipeline's SQL from fixtures/maps/views.sql (per-million,
+    money and region views), whose figures are worked out by hand in its header."""
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute((FIXTURES / "maps" / "views.sql").read_text(encoding="utf-8"))
+    estimate.run(con)
+    build_out_tables(con)
+    return con
+
+
 def hand_atlas(*more: str) -> duckdb.DuckDBPyConnection:
     """An in-memory atlas built by the pipeline's SQL from fixtures/queries/hand_atlas.sql, whose
     figures are worked out by hand in its header, and the files ``more`` of that folder."""

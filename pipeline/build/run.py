@@ -32,6 +32,7 @@ from pipeline.build.tables import (
 )
 from pipeline.raw.versions import RawFile, quarantine_result
 from pipeline.reference.countries import CountryIndex, country_index
+from pipeline.reference.population import PopulationFileError, read_populations
 from pipeline.sources import (
     Spec,
     curated_specs,
@@ -245,8 +246,12 @@ def build_database(
         start = time.perf_counter()
         index = country_index(reference_dir)
         sources, raw_rejects, reference_meta = gather_sources(reference_dir, curated_dir, raw_root)
+        try:
+            populations = read_populations(reference_dir, set(index.countries))
+        except (PopulationFileError, FileNotFoundError) as err:
+            raise BuildError(str(err)) from err
         created = sqlfiles.run_schema(con, sql_dir)
-        load_reference(con, index)
+        load_reference(con, index, populations)
         _timed(stages, "reference", start, len(index.countries))
         say(f"stage reference: {stages[-1][1]:.2f} s")
 

@@ -1,5 +1,5 @@
 """The tables the build fills from Python rather than SQL: the country reference
-(``core__countries``, ``core__country_groups``), ``core__sources`` and
+(``core__countries``, ``core__country_groups``, ``core__populations``), ``core__sources`` and
 ``core__source_lineage``."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from pipeline.raw.manifest import load_manifest
 from pipeline.reference.countries import CountryIndex
+from pipeline.reference.population import Population
 from pipeline.sources.meta import MetadataError, SourceMeta
 
 
@@ -108,8 +109,11 @@ def lineage_table(metas: Sequence[SourceMeta], known: Mapping[str, SourceMeta]) 
     )
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
-    """``core__countries`` and ``core__country_groups`` from the reference tables."""
+def load_reference(
+    con: duckdb.DuckDBPyConnection, index: CountryIndex, populations: Sequence[Population] = ()
+) -> None:
+    """``core__countries``, ``core__country_groups`` and ``core__populations`` from the
+    reference tables (populations read and checked by pipeline.reference.population)."""
     countries = sorted(index.countries.values(), key=lambda c: c.code)
     insert(
         con,
@@ -140,6 +144,18 @@ def load_reference(con: duckdb.DuckDBPyConnection, index: CountryIndex) -> None:
                 "country_code": [g[1] for g in groups],
                 "is_north": pa.array([g[2] for g in groups], pa.bool_()),
                 "source_id": [scheme_sources[g[0]] for g in groups],
+            }
+        ),
+    )
+    insert(
+        con,
+        "core__populations",
+        pa.table(
+            {
+                "country_code": pa.array([p.country_code for p in populations], pa.string()),
+                "population": pa.array([p.population for p in populations], pa.int64()),
+                "year": pa.array([p.year for p in populations], pa.int32()),
+                "source_id": pa.array([p.source for p in populations], pa.string()),
             }
         ),
     )

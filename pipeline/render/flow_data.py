@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from pipeline.render.queries import query_rows
+from pipeline.render.text import number
 
 DIRECTIONS = ("south_to_north", "north_to_north", "south_to_south", "north_to_south")
 # The flows of a focused country: both ways, the work it buys ("in"), the work it sells ("out").
@@ -77,6 +78,11 @@ class FlowRecords:
             for i in range(len(self.layers))
             if (self.layers[i]["source_id"], self.layers[i]["unit"]) == (source, unit)
         ]
+
+    def population_citation(self) -> str | None:
+        """The citation of the populations the per-million view divides by (None: none)."""
+        cited = {c.get("population_citation") for c in self.countries if c.get("population_year")}
+        return " | ".join(sorted(str(c) for c in cited if c)) or None
 
     def occupations(self) -> list[str]:
         return sorted({r["occupation"] for r in [*self.rows, *self.unnamed]})
@@ -260,3 +266,20 @@ def series_maxima(records: FlowRecords, layer: int) -> tuple[float, float]:
         widest = max(widest, *totals.values(), 0.0)
         largest = max(largest, *(n.involved for n in nodes.values()), 0.0)
     return widest, largest
+
+
+UNIT_NOT_STATED = "% (unit not stated)"
+
+
+def published_text(
+    bought: float | None,
+    sold: float | None,
+    buyer_unit: str | None = None,
+    seller_unit: str | None = None,
+) -> str:
+    """A country's published shares, each in what its side counts (vacancies, worker profiles):
+    the same text as flows.js, publishedOf."""
+    buyer_unit, seller_unit = buyer_unit or UNIT_NOT_STATED, seller_unit or UNIT_NOT_STATED
+    employers = "not published" if bought is None else f"{number(bought)} {buyer_unit}"
+    workers = "not published" if sold is None else f"{number(sold)} {seller_unit}"
+    return f"as employer: {employers} · as worker country: {workers}"

@@ -24,10 +24,12 @@ from pipeline.render.flow_data import (
     FlowView,
     flow_records,
     flow_view,
+    published_text,
     series_maxima,
 )
 from pipeline.render.page import compact_number, map_page, save_page
-from pipeline.render.projection import WorldProjection, delta_encode, quantise, quantise_inside
+from pipeline.render.projection import WorldProjection, delta_encode, quantise
+from pipeline.render.regions import region_pairs, route_ints, subregions
 from pipeline.render.shapes import country_shapes
 from pipeline.render.style import (
     DEFAULT_WIDTH_SCALE,
@@ -39,7 +41,6 @@ from pipeline.render.style import (
     style_for_page,
     width_px,
 )
-from pipeline.render.text import number
 
 DEFAULT_TOP_N = 100
 TITLE = "Who buys online work, and where it is done"
@@ -257,27 +258,6 @@ def flow_map_data(
     return FlowMap(scheme, top_n, proj, records, layers)
 
 
-UNIT_NOT_STATED = "% (unit not stated)"
-
-
-def published_text(
-    bought: float | None,
-    sold: float | None,
-    buyer_unit: str | None = None,
-    seller_unit: str | None = None,
-) -> str:
-    """A country's published shares, each in what its side counts (vacancies, worker profiles):
-    the same text as flows.js, publishedOf."""
-    buyer_unit, seller_unit = buyer_unit or UNIT_NOT_STATED, seller_unit or UNIT_NOT_STATED
-    employers = "not published" if bought is None else f"{number(bought)} {buyer_unit}"
-    workers = "not published" if sold is None else f"{number(sold)} {seller_unit}"
-    return f"as employer: {employers} · as worker country: {workers}"
-
-
-def _route_ints(r: Route, proj: WorldProjection) -> list[list[int]]:
-    return [quantise_inside(piece, proj.outline_polygon) for piece in r.pieces]
-
-
 def page_data(
     records: FlowRecords,
     proj: WorldProjection,
@@ -301,18 +281,24 @@ def page_data(
     for li, info in enumerate(records.layers):
         rows: list[Any] = []
         internal: list[Any] = []
+        # the money the source records, one figure per row of rows (internal), null where none
+        usd: list[Any] = []
+        internal_usd: list[Any] = []
         for r in records.layer_rows(li):
             s, b = r["seller_country_code"], r["buyer_country_code"]
             value = compact_number(r["tasks"])
+            money = None if r["value_usd"] is None else compact_number(r["value_usd"])
             occ = occ_index[r["occupation"]]
             if s == b:
                 internal.extend([index[s], occ, value])
+                internal_usd.append(money)
                 continue
+            usd.append(money)
             key = (s, b)
             if key not in pair_index:
                 pair_index[key] = len(pairs)
                 pair_keys.append(key)
-                pairs.append([index[s], index[b], *_route_ints(book.get(s, b), proj)])
+                pairs.append([index[s], index[b], *route_ints(book.get(s, b), proj)])
             rows.extend([pair_index[key], occ, value, 0 if r["method"] == "observed" else 1])
         mine = [
             p
@@ -356,6 +342,8 @@ def page_data(
                 "flows_unlocated": int(info["flows_unlocated"] or 0),
                 "rows": rows,
                 "internal": internal,
+                "usd": usd,
+                "internal_usd": internal_usd,
                 "unnamed": unnamed,
                 "unlocated": unlocated,
                 "published": published,
@@ -374,6 +362,8 @@ def page_data(
     # per scheme (the default one too, even if the database lacks it), the index in
     # direction_names of each pair's direction
     direction_names = [*DIRECTIONS, UNCLASSIFIED]
+    regions = subregions(countries)
+    region_of = {code: i for i, r in enumerate(regions) for code in r.members}
     directions = {
         name: [direction_names.index(records.direction(name, s, b)) for s, b in pair_keys]
         for name in dict.fromkeys([*records.groups, scheme])
@@ -389,7 +379,15 @@ def page_data(
             "code": [c["country_code"] for c in countries],
             "name": [c["name"] for c in countries],
             "pt": [v for xy in pts for v in quantise([xy])],
+            "pop": [c.get("population") for c in countries],
+            "region": [region_of.get(c["country_code"], -1) for c in countries],
         },
+        "population_source": records.population_citation(),
+        "regions": {
+            "name": [r.name for r in regions],
+            "pt": [v for r in regions for v in quantise([proj.point(*r.point)])],
+        },
+        "region_pairs": region_pairs(regions, region_of, pair_keys, proj, routes, len(countries)),
         "groups": groups,
         "directions": {"names": direction_names, "by_scheme": directions},
         "schemes": [

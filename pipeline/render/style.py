@@ -37,6 +37,11 @@ CASING_OPACITY = 0.75
 CIRCLE_OPACITY = 0.45
 # Lines the direction filter leaves out stay as faint context.
 GREYED = "#c4c4c4"
+# A flow between two sub-regions whose work goes in more than one North/South direction.
+MIXED_COLOUR = "#6b6b6b"
+# Countries grouped into sub-regions are drawn up to this many zoom levels past the zoom that
+# shows the whole world; closer in, each country is drawn (flowmap.blue's clusters by zoom).
+REGION_ZOOM = 1.0
 GREYED_OPACITY = 0.55
 # Estimated flows (modelled from published shares) are dashed; observed ones are solid.
 ESTIMATED_DASH = "7 4"
@@ -139,6 +144,8 @@ def style_for_page() -> dict[str, Any]:
         "casing_opacity": CASING_OPACITY,
         "circle_opacity": CIRCLE_OPACITY,
         "greyed": GREYED,
+        "mixed_colour": MIXED_COLOUR,
+        "region_zoom": REGION_ZOOM,
         "greyed_opacity": GREYED_OPACITY,
         "estimated_dash": ESTIMATED_DASH,
         "width_scales": WIDTH_SCALES,

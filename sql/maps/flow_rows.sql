@@ -1,7 +1,8 @@
 -- Every flow of every flow-map layer (source × year × unit) by occupation, domestic work
 -- included (buyer = seller: never a line, part of the country's circle). Pairs whose countries
 -- have no label point are left out here and counted in flow_layers.sql. No scheme: each pair's
--- direction under every scheme is in flow_directions.sql.
+-- direction under every scheme is in flow_directions.sql. value_usd: the money the source
+-- records for the flow (Freelancer amounts in US dollars), null where it records none.
 with
 
 flows as (
@@ -28,6 +29,7 @@ final as (
         buyer_country_code,
         seller_country_code,
         sum(tasks) as tasks,
+        sum(value_usd) as value_usd,
         case
             when min(method) = max(method) then min(method)
             else 'observed and estimated'

@@ -26,6 +26,9 @@
  * @property {number} circle_opacity  the circles' fill
  * @property {string} greyed
  * @property {number} greyed_opacity
+ * @property {string} mixed_colour  a flow between sub-regions in more than one direction
+ * @property {number} region_zoom  sub-regions are drawn up to this many zoom levels past the
+ *   zoom that shows the whole world
  * @property {string} estimated_dash
  * @property {number} min_width
  * @property {number} max_width
@@ -505,7 +508,7 @@ var Atlas = (function () {
   Atlas.unitText = function (unit) {
     /** @type {Record<string, string>} */
     var units = {projects: 'projects', pct_of_total: "% of the source's total",
-      pct: '% (share)'};
+      pct: '% (share)', usd: 'US dollars'};
     return units[unit] || String(unit);
   };
 

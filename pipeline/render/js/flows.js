@@ -7,6 +7,11 @@
  * all its years. Each pair's direction under each scheme comes with the data. Shares are of the
  * layer's whole work: domestic work, pairs without a label point and an estimate's work with
  * the countries its source does not name (never a line; shown in the legend) are in the total.
+ * Three switches change what is measured, in the page only (the print draws the first view):
+ * circles per million inhabitants (populations with the data; no figure, no division), US
+ * dollars where the layer records money, and countries grouped into their UN M49 sub-regions
+ * at world zoom (gather, with placeOf); their scales are computed here over the source's years,
+ * as the build computes the first view's.
  */
 (function () {
   'use strict';
@@ -26,6 +31,9 @@
    * @property {number} flows_unlocated
    * @property {number[]} rows  [pair, occupation, volume, estimated (0/1)] per flow, flat
    * @property {number[]} internal  [country, occupation, volume] per domestic total, flat
+   * @property {Array<number | null>} usd  the money the source records for each flow of rows,
+   *   in US dollars (null: none recorded)
+   * @property {Array<number | null>} internal_usd  the same for each domestic total
    * @property {number[]} unnamed  [buyer, seller, occupation, volume] per estimated total with
    *   the countries the source does not name (-1 on that side), flat
    * @property {number[]} unlocated  [occupation, volume] of pairs without a label point, flat
@@ -41,7 +49,14 @@
    * @typedef {object} FlowsDataOwn
    * @property {{name: string, lon_0: number, sea: string}} proj
    * @property {string} routes  'curved' or 'great-circle'
-   * @property {{code: string[], name: string[], pt: number[]}} countries
+   * @property {{code: string[], name: string[], pt: number[], pop: Array<number | null>,
+   *   region: number[]}} countries  with each country's population (null: no figure) and
+   *   sub-region (an index into regions, -1: none)
+   * @property {string | null} population_source  the citation of the populations
+   * @property {{name: string[], pt: number[]}} regions  the UN M49 sub-regions, each with the
+   *   point its grouped flows start and end at
+   * @property {Array<[number, number, ...number[][]]>} region_pairs  [seller region, buyer
+   *   region, route pieces...], regions numbered after the countries
    * @property {Record<string, Array<number | null>>} groups  per scheme, each country's group
    *   (1 North, 0 South, null unclassified)
    * @property {{names: string[], by_scheme: Record<string, number[]>}} directions  per scheme,
@@ -77,11 +92,26 @@
    * @property {number} [change]  with a year compared: this year's volume minus that year's
    * @property {number} [now]  with a year compared: the pair's volume this year
    * @property {number} [before]  with a year compared: the pair's volume in that year
+   * @property {Record<string, number>} [byDirection]  between sub-regions: the work in each
+   *   direction
    */
   /**
    * tasks: the view's whole work; notNamed: its part with countries the source does not name.
+   * noAmount: in US dollars, the projects of flows with no amount recorded (left out);
+   * regions: countries grouped into sub-regions (places numbered after the countries).
    * @typedef {{flows: DrawnFlow[], total: number, tasks: number, shown: number,
-   *   notNamed: number, nodes: Map<number, NodeFigures>}} FlowView
+   *   notNamed: number, nodes: Map<number, NodeFigures>, noAmount: number, regions: boolean}}
+   *   FlowView
+   */
+  /**
+   * One layer's work, gathered (occupations chosen, countries grouped or not): each pair's
+   * total, which pairs have observed and estimated rows, each place's figures, the work never
+   * drawn as a line (domestic, within a sub-region, without a label point) and the part with
+   * countries the source does not name.
+   * @typedef {{totals: Map<number, number>, est: Record<number, boolean>,
+   *   obs: Record<number, boolean>, nodes: Map<number, NodeFigures>, undrawn: number,
+   *   notNamed: number, noAmount: number, dirs: Record<number, Record<string, number>>}}
+   *   Gathered
    */
   var A = window.Atlas, el = A.el;
   /** @type {FlowsData} */
@@ -97,20 +127,32 @@
     return;
   }
   var DIRS = ['south_to_north', 'north_to_north', 'south_to_south', 'north_to_south'];
-  var pts = A.points(C.pt);
+  // places: the countries, then the sub-regions (index nC + region); pairs: the countries'
+  // pairs, then the sub-regions'
+  var nC = C.code.length;
+  var codes = C.code.concat(D.regions.name), names = C.name.concat(D.regions.name);
+  var pts = A.points(C.pt).concat(A.points(D.regions.pt));
   /** @type {Record<string, number>} */
   var codeIndex = {};
   C.code.forEach(function (c, i) { codeIndex[c] = i; });
-  var pieces = D.pairs.map(function (p) {
+  var allPairs = D.pairs.concat(D.region_pairs);
+  /** @type {Record<string, number>} */
+  var regionPairIndex = {};
+  D.region_pairs.forEach(function (p, i) { regionPairIndex[p[0] + ',' + p[1]] = D.pairs.length + i; });
+  var pieces = allPairs.map(function (p) {
     return /** @type {number[][]} */ (p.slice(2)).map(function (ints) { return A.points(ints); });
   });
 
   /**
+   * capita: circles per million inhabitants; money: 'projects' (the layer's unit) or 'usd';
+   * regions: countries grouped into sub-regions at world zoom.
    * @type {{layer: number, occupation: string, dirs: string[] | null, focus: string | null,
-   *   scheme: string, width: string, min: number | null, mode: string, base: number | null}}
+   *   scheme: string, width: string, min: number | null, mode: string, base: number | null,
+   *   capita: boolean, money: string, regions: boolean}}
    */
   var state = {layer: 0, occupation: 'all', dirs: null, focus: null, scheme: D.scheme,
-    width: S.width_scale, min: null, mode: 'both', base: null};
+    width: S.width_scale, min: null, mode: 'both', base: null, capita: false,
+    money: 'projects', regions: false};
   // the flows of the focused country: both ways, the work it buys, the work it sells
   var MODES = ['both', 'in', 'out'];
   var map = A.createMap(D);
@@ -123,6 +165,14 @@
 
   /** @param {number} ci */
   function groupOf(ci) {
+    if (ci >= nC) {
+      // a sub-region: its countries' group when they all have one, else null
+      /** @type {Record<string, boolean>} */
+      var seen = {};
+      C.region.forEach(function (r, k) { if (nC + r === ci) { seen[String(groupOf(k))] = true; } });
+      var found = Object.keys(seen);
+      return found.length === 1 && found[0] !== 'null' ? Number(found[0]) : null;
+    }
     var g = (D.groups[state.scheme] || [])[ci];
     return g === undefined ? null : g;
   }
@@ -153,12 +203,8 @@
    * @returns {number[]}
    */
   function minSteps() {
-    var rows = D.layers[state.layer].rows, lo = Infinity, hi = 0;
-    /** @type {Map<number, number>} */
-    var totals = new Map();
-    for (var r = 0; r < rows.length; r += 4) {
-      totals.set(rows[r], (totals.get(rows[r]) || 0) + rows[r + 2]);
-    }
+    var lo = Infinity, hi = 0;
+    var totals = gather(state.layer, -1, false).totals;
     totals.forEach(function (v) { if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
     if (!(hi > 0)) { return []; }
     /** @type {number[]} */
@@ -188,7 +234,7 @@
   function minText(steps, slider) {
     var i = Number(slider.value);
     return i === 0 ? 'the ' + D.top_n + ' largest' : 'at least ' + A.number(steps[i - 1]) +
-      ' ' + A.unitText(D.layers[state.layer].unit);
+      ' ' + A.unitText(unitNow());
   }
   /** The year compared with, in the change view. */
   function baseYear() {
@@ -235,58 +281,170 @@
   }
 
   /* ---- the selection ---- */
-  /** @returns {FlowView} */
-  function viewFlows() {
-    var layer = D.layers[state.layer];
-    var occ = state.occupation === 'all' ? -1 : D.occupations.indexOf(state.occupation);
-    /** @type {Map<number, number>} */
-    var totals = new Map();
-    /** @type {Record<number, boolean>} */
-    var est = {};
-    /** @type {Record<number, boolean>} */
-    var obs = {};
-    /** @type {Map<number, NodeFigures>} */
-    var nodes = new Map();
+  /** @returns {NodeFigures} */
+  function noFigures() {
+    return {bought: 0, sold: 0, internal: 0, bought_not_named: 0, sold_not_named: 0};
+  }
+  /** Whether the layer records money (US dollars) for any of its flows. */
+  /** @param {number} li */
+  function hasMoney(li) {
+    var l = D.layers[li];
+    return l.usd.concat(l.internal_usd).some(function (v) { return v !== null; });
+  }
+  /** The unit of the figures drawn: the layer's, or US dollars. */
+  function unitNow() { return state.money === 'usd' ? 'usd' : D.layers[state.layer].unit; }
+  /** The zoom that shows the whole world (atlas.js, fitWorld leaves half a level below it). */
+  function worldZoom() { return map.getMinZoom() + 0.5; }
+  /* Countries are grouped into their sub-regions when the reader asks for it, no country is
+     focused, and the map is at (or near) the zoom that shows the whole world. */
+  function regionsOn() {
+    return state.regions && state.focus === null && map.getZoom() < worldZoom() + S.region_zoom;
+  }
+  /**
+   * The place a country is drawn at: itself, or its sub-region (-1: it has none).
+   * @param {number} ci
+   * @param {boolean} grouped
+   */
+  function placeOf(ci, grouped) {
+    if (!grouped) { return ci; }
+    return C.region[ci] >= 0 ? nC + C.region[ci] : -1;
+  }
+  /**
+   * One layer's work as the view counts it (see Gathered).
+   * @param {number} li
+   * @param {number} occ  the occupation's index, -1 for all
+   * @param {boolean} grouped  countries grouped into sub-regions
+   * @returns {Gathered}
+   */
+  function gather(li, occ, grouped) {
+    var layer = D.layers[li], usd = state.money === 'usd';
+    /** @type {Gathered} */
+    var g = {totals: new Map(), est: {}, obs: {}, nodes: new Map(), undrawn: 0, notNamed: 0,
+      noAmount: 0, dirs: {}};
     /**
      * @param {number} ci
      * @returns {NodeFigures}
      */
     function node(ci) {
-      if (!nodes.has(ci)) {
-        nodes.set(ci, {bought: 0, sold: 0, internal: 0, bought_not_named: 0, sold_not_named: 0});
-      }
-      return /** @type {NodeFigures} */ (nodes.get(ci));
+      if (!g.nodes.has(ci)) { g.nodes.set(ci, noFigures()); }
+      return /** @type {NodeFigures} */ (g.nodes.get(ci));
     }
     var rows = layer.rows, i;
     for (i = 0; i < rows.length; i += 4) {
       if (occ >= 0 && rows[i + 1] !== occ) { continue; }
-      var p = rows[i], v = rows[i + 2];
-      totals.set(p, (totals.has(p) ? /** @type {number} */ (totals.get(p)) : 0) + v);
-      if (rows[i + 3]) { est[p] = true; } else { obs[p] = true; }
-      node(D.pairs[p][1]).bought += v;
-      node(D.pairs[p][0]).sold += v;
+      var v = usd ? layer.usd[i / 4] : rows[i + 2];
+      // in US dollars, a flow whose source records no amount is left out (and counted)
+      if (v === null) { g.noAmount += rows[i + 2]; continue; }
+      var pair = D.pairs[rows[i]];
+      var s = placeOf(pair[0], grouped), b = placeOf(pair[1], grouped);
+      var p = rows[i];
+      if (grouped) {
+        if (s < 0 || b < 0 || s === b) {
+          // work between two countries of one sub-region: the region's own, never a line
+          g.undrawn += v;
+          if (s >= 0 && s === b) { node(s).internal += v; }
+          continue;
+        }
+        p = regionPairIndex[s + ',' + b];
+        var d = directionOf(rows[i]);
+        g.dirs[p] = g.dirs[p] || {};
+        g.dirs[p][d] = (g.dirs[p][d] || 0) + v;
+      }
+      g.totals.set(p, (g.totals.get(p) || 0) + v);
+      if (rows[i + 3]) { g.est[p] = true; } else { g.obs[p] = true; }
+      node(b).bought += v;
+      node(s).sold += v;
     }
-    var whole = 0, notNamed = 0;
     for (i = 0; i < layer.internal.length; i += 3) {
       if (occ >= 0 && layer.internal[i + 1] !== occ) { continue; }
-      node(layer.internal[i]).internal += layer.internal[i + 2];
-      whole += layer.internal[i + 2];
+      var w = usd ? layer.internal_usd[i / 3] : layer.internal[i + 2];
+      if (w === null) { g.noAmount += layer.internal[i + 2]; continue; }
+      var home = placeOf(layer.internal[i], grouped);
+      if (home >= 0) { node(home).internal += w; }
+      g.undrawn += w;
     }
+    // the work without a country or without a label point has no amount in US dollars
+    if (usd) { return g; }
     for (i = 0; i < layer.unnamed.length; i += 4) {
       if (occ >= 0 && layer.unnamed[i + 2] !== occ) { continue; }
       var u = layer.unnamed[i + 3], nb, ns;
-      notNamed += u;
-      if (layer.unnamed[i] >= 0) {
-        nb = node(layer.unnamed[i]); nb.bought += u; nb.bought_not_named += u;
-      }
-      if (layer.unnamed[i + 1] >= 0) {
-        ns = node(layer.unnamed[i + 1]); ns.sold += u; ns.sold_not_named += u;
-      }
+      g.notNamed += u;
+      var ub = layer.unnamed[i] >= 0 ? placeOf(layer.unnamed[i], grouped) : -1;
+      var us = layer.unnamed[i + 1] >= 0 ? placeOf(layer.unnamed[i + 1], grouped) : -1;
+      if (ub >= 0) { nb = node(ub); nb.bought += u; nb.bought_not_named += u; }
+      if (us >= 0) { ns = node(us); ns.sold += u; ns.sold_not_named += u; }
     }
     for (i = 0; i < layer.unlocated.length; i += 2) {
       if (occ >= 0 && layer.unlocated[i] !== occ) { continue; }
-      whole += layer.unlocated[i + 1];
+      g.undrawn += layer.unlocated[i + 1];
     }
+    return g;
+  }
+  /**
+   * A place's population: a country's, or the sum over a sub-region's countries that have
+   * one (null: none).
+   * @param {number} ci
+   * @returns {number | null}
+   */
+  function populationOf(ci) {
+    if (ci < nC) { return C.pop[ci]; }
+    var sum = 0, any = false;
+    C.region.forEach(function (r, k) {
+      var pop = C.pop[k];
+      if (nC + r === ci && pop !== null) { sum += pop; any = true; }
+    });
+    return any ? sum : null;
+  }
+  /**
+   * Per million inhabitants of the place (null: no population figure; never a division by 0).
+   * @param {number} value
+   * @param {number} ci
+   */
+  function perMillion(value, ci) {
+    var pop = populationOf(ci);
+    return pop ? 1e6 * value / pop : null;
+  }
+  /**
+   * What a circle's area stands for: the work the place is involved in, or that per million
+   * of its inhabitants (null: no population figure).
+   * @param {number} ci
+   * @param {NodeFigures} n
+   */
+  function circleValue(ci, n) {
+    return state.capita ? perMillion(involved(n), ci) : involved(n);
+  }
+  /**
+   * The scales of the view: the largest pair and the largest circle over every year of the
+   * source, in what is drawn (the layer's unit or US dollars; countries or sub-regions; per
+   * million inhabitants or not). The default view's come from the build (series_maxima).
+   * @returns {{w: number, c: number}}
+   */
+  function scaleMax() {
+    var layer = D.layers[state.layer], grouped = regionsOn();
+    if (!grouped && !state.capita && state.money !== 'usd') {
+      return {w: layer.wmax, c: layer.cmax};
+    }
+    var key = [state.layer, grouped, state.capita, state.money].join('|');
+    if (scaleCache[key]) { return scaleCache[key]; }
+    var w = 0, c = 0;
+    series(state.layer).forEach(function (li) {
+      var g = gather(li, -1, grouped);
+      g.totals.forEach(function (v) { w = Math.max(w, v); });
+      g.nodes.forEach(function (n, ci) { c = Math.max(c, circleValue(ci, n) || 0); });
+    });
+    scaleCache[key] = {w: w, c: c};
+    return scaleCache[key];
+  }
+  /** @type {Record<string, {w: number, c: number}>} */
+  var scaleCache = {};
+
+  /** @returns {FlowView} */
+  function viewFlows() {
+    var occ = state.occupation === 'all' ? -1 : D.occupations.indexOf(state.occupation);
+    var grouped = regionsOn();
+    var g = gather(state.layer, occ, grouped);
+    var totals = g.totals, est = g.est, obs = g.obs, nodes = g.nodes;
+    var whole = g.undrawn, notNamed = g.notNamed;
     /** @type {DrawnFlow[]} */
     var ranked = [];
     // the other fields are set below, for the flows chosen
@@ -296,39 +454,39 @@
       });
     } else {
       // the change view: each pair's gain or loss since the compared year, ranked by its size
-      /** @type {Map<number, number>} */
-      var before = new Map();
-      var brows = D.layers[state.base].rows;
-      for (i = 0; i < brows.length; i += 4) {
-        if (occ >= 0 && brows[i + 1] !== occ) { continue; }
-        before.set(brows[i], (before.get(brows[i]) || 0) + brows[i + 2]);
-        if (brows[i + 3]) { est[brows[i]] = true; } else { obs[brows[i]] = true; }
-      }
+      var then = gather(state.base, occ, grouped);
+      var before = then.totals;
+      Object.keys(then.est).forEach(function (p) { est[Number(p)] = true; });
+      Object.keys(then.obs).forEach(function (p) { obs[Number(p)] = true; });
+      Object.keys(then.dirs).map(Number).forEach(function (p) {
+        g.dirs[p] = g.dirs[p] || {};
+        Object.keys(then.dirs[p]).forEach(function (d) { g.dirs[p][d] = g.dirs[p][d] || 0; });
+      });
       /** @type {Record<number, boolean>} */
       var pairsSeen = {};
       totals.forEach(function (v, p) { pairsSeen[p] = true; });
       before.forEach(function (v, p) { pairsSeen[p] = true; });
       Object.keys(pairsSeen).map(Number).forEach(function (p) {
-        var now = totals.get(p) || 0, then = before.get(p) || 0;
-        if (now !== then) {
-          ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: Math.abs(now - then),
-            change: now - then, now: now, before: then}));
+        var now = totals.get(p) || 0, was = before.get(p) || 0;
+        if (now !== was) {
+          ranked.push(/** @type {DrawnFlow} */ ({pair: p, value: Math.abs(now - was),
+            change: now - was, now: now, before: was}));
         }
       });
     }
     ranked.sort(function (a, b) {
       if (b.value !== a.value) { return b.value - a.value; }
-      var ab = C.code[D.pairs[a.pair][1]], bb = C.code[D.pairs[b.pair][1]];
+      var ab = codes[allPairs[a.pair][1]], bb = codes[allPairs[b.pair][1]];
       if (ab !== bb) { return ab < bb ? -1 : 1; }
-      var as = C.code[D.pairs[a.pair][0]], bs = C.code[D.pairs[b.pair][0]];
+      var as = codes[allPairs[a.pair][0]], bs = codes[allPairs[b.pair][0]];
       return as < bs ? -1 : as > bs ? 1 : 0;
     });
     ranked.forEach(function (f) { whole += f.value; });
     whole += notNamed;
     var focus = state.focus === null ? -1 : codeIndex[state.focus];
     var chosen = focus < 0 ? ranked : ranked.filter(function (f) {
-      return (state.mode !== 'out' && D.pairs[f.pair][1] === focus) ||
-        (state.mode !== 'in' && D.pairs[f.pair][0] === focus);
+      return (state.mode !== 'out' && allPairs[f.pair][1] === focus) ||
+        (state.mode !== 'in' && allPairs[f.pair][0] === focus);
     });
     if (state.min !== null) {
       var least = state.min;
@@ -338,9 +496,16 @@
     }
     var shown = 0;
     chosen.forEach(function (f) {
-      var p = D.pairs[f.pair];
+      var p = allPairs[f.pair];
       f.seller = p[0]; f.buyer = p[1];
-      f.direction = directionOf(f.pair);
+      if (grouped) {
+        // one direction when all the work between the two sub-regions goes one way
+        f.byDirection = g.dirs[f.pair] || {};
+        var ways = Object.keys(f.byDirection);
+        f.direction = ways.length === 1 ? ways[0] : 'mixed';
+      } else {
+        f.direction = directionOf(f.pair);
+      }
       f.method = est[f.pair] && obs[f.pair] ? 'mixed' : est[f.pair] ? 'estimated' : 'observed';
       f.share = whole ? 100 * f.value / whole : null;
       f.greyed = state.dirs !== null && state.dirs.indexOf(f.direction) < 0;
@@ -348,7 +513,7 @@
       shown += f.value;
     });
     return {flows: chosen, total: ranked.length, tasks: whole, shown: shown,
-      notNamed: notNamed, nodes: nodes};
+      notNamed: notNamed, nodes: nodes, noAmount: g.noAmount, regions: grouped};
   }
 
   /** The world's width on screen, in pixels. */
@@ -365,22 +530,39 @@
      max_width for the source's largest flow and at least min_width (style.py, width_px). */
   /** @param {number} v */
   function widthOf(v) {
-    var wmax = D.layers[state.layer].wmax;
+    var wmax = scaleMax().w;
     if (!(wmax > 0) || !(v > 0)) { return S.min_width; }
     var f = Math.min(1, v / wmax);
     return Math.max(S.min_width, maxWidth() * (state.width === 'sqrt' ? Math.sqrt(f) : f));
   }
   function maxWidth() { return S.max_width * sizeScale(); }
-  /** @param {number} v */
+  /** @param {number | null} v  null: no population figure, the smallest circle */
   function radiusOf(v) {
-    var cmax = D.layers[state.layer].cmax;
-    if (!(cmax > 0) || !(v > 0)) { return S.min_radius; }
+    var cmax = scaleMax().c;
+    if (!(cmax > 0) || v === null || !(v > 0)) { return S.min_radius; }
     return Math.max(S.min_radius, S.max_radius * sizeScale() * Math.sqrt(v / cmax));
   }
   /** @param {NodeFigures} n */
   function involved(n) { return n.bought + n.sold + n.internal; }
   /** @param {number} ci */
-  function nameOf(ci) { return C.name[ci] + ' (' + C.code[ci] + ')'; }
+  function nameOf(ci) {
+    return names[ci] + (ci < nC ? ' (' + codes[ci] + ')' : ' (UN M49 sub-region)');
+  }
+  /** @param {string} d */
+  function directionText(d) {
+    return d === 'mixed' ? 'more than one direction' : S.direction_text[d];
+  }
+  /**
+   * A figure per million inhabitants of a place, in words.
+   * @param {number} value
+   * @param {number} ci
+   * @param {string} what  'sold', 'bought'...
+   */
+  function perMillionText(value, ci, what) {
+    var per = perMillion(value, ci);
+    return per === null ? 'no population figure for ' + names[ci] : A.number(per) + ' ' +
+      A.unitText(unitNow()) + ' ' + what + ' per million inhabitants of ' + names[ci];
+  }
 
   /* ---- drawing ---- */
   /**
@@ -393,9 +575,15 @@
     var rows = [
       ['Seller (worker)', nameOf(f.seller)],
       ['Buyer (employer)', nameOf(f.buyer)],
-      ['Work', A.amount(f.value, layer.unit)],
+      ['Work', A.amount(f.value, unitNow())],
       ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of all the work in this view'],
-      ['Direction', S.direction_text[f.direction]],
+      ['Direction', directionText(f.direction) + (f.byDirection && f.direction === 'mixed' ?
+        ': ' + DIRS.concat(['unclassified']).filter(function (d) {
+          return f.byDirection && f.byDirection[d] !== undefined;
+        }).map(function (d) {
+          return S.direction_text[d].replace(/ \(.*\)/, '') + ' ' +
+            A.number(f.byDirection ? f.byDirection[d] : 0);
+        }).join(', ') : '')],
       ['Method', f.method + (f.method !== 'observed' && layer.model ? ' (' + layer.model + ')' :
         '')],
       ['Period', layer.period || String(layer.year)],
@@ -404,11 +592,17 @@
     if (layer.combines) { rows.splice(3, 0, ['Combines', layer.combines]); }
     if (f.change !== undefined) {
       rows.splice(2, 2, ['Change since ' + baseYear(), signed(f.change) + ' ' +
-        A.unitText(layer.unit) + ' (' + A.number(f.before) + ' in ' + baseYear() + ', ' +
+        A.unitText(unitNow()) + ' (' + A.number(f.before) + ' in ' + baseYear() + ', ' +
         A.number(f.now) + ' in ' + layer.year + ')'],
       ['Share', f.share === null ? 'n/a' : A.number(f.share) + '% of all change in this view']);
     }
     if (state.occupation !== 'all') { rows.splice(3, 0, ['Occupation', state.occupation]); }
+    if (state.capita) {
+      // per capita of the seller for the work sold, of the buyer for the work bought
+      var work = f.now === undefined ? f.value : f.now;
+      rows.splice(3, 0, ['Sold, per million inhabitants', perMillionText(work, f.seller,
+        'sold')], ['Bought, per million inhabitants', perMillionText(work, f.buyer, 'bought')]);
+    }
     if (f.split) { rows.push(['Route', 'across ' + D.proj.sea + ' (leaves one edge of the map, ' +
       'comes back at the other)']); }
     return rows;
@@ -420,27 +614,44 @@
    * @returns {TipRow[]}
    */
   function nodeRows(ci, n) {
-    var layer = D.layers[state.layer];
-    var g = groupOf(ci);
+    var layer = D.layers[state.layer], unit = unitNow();
+    var g = groupOf(ci), region = ci >= nC;
     /** @type {TipRow[]} */
     var rows = [
-      ['Country', nameOf(ci)],
-      ['Group', g === 1 ? 'North' : g === 0 ? 'South' : 'not classified'],
-      ['Bought abroad', A.amount(n.bought, layer.unit) + (n.bought_not_named ? ', of which ' +
-        A.number(n.bought_not_named) + ' from countries not named by the source' : '')],
-      ['Sold abroad', A.amount(n.sold, layer.unit) + (n.sold_not_named ? ', of which ' +
-        A.number(n.sold_not_named) + ' to countries not named by the source' : '')],
-      ['Internal (domestic)', A.amount(n.internal, layer.unit)],
-      ['Net sold', A.amount(n.sold - n.bought, layer.unit)]
+      [region ? 'Sub-region' : 'Country', nameOf(ci)],
+      ['Group', g === 1 ? 'North' : g === 0 ? 'South' : region ? 'North and South' :
+        'not classified'],
+      [region ? 'Bought outside it' : 'Bought abroad', A.amount(n.bought, unit) +
+        (n.bought_not_named ? ', of which ' + A.number(n.bought_not_named) +
+        ' from countries not named by the source' : '')],
+      [region ? 'Sold outside it' : 'Sold abroad', A.amount(n.sold, unit) +
+        (n.sold_not_named ? ', of which ' + A.number(n.sold_not_named) +
+        ' to countries not named by the source' : '')],
+      [region ? 'Within it (domestic and between its countries)' : 'Internal (domestic)',
+        A.amount(n.internal, unit)],
+      ['Net sold', A.amount(n.sold - n.bought, unit)]
     ];
-    var pub = publishedOf(ci);
+    if (region) {
+      rows.splice(1, 0, ['Countries', C.region.map(function (r, k) {
+        return nC + r === ci ? C.name[k] : '';
+      }).filter(Boolean).join(', ')]);
+    }
+    if (state.capita) {
+      var pop = populationOf(ci);
+      rows.push(['Per million inhabitants', pop === null ? 'no population figure for ' +
+        names[ci] + ': its circle is the smallest' : 'bought ' +
+        A.number(perMillion(n.bought, ci)) + ', sold ' + A.number(perMillion(n.sold, ci)) +
+        ', ' + (region ? 'within ' : 'domestic ') + A.number(perMillion(n.internal, ci)) +
+        ' ' + A.unitText(unit) + ' (population ' + A.number(pop) + ')']);
+    }
+    var pub = region ? null : publishedOf(ci);
     if (pub) { rows.push(['Published shares', pub]); }
     rows.push(['Layer', layer.source + ' · ' + layer.year]);
     return rows;
   }
 
   /* A country's published shares, each in what its side counts: the same text as
-     pipeline/render/flows.py, published_text. */
+     pipeline/render/flow_data.py, published_text. */
   /** @param {number} ci */
   function publishedOf(ci) {
     var layer = D.layers[state.layer], p = layer.published;
@@ -482,7 +693,7 @@
     var ppu = A.pxPerUnit(map);
     /** @type {Record<number, number>} */
     var radius = {};
-    v.nodes.forEach(function (n, ci) { radius[ci] = radiusOf(involved(n)); });
+    v.nodes.forEach(function (n, ci) { radius[ci] = radiusOf(circleValue(ci, n)); });
     var focus = state.focus === null ? -1 : codeIndex[state.focus];
     // greyed (filtered out) first, then the highlighted; largest first, so small lie on top
     var order = v.flows.filter(function (f) { return f.greyed; })
@@ -497,8 +708,9 @@
     var ends = [];
     shapes.forEach(function (sh) {
       var f = sh.f, w = sh.w;
-      var colour = f.greyed ? S.greyed : f.change === undefined ?
-        S.direction_colours[f.direction] : S.change_colours[f.change > 0 ? 'gain' : 'loss'];
+      var colour = f.greyed ? S.greyed : f.change !== undefined ?
+        S.change_colours[f.change > 0 ? 'gain' : 'loss'] : f.direction === 'mixed' ?
+          S.mixed_colour : S.direction_colours[f.direction];
       var opacity = f.greyed ? S.greyed_opacity : S.line_opacity;
       // dashes grow with the line, so a wide estimated flow still reads as one line
       var dash = f.method === 'observed' ? null : A.dashFor(w, S.estimated_dash);
@@ -510,7 +722,7 @@
           // (not under dashes, whose gaps would show it)
           var casing = L.polyline(A.latLngs(line), {color: S.casing, weight: w + 2,
             opacity: S.casing_opacity, lineCap: 'butt', lineJoin: 'round', interactive: false});
-          casing.atlas = {kind: 'casing', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          casing.atlas = {kind: 'casing', seller: codes[f.seller], buyer: codes[f.buyer]};
           flowGroup.addLayer(casing);
         }
         var pl = L.polyline(A.latLngs(line), {
@@ -518,7 +730,7 @@
           // null: no dashes, Leaflet's own default (its types say undefined)
           dashArray: /** @type {string} */ (dash), fill: false, bubblingMouseEvents: false
         });
-        pl.atlas = {kind: 'flow', piece: k, seller: C.code[f.seller], buyer: C.code[f.buyer],
+        pl.atlas = {kind: 'flow', piece: k, seller: codes[f.seller], buyer: codes[f.buyer],
           value: f.value, direction: f.direction, greyed: f.greyed, method: f.method,
           change: f.change};
         A.bindTip(pl, function () { return flowRows(f); });
@@ -526,8 +738,8 @@
       });
       var hd = L.polygon(A.latLngs(end.head), {color: colour, weight: 0, fillColor: colour,
         fillOpacity: opacity, interactive: false});
-      hd.atlas = {kind: sh.hasHead ? 'arrow' : 'taper', seller: C.code[f.seller],
-        buyer: C.code[f.buyer]};
+      hd.atlas = {kind: sh.hasHead ? 'arrow' : 'taper', seller: codes[f.seller],
+        buyer: codes[f.buyer]};
       ends.push(hd);
       var parts = pieces[f.pair];
       for (var k = 0; k + 1 < parts.length; k++) {
@@ -537,7 +749,7 @@
             color: colour, weight: 2,
             fillColor: '#ffffff', fillOpacity: 1, opacity: opacity,
             bubblingMouseEvents: false});
-          m.atlas = {kind: 'edge', seller: C.code[f.seller], buyer: C.code[f.buyer]};
+          m.atlas = {kind: 'edge', seller: codes[f.seller], buyer: codes[f.buyer]};
           A.bindTip(m, function () { return flowRows(f); });
           ends.push(m);
         });
@@ -564,14 +776,17 @@
         S.group_colours.none;
       var halo = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: S.casing,
         weight: 4, opacity: 0.9, fill: false, interactive: false});
-      halo.atlas = {kind: 'halo', code: C.code[ci]};
+      halo.atlas = {kind: 'halo', code: codes[ci]};
       nodeGroup.addLayer(halo);
       var m = L.circleMarker([pts[ci][1], pts[ci][0]], {radius: radius[ci], color: colour,
         weight: ci === focus ? 3 : 1, opacity: 0.95, fillColor: colour,
         fillOpacity: S.circle_opacity, bubblingMouseEvents: false});
-      m.atlas = {kind: 'node', code: C.code[ci]};
+      m.atlas = {kind: 'node', code: codes[ci], value: circleValue(ci, n),
+        capita: state.capita, region: ci >= nC};
       A.bindTip(m, function () { return nodeRows(ci, n); });
-      m.on('click', function () { setFocus(C.code[ci]); });
+      m.on('click', function () {
+        if (ci >= nC) { openRegion(ci); } else { setFocus(codes[ci]); }
+      });
       nodeGroup.addLayer(m);
     });
     // the focused country and the largest are always labelled, beside their circles
@@ -584,15 +799,15 @@
     var placed = A.placeLabels(byLabel.map(function (c) {
       var p = screen(c[0]);
       return {key: String(c[0]), x: p.x, y: p.y, r: radius[c[0]] + 2,
-        w: A.labelWidth(C.name[c[0]]) + 4, h: 14, must: true};
+        w: A.labelWidth(names[c[0]]) + 4, h: 14, must: true};
     }), circles.map(function (c) {
       var p = screen(c[0]);
       return /** @type {[number, number, number]} */ ([p.x, p.y, radius[c[0]] + 2]);
     }), [0, 0, map.getSize().x, map.getSize().y]);
     placed.forEach(function (p) {
       var ci = Number(p.key);
-      var lab = A.label(map.containerPointToLatLng([p.x, p.y]), C.name[ci]);
-      lab.atlas = {kind: 'label', code: C.code[ci]};
+      var lab = A.label(map.containerPointToLatLng([p.x, p.y]), names[ci]);
+      lab.atlas = {kind: 'label', code: codes[ci]};
       labelGroup.addLayer(lab);
       if (p.leader) {
         var c = screen(ci), r = radius[ci] + 2;
@@ -602,7 +817,7 @@
         var leader = L.polyline([map.containerPointToLatLng([c.x + (nx - c.x) * r / d,
           c.y + (ny - c.y) * r / d]), map.containerPointToLatLng([nx, ny])],
         {color: '#555', weight: 0.8, opacity: 0.9, interactive: false});
-        leader.atlas = {kind: 'leader', code: C.code[ci]};
+        leader.atlas = {kind: 'leader', code: codes[ci]};
         labelGroup.addLayer(leader);
       }
     });
@@ -620,9 +835,33 @@
       focus: state.focus, scheme: state.scheme === D.scheme ? null : state.scheme,
       width: state.width === S.width_scale ? null : state.width,
       min: state.min, mode: state.mode === 'both' ? null : state.mode,
-      base: state.base === null ? null : D.layers[state.base].year
+      base: state.base === null ? null : D.layers[state.base].year,
+      per: state.capita ? 'million' : null, money: state.money === 'usd' ? 'usd' : null,
+      regions: state.regions ? 'subregion' : null
     });
     window.atlas.view = v;
+  }
+
+  /**
+   * A sub-region clicked at world zoom: zoom in on its countries, past the zoom where they are
+   * grouped, so each is drawn (flowmap.blue's clusters open the same way).
+   * @param {number} ri  the region's place (nC + its index)
+   */
+  function openRegion(ri) {
+    var layer = D.layers[state.layer];
+    /** @type {Array<[number, number]>} */
+    var members = [];
+    for (var r = 0; r < layer.rows.length; r += 4) {
+      D.pairs[layer.rows[r]].slice(0, 2).forEach(function (ci) {
+        var k = /** @type {number} */ (ci);
+        if (nC + C.region[k] === ri) { members.push([pts[k][1], pts[k][0]]); }
+      });
+    }
+    if (!members.length) { return; }
+    var bounds = L.latLngBounds(members).pad(0.5);
+    A.hideTip();
+    map.setView(bounds.getCenter(), Math.max(map.getBoundsZoom(bounds),
+      worldZoom() + S.region_zoom), {animate: false});
   }
 
   /** @param {string | null} code */
@@ -777,7 +1016,38 @@
       choices.appendChild(radios('width', 'Line width', scales, state.width, function (w) {
         state.width = w; draw();
       }));
+      buildMeasures();
       buildFilters();
+    }
+
+    /* What the lines and circles measure: the layer's unit or the money the source records
+       (greyed out, with a note, where it records none); circles of the work itself or per
+       million inhabitants; countries, or their sub-regions at world zoom. */
+    function buildMeasures() {
+      var layer = D.layers[state.layer], money = hasMoney(state.layer);
+      var measure = radios('money', 'Lines and circles in', [['projects',
+        A.unitText(layer.unit)], ['usd', 'US dollars']], state.money, function (m) {
+        state.money = m; buildChoices(); draw();
+      });
+      var usdInput = /** @type {HTMLInputElement} */ (measure.querySelector('input[value=usd]'));
+      usdInput.disabled = !money;
+      if (!money) {
+        /** @type {HTMLElement} */ (usdInput.parentNode).classList.add('muted');
+        measure.appendChild(el('span', {class: 'muted', id: 'money-note',
+          text: 'no amounts recorded by this source'}));
+      }
+      choices.appendChild(measure);
+      var per = radios('per', 'Circles', [['total', 'the work itself'],
+        ['million', 'per million inhabitants']], state.capita ? 'million' : 'total',
+      function (x) { state.capita = x === 'million'; draw(); });
+      per.appendChild(el('span', {class: 'muted', id: 'population-note', text: D.population_source ?
+        'Populations: ' + D.population_source : 'no populations loaded'}));
+      choices.appendChild(per);
+      var group = el('input', {type: 'checkbox', id: 'group-regions', checked: state.regions,
+        on: {change: function () { state.regions = group.checked; draw(); }}});
+      choices.appendChild(el('p', {}, [el('label', {}, [group, ' Group countries into UN M49 ' +
+        'sub-regions at world zoom']), el('br'), el('span', {class: 'muted', text: 'Zoom in or ' +
+        'click a sub-region to see its countries.'})]));
     }
 
     /* Which flows: the smallest flow drawn (a slider over round volumes on a log scale, from
@@ -843,6 +1113,7 @@
         state.base = null;
       }
       if (layerOccupations(i).indexOf(state.occupation) < 0) { state.occupation = 'all'; }
+      if (!hasMoney(i)) { state.money = 'projects'; }
       buildChoices();
       draw();
     }
@@ -859,10 +1130,12 @@
       });
       var anyEstimated = v.flows.some(function (f) { return f.method !== 'observed'; });
       methodKey.rows[1].hidden = !anyEstimated;
-      var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
-      count.textContent = v.flows.length + ' of ' + v.total + ' flows, ' + A.number(pct) +
-        '% of the work shown' + selectionNote(v);
+      count.textContent = countText(v);
       if (state.base !== null) { count.textContent = changeCountText(v); }
+      if (v.noAmount) {
+        count.textContent += '; ' + A.amount(v.noAmount, layer.unit) + ' with no amount ' +
+          'recorded, left out';
+      }
       if (layer.flows_unlocated) {
         count.textContent += '; ' + layer.flows_unlocated + ' without a label point';
       }
@@ -910,8 +1183,8 @@
       });
       scales.appendChild(el('div', {style: 'display:flex;gap:10px;align-items:center'}, [wt,
         el('table', {class: 'circle-legend'}, [ct])]));
-      scales.appendChild(el('p', {class: 'muted', text: 'In ' + A.unitText(layer.unit) +
-        '. ' + widthText() + ' ' + CIRCLE_TEXT}));
+      scales.appendChild(el('p', {class: 'muted', id: 'scales-note', text: 'In ' +
+        A.unitText(unitNow()) + '. ' + widthText() + ' ' + circleText()}));
       var g = el('p', {});
       /** @type {Array<['north' | 'south' | 'none', string]>} */
       var groups = [['north', 'North'], ['south', 'South'], ['none', 'not classified']];
@@ -958,7 +1231,7 @@
      series' largest flow and largest country, each drawn at the size the map gives it. */
   /** @returns {Array<{value: number, width: number}>} */
   function widthKey() {
-    var wmax = D.layers[state.layer].wmax;
+    var wmax = scaleMax().w;
     /** @type {Array<{value: number, width: number}>} */
     var out = [];
     S.width_key[state.width].forEach(function (f) {
@@ -971,7 +1244,7 @@
   }
   /** @returns {Array<{value: number, radius: number}>} */
   function circleKey() {
-    var cmax = D.layers[state.layer].cmax;
+    var cmax = scaleMax().c;
     /** @type {Array<{value: number, radius: number}>} */
     var out = [];
     S.circle_key.forEach(function (f) {
@@ -984,15 +1257,33 @@
   }
   /* The same words as style.py, width_text. */
   function widthText() {
-    var layer = D.layers[state.layer], ratio = S.min_width / maxWidth();
-    var floor = layer.wmax * (state.width === 'sqrt' ? ratio * ratio : ratio);
+    var wmax = scaleMax().w, ratio = S.min_width / maxWidth();
+    var floor = wmax * (state.width === 'sqrt' ? ratio * ratio : ratio);
     return (state.width === 'sqrt' ? 'Line width grows with the square root of the volume' :
       'Line width is proportional to the volume') + ', capped at ' + A.number(maxWidth()) +
-      ' px for the largest flow of the source (' + A.number(layer.wmax) + ' ' +
-      A.unitText(layer.unit) + '); flows under ' + A.number(floor) + ' are drawn ' +
+      ' px for the largest flow of the source (' + A.number(wmax) + ' ' +
+      A.unitText(unitNow()) + '); flows under ' + A.number(floor) + ' are drawn ' +
       A.number(S.min_width) + ' px wide.';
   }
-  var CIRCLE_TEXT = 'Circle area: work the country buys abroad, sells abroad and does at home.';
+  /** What a circle's area stands for, in words. */
+  function circleText() {
+    var place = regionsOn() ? 'sub-region' : 'country';
+    return 'Circle area: work the ' + place + ' buys ' + (regionsOn() ? 'outside it, sells ' +
+      'outside it and does within it' : 'abroad, sells abroad and does at home') +
+      (state.capita ? ', per million of its inhabitants (' + (D.population_source ||
+        'no populations loaded') + '); a country without a population figure has the ' +
+        'smallest circle' : '') + '.';
+  }
+  /**
+   * "N of M flows, X % of the work shown (...)".
+   * @param {FlowView} v
+   */
+  function countText(v) {
+    var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
+    return v.flows.length + ' of ' + v.total + ' flows' + (v.regions ? ' between sub-regions' :
+      '') + ', ' + A.number(pct) + '% of the ' + (state.money === 'usd' ? 'money' : 'work') +
+      ' shown' + selectionNote(v);
+  }
   var ENDS_TEXT = 'A flow leaves its seller\'s circle at the edge and ends at its buyer\'s: ' +
     'with an arrowhead on the largest flows into each country, with a point as wide as the ' +
     'line where a head would overlap another.';
@@ -1005,9 +1296,12 @@
         'work it buys', out: ': the work it sells'}[state.mode] || '') + '.');
     }
     if (state.min !== null) {
-      out.push('Flows of at least ' + A.number(state.min) + ' ' +
-        A.unitText(D.layers[state.layer].unit) + '.');
+      out.push('Flows of at least ' + A.number(state.min) + ' ' + A.unitText(unitNow()) + '.');
     }
+    if (current && current.regions) {
+      out.push('Countries grouped into their UN M49 sub-regions.');
+    }
+    if (state.capita) { out.push('Circles per million inhabitants.'); }
     if (state.dirs !== null) {
       out.push('Highlighted: ' + state.dirs.map(function (d) {
         return S.direction_text[d].replace(/ \(.*\)/, '');
@@ -1029,7 +1323,7 @@
     var v = /** @type {FlowView} */ (current), layer = D.layers[state.layer];
     var w = A.legendWriter(width), muted = {colour: '#555', size: 10};
     w.text((layer.title || layer.source) + ' · ' + (layer.period || layer.year) + ' · ' +
-      A.unitText(layer.unit) + ' · North/South: ' + state.scheme, {bold: true});
+      A.unitText(unitNow()) + ' · North/South: ' + state.scheme, {bold: true});
     var dirs = DIRS.concat(v.flows.some(function (f) { return f.direction === 'unclassified'; }) ?
       ['unclassified'] : []);
     if (state.base === null) {
@@ -1046,14 +1340,13 @@
     w.row([Object.assign(A.lineKey('#555', 3), {label: 'observed (counted)'}),
       Object.assign(A.lineKey('#555', 3, A.dashFor(3, S.estimated_dash)),
         {label: 'estimated (modelled from published shares)'})]);
-    var pct = v.tasks ? 100 * v.shown / v.tasks : 0;
-    w.text(state.base !== null ? changeCountText(v) : v.flows.length + ' of ' + v.total +
-      ' flows, ' + A.number(pct) + '% of the work shown' + (v.notNamed > 0 ? ' (' +
+    w.text(state.base !== null ? changeCountText(v) : countText(v) + (v.notNamed > 0 ? ' (' +
         A.number(100 * v.notNamed / v.tasks) +
         '% with countries not named by the source, not drawn)' : ''), {bold: true});
     var sel = selectionText();
     if (sel) { w.text(sel); }
-    w.text('Line width and circle area, in ' + A.unitText(layer.unit) +
+    w.text('Line width and circle area, in ' + A.unitText(unitNow()) +
+      (state.capita ? ' (circles per million inhabitants)' : '') +
       ' (one scale for every year of the source)', {bold: true});
     w.row(widthKey().map(function (k) {
       return Object.assign(A.lineKey('#666', k.width, null, 46), {label: A.number(k.value)});
@@ -1064,7 +1357,7 @@
       var colour = S.group_colours[/** @type {'north' | 'south' | 'none'} */ (x[0])];
       return Object.assign(A.circleKey(colour, 6, 0.45), {label: x[1]});
     }));
-    w.text(widthText() + ' ' + CIRCLE_TEXT, muted);
+    w.text(widthText() + ' ' + circleText(), muted);
     w.text(D.proj.name + ' projection, centred on ' + D.proj.lon_0 + '° E. Arrows point at ' +
       'the buyer; curves bow to the right of travel; white markers: a flow leaving one edge ' +
       'and coming back at the other. ' + ENDS_TEXT, muted);
@@ -1084,9 +1377,9 @@
   function csvRows() {
     var layer = D.layers[state.layer];
     return /** @type {FlowView} */ (current).flows.map(function (f) {
-      return [C.code[f.seller], C.name[f.seller], C.code[f.buyer], C.name[f.buyer],
+      return [codes[f.seller], names[f.seller], codes[f.buyer], names[f.buyer],
         f.now === undefined ? f.value : f.now,
-        layer.unit, f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
+        unitNow(), f.share === null ? '' : f.share.toFixed(4), f.direction, f.method,
         f.greyed ? 'no' : 'yes', f.split ? 'across ' + D.proj.sea : 'direct', layer.source,
         layer.year, state.occupation, state.scheme, layer.period || String(layer.year),
         layer.citation || layer.source, layer.licence || '', baseYear(),
@@ -1124,6 +1417,9 @@
     state.width = S.width_scales.indexOf(h.width) >= 0 ? h.width : S.width_scale;
     state.min = Number(h.min) > 0 ? Number(h.min) : null;
     state.mode = MODES.indexOf(h.mode) >= 0 ? h.mode : 'both';
+    state.capita = h.per === 'million';
+    state.money = h.money === 'usd' && hasMoney(state.layer) ? 'usd' : 'projects';
+    state.regions = h.regions === 'subregion';
     state.base = null;
     series(state.layer).forEach(function (i) {
       if (i !== state.layer && String(D.layers[i].year) === h.base) { state.base = i; }
@@ -1138,7 +1434,9 @@
   countryLayers.forEach(function (layer) {
     layer.on('click', function () {
       var ci = layer.atlas.ci;
-      if (current && current.nodes.has(ci)) { setFocus(C.code[ci]); }
+      var region = ci >= 0 && current && current.regions ? placeOf(ci, true) : -1;
+      if (region >= 0 && current && current.nodes.has(region)) { openRegion(region); }
+      else if (current && !current.regions && current.nodes.has(ci)) { setFocus(C.code[ci]); }
       else if (state.focus) { setFocus(null); }
     });
   });

@@ -26,6 +26,8 @@ declare global {
     greyed?: boolean;
     method?: string;
     change?: number;
+    capita?: boolean;
+    region?: boolean;
     claim?: string;
     verdict?: string;
     role?: string;
