@@ -24,6 +24,8 @@ from pipeline.util import paths
 
 USER_SOURCE = "csv"
 _STAGED = "csv_rows"
+# the sql/int models that rank the rows of the user files, in the order they read each other
+_USER_MODELS = frozenset({"int__user_files", "int__user_shared_keys", "int__user_rows_ranked"})
 # source -> (its query in sql/summary, what its keys are, how to keep both files' rows)
 _RULES = {
     USER_SOURCE: (
@@ -84,8 +86,7 @@ def user_overlaps(
     con = duckdb.connect()
     try:
         sqlfiles.create_staging_view(con, f"stg__{_STAGED}", parquet)
-        ranked = paths.SQL_DIR / "int" / "int__user_rows_ranked.sql"
-        con.execute(f"create temp view int__user_rows_ranked as\n{sqlfiles.read_sql(ranked)}")
+        sqlfiles.build_int_views(con, only=_USER_MODELS)
         return read_overlaps(con, USER_SOURCE), ids
     finally:
         con.close()
