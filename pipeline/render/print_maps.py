@@ -459,7 +459,8 @@ class Sheet:
     def _footer(self) -> None:
         if not self.notes:
             return
-        self.fig.canvas.draw()
+        # the map's place once its aspect is applied, without drawing the whole figure
+        self.ax.apply_aspect()
         world = self.ax.get_position(original=False)
         keys = self.legend.get_position()
         y = min(world.y0, keys.y0 + self.y * keys.height) - 0.012
@@ -471,8 +472,9 @@ class Sheet:
             y -= line * 0.35
 
     def drawn_box(self, pad: float = 0.12) -> Bbox:
-        """What is drawn (texts, lines, shapes; not the axes' empty frames), in inches."""
-        self.fig.canvas.draw()
+        """What is drawn (texts, lines, shapes; not the axes' empty frames), in inches.
+        Measured, not drawn: each extent needs only the layout, which is set."""
+        self.ax.apply_aspect()
         renderer = self.fig.canvas.get_renderer()  # type: ignore[attr-defined]
         boxes = [t.get_window_extent(renderer) for t in self.fig.texts]
         for ax in (self.ax, self.legend):
