@@ -498,7 +498,15 @@ class Sheet:
         self.fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches=box)
         write_atomic(svg, out.getvalue())
         out = io.BytesIO()
-        self.fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches=box)
+        # the fastest zlib level: the same pixels, a tenth larger, in less time than level 6
+        self.fig.savefig(
+            out,
+            format="png",
+            dpi=DPI,
+            metadata={"Software": None},
+            bbox_inches=box,
+            pil_kwargs={"compress_level": 1},
+        )
         write_atomic(png, out.getvalue())
         return [svg, png]
 
