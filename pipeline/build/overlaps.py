@@ -20,7 +20,7 @@ from pipeline.raw.versions import raw_files
 from pipeline.reference.countries import country_index
 from pipeline.sources import spec_for
 from pipeline.sources.contract import ParseContext
-from pipeline.util import paths
+from pipeline.util import paths, resources
 
 USER_SOURCE = "csv"
 _STAGED = "csv_rows"
@@ -83,7 +83,8 @@ def user_overlaps(
     parquet = [str(staging_root / f) for s in staged for f in s.files.get(_STAGED, [])]
     if not parquet:
         return [], ids
-    con = duckdb.connect()
+    # the build's memory bound: grouping every row of every file must spill, not grow
+    con = duckdb.connect(config={"memory_limit": resources.memory_limit()})
     try:
         sqlfiles.create_staging_view(con, f"stg__{_STAGED}", parquet)
         sqlfiles.build_int_views(con, only=_USER_MODELS)
