@@ -274,6 +274,7 @@ def _scale_section(runs: dict[str, Any]) -> list[str]:
             f"| {label} | {steps['db']['seconds']:.1f} / {steps['db']['cpu_seconds']:.1f} | "
             f"{steps['maps']['seconds']:.1f} / {steps['maps']['cpu_seconds']:.1f} | "
             f"**{steps['maps']['seconds'] / steps['db']['seconds']:.1f}×** | "
+            f"{steps['maps']['cpu_seconds'] / steps['db']['cpu_seconds']:.1f}× | "
             f"{steps['maps']['peak_mb']:,.0f} |"
         )
     if maps_lines:
@@ -281,8 +282,9 @@ def _scale_section(runs: dict[str, Any]) -> list[str]:
             "",
             "`pipeline maps` against `pipeline db` on the shipped data (fresh folders):",
             "",
-            "| run | db s (wall / CPU) | maps s (wall / CPU) | **maps ÷ db** | maps peak MB |",
-            "|---|---:|---:|---:|---:|",
+            "| run | db s (wall / CPU) | maps s (wall / CPU) | **maps ÷ db** | CPU ratio | "
+            "maps peak MB |",
+            "|---|---:|---:|---:|---:|---:|",
             *maps_lines,
         ]
     return [*lines, ""]
