@@ -95,6 +95,7 @@ $(VENV)/.installed-%: $(STAMP) pyproject.toml
 bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make bench [SIZE=100M]
 	@$(PY) -m bench
 	@$(PY) -m bench.ingest
+	@$(PY) -m bench.scale
 	@$(PY) -m bench.maps
 
 # Never part of make test: cosmic-ray over the Python modules of mutation/cosmic-ray/*.toml and

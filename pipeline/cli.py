@@ -13,11 +13,13 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.util import paths
+from pipeline.util.without_pandas import refuse_pandas
 
 _WRITE_FAILURES = ("Could not write", "No space left", "File too large", "Disk quota")
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
+    refuse_pandas()
     return _build(args.db)
 
 
@@ -164,6 +166,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    refuse_pandas()
     from pipeline.commands.fetch import run_fetch
 
     source = _from_env(args.source, "SOURCE")

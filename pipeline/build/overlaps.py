@@ -20,10 +20,12 @@ from pipeline.raw.versions import raw_files
 from pipeline.reference.countries import country_index
 from pipeline.sources import spec_for
 from pipeline.sources.contract import ParseContext
-from pipeline.util import paths
+from pipeline.util import paths, resources
 
 USER_SOURCE = "csv"
 _STAGED = "csv_rows"
+# the sql/int models that rank the rows of the user files, in the order they read each other
+_USER_MODELS = frozenset({"int__user_files", "int__user_shared_keys", "int__user_rows_ranked"})
 # source -> (its query in sql/summary, what its keys are, how to keep both files' rows)
 _RULES = {
     USER_SOURCE: (
@@ -81,11 +83,11 @@ def user_overlaps(
     parquet = [str(staging_root / f) for s in staged for f in s.files.get(_STAGED, [])]
     if not parquet:
         return [], ids
-    con = duckdb.connect()
+    # the build's memory bound: grouping every row of every file must spill, not grow
+    con = duckdb.connect(config={"memory_limit": resources.memory_limit()})
     try:
         sqlfiles.create_staging_view(con, f"stg__{_STAGED}", parquet)
-        ranked = paths.SQL_DIR / "int" / "int__user_rows_ranked.sql"
-        con.execute(f"create temp view int__user_rows_ranked as\n{sqlfiles.read_sql(ranked)}")
+        sqlfiles.build_int_views(con, only=_USER_MODELS)
         return read_overlaps(con, USER_SOURCE), ids
     finally:
         con.close()

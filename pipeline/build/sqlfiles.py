@@ -8,8 +8,9 @@ Python writes). ``sql/<layer>/schema.yml`` documents every column of the layer's
 - ``sql/macros.sql``: the macros the SQL shares, created with the tables (``run_schema``);
 - ``sql/staging/stg__<table>.sql``: a temporary view over the staged Parquet files of the build,
   which Python passes as a list in the DuckDB variable ``stg__<table>_files``;
-- ``sql/int/``: shared intermediate models, built as temporary views (so the database keeps no
-  view of the staging folder), and the DDL of the int__ tables Python writes;
+- ``sql/int/``: shared intermediate models, built as temporary views or, when small and read
+  several times, temporary tables (so the database keeps nothing of the staging folder), and
+  the DDL of the int__ tables Python writes;
 - ``sql/core/``: queries inserted into the core__ tables their DDL creates;
 - ``sql/out/``: queries each created as its out__ table, in dependency order;
 - ``sql/tests/<model>__<rule>.sql``: queries returning the rows that break a rule of the model.
@@ -31,6 +32,11 @@ from pipeline.util.paths import SQL_DIR
 LAYERS = ("staging", "int", "core", "out")
 DDL_SUFFIX = ".ddl.sql"
 MACROS = "macros.sql"
+
+# int__ models that several queries read and that stay small (a source's files, the flow keys
+# that several files give): each is computed once, as a temporary table, where a view would
+# be computed again by every query that reads it, each time over every user row.
+INT_TABLES = frozenset({"int__user_files", "int__user_shared_keys"})
 
 _TABLE_REF = re.compile(r"\b((?:int|core|out)__[a-z0-9_]+)\b")
 _COMMENT = re.compile(r"--[^\n]*")
@@ -115,12 +121,20 @@ def create_staging_view(
     con.execute(f"create or replace temp view {view} as\n{read_sql(path)}")
 
 
-def build_int_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Every model of sql/int as a temporary view, in dependency order: intermediate steps that
-    several core__ models share (they read the stg__ views, so they are never stored)."""
+def build_int_views(
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: Path = SQL_DIR,
+    only: frozenset[str] | None = None,
+) -> list[str]:
+    """Every model of sql/int (or those named in ``only``) in dependency order: intermediate
+    steps that several core__ models share. They read the stg__ views, so they are temporary
+    and never stored: views, except the small ones of INT_TABLES, computed once as tables."""
     built = []
     for path in out_table_order(sql_dir, "int"):
-        con.execute(f"create or replace temp view {path.stem} as\n{read_sql(path)}")
+        if only is not None and path.stem not in only:
+            continue
+        kind = "table" if path.stem in INT_TABLES else "view"
+        con.execute(f"create or replace temp {kind} {path.stem} as\n{read_sql(path)}")
         built.append(path.stem)
     return built
 

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from pipeline.parse.engine_read import read_cells
 from pipeline.raw.versions import RawFile
 from pipeline.util import archive
 from pipeline.util.paths import SQL_DIR
@@ -304,10 +305,11 @@ def _unquoted_table(
     max_rows: int,
     header_line: int = 1,
 ) -> Table | None:
-    """The same table read in bulk by Arrow, block by block, when the file allows it; None
-    otherwise.
+    """The same table read in bulk when the file allows it; None otherwise.
 
-    Arrow reads the lines of a plain UTF-8 file as text, in order, a block at a time, and the
+    DuckDB reads the file when every line after the header is one record
+    (pipeline/parse/engine_read.py). Otherwise Arrow reads it block by block:
+    it reads the lines of a plain UTF-8 file as text, in order, a block at a time, and the
     physical line numbers follow from the count of lines before. Lines without a quote character
     are split exactly by the delimiter, in C++; the few that hold one go through Python's csv
     reader, which consumes the lines a quoted field spans (reading on into the next blocks when
@@ -317,6 +319,12 @@ def _unquoted_table(
     """
     if raw.path.stat().st_size > max_bytes or not _plain_unquoted(raw.path):
         return None
+    engine = read_cells(raw.path, delimiter, len(header), positions, header_line, MAX_CELL_BYTES)
+    if engine is not None:
+        cells, records = engine
+        if records > max_rows:
+            raise TableError(f"{raw.name}: more than {max_rows} records")
+        return Table(header, [cells] if cells.num_rows else [], [], records)
     table = Table(header)
     # a Python file, not the path: given a path, Arrow reads the whole file ahead at once
     with raw.path.open("rb") as handle:

@@ -9,6 +9,7 @@ declares for its fetch half.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -205,6 +206,7 @@ def validate(
         max_mb = int(data.get("max_mb", 500))
     except (TypeError, ValueError) as err:
         raise MetadataError(f"{where}: expected_rows and max_mb take whole numbers") from err
+    max_mb = _max_mb_override(str(data["source_id"]), max_mb)
     return SourceMeta(
         source_id=str(data["source_id"]),
         title=str(data["title"]),
@@ -253,3 +255,16 @@ def load_list(path: Path) -> list[SourceMeta]:
     if not isinstance(entries, list):
         raise MetadataError(f"{path}: expected a list of sources")
     return [validate(entry, path) for entry in entries]
+
+
+def _max_mb_override(source_id: str, max_mb: int) -> int:
+    """``ATLAS_MAX_MB_<SOURCE ID>`` (e.g. ``ATLAS_MAX_MB_CSV=1000``) in place of the YAML's
+    ``max_mb``: a larger table in one file rather than split. The bound stays a bound: reading
+    a file holds its cells in memory, about five times the file's size for a user table."""
+    name = "ATLAS_MAX_MB_" + re.sub(r"[^A-Z0-9]", "_", source_id.upper())
+    value = os.environ.get(name)
+    if value is None:
+        return max_mb
+    if not (value.isascii() and value.strip().isdigit() and int(value) > 0):
+        raise MetadataError(f"{name} must be a whole number of MiB above 0, not {value!r}")
+    return int(value)

@@ -41,16 +41,30 @@ awards_without_occupation as (
 
 user_superseded as (
     -- the rows of a user's file whose flow key a more recently imported file gives
-    -- (int__user_rows_ranked: the ranking core__tallies keeps the newest rows by)
+    -- (int__user_shared_keys, by which int__user_rows_ranked ranks the rows core__tallies
+    -- keeps): joined to the shared keys alone, so that a source whose files share no key costs
+    -- no pass over its rows
     select
-        source_id,
-        file_name || ':' || cast(line as string) as location,
+        rows.source_id,
+        rows.file_name || ':' || cast(rows.line as string) as location,
         'count' as field,
-        cast(amount as string) as value,
-        'superseded by ' || newest_file_name || ': same pair, year, platform and occupation'
-        as reason
-    from int__user_rows_ranked
-    where file_order > newest_order
+        cast(rows.amount as string) as value,
+        'superseded by ' || shared.newest_file_name
+        || ': same pair, year, platform and occupation' as reason
+    from stg__csv_rows as rows
+    inner join int__user_files as files
+        on rows.source_id = files.source_id
+        and rows.file_name = files.file_name
+        and rows.import_seq = files.import_seq
+        and rows.imported_day = files.imported_day
+    inner join int__user_shared_keys as shared
+        on rows.source_id = shared.source_id
+        and rows.buyer_country_code is not distinct from shared.buyer_country_code
+        and rows.seller_country_code is not distinct from shared.seller_country_code
+        and rows.year is not distinct from shared.year
+        and rows.platform is not distinct from shared.platform
+        and rows.occupation is not distinct from shared.occupation
+    where files.file_order > shared.newest_order
 ),
 
 oli_superseded as (

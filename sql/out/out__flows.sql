@@ -8,9 +8,9 @@
 -- may count different things, vacancies and worker profiles); the countries a source does not
 -- name ("rest of world") keep their part of the 100 in rows whose country code is null.
 -- prior: 'none' or '<source_id> <year>' on estimated rows, null on observed rows.
--- Doubles are summed as exact decimals (macro exact_decimal), money as whole cents, so that a
--- rebuild gives the same figures to the last digit in whatever order threads add the rows
--- (README, "Identical rebuilds").
+-- Doubles are summed as exact decimals (macros exact_decimal, and exact_sum, which adds whole
+-- counts as integers), money as whole cents, so that a rebuild gives the same figures to the
+-- last digit in whatever order threads add the rows (README, "Identical rebuilds").
 with
 
 tasks as (
@@ -105,7 +105,7 @@ observed_pairs as (
         occupation,
         buyer_country_code,
         seller_country_code,
-        cast(sum(exact_decimal(amount)) as double) as tasks,
+        cast(exact_sum(amount) as double) as tasks,
         'projects' as unit,
         null::double as value_usd,
         'observed' as method,

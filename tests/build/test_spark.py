@@ -353,8 +353,11 @@ def test_the_plan_runs_the_int_models_before_the_core_models_that_read_them() ->
     plan = load_plan()
     order = [path.stem for path in plan.model_files]
     assert set(order) == {*model_files(SQL_DIR, "int"), *COMPARED}
+    # each int__ model before every model that reads it
+    files, shared = order.index("int__user_files"), order.index("int__user_shared_keys")
     ranked = order.index("int__user_rows_ranked")
-    assert ranked < order.index("core__tallies") and ranked < order.index("core__rejects")
+    assert files < shared < ranked < order.index("core__tallies")
+    assert shared < order.index("core__rejects") and files < order.index("core__rejects")
     assert set(plan.outputs) == set(COMPARED)  # the int__ models stay views
 
 

@@ -99,5 +99,63 @@ def test_the_block_reader_reads_what_the_row_by_row_reader_reads(body, block: in
             expected = read()
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(tabular, "BLOCK_BYTES", block)
+            patch.setattr(tabular, "read_cells", lambda *args: None)
             got = read()
+    assert got == expected
+
+
+engine_cells = st.sampled_from(
+    [
+        "US",
+        "India",
+        "",
+        " ",
+        '"a,b"',
+        '"line\nbreak"',
+        '"open',
+        'x"y',
+        '""',
+        '""""',
+        "2015",
+        "\t",
+        ' "a"',
+        '"a" ',
+        '"a "',
+        "\u00a0",
+        "é",
+        "x\ry",
+        "\u3000b",
+    ]
+)
+engine_lines = st.lists(st.lists(engine_cells, min_size=1, max_size=6), max_size=40)
+
+
+@settings(max_examples=80, deadline=10_000, suppress_health_check=[HealthCheck.too_slow])
+@given(body=engine_lines, end=st.sampled_from(["", "\n", "\r\n"]), crlf=st.booleans())
+def test_the_engine_reader_reads_what_the_row_by_row_reader_reads(body, end, crlf) -> None:
+    """DuckDB's reading of a file (taken only when each line is one record, and nothing is
+    read otherwise than Python reads it) gives the row-by-row reader's records, lines and
+    rejects: spaces beside quotes, blank lines, carriage returns, quoted separators."""
+    from pipeline.parse import tabular
+    from pipeline.sources.contract import RawFile
+
+    newline = "\r\n" if crlf else "\n"
+    rows = [",".join(r) for r in body]
+    text = "buyer_country,seller_country,count,year" + newline + newline.join(rows) + end
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flows.csv"
+        path.write_bytes(text.encode())
+        raw = RawFile(path, "0" * 64)
+        wanted = ("buyer_country", "seller_country", "count", "year")
+
+        def read() -> tuple[list[dict], list[tuple], int]:
+            table = tabular.read_table(raw, "csv", 1 << 20, wanted=wanted)
+            rows = sorted(table.arrow(list(wanted)).to_pylist(), key=lambda r: r["line"])
+            rejects = sorted((r.location, r.reason) for r in table.rejects)
+            return rows, rejects, table.records_in
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tabular, "_plain_unquoted", lambda _path: False)
+            expected = read()
+        got = read()
     assert got == expected

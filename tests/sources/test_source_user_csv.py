@@ -316,3 +316,16 @@ def test_quoted_lines_in_a_bulk_file_read_as_the_row_reader_reads_them(tmp_path:
         rows_.records_ok,
         rows_.records_rejected,
     )
+
+
+def test_the_size_bound_is_the_yaml_s_unless_the_environment_sets_it(monkeypatch) -> None:
+    from pipeline.sources import meta
+
+    yaml_file = Path(user_csv.__file__).with_suffix(".yaml")
+    monkeypatch.delenv("ATLAS_MAX_MB_CSV", raising=False)
+    assert meta.load(yaml_file).max_mb == 200  # user_csv.yaml
+    monkeypatch.setenv("ATLAS_MAX_MB_CSV", "1000")
+    assert meta.load(yaml_file).max_bytes == 1000 * 1024 * 1024
+    monkeypatch.setenv("ATLAS_MAX_MB_CSV", "lots")
+    with pytest.raises(meta.MetadataError, match="ATLAS_MAX_MB_CSV must be a whole number"):
+        meta.load(yaml_file)
