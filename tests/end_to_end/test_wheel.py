@@ -22,7 +22,7 @@ from pipeline.util import paths
 
 pytestmark = pytest.mark.pypi
 
-COMMANDS = ("maps", "db", "fetch", "query", "export", "raw")
+COMMANDS = ("maps", "db", "fetch", "query", "export", "raw", "spark")
 SOURCE_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "CITATION.cff")
 SOURCE_FOLDERS = ("pipeline", "sql", "data/reference", "data/geo", "data/curated")
 
