@@ -240,3 +240,25 @@ def test_the_bounds_macros_at_their_edges(
     con = duckdb.connect()
     run_schema(con)
     assert con.execute(f"select {macro}(?, ?)", [one, other]).fetchone() == (share,)
+
+
+@pytest.mark.parametrize(
+    ("values", "total"),
+    [
+        # whole counts add as integers, fractions as exact decimals: 2 + 3 + 0.5 + 0.25
+        ([2.0, 3.0, 0.5, 0.25], 5.75),
+        # 10^15 and past it: summed as decimals, still exact
+        ([1e15, 1.0, 0.5], 1_000_000_000_000_001.5),
+        # nothing to add: null, as sum gives
+        ([None, None], None),
+    ],
+)
+def test_exact_sum_adds_whole_and_fractional_values(
+    values: list[float | None], total: float | None
+) -> None:
+    con = duckdb.connect()
+    run_schema(con)
+    con.execute("create table v (x double)")
+    con.executemany("insert into v values (?)", [[v] for v in values])
+    (found,) = con.execute("select cast(exact_sum(x) as double) from v").fetchone()
+    assert found == total
