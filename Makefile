@@ -100,7 +100,7 @@ bench: $(VENV)/.installed-bench ## benchmarks, never part of make test: make ben
 
 # Never part of make test: cosmic-ray over the Python modules of mutation/cosmic-ray/*.toml and
 # the SQL mutants of mutation/sql_mutants.py, each job in a scratch copy of the checkout.
-mutation: $(VENV)/.installed-mutation ## mutation testing: the share of planted bugs the tests catch (about 15 min)
+mutation: $(VENV)/.installed-mutation ## mutation testing: the share of planted bugs the tests catch (about an hour on two cores)
 	@$(PY) mutation/run.py
 
 # No database first: Spark's executors parse data/raw themselves (pipeline/spark/parse.py).
