@@ -29,11 +29,12 @@ _CHUNK = 1 << 24
 _LF, _CR, _QUOTE = ord("\n"), ord("\r"), ord('"')
 
 
-def _lines_after(path: Path, header_line: int, delimiter: str) -> int | None:
+def _lines_after(path: Path, header_line: int, delimiter: str, width: int) -> int | None:
     """The number of physical lines after the header, or None when DuckDB and Python could
     read the bytes differently: a carriage return that ends no line (Python takes it as a
     line end, DuckDB may not), or spaces between a quote and the edge of its cell (DuckDB reads
-    ``·"a"`` as the quoted ``a``, Python as the text ``·"a"``). One vectorised pass over the
+    ``·"a"`` as the quoted ``a``, Python as the text ``·"a"``), or a line of one empty cell too
+    many (DuckDB drops it). One vectorised pass over the
     bytes, a block at a time; the last line of a block is carried into the next."""
     gaps = np.array([c for c in b" \t" if c != ord(delimiter)], dtype=np.uint8)
     edges = np.array([ord(delimiter), _LF, _CR], dtype=np.uint8)
@@ -47,14 +48,41 @@ def _lines_after(path: Path, header_line: int, delimiter: str) -> int | None:
             returns = np.flatnonzero(data[:-1] == _CR)
             if len(returns) and not np.all(data[returns + 1] == _LF):
                 return None
-            if _quote_beside_gap(data, gaps, edges):
+            if _quote_beside_gap(data, gaps, edges) or _extra_empty_cell(
+                data, ord(delimiter), width
+            ):
                 return None
             ends = np.flatnonzero(data == _LF)
             carried = data[ends[-1] + 1 :] if len(ends) else data
-    if last == _CR:
+    if last == _CR or _extra_empty_cell(carried, ord(delimiter), width, at_end=True):
         return None
     lines = newlines + (1 if last not in (-1, _LF) else 0)
     return lines - header_line
+
+
+def _extra_empty_cell(data: np.ndarray, delimiter: int, width: int, at_end: bool = False) -> bool:
+    """True when a line ends in a delimiter (or a delimiter and an empty quoted cell) and holds
+    ``width`` delimiters or more: one cell too many, the last empty, which DuckDB drops where
+    Python counts it (and the row is rejected for its number of cells). Delimiters inside
+    quotes are counted too: a line they make doubtful goes to the exact reader, which costs
+    time only. ``data`` starts at a line's start; ``at_end``: its last line ends the file."""
+    if not len(data):
+        return False
+    before = np.concatenate([[0], np.cumsum(data == delimiter)])
+    feeds = np.flatnonzero(data == _LF)
+    ends = np.append(feeds, len(data)) if at_end else feeds
+    starts = np.concatenate([[0], feeds + 1])[: len(ends)]
+    stop = ends - (data[np.maximum(ends - 1, 0)] == _CR).astype(ends.dtype) * (ends > 0)
+    last = data[np.maximum(stop - 1, 0)]
+    ends_in_delimiter = last == delimiter
+    ends_in_empty_quotes = (
+        (stop >= 3)
+        & (last == _QUOTE)
+        & (data[np.maximum(stop - 2, 0)] == _QUOTE)
+        & (data[np.maximum(stop - 3, 0)] == delimiter)
+    )
+    many = before[stop] - before[starts] >= width
+    return bool(np.any((ends_in_delimiter | ends_in_empty_quotes) & many & (stop > starts)))
 
 
 def _quote_beside_gap(data: np.ndarray, gaps: np.ndarray, edges: np.ndarray) -> bool:
@@ -84,7 +112,7 @@ def read_cells(
 ) -> tuple[pa.Table, int] | None:
     """(the records that are not blank: ``line`` and the ``positions`` columns, trimmed; the
     number of records), or None when the exact reader must read the file."""
-    expected = _lines_after(path, header_line, delimiter)
+    expected = _lines_after(path, header_line, delimiter, width)
     if expected is None:
         return None
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})

@@ -82,6 +82,8 @@ def test_the_engine_and_the_exact_reader_stage_the_same_rows_and_rejects(tmp_pat
         'United States, "India",5,2019,,\n',  # a space before a quote
         "United States,India,5,2019\n",  # a record short of cells
         'United States,"India,5,2019,,\n',  # a quote that does not close
+        "United States,India,5,2019,,,\n",  # one empty cell too many: DuckDB would drop it
+        'United States,India,5,2019,,,""',  # the same, quoted, at the end of the file
     ],
 )
 def test_a_file_duckdb_could_misread_goes_to_the_exact_reader(tmp_path, body: str) -> None:
