@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +26,7 @@ import duckdb
 
 from bench import report
 from bench.__main__ import RESULTS_JSON, SEED, parse_size
+from bench.scale import measure
 from pipeline.util import paths
 
 HERE = Path(__file__).parent
@@ -37,20 +37,7 @@ BIG_FILE_BYTES = 195 * 1024 * 1024
 def run_command(args: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
     """(seconds, peak resident MB) of one command, measured by bench/measure.py; the
     command's output goes to ``log``."""
-    with log.open("ab") as out:
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.measure", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=out,
-            cwd=paths.ROOT,
-            check=False,
-        )
-    lines = done.stdout.decode(errors="replace").strip().splitlines()
-    result = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"exit": -1}
-    if done.returncode != 0 or result["exit"] != 0:
-        tail = log.read_text(errors="replace")[-2000:]
-        raise SystemExit(f"error: {' '.join(args[1:])} failed:\n{tail}")
+    result = measure(args, env, log)
     return float(result["seconds"]), float(result["peak_mb"])
 
 
