@@ -10,7 +10,7 @@ Run it from a scratch copy of the checkout (mutation/run.py makes one): the file
 place and put back after each mutant. Each mutant's tests run in a forked child of this process,
 which has imported the pipeline and the test tools once.
 
-    python mutation/sql_mutants.py [--list] [FILE ...]
+    python mutation/sql_mutants.py [--list] [--lines FROM-TO] [--tests TEST ...] [FILE ...]
 """
 
 from __future__ import annotations
@@ -166,7 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", help="SQL files (default: all the targets)")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--lines", help="only the mutants on these lines (FROM-TO), to check new tests quickly"
+    )
+    parser.add_argument(
+        "--tests", nargs="+", help="run these tests instead of the ones listed for each file"
+    )
     args = parser.parse_args(argv)
+    first, last = (int(n) for n in args.lines.split("-")) if args.lines else (1, 10**9)
     os.chdir(ROOT)
     sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
     files = args.files or list(TARGETS)
@@ -177,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     import pipeline.build.run
     import pipeline.commands.query  # noqa: F401
 
-    if not all(run_tests(TARGETS[f]) is False for f in files):
+    def tests_of(file: str) -> list[str]:
+        return args.tests or TARGETS[file]
+
+    if not all(run_tests(tests_of(f)) is False for f in files):
         print("the tests fail before any mutant is planted", file=sys.stderr)
         return 2
     results: list[Mutant] = []
@@ -186,12 +196,14 @@ def main(argv: list[str] | None = None) -> int:
         original = path.read_text(encoding="utf-8")
         try:
             for mutant, text in mutants_of(file, original):
+                if not first <= mutant.line <= last:
+                    continue
                 if args.list:
                     print(mutant.label())
                     continue
                 path.write_text(text, encoding="utf-8")
                 started = time.monotonic()
-                mutant.killed = run_tests(TARGETS[file])
+                mutant.killed = run_tests(tests_of(file))
                 mutant.seconds = round(time.monotonic() - started, 2)
                 results.append(mutant)
                 print(("killed   " if mutant.killed else "SURVIVED ") + mutant.label(), flush=True)
