@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from claims_atlas import claims_atlas
 
 from pipeline.build import estimate
 from pipeline.build.run import build_database
@@ -124,34 +125,7 @@ CLAIMS = [
 
 
 def mini_atlas() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    run_schema(con)
-    con.execute(COUNTRIES)
-    con.executemany(
-        "insert into core__sources (source_id, title, citation, method, market, derived_from) "
-        "values ($1, $1, $1, 'curated', $2, $3)",
-        [s[:3] for s in SOURCES],
-    )
-    con.executemany(
-        "insert into core__source_lineage values ($1, null, $2, $3)",
-        [(s, d, f) for s, _, d, f in SOURCES],
-    )
-    con.executemany(
-        "insert into core__claims (claim_id, source_id, role, country_code, region_label, "
-        "region_m49, market, proposition, stated_share_pct, scope, statement, "
-        "proposition_words) values ($1, 'claims', $2, $3, $4, $5, $6, $7, $8, $9, 's', 'w')",
-        CLAIMS,
-    )
-    con.executemany(
-        "insert into core__tallies (source_id, platform, period_start, period_end, role, "
-        "buyer_country_code, seller_country_code, region_label, occupation, measure, amount, "
-        "location) values ($1, 'p', make_date($2::int, 1, 1), make_date($2::int, 12, 31), $3, "
-        "$4, $5, $6, 'unknown', $7, $8, 'x')",
-        TALLIES,
-    )
-    estimate.run(con)
-    build_out_tables(con)
-    return con
+    return claims_atlas(COUNTRIES, SOURCES, CLAIMS, TALLIES)
 
 
 @pytest.fixture(scope="module")
