@@ -10,7 +10,7 @@ Run it from a scratch copy of the checkout (mutation/run.py makes one): the file
 place and put back after each mutant. Each mutant's tests run in a forked child of this process,
 which has imported the pipeline and the test tools once.
 
-    python mutation/sql_mutants.py [--list] [--lines FROM-TO] [--tests TEST ...] [FILE ...]
+    python mutation/sql_mutants.py [--list] [--lines FROM-TO] [FILE ...] [--tests TEST ...]
 """
 
 from __future__ import annotations
@@ -48,7 +48,11 @@ TARGETS: dict[str, list[str]] = {
     "sql/queries/platform_comparison.sql": [QUERIES],
     "sql/queries/country_profile.sql": [QUERIES],
     # the claims check: every verdict rule, band edge and market match
-    "sql/out/out__claims_check.sql": [f"{BUILD}/test_claims_check.py"],
+    # (the small hand-made atlases first: most mutants fail there, in seconds)
+    "sql/out/out__claims_check.sql": [
+        f"{BUILD}/test_claims_votes.py",
+        f"{BUILD}/test_claims_check.py",
+    ],
     # the estimator's inputs: the marginals it fits and the observed matrices it is checked on
     "sql/estimate/marginals.sql": [f"{BUILD}/test_estimate.py"],
     "sql/estimate/observed_matrices.sql": [f"{BUILD}/test_estimate.py"],
