@@ -10,7 +10,9 @@ Run it from a scratch copy of the checkout (mutation/run.py makes one): the file
 place and put back after each mutant. Each mutant's tests run in a forked child of this process,
 which has imported the pipeline and the test tools once.
 
-    python mutation/sql_mutants.py [--list] [--lines FROM-TO] [--tests TEST ...] [FILE ...]
+    python mutation/sql_mutants.py [--list] [--lines FROM-TO] [FILE ...] [--tests TEST ...]
+
+(--tests takes every word after it, so the files come before it.)
 """
 
 from __future__ import annotations
@@ -51,7 +53,10 @@ TARGETS: dict[str, list[str]] = {
     "sql/out/out__claims_check.sql": [f"{BUILD}/test_claims_check.py"],
     # the estimator's inputs: the marginals it fits and the observed matrices it is checked on
     "sql/estimate/marginals.sql": [f"{BUILD}/test_estimate.py"],
-    "sql/estimate/observed_matrices.sql": [f"{BUILD}/test_estimate.py"],
+    "sql/estimate/observed_matrices.sql": [
+        f"{BUILD}/test_observed_matrices.py",
+        f"{BUILD}/test_estimate.py",
+    ],
     # the shipped data has two exact figures of different periods, the hand atlas none
     "sql/queries/compare_sources.sql": [
         QUERIES,
