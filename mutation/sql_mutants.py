@@ -11,6 +11,8 @@ place and put back after each mutant. Each mutant's tests run in a forked child 
 which has imported the pipeline and the test tools once.
 
     python mutation/sql_mutants.py [--list] [--lines FROM-TO] [FILE ...] [--tests TEST ...]
+
+(--tests takes every word after it, so the files come before it.)
 """
 
 from __future__ import annotations
@@ -55,7 +57,10 @@ TARGETS: dict[str, list[str]] = {
     ],
     # the estimator's inputs: the marginals it fits and the observed matrices it is checked on
     "sql/estimate/marginals.sql": [f"{BUILD}/test_estimate.py"],
-    "sql/estimate/observed_matrices.sql": [f"{BUILD}/test_estimate.py"],
+    "sql/estimate/observed_matrices.sql": [
+        f"{BUILD}/test_observed_matrices.py",
+        f"{BUILD}/test_estimate.py",
+    ],
     # the shipped data has two exact figures of different periods, the hand atlas none
     "sql/queries/compare_sources.sql": [
         QUERIES,

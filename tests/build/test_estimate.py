@@ -211,7 +211,7 @@ def _published_build(
     con.executemany(
         "insert into core__sources (source_id, title, citation, method) "
         "values (?, ?, 'test', 'curated')",
-        [(source, source) for source in [*sources, "rw", "test"]],
+        [(source, source) for source in dict.fromkeys([*sources, "rw", "test"])],
     )
     con.executemany(
         "insert into core__country_groups values ('hand', ?, ?, 'test')", list(groups.items())
@@ -360,6 +360,51 @@ def test_truncation_error_on_a_fixture_matrix_worked_by_hand() -> None:
         pytest.approx(100),
         pytest.approx(2 * abs(a - 45)),
     ]
+
+
+def test_unnamed_work_is_spread_for_one_estimate_and_not_for_another_of_the_same_year() -> None:
+    # Two estimates of 2015, of one period and occupation: `one` takes rw 2014 as prior (small
+    # priors allowed); rw itself publishes shares of 2015, and rw's own years are never its
+    # prior, so its estimate has none. Only `one`'s unnamed work is spread.
+    con = _published_build(
+        {
+            "one": ({"USA": 60, None: 40}, {"IND": 30, None: 70}),
+            "rw": ({"USA": 50, "IND": 20, None: 30}, {"IND": 40, "GBR": 20, None: 40}),
+        },
+        HAND_GROUPS,
+        {2014: RW_2014},
+        prior_min_projects=1,
+    )
+    priors = con.execute(
+        "select distinct source_id, prior from out__flows where method = 'estimated' "
+        "order by source_id"
+    ).fetchall()
+    assert priors == [("one", "rw 2014"), ("rw", "none")]
+
+    def directions(source: str) -> dict[str, float]:
+        return dict(
+            con.execute(
+                "select direction, share_pct from out__flows_by_direction "
+                "where source_id = ? and year = 2015 and scheme = 'hand'",
+                [source],
+            ).fetchall()
+        )
+
+    # one: the prior's only buyer the source does not name is GBR, its only such seller PHL,
+    # so USA -> rest goes to USA -> PHL, rest -> IND to GBR -> IND and rest -> rest to
+    # GBR -> PHL: with USA -> IND, all of it South -> North.
+    assert directions("one") == {"south_to_north": pytest.approx(100)}
+    # rw: no prior, so independence, share × share / 100: USA -> IND 50 × 40 = 20 (South ->
+    # North), USA -> GBR 50 × 20 = 10 (North -> North), IND -> IND 20 × 40 = 8 (South ->
+    # South), IND -> GBR 20 × 20 = 4 (North -> South); the rest, 100 - 70 × 60 / 100 = 58,
+    # has a country not named and no model.
+    assert directions("rw") == {
+        "south_to_north": pytest.approx(20),
+        "north_to_north": pytest.approx(10),
+        "south_to_south": pytest.approx(8),
+        "north_to_south": pytest.approx(4),
+        "not_named": pytest.approx(58),
+    }
 
 
 def test_the_summary_takes_the_error_of_the_same_procedure() -> None:

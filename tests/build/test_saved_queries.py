@@ -369,6 +369,55 @@ def test_shares_of_two_decimals_are_printed_to_one_or_two(pub) -> None:
     assert pick(compared, "share_pct", "sources_that_year", "spread_pts") == [(73.88, 3, 23.88)]
 
 
+@pytest.fixture(scope="module")
+def halves():
+    # the hand atlas, the source `half` publishing shares for each half of 2020 and `few`'s
+    # three observed projects; half_years.sql works out the figures below
+    con = hand_atlas("half_years.sql")
+    yield con
+    con.close()
+
+
+def test_south_to_north__bounds_over_a_year_s_estimates(halves) -> None:
+    rows = [r for r in ask(halves, "south_to_north") if r["source_id"] in ("half", "few")]
+    columns = (
+        "scheme",
+        "source_id",
+        "prior",
+        "south_to_north_pct",
+        "share_low_pct",
+        "share_high_pct",
+        "not_named_pct",
+    )
+    # half: 67.5115 of 200; the lowest bound of its two halves (25) and the highest (60.3).
+    # few: 1 of 3 projects.
+    assert pick(rows, *columns) == [
+        ("un_m49_developed", "few", None, 33.3, None, None, None),
+        ("un_m49_developed", "half", "none", 33.8, 25.0, 60.3, None),
+        ("wb_high_income", "few", None, 33.3, None, None, None),
+        ("wb_high_income", "half", "none", 33.8, 25.0, 60.3, None),
+    ]
+    assert [r["tasks"] for r in rows] == pytest.approx([1, 67.5115, 1, 67.5115])
+
+
+def test_south_to_north_by_occupation__points_and_fractions(halves) -> None:
+    rows = [
+        r for r in ask(halves, "south_to_north_by_occupation") if r["source_id"] in ("half", "few")
+    ]
+    columns = ("source_id", "occupation", "method", "south_to_north_pct", "tasks")
+    # few: 1 of 3 projects, 33.3 %; half: the point of each half, highest first, 42.5115
+    # (printed 42.5) and 25, each with its own bounds
+    expected = [
+        ("few", "creative and multimedia", "observed", 33.3, 3),
+        ("half", "unknown", "estimated", 42.5, 100),
+        ("half", "unknown", "estimated", 25.0, 100),
+    ]
+    assert [r["scheme"] for r in rows] == ["un_m49_developed"] * 3 + ["wb_high_income"] * 3
+    assert pick(rows, *columns) == expected + expected
+    bounds = [(None, None), (30.8, 60.3), (25.0, 25.0)]
+    assert pick(rows, "share_low_pct", "share_high_pct") == bounds + bounds
+
+
 def test_net_sellers(con) -> None:
     rows = ask(con, "net_sellers")
     obs = pick(
