@@ -14,7 +14,7 @@ $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw export bench spark clean distclean screenshots mutation
+.PHONY: help install maps print db test lint fetch query raw export bench spark clean distclean screenshots mutation
 
 # The stamp alone is not trusted: an install stopped half-way (killed after `python -m venv`,
 # before pip ran) leaves a .venv whose python starts but has no pip, and every later target
@@ -51,6 +51,9 @@ db: $(STAMP) ## rebuild data/atlas.duckdb from reference, curated and raw data
 
 maps: $(STAMP) ## the main job: build the database and write maps/*.html (after make fetch too)
 	@$(PY) -m pipeline maps
+
+print: $(STAMP) ## the maps and their print versions for papers: maps/*.svg and 300-dpi maps/*.png
+	@$(PY) -m pipeline maps --print
 
 screenshots: maps ## regenerate the README's screenshots of the maps (docs/screenshots/)
 	@$(PY) -m pipeline.render.screenshots

@@ -11,7 +11,8 @@ Files come from bench/realistic_user_csv.sql: distinct flow keys, names in Engli
 Italian, about 8 % quoted lines and 1 % bad rows; a repeat-heavy case draws the same number of
 rows from 1 % as many keys (99 % exact repeats). Sizes above FILE_ROWS are split into files of
 FILE_ROWS rows, each under the csv source's size cap. A last case times ``pipeline maps``
-against ``pipeline db`` on the shipped data.
+(the pages) and ``pipeline maps --print`` (with the print versions) against ``pipeline db`` on
+the shipped data.
 
 Sizes: ``SCALE_SIZE`` (default 2M,16M) or ``--sizes``; ``--label`` names the run (e.g. before
 and after a change), and each label's results are kept in bench/results.json under ``scale``.
@@ -134,7 +135,12 @@ def maps_case(work: Path) -> dict[str, Any]:
     log = folder / "commands.log"
     pipeline = [sys.executable, "-m", "pipeline"]
     steps = {}
-    for step, args in (("db", [*pipeline, "db"]), ("maps", [*pipeline, "maps"])):
+    cases = (
+        ("db", [*pipeline, "db"]),
+        ("maps", [*pipeline, "maps"]),
+        ("print", [*pipeline, "maps", "--print"]),
+    )
+    for step, args in cases:
         print(f"  shipped data: {step}", flush=True)
         steps[step] = measure(args, env, log)
     return {"name": "shipped data", "steps": steps}
