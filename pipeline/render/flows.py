@@ -57,6 +57,9 @@ class RouteBook:
     centres: dict[str, float] = field(default_factory=dict)
     routes: dict[tuple[str, str], Route] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.proj.remember(self.points.values())
+
     def get(self, seller: str, buyer: str) -> Route:
         key = (seller, buyer)
         if key not in self.routes:
