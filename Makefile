@@ -112,7 +112,7 @@ spark: $(VENV)/.installed-spark ## the core__ and out__ tables built by Apache S
 
 clean: ## remove generated files (database, maps, exports), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
-	rm -rf data/staging data/spark exports
+	rm -rf data/staging data/spark data/cache exports
 	find maps -mindepth 1 ! -name README.md -delete
 
 # Not generated, so kept: the shipped data (data/reference, data/geo, data/curated) and what was
