@@ -14,7 +14,7 @@ $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install maps db test lint fetch query raw export bench spark clean distclean screenshots mutation
+.PHONY: help install maps print db test lint fetch query raw export bench spark clean distclean screenshots mutation
 
 # The stamp alone is not trusted: an install stopped half-way (killed after `python -m venv`,
 # before pip ran) leaves a .venv whose python starts but has no pip, and every later target
@@ -51,6 +51,9 @@ db: $(STAMP) ## rebuild data/atlas.duckdb from reference, curated and raw data
 
 maps: $(STAMP) ## the main job: build the database and write maps/*.html (after make fetch too)
 	@$(PY) -m pipeline maps
+
+print: $(STAMP) ## the maps and their print versions for papers: maps/*.svg and 300-dpi maps/*.png
+	@$(PY) -m pipeline maps --print
 
 screenshots: maps ## regenerate the README's screenshots of the maps (docs/screenshots/)
 	@$(PY) -m pipeline.render.screenshots
@@ -109,7 +112,7 @@ spark: $(VENV)/.installed-spark ## the core__ and out__ tables built by Apache S
 
 clean: ## remove generated files (database, maps, exports), keep shipped and raw data
 	rm -f data/atlas.duckdb data/atlas.duckdb.wal data/atlas.duckdb.tmp-* data/atlas.duckdb.lock
-	rm -rf data/staging data/spark exports
+	rm -rf data/staging data/spark data/cache exports
 	find maps -mindepth 1 ! -name README.md -delete
 
 # Not generated, so kept: the shipped data (data/reference, data/geo, data/curated) and what was

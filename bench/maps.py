@@ -40,17 +40,17 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
-def synthetic_year(con: duckdb.DuckDBPyConnection, pairs: int = PAIRS, seed: int = 2015) -> int:
-    """Insert one heavy-tailed year of remote-work pairs; return the cross-border pair count."""
+def map_codes(codes: list[str]) -> list[str]:
+    """The countries a flow can be drawn to: those with a label point, less the uninhabited."""
+    uninhabited = {"ATA", "ATF", "BVT", "HMD", "IOT", "PCN", "SGS", "UMI"}
+    return sorted(c for c in codes if c not in uninhabited)
+
+
+def synthetic_pairs(
+    codes: list[str], pairs: int = PAIRS, seed: int = 2015
+) -> list[tuple[str, str, float]]:
+    """One heavy-tailed year of remote-work pairs: (buyer, seller, projects), cross-border."""
     rng = np.random.default_rng(seed)
-    codes = [
-        r[0]
-        for r in con.execute(
-            "select country_code from core__countries where lon is not null "
-            "and country_code not in ('ATA', 'ATF', 'BVT', 'HMD', 'IOT', 'PCN', 'SGS', 'UMI') "
-            "order by country_code"
-        ).fetchall()
-    ]
 
     def weights(top: list[str]) -> np.ndarray:
         w = rng.lognormal(0.0, 1.2, len(codes)) * 0.02
@@ -70,6 +70,13 @@ def synthetic_year(con: duckdb.DuckDBPyConnection, pairs: int = PAIRS, seed: int
         b, s = divmod(int(k), len(codes))
         amount = max(1.0, round(float(score.ravel()[k]) * scale))
         rows.append((codes[b], codes[s], amount))
+    return rows
+
+
+def synthetic_year(con: duckdb.DuckDBPyConnection, pairs: int = PAIRS, seed: int = 2015) -> int:
+    """Insert one heavy-tailed year of remote-work pairs; return the cross-border pair count."""
+    located = con.execute("select country_code from core__countries where lon is not null")
+    rows = synthetic_pairs(map_codes([r[0] for r in located.fetchall()]), pairs, seed)
     con.executemany(
         "insert into core__tallies (source_id, platform, period_start, period_end, role, "
         "buyer_country_code, seller_country_code, occupation, measure, amount, location) "

@@ -11,7 +11,8 @@ Files come from bench/realistic_user_csv.sql: distinct flow keys, names in Engli
 Italian, about 8 % quoted lines and 1 % bad rows; a repeat-heavy case draws the same number of
 rows from 1 % as many keys (99 % exact repeats). Sizes above FILE_ROWS are split into files of
 FILE_ROWS rows, each under the csv source's size cap. A last case times ``pipeline maps``
-against ``pipeline db`` on the shipped data.
+(the pages) and ``pipeline maps --print`` (with the print versions) against ``pipeline db`` on
+the shipped data.
 
 Sizes: ``SCALE_SIZE`` (default 2M,16M) or ``--sizes``; ``--label`` names the run (e.g. before
 and after a change), and each label's results are kept in bench/results.json under ``scale``.
@@ -20,6 +21,7 @@ and after a change), and each label's results are kept in bench/results.json und
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -30,6 +32,7 @@ from typing import Any
 
 import duckdb
 
+from bench import maps as bench_maps
 from bench import report
 from bench.__main__ import RESULTS_JSON, SEED, parse_size
 from pipeline.util import paths
@@ -134,10 +137,47 @@ def maps_case(work: Path) -> dict[str, Any]:
     log = folder / "commands.log"
     pipeline = [sys.executable, "-m", "pipeline"]
     steps = {}
-    for step, args in (("db", [*pipeline, "db"]), ("maps", [*pipeline, "maps"])):
+    cases = (
+        ("db", [*pipeline, "db"]),
+        ("maps", [*pipeline, "maps"]),
+        ("print", [*pipeline, "maps", "--print"]),
+    )
+    for step, args in cases:
         print(f"  shipped data: {step}", flush=True)
         steps[step] = measure(args, env, log)
     return {"name": "shipped data", "steps": steps}
+
+
+def remote_year_case(work: Path) -> dict[str, Any]:
+    """`pipeline maps` against `pipeline db` with a remote-work-shaped year of 4,400 pairs,
+    loaded as users load a table: a CSV through `pipeline fetch csv`."""
+    folder = work / "remote-year"
+    folder.mkdir()
+    env = pipeline_env(folder)
+    log = folder / "commands.log"
+    countries = paths.reference_dir() / "countries.csv"
+    with countries.open(encoding="utf-8", newline="") as handle:
+        located = [r["country_code"] for r in csv.DictReader(handle) if r["lon"]]
+    codes = bench_maps.map_codes(located)
+    table = folder / "year.csv"
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["buyer_country", "seller_country", "count", "year"])
+        out.writerows(
+            (buyer, seller, int(n), bench_maps.YEAR)
+            for buyer, seller, n in bench_maps.synthetic_pairs(codes)
+        )
+    pipeline = [sys.executable, "-m", "pipeline"]
+    steps = {}
+    for step, args in (
+        ("fetch", [*pipeline, "fetch", "csv", "--from", str(table)]),
+        ("db", [*pipeline, "db"]),
+        ("maps", [*pipeline, "maps"]),
+        ("print", [*pipeline, "maps", "--print"]),
+    ):
+        print(f"  remote-work-shaped year: {step}", flush=True)
+        steps[step] = measure(args, env, log)
+    return {"name": f"a remote-work-shaped year ({bench_maps.PAIRS:,} pairs)", "steps": steps}
 
 
 def main() -> None:
@@ -162,6 +202,7 @@ def main() -> None:
             run["cases"].append(ingestion_case(work, f"repeats {rows:,}", rows, distinct))
         if not args.no_maps:
             run["maps"] = maps_case(work)
+            run["maps_year"] = remote_year_case(work)
     stored.setdefault("scale", {})[args.label] = run
     args.results.write_text(json.dumps(stored, indent=1) + "\n")
     report.write(stored, args.results.with_suffix(".md"))

@@ -109,6 +109,7 @@ def _cmd_maps(args: argparse.Namespace) -> int:
             top_n=args.top_n,
             routes=args.routes,
             lon_0=args.centre,
+            print_versions=args.print_versions,
         )
     except OSError as err:
         if not atomic.is_write_failure(err):
@@ -126,9 +127,18 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     except (duckdb.IOException, duckdb.SerializationException) as err:
         # a database that opens but whose blocks cannot be read
         raise _damaged(Path(args.db) if args.db else paths.db_path(), err) from None
+    drawn = (".html", ".svg", ".png") if args.print_versions else (".html",)
     for path in sorted(out_dir.glob("*.*")):
-        if path.suffix in (".html", ".svg", ".png"):
+        if path.suffix in drawn:
             print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+    earlier = sorted(p.name for p in out_dir.glob("*.*") if p.suffix not in drawn)
+    earlier = [name for name in earlier if name.endswith((".svg", ".png"))]
+    if earlier:
+        # a figure of older data must not pass for one of these maps
+        print(
+            f"note: {', '.join(earlier)} in {out_dir} are print versions of an earlier run, "
+            "not of these maps; `make print` (or `maps --print`) redraws them"
+        )
     print(f"==> open {out_dir / 'index.html'} in a browser")
     return 0
 
@@ -297,6 +307,12 @@ def build_parser(prog: str = "python -m pipeline") -> argparse.ArgumentParser:
     )
     maps.add_argument(
         "--centre", type=float, default=11.0, help="central longitude (150 for Asia-Pacific)"
+    )
+    maps.add_argument(
+        "--print",
+        dest="print_versions",
+        action="store_true",
+        help="also write the print versions for papers (maps/*.svg and 300-dpi maps/*.png)",
     )
     maps.set_defaults(func=_cmd_maps)
 

@@ -13,14 +13,17 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import shapely
 from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from pipeline.util import paths
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 BOUNDARIES_FILE = "world-50m.topo.json"
 FEATURE_CODES_FILE = "feature_codes.csv"
@@ -125,6 +128,9 @@ def _dissolve(codes: Iterable[str], geoms: Iterable[BaseGeometry]) -> dict[str, 
 
 @lru_cache(maxsize=4)
 def _country_shapes(path: Path, codes_path: Path) -> gpd.GeoDataFrame:
+    # imported here: geopandas brings pandas (0.6 s), which pages drawn from cached shapes skip
+    import geopandas as gpd
+
     frame = gpd.read_file(path, layer="countries")
     # Empty at 50m: the Vatican and Ashmore and Cartier lost all area in quantisation.
     frame = frame[~frame.geometry.is_empty]

@@ -35,10 +35,13 @@ def render_all(
     top_n: int = DEFAULT_TOP_N,
     routes: str = "curved",
     lon_0: float = DEFAULT_LON_0,
-    print_versions: bool = True,
+    print_versions: bool = False,
 ) -> list[Path]:
     """Write flows.html, balance.html, claims.html and index.html into ``out_dir`` (and, with
-    ``print_versions``, flows/balance/claims .svg and .png); return the HTML paths."""
+    ``print_versions``, flows/balance/claims .svg and .png); return the HTML paths.
+
+    The print versions are asked for, not drawn by default: they are for a paper's figures,
+    and drawing them at 300 dpi takes longer than the pages and the database together."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic.clean_stale(out_dir)  # outputs half written by a killed run

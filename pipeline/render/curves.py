@@ -23,7 +23,7 @@ The browser and the print version both draw from the pieces computed here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -345,3 +345,30 @@ def flow_shape(
         arrow_at_end(lines[-1], width_px, end_radius_px, px_per_unit),
         arrow_at_end(lines[-1], width_px, end_radius_px, px_per_unit, taper=True),
     )
+
+
+@dataclass
+class RouteBook:
+    """One route per (seller, buyer) pair, computed once for every layer that draws it."""
+
+    proj: WorldProjection
+    kind: str
+    points: dict[str, tuple[float, float]]
+    # each country's sub-region centre (longitude): neighbours go the same way round the world
+    centres: dict[str, float] = field(default_factory=dict)
+    routes: dict[tuple[str, str], Route] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.proj.remember(self.points.values())
+
+    def get(self, seller: str, buyer: str) -> Route:
+        key = (seller, buyer)
+        if key not in self.routes:
+            self.routes[key] = route(
+                self.proj,
+                self.points[seller],
+                self.points[buyer],
+                self.kind,
+                self.centres.get(seller),
+            )
+        return self.routes[key]

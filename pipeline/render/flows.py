@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from pipeline.reference.countries import DEFAULT_SCHEME
-from pipeline.render.curves import Route, region_centres, route, sea_across
+from pipeline.render.curves import Route, RouteBook, region_centres, sea_across
 from pipeline.render.flow_data import (
     DIRECTIONS,
     MAX_DRAWN,
@@ -44,30 +44,6 @@ from pipeline.render.style import (
 
 DEFAULT_TOP_N = 100
 TITLE = "Who buys online work, and where it is done"
-
-
-@dataclass
-class RouteBook:
-    """One route per (seller, buyer) pair, computed once for every layer that draws it."""
-
-    proj: WorldProjection
-    kind: str
-    points: dict[str, tuple[float, float]]
-    # each country's sub-region centre (longitude): neighbours go the same way round the world
-    centres: dict[str, float] = field(default_factory=dict)
-    routes: dict[tuple[str, str], Route] = field(default_factory=dict)
-
-    def get(self, seller: str, buyer: str) -> Route:
-        key = (seller, buyer)
-        if key not in self.routes:
-            self.routes[key] = route(
-                self.proj,
-                self.points[seller],
-                self.points[buyer],
-                self.kind,
-                self.centres.get(seller),
-            )
-        return self.routes[key]
 
 
 @dataclass

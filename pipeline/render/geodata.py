@@ -23,9 +23,9 @@ import shapely
 
 from pipeline.reference.countries import DEFAULT_SCHEME
 from pipeline.reference.geo import read_country_shapes
-from pipeline.render.curves import Route, sample, sea_across
+from pipeline.render.curves import Route, RouteBook, sample, sea_across
 from pipeline.render.flow_data import FlowRecords, flow_records, flow_view
-from pipeline.render.flows import RouteBook, _points
+from pipeline.render.flows import _points
 from pipeline.render.projection import DEFAULT_LON_0, METRES_PER_UNIT, WorldProjection
 from pipeline.render.queries import query_rows
 

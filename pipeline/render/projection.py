@@ -13,6 +13,7 @@ sends the fewest large flows across the map's edge.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,9 +77,27 @@ class WorldProjection:
         lon, lat = self._inverse.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([np.asarray(lon), np.asarray(lat)])
 
+    @cached_property
+    def _points(self) -> dict[tuple[float, float], tuple[float, float]]:
+        return {}
+
+    def remember(self, lonlats: Iterable[tuple[float, float]]) -> None:
+        """Project these points in one transformer call, for :meth:`point` to find: a page asks
+        for each country's point once per flow, thousands of times, and each call to pyproj
+        costs far more than its arithmetic."""
+        todo = [p for p in dict.fromkeys(lonlats) if p not in self._points]
+        if todo:
+            lonlat = np.array(todo, dtype=float)
+            xy = self.project(lonlat[:, 0], lonlat[:, 1])
+            self._points.update(
+                {p: (float(x), float(y)) for p, (x, y) in zip(todo, xy, strict=True)}
+            )
+
     def point(self, lon: float, lat: float) -> tuple[float, float]:
-        x, y = self.project(lon, lat)[0]
-        return float(x), float(y)
+        if (lon, lat) not in self._points:
+            x, y = self.project(lon, lat)[0]
+            self._points[lon, lat] = (float(x), float(y))
+        return self._points[lon, lat]
 
     @cached_property
     def outline(self) -> np.ndarray:

@@ -76,6 +76,13 @@ def test_make_maps_alone_after_a_fetch_builds_once_and_draws_the_new_flows(
         "where source_id = 'csv'"
     ).fetchall() == [("KEN", "USA", 74270.0)]
     con.close()
+    # the print versions are drawn on demand (make print), not on every rebuild
+    assert sorted(p.name for p in (tmp_path / "home" / "maps").iterdir()) == [
+        "balance.html",
+        "claims.html",
+        "flows.html",
+        "index.html",
+    ]
     page = (tmp_path / "home" / "maps" / "flows.html").read_text(encoding="utf-8")
     data = json.loads(re.search(r'id="atlas-data">(.*?)</script>', page, re.S)[1])
     layer = next(x for x in data["layers"] if x["source"] == "csv")
@@ -314,3 +321,29 @@ def test_both_ways_in_print_one_version() -> None:
     pyproject = (paths.ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject
     assert 'version = { attr = "pipeline.__version__" }' in pyproject
+
+
+def test_print_versions_are_drawn_on_demand_and_older_ones_named(
+    tmp_path: Path, shipped_build, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import main
+
+    out = tmp_path / "maps"
+    common = ["maps", "--no-build", "--db", str(shipped_build.db_path), "--out", str(out)]
+    assert main([*common, "--print"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("flows", "balance", "claims"):
+        assert f"wrote {out / name}.png" in printed and f"wrote {out / name}.svg" in printed
+    assert "note:" not in printed
+    # the pages again, without --print: the figures left from the run before are not listed as
+    # written, and are named as older than these maps
+    assert main(common) == 0
+    printed = capsys.readouterr().out
+    assert [line.split(" (")[0] for line in printed.splitlines() if line.startswith("wrote")] == [
+        f"wrote {out / name}.html" for name in ("balance", "claims", "flows", "index")
+    ]
+    assert printed.splitlines()[-2] == (
+        "note: balance.png, balance.svg, claims.png, claims.svg, flows.png, flows.svg in "
+        f"{out} are print versions of an earlier run, not of these maps; `make print` (or "
+        "`maps --print`) redraws them"
+    )

@@ -103,7 +103,7 @@ def test_atlas_maps_home_builds_outside_the_checkout(
     assert re.findall(r"^    (\w+) ", listed, re.M) == list(COMMANDS)
 
     home = tmp_path / "my atlas"
-    made = run([atlas, "maps", "--home", str(home)], cwd=tmp_path, env=env)
+    made = run([atlas, "maps", "--print", "--home", str(home)], cwd=tmp_path, env=env)
     assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
     assert "Traceback" not in made.stderr
     for name in ("index.html", "flows.html", "balance.html", "claims.html", "flows.png"):

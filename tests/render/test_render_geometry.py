@@ -419,7 +419,7 @@ def test_outputs_are_written_atomically(tmp_path) -> None:
 
 
 def test_every_page_and_print_version_is_written_and_escaped(con, tmp_path) -> None:
-    pages = render_all(con, tmp_path)
+    pages = render_all(con, tmp_path, print_versions=True)
     assert [p.name for p in pages] == ["flows.html", "balance.html", "claims.html", "index.html"]
     for page in pages:
         text = page.read_text(encoding="utf-8")
