@@ -141,7 +141,7 @@ TALLIES = [
     # ranks 2 and 5 printed: not a complete top list
     seller("inc", "IND", "rank", 2, period=Y2018),
     seller("inc", "PHL", "rank", 5, period=Y2018),
-    # agg's platform p (India third of 92 listed, 8 % unlisted) counts as agg; its platform q
+    # agg's platform p (India third at 12 %, 8 % unlisted) counts as agg; its platform q
     # re-reports orig (India 70 %, 30 % unlisted) and counts as orig
     seller("agg", "PHL", "share_pct", 50),
     seller("agg", "BGD", "share_pct", 30),
@@ -223,7 +223,8 @@ def rule(con: duckdb.DuckDBPyConnection, claim: str, party: str, source: str) ->
     ).fetchone()[0]
 
 
-def claim_verdict(con: duckdb.DuckDBPyConnection, claim: str) -> set[tuple]:
+def party_and_claim_verdicts(con: duckdb.DuckDBPyConnection, claim: str) -> set[tuple]:
+    """(party, its verdict, the claim's verdict, the claim's counts) of a claim."""
     return set(
         con.execute(
             "select coalesce(country_code, region_label), party_verdict, claim_verdict, "
@@ -261,7 +262,7 @@ def test_a_listed_share_ranks_down_to_what_the_unlisted_share_allows(atlas) -> N
         f"{LEADING_2} — pubs (p, published shares, 2019; shares, counted as pubs): listed 1 "
         "of 2 at about 55.25 %, 24.8 % left to unlisted countries: rank 1"
     )
-    assert claim_verdict(atlas, "T2") == {
+    assert party_and_claim_verdicts(atlas, "T2") == {
         ("PHL", "supported", "partly supported", "1 supported, 1 no data"),
         ("IND", "no data", "partly supported", "1 supported, 1 no data"),
     }
@@ -306,11 +307,11 @@ def test_printed_ranks_bound_the_share_and_the_rank(atlas) -> None:
         "tk": ("contradicted", None, None, 25.0, 4, None),
         "inc": ("no data", None, None, None, 1, None),
     }
-    assert claim_verdict(atlas, "R1") == {
+    assert party_and_claim_verdicts(atlas, "R1") == {
         ("IND", "supported", "partly supported", "1 supported, 1 contradicted"),
         ("MEX", "contradicted", "partly supported", "1 supported, 1 contradicted"),
     }
-    assert claim_verdict(atlas, "R2") == {
+    assert party_and_claim_verdicts(atlas, "R2") == {
         ("PAK", "contradicted", "contradicted", "1 contradicted"),
     }
 
@@ -373,7 +374,7 @@ def test_a_stated_share_band_at_its_edges(atlas) -> None:
         "bands, counted as b125): listed 2 of 2 at 12.5 %, 40.0 % left to unlisted countries: "
         "rank 2 to 5"
     )
-    assert claim_verdict(atlas, "S1") == {
+    assert party_and_claim_verdicts(atlas, "S1") == {
         ("IND", "sources disagree", "partly supported", "1 sources disagree")
     }
 
