@@ -53,6 +53,7 @@ TARGETS: dict[str, list[str]] = {
     # (the small hand-made atlases first: most mutants fail there, in seconds)
     "sql/out/out__claims_check.sql": [
         f"{BUILD}/test_claims_votes.py",
+        f"{BUILD}/test_claims_bounds.py",
         f"{BUILD}/test_claims_check.py",
     ],
     # the estimator's inputs: the marginals it fits and the observed matrices it is checked on
