@@ -54,6 +54,7 @@ TARGETS: dict[str, list[str]] = {
     "sql/out/out__claims_check.sql": [
         f"{BUILD}/test_claims_votes.py",
         f"{BUILD}/test_claims_bounds.py",
+        f"{BUILD}/test_claims_regions.py",
         f"{BUILD}/test_claims_check.py",
     ],
     # the estimator's inputs: the marginals it fits and the observed matrices it is checked on
