@@ -41,6 +41,8 @@ REJECT_SCHEMA = pa.schema(
         ("field", pa.string()),
         ("value", pa.string()),
         ("reason", pa.string()),
+        # the lines a reject summing up the exact repeats of an earlier line stands for
+        ("repeats", pa.int64()),
     ]
 )
 _REFERENCE_FILES = ("countries.csv", "country_aliases.csv")
@@ -132,6 +134,7 @@ def _rejects_table(rejects: list[Reject]) -> pa.Table:
             "field": pa.array([r.field for r in rejects], pa.string()),
             "value": pa.array([r.value for r in rejects], pa.string()),
             "reason": pa.array([r.reason for r in rejects], pa.string()),
+            "repeats": pa.array([r.repeats for r in rejects], pa.int64()),
         }
     )
 
@@ -306,9 +309,7 @@ def read_rejects(staged: StagedFile, root: Path) -> list[Reject]:
     for relative in staged.files.get(REJECTS, []):
         table = pq.read_table(root / relative)
         for row in table.to_pylist():
-            out.append(
-                Reject(staged.source_id, row["location"], row["field"], row["value"], row["reason"])
-            )
+            out.append(Reject(staged.source_id, **row))
     return out
 
 

@@ -8,6 +8,9 @@ from collections.abc import Iterable, Sequence
 from pipeline.util.records import Reject
 
 UNMAPPED_REASONS = ("unknown country", "unknown occupation", "unmapped")
+# the exact repeats of different rows are one kind of reject, whichever line they repeat
+REPEAT_REASON = "exact duplicate of line "
+REPEAT_KIND = "exact duplicate of an earlier line (counted once)"
 
 
 def _is_known_non_country(reject: Reject) -> bool:
@@ -17,12 +20,13 @@ def _is_known_non_country(reject: Reject) -> bool:
 def reject_lines(rejects: Sequence[Reject], limit: int = 25) -> list[str]:
     """Rejects by reason, then the values no mapping table knows, then the values that a table
     lists as non-countries on purpose."""
-    return counted_reject_lines(((r, 1) for r in rejects), limit)
+    return counted_reject_lines(((r, r.lines) for r in rejects), limit)
 
 
 def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) -> list[str]:
     """``reject_lines`` from rejects already counted (one per distinct field, value and reason,
-    with how many there are), so that a large parse is summed in SQL, not one object per row."""
+    with the lines they stand for), so that a large parse is summed in SQL, not one object per
+    row."""
     reasons: Counter[str] = Counter()
     # the first reject of each reason: what follows its first colon (the value, the fix) is
     # shown once, with where it is
@@ -36,6 +40,8 @@ def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) 
             known[r.value or ""] += n
             continue
         kind, _, fix = r.reason.partition(":")
+        if r.reason.startswith(REPEAT_REASON):
+            kind = REPEAT_KIND
         reasons[kind] += n
         example.setdefault(kind, r)
         if r.reason.startswith(UNMAPPED_REASONS):
@@ -45,7 +51,7 @@ def counted_reject_lines(groups: Iterable[tuple[Reject, int]], limit: int = 25) 
     lines = []
     for reason, n in reasons.most_common(10):
         first = example[reason]
-        detail = first.reason.partition(":")[2].strip()
+        detail = first.reason if reason == REPEAT_KIND else first.reason.partition(":")[2].strip()
         shown = f"; e.g. {first.location}: {detail[:300]}" if detail else ""
         lines.append(f"  rejected {n} x {reason}{shown}")
     if unmapped:

@@ -46,6 +46,9 @@ BLOCK_BYTES = 1 << 24
 MAX_FIELD_CHARS = 200
 MAX_CELL_BYTES = 1 << 20
 UNDECODABLE = "\ufffd"  # what an undecodable byte is read as; its row is then rejected
+# the column of a check's result, and of its rejects, that says how many exact repeats of an
+# earlier line one reject stands for (null for every other reject)
+REPEATS = "repeats"
 # what str.strip() (and Arrow's utf8_trim_whitespace) removes, as an RE2 class: a line of
 # these and delimiters is blank
 _SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
@@ -558,10 +561,13 @@ def run_checks(
     """Run the checks of ``sql/parse/<name>.sql`` over the rows.
 
     The query returns every row with ``source_id, location, line``, the ``staged`` columns,
-    ``problems`` (a list of field, value, reason) and ``is_staged`` (the row goes to staging:
-    usually when it has no problem). Returns the staged rows (``staged`` columns), the rejects
-    as columns (``Parsed.reject_rows``: one per problem, by line), the number of records with a
-    problem, and for each boolean column in ``counted`` the number of rows where it is true.
+    ``problems`` (a list of field, value, reason), ``is_staged`` (the row goes to staging:
+    usually when it has no problem) and optionally ``repeats``: on the one row whose problem
+    sums up the exact repeats of an earlier line, how many lines it stands for (the other
+    repeats have no problem and are not staged). Returns the staged rows (``staged`` columns),
+    the rejects as columns (``Parsed.reject_rows``: one per problem, by line, with
+    ``repeats``), the number of records rejected (a summing row counts for its repeats), and
+    for each boolean column in ``counted`` the number of rows where it is true.
     """
     # bounded, so that a large file spills to disk rather than growing the process; rows come
     # back in any order (sorted by line in Arrow), so DuckDB need not buffer them
@@ -575,11 +581,12 @@ def run_checks(
         sql = (SQL_DIR / "parse" / f"{name}.sql").read_text(encoding="utf-8")
         # one pass over the rows, read back batch by batch: only the staged rows and the
         # problems are kept, never a table of every row (DuckDB's or Arrow's)
-        result: Any = (
-            con.sql(sql, params=dict(params))
-            .select("is_staged", "problems", *dict.fromkeys(["line", *staged, *counted]))
-            .arrow()  # DuckDB 2.x: a batch reader; 1.x: a table
-        )
+        checked = con.sql(sql, params=dict(params))
+        # a check that sums up a row's exact repeats in one reject says how many in ``repeats``
+        summed = [REPEATS] if REPEATS in checked.columns else []
+        result: Any = checked.select(
+            "is_staged", "problems", *dict.fromkeys(["line", *staged, *counted, *summed])
+        ).arrow()  # DuckDB 2.x: a batch reader; 1.x: a table
         schema = result.schema
         kept_parts, reject_parts, n_bad = [], [], 0
         counts = dict.fromkeys(counted, 0)
@@ -589,19 +596,25 @@ def run_checks(
             )
             lengths = pc.fill_null(pc.list_value_length(batch.column("problems")), 0)
             bad = batch.filter(pc.greater(lengths, 0))
-            n_bad += bad.num_rows
+            # a row that sums up its repeats is rejected for each of them: they are not staged
+            # and have no reject of their own
+            repeats = bad.column(REPEATS) if summed else pa.nulls(bad.num_rows, pa.int64())
+            repeats = repeats.cast(pa.int64())
+            n_bad += bad.num_rows + int(pc.sum(pc.subtract(repeats, 1)).as_py() or 0)
             # one reject per problem, made batch by batch so the lists are not kept
             problems = bad.column("problems")
             flat = pc.list_flatten(problems)
+            parents = pc.list_parent_indices(problems)
             reject_parts.append(
                 pa.record_batch(
                     [
-                        pc.take(bad.column("line"), pc.list_parent_indices(problems)),
+                        pc.take(bad.column("line"), parents),
                         flat.field("field"),
                         flat.field("value"),
                         flat.field("reason"),
+                        pc.take(repeats, parents),
                     ],
-                    names=["line", "field", "value", "reason"],
+                    names=["line", "field", "value", "reason", REPEATS],
                 )
             )
             for column in counted:
@@ -613,7 +626,9 @@ def run_checks(
     if kept is None:
         kept = pa.schema([schema.field(n) for n in staged]).empty_table()
     problem = schema.field("problems").type.value_type
-    reject_schema = pa.schema([("line", pa.int64()), *(problem.field(i) for i in range(3))])
+    reject_schema = pa.schema(
+        [("line", pa.int64()), *(problem.field(i) for i in range(3)), (REPEATS, pa.int64())]
+    )
     found = pa.Table.from_batches(reject_parts, reject_schema).sort_by("line")
     prefix = f"{params['file_name']}:"
     rejects = pa.table(
@@ -629,6 +644,7 @@ def run_checks(
             "field": found["field"],
             "value": found["value"],
             "reason": found["reason"],
+            REPEATS: found[REPEATS],
         }
     )
     return kept, rejects, n_bad, counts

@@ -64,7 +64,7 @@ class Parsed:
     records_rejected: int = 0
     notes: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
-    # rejects found in bulk (columns source_id, location, field, value, reason), after
+    # rejects found in bulk (columns source_id, location, field, value, reason, repeats), after
     # ``rejects``: kept as columns so that a file with a million faulty rows makes no Python
     # object per row
     reject_rows: pa.Table | None = None

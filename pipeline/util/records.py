@@ -23,10 +23,17 @@ PROPOSITIONS = ("leading", "present", "anecdote")
 @dataclass(frozen=True)
 class Reject:
     """One input that could not be used: where (file:line, or file:record[i].path), the field,
-    the value as written (shortened), and why."""
+    the value as written (shortened), and why; ``repeats``, on the one reject that sums up the
+    exact repeats of an earlier line, is how many lines it stands for (its own included)."""
 
     source_id: str
     location: str
     field: str | None
     value: str | None
     reason: str
+    repeats: int | None = None
+
+    @property
+    def lines(self) -> int:
+        """The lines this reject stands for: its own, or the repeats it sums up."""
+        return 1 if self.repeats is None else self.repeats

@@ -6,12 +6,13 @@
 with
 
 parse_rejects as (
-    select source_id, location, field, value, reason
+    -- a reject summing up the exact repeats of an earlier line stands for `repeats` lines
+    select source_id, location, field, value, reason, repeats
     from stg__rejects
 ),
 
 loader_rejects as (
-    select source_id, location, field, value, reason
+    select source_id, location, field, value, reason, cast(null as bigint) as repeats
     from int__loader_rejects
 ),
 
@@ -22,7 +23,8 @@ awards_without_occupation as (
         'jobs[0].category.name' as field,
         cast(awards.project_id as string) as value,
         'no job category: the project is in no projects page of the same fetch window'
-        as reason
+        as reason,
+        cast(null as bigint) as repeats
     from stg__freelancer_tasks as awards
     where
         awards.kind = 'award'
@@ -50,7 +52,8 @@ user_superseded as (
         'count' as field,
         cast(rows.amount as string) as value,
         'superseded by ' || shared.newest_file_name
-        || ': same pair, year, platform and occupation' as reason
+        || ': same pair, year, platform and occupation' as reason,
+        cast(null as bigint) as repeats
     from stg__csv_rows as rows
     inner join int__user_files as files
         on rows.source_id = files.source_id
@@ -77,7 +80,8 @@ oli_superseded as (
         'timestamp' as field,
         cast(day as string) as value,
         'superseded by ' || newest_file_name || ': the same day of the ' || kind || ' series'
-        as reason
+        as reason,
+        cast(null as bigint) as repeats
     from int__oli_rows_ranked
     where file_order > newest_order and country_code is not null and occupation is not null
 ),

@@ -51,10 +51,12 @@ repeated_hashes as (
 ),
 
 repeats as (
-    -- the first line of each row that occurs more than once in the file
+    -- each row that occurs more than once in the file: its first line, how many times it is
+    -- repeated, its first 21 lines and its last (for repeats_reason)
     select
         row_hash, buyer_country, seller_country, count_text, year_text, platform_cell,
-        occupation_cell, dataset_cell, min(line) as first_line
+        occupation_cell, dataset_cell, min(line) as first_line, count(*) - 1 as repeat_count,
+        min(line, 21) as repeat_lines, max(line) as last_line
     from cells
     semi join repeated_hashes on cells.row_hash = repeated_hashes.row_hash
     group by all
@@ -76,7 +78,10 @@ typed as (
         count_value(cells.count_text, false) as amount,
         occupation_texts.occupation_text,
         occupations.occupation,
-        repeats.first_line
+        repeats.first_line,
+        repeats.repeat_count,
+        repeats.repeat_lines,
+        repeats.last_line
     from cells
     left join occupation_texts
         on cells.occupation_cell is not distinct from occupation_texts.occupation_cell
@@ -94,23 +99,35 @@ typed as (
         and cells.dataset_cell is not distinct from repeats.dataset_cell
 ),
 
+usable as (
+    select
+        *,
+        not has_bad_byte and buyer_country_code is not null and seller_country_code is not null
+        and year is not null and occupation is not null and coalesce(amount <= 1e12, false)
+        as is_usable
+    from typed
+),
+
 checked as (
     select
         *,
         -- most rows have no problem: the list is built only for the others. An undecodable
-        -- byte is the line's one problem: the garbled cells it leaves are not reported again
-        case when has_bad_byte then [{
+        -- byte is the line's one problem: the garbled cells it leaves are not reported again.
+        -- The repeats of a usable row are one reject, on the first repeat, that counts them
+        -- all; a repeat of a row with another problem is rejected on its own line, as that row
+        case when is_usable then
+            case when line = repeat_lines[2] then [{
+                'field': null, 'value': null,
+                'reason': repeats_reason(repeat_lines, repeat_count, last_line)
+            }] else [] end
+        when has_bad_byte then [{
             'field': null,
             'value': left(concat_ws(
                 '|', buyer_country, seller_country, count_text, year_text, platform_cell,
                 occupation_cell, dataset_cell
             ), 200),
             'reason': not_utf8($file_name)
-        }] when
-            buyer_country_code is not null and seller_country_code is not null
-            and year is not null and occupation is not null and first_line is null
-            and amount <= 1e12
-        then [] else list_filter([
+        }] else list_filter([
             case when buyer_country_code is null then {
                 'field': 'buyer_country', 'value': left(buyer_country, 200), 'reason': coalesce(buyer_reason, 'unknown country')
             } end,
@@ -138,8 +155,10 @@ checked as (
                 'field': null, 'value': null,
                 'reason': 'exact duplicate of line ' || cast(first_line as varchar) || ' (counted once)'
             } end
-        ], lambda problem: problem is not null) end as problems
-    from typed
+        ], lambda problem: problem is not null) end as problems,
+        -- the lines the summary of repeats stands for, its own included
+        case when is_usable and line = repeat_lines[2] then repeat_count end as repeats
+    from usable
 )
 
 select
@@ -154,5 +173,6 @@ select
     coalesce(platform, $platform_default) || coalesce(' (' || dataset || ')', '') as platform,
     amount,
     problems,
-    len(problems) = 0 as is_staged
+    repeats,
+    len(problems) = 0 and line = coalesce(first_line, line) as is_staged
 from checked

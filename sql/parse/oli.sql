@@ -30,8 +30,11 @@ typed as (
 ),
 
 repeats as (
-    -- the first line of each row that occurs more than once in the file
-    select row_key, min(line) as first_line
+    -- each row that occurs more than once in the file: its first line, how many times it is
+    -- repeated, its first 21 lines and its last (for repeats_reason)
+    select
+        row_key, min(line) as first_line, count(*) - 1 as repeat_count,
+        min(line, 21) as repeat_lines, max(line) as last_line
     from typed
     group by row_key
     having count(*) > 1
@@ -45,23 +48,39 @@ flagged as (
         -- a deposit holds no day after its own date: such a row belongs to another file
         coalesce(day > cast($file_date as date), false) as is_after_deposit,
         coalesce(amount <= 1e12, false) as is_amount,
-        repeats.first_line
+        repeats.first_line,
+        repeats.repeat_count,
+        repeats.repeat_lines,
+        repeats.last_line
     from typed
     left join repeats on typed.row_key = repeats.row_key
+),
+
+usable as (
+    select
+        *,
+        not contains(whole_row, chr(65533)) and is_day and is_amount
+        and occupation_class is not null and country_code is not null and not is_after_deposit
+        as is_usable
+    from flagged
 ),
 
 checked as (
     select
         *,
         -- most rows have no problem: the list is built only for the others. An undecodable
-        -- byte is the line's one problem: the garbled cells it leaves are not reported again
-        case when contains(whole_row, chr(65533)) then [{
+        -- byte is the line's one problem: the garbled cells it leaves are not reported again.
+        -- The repeats of a usable row are one reject, on the first repeat, that counts them
+        -- all; a repeat of a row with another problem is rejected on its own line, as that row
+        case when is_usable then
+            case when line = repeat_lines[2] then [{
+                'field': null, 'value': null,
+                'reason': repeats_reason(repeat_lines, repeat_count, last_line)
+            }] else [] end
+        when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
             'reason': not_utf8($file_name)
-        }] when
-            is_day and is_amount and occupation_class is not null and country_code is not null
-            and first_line is null and not is_after_deposit
-        then [] else list_filter([
+        }] else list_filter([
             case when not is_day then {
                 'field': 'timestamp', 'value': left("timestamp", 200),
                 'reason': 'not a date in YYYY-MM-DD form between 2000-01-01 and a year from today'
@@ -94,8 +113,10 @@ checked as (
                 'reason': 'exact duplicate of line ' || cast(first_line as varchar)
                 || ' (counted once)'
             } end
-        ], lambda problem: problem is not null) end as problems
-    from flagged
+        ], lambda problem: problem is not null) end as problems,
+        -- the lines the summary of repeats stands for, its own included
+        case when is_usable and line = repeat_lines[2] then repeat_count end as repeats
+    from usable
 )
 
 select
@@ -114,6 +135,7 @@ select
     amount,
     $platform as platform,
     problems,
+    repeats,
     is_day and is_amount and not is_after_deposit and line = coalesce(first_line, line)
     as is_staged
 from checked

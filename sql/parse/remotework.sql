@@ -32,8 +32,11 @@ typed as (
 ),
 
 repeats as (
-    -- the first line of each row that occurs more than once in the file
-    select row_key, min(line) as first_line
+    -- each row that occurs more than once in the file: its first line, how many times it is
+    -- repeated, its first 21 lines and its last (for repeats_reason)
+    select
+        row_key, min(line) as first_line, count(*) - 1 as repeat_count,
+        min(line, 21) as repeat_lines, max(line) as last_line
     from typed
     group by row_key
     having count(*) > 1
@@ -45,6 +48,9 @@ located as (
     select
         typed.*,
         repeats.first_line,
+        repeats.repeat_count,
+        repeats.repeat_lines,
+        repeats.last_line,
         coalesce(
             2 * 6371 * asin(least(1, sqrt(
                 pow(sin(radians(try_cast(employer_lat as double) - employer_points.lat) / 2), 2)
@@ -69,12 +75,29 @@ located as (
     left join repeats on typed.row_key = repeats.row_key
 ),
 
+usable as (
+    select
+        *,
+        not contains(whole_row, chr(65533))
+        and coalesce(year_number between 2000 and year($today) + 1, false)
+        and not coalesce(year_number <> $file_year, false) and coalesce(amount <= 1e12, false)
+        and buyer_country_code is not null and seller_country_code is not null as is_usable
+    from located
+),
+
 checked as (
     select
         *,
         -- an undecodable byte is the line's one problem: the garbled cells it leaves are not
-        -- reported again
-        case when contains(whole_row, chr(65533)) then [{
+        -- reported again. The repeats of a usable row are one reject, on the first repeat,
+        -- that counts them all; a repeat of a row with another problem is rejected on its own
+        -- line, as that row
+        case when is_usable then
+            case when line = repeat_lines[2] then [{
+                'field': null, 'value': null,
+                'reason': repeats_reason(repeat_lines, repeat_count, last_line)
+            }] else [] end
+        when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
             'reason': not_utf8($file_name)
         }] else list_filter([
@@ -110,8 +133,10 @@ checked as (
                 'reason': 'exact duplicate of line ' || cast(first_line as varchar)
                 || ' (counted once)'
             } end
-        ], lambda problem: problem is not null) end as problems
-    from located
+        ], lambda problem: problem is not null) end as problems,
+        -- the lines the summary of repeats stands for, its own included
+        case when is_usable and line = repeat_lines[2] then repeat_count end as repeats
+    from usable
 )
 
 select
@@ -126,5 +151,6 @@ select
     amount,
     coordinates_disagree,
     problems,
-    len(problems) = 0 as is_staged
+    repeats,
+    len(problems) = 0 and line = coalesce(first_line, line) as is_staged
 from checked

@@ -7,5 +7,7 @@ select *
 from read_parquet(
     getvariable('stg__rejects_files'),
     hive_partitioning = true,
-    hive_types = {'source_id': 'VARCHAR'}
+    hive_types = {'source_id': 'VARCHAR'},
+    -- files staged before rejects had a repeats column read it as null
+    union_by_name = true
 )

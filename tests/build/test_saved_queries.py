@@ -22,12 +22,14 @@ SOUTH_TO_NORTH = "south_to_north"
 
 def with_rejects() -> duckdb.DuckDBPyConnection:
     con = hand_atlas()
-    # Three rejects, two of one kind: the rejects query groups them.
+    # Four rejects, two of one kind: the rejects query groups them; one sums up 3 repeats.
     con.execute(
-        "insert into core__rejects (source_id, location, field, value, reason) values "
-        "('obs', 'f.csv:3', 'count', '-1', 'count below 0'), "
-        "('obs', 'f.csv:9', 'count', '-5', 'count below 0'), "
-        "('obs', 'f.csv:4', 'buyer_country', 'Atlantis', 'unknown country')"
+        "insert into core__rejects (source_id, location, field, value, reason, repeats) values "
+        "('obs', 'f.csv:3', 'count', '-1', 'count below 0', null), "
+        "('obs', 'f.csv:9', 'count', '-5', 'count below 0', null), "
+        "('obs', 'f.csv:4', 'buyer_country', 'Atlantis', 'unknown country', null), "
+        "('obs', 'f.csv:6', null, null, 'exact duplicate of line 5 (counted once): 3 repeats, "
+        "on lines 6, 7, 8', 3)"
     )
     return con
 
@@ -719,11 +721,21 @@ def test_rejects(con) -> None:
         "reason",
         "field",
         "n_rows",
+        "n_lines",
         "first_location",
         "example_value",
     ) == [
-        ("obs", "count below 0", "count", 2, "f.csv:3", "-1"),
-        ("obs", "unknown country", "buyer_country", 1, "f.csv:4", "Atlantis"),
+        (
+            "obs",
+            "exact duplicate of line 5 (counted once): 3 repeats, on lines 6, 7, 8",
+            None,
+            1,
+            3,
+            "f.csv:6",
+            None,
+        ),
+        ("obs", "count below 0", "count", 2, 2, "f.csv:3", "-1"),
+        ("obs", "unknown country", "buyer_country", 1, 1, "f.csv:4", "Atlantis"),
     ]
 
 

@@ -197,8 +197,9 @@ CASES: dict[str, Case] = {
     # -- user CSV: structure -----------------------------------------------------------------
     "csv exact duplicate rows": Case(
         "csv",
-        [csv(F, GOOD + "USA,IND,120,2019\n", 3)],
-        [(f"{F}:4", None, "exact duplicate of line 2 (counted once)")],
+        # the two repeats are one reject, which counts for both lines
+        [csv(F, GOOD + "USA,IND,120,2019\n" * 2, 4)],
+        [(f"{F}:4", None, "exact duplicate of line 2 (counted once): 2 repeats, on lines 4, 5")],
         total=160,
     ),
     "csv unbalanced quote": Case(
@@ -1031,7 +1032,17 @@ def import_all(case: Case, root: Path) -> str:
 def rejected_lines(name: str, rejects: list[tuple]) -> set[str]:
     """The records of one file that have a reject ("name:line" or "name:projects[i]"); a
     quote that does not close rejects its own line only, so every reject is one record."""
-    return {location for location, _, _ in rejects if location.startswith(name + ":")}
+    return {location for location, *_ in rejects if location.startswith(name + ":")}
+
+
+def summed_repeats(name: str, rejects: list[tuple]) -> int:
+    """The lines of one file rejected by the reject that sums up their repeats, besides that
+    reject's own line (which rejected_lines gives)."""
+    return sum(
+        repeats - 1
+        for location, *_, repeats in rejects
+        if repeats and location.startswith(name + ":")
+    )
 
 
 def staged_rows(source: str, staging: Path, rejected: set[str]) -> dict[str, int]:
@@ -1070,7 +1081,8 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
     con = duckdb.connect(str(report.db_path), read_only=True)
     try:
         rejects = con.execute(
-            "select location, field, reason from core__rejects where source_id = ? order by 1, 2",
+            "select location, field, reason, repeats from core__rejects where source_id = ? "
+            "order by 1, 2",
             [case.source],
         ).fetchall()
         # rows whose flow key a more recently imported file gives: superseded, not rejected
@@ -1115,7 +1127,7 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
             rejected += written[sha(entry.path.read_bytes())]
         else:
             loaded += staged_rows(case.source, root / "staging", lines | replaced).get(name_, 0)
-            rejected += len(lines)
+            rejected += len(lines) + summed_repeats(name_, rejects)
     # a file refused at import is rejected whole, with the message checked above
     rejected += sum(f.rows for f in refused)
     superseded = by_status.get("superseded", 0) + len(replaced)
@@ -1126,7 +1138,7 @@ def test_every_record_is_loaded_rejected_or_superseded_exactly_once(name: str, r
     assert superseded == case.superseded
 
     assert len(rejects) == len(case.rejects), rejects
-    for (location, field_, reason), (want_location, want_field, want_reason) in zip(
+    for (location, field_, reason, _), (want_location, want_field, want_reason) in zip(
         sorted(rejects, key=lambda r: (r[0], r[1] or "")),
         sorted(case.rejects, key=lambda r: (r[0], r[1] or "")),
         strict=True,

@@ -381,7 +381,9 @@ def test_impossible_dates_and_amounts_are_rejected(tmp_path: Path) -> None:
         ("8", "count"),
         ("10", None),
     ]
-    assert parsed.all_rejects()[-1].reason == "exact duplicate of line 9 (counted once)"
+    assert parsed.all_rejects()[-1].reason == (
+        "exact duplicate of line 9 (counted once): 1 repeat, on line 10"
+    )
     assert parsed.tables["oli_rows"].column("amount").to_pylist() == [2.0]
 
 

@@ -223,7 +223,7 @@ def test_exact_duplicate_rows_are_reported_and_counted_once(tmp_path: Path) -> N
     body = HEADER + "US,IN,5,2020\nUS,PK,1,2020\nUS,IN,5,2020\n"
     parsed = parse("csv", write(tmp_path, body))
     assert [(r.location, r.reason) for r in parsed.all_rejects()] == [
-        ("flows.csv:4", "exact duplicate of line 2 (counted once)")
+        ("flows.csv:4", "exact duplicate of line 2 (counted once): 1 repeat, on line 4")
     ]
     assert sum(r["amount"] for r in rows(parsed, "csv_rows")) == 6.0
 
