@@ -10,6 +10,36 @@ import duckdb
 from pipeline.build import estimate
 from pipeline.build.sqlfiles import build_out_tables, run_schema
 
+# Countries the hand-made atlases use, each as core__countries holds it: with its UN M49 region,
+# sub-region and intermediate region, which decide what a claimed region sums.
+COUNTRY_ROWS = {
+    "USA": "('USA', 'US', 'United States', 'Americas', 'Northern America', null, -98, 39)",
+    "IND": "('IND', 'IN', 'India', 'Asia', 'Southern Asia', null, 78, 22)",
+    "PHL": "('PHL', 'PH', 'Philippines', 'Asia', 'South-eastern Asia', null, 122, 12)",
+    "BGD": "('BGD', 'BD', 'Bangladesh', 'Asia', 'Southern Asia', null, 90, 24)",
+    "MEX": "('MEX', 'MX', 'Mexico', 'Americas', 'Latin America and the Caribbean', "
+    "'Central America', -102, 23)",
+    "GTM": "('GTM', 'GT', 'Guatemala', 'Americas', 'Latin America and the Caribbean', "
+    "'Central America', -90, 15)",
+    "KEN": "('KEN', 'KE', 'Kenya', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 38, 0)",
+    "NPL": "('NPL', 'NP', 'Nepal', 'Asia', 'Southern Asia', null, 84, 28)",
+    "PAK": "('PAK', 'PK', 'Pakistan', 'Asia', 'Southern Asia', null, 70, 30)",
+    "LKA": "('LKA', 'LK', 'Sri Lanka', 'Asia', 'Southern Asia', null, 81, 8)",
+    "MDG": "('MDG', 'MG', 'Madagascar', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 47, -20)",
+    "SGP": "('SGP', 'SG', 'Singapore', 'Asia', 'South-eastern Asia', null, 104, 1)",
+    "AUS": "('AUS', 'AU', 'Australia', 'Oceania', 'Australia and New Zealand', null, 134, -25)",
+}
+
+
+def countries(*codes: str) -> str:
+    """An insert of these countries (only these: a region sums the countries the atlas has)."""
+    values = ",\n    ".join(COUNTRY_ROWS[code] for code in codes)
+    return (
+        "insert into core__countries\n"
+        "    (country_code, iso2, name, region, subregion, intermediate_region, lon, lat)\n"
+        f"values\n    {values};"
+    )
+
 
 def claims_atlas(
     countries: str,

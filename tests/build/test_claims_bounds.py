@@ -12,26 +12,13 @@ from collections.abc import Iterator, Sequence
 
 import duckdb
 import pytest
+from claims_atlas import countries
 
 from pipeline.build import estimate
 from pipeline.build.sqlfiles import build_out_tables, run_schema
 
 # Kenya and Madagascar make up the M49 intermediate region Eastern Africa.
-COUNTRIES = """
-insert into core__countries
-    (country_code, iso2, name, region, subregion, intermediate_region, lon, lat)
-values
-    ('USA', 'US', 'United States', 'Americas', 'Northern America', null, -98, 39),
-    ('IND', 'IN', 'India', 'Asia', 'Southern Asia', null, 78, 22),
-    ('PHL', 'PH', 'Philippines', 'Asia', 'South-eastern Asia', null, 122, 12),
-    ('BGD', 'BD', 'Bangladesh', 'Asia', 'Southern Asia', null, 90, 24),
-    ('PAK', 'PK', 'Pakistan', 'Asia', 'Southern Asia', null, 70, 30),
-    ('NPL', 'NP', 'Nepal', 'Asia', 'Southern Asia', null, 84, 28),
-    ('MEX', 'MX', 'Mexico', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -102, 23),
-    ('KEN', 'KE', 'Kenya', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 38, 0),
-    ('MDG', 'MG', 'Madagascar', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 47, -20);
-"""
+COUNTRIES = countries("USA", "IND", "PHL", "BGD", "PAK", "NPL", "MEX", "KEN", "MDG")
 
 Y2018 = ("2018-01-01", "2018-12-31")
 Y2019 = ("2019-01-01", "2019-12-31")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from claims_atlas import claims_atlas
+from claims_atlas import claims_atlas, countries
 
 from pipeline.build import estimate
 from pipeline.build.run import build_database
@@ -20,25 +20,9 @@ from pipeline.util.paths import SQL_DIR
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 # Countries, with the M49 intermediate region of the two Central American ones.
-COUNTRIES = """
-insert into core__countries
-    (country_code, iso2, name, region, subregion, intermediate_region, lon, lat)
-values
-    ('USA', 'US', 'United States', 'Americas', 'Northern America', null, -98, 39),
-    ('IND', 'IN', 'India', 'Asia', 'Southern Asia', null, 78, 22),
-    ('PHL', 'PH', 'Philippines', 'Asia', 'South-eastern Asia', null, 122, 12),
-    ('BGD', 'BD', 'Bangladesh', 'Asia', 'Southern Asia', null, 90, 24),
-    ('MEX', 'MX', 'Mexico', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -102, 23),
-    ('GTM', 'GT', 'Guatemala', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -90, 15),
-    ('KEN', 'KE', 'Kenya', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 38, 0),
-    ('NPL', 'NP', 'Nepal', 'Asia', 'Southern Asia', null, 84, 28),
-    ('PAK', 'PK', 'Pakistan', 'Asia', 'Southern Asia', null, 70, 30),
-    ('LKA', 'LK', 'Sri Lanka', 'Asia', 'Southern Asia', null, 81, 8),
-    ('MDG', 'MG', 'Madagascar', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 47, -20),
-    ('SGP', 'SG', 'Singapore', 'Asia', 'South-eastern Asia', null, 104, 1);
-"""
+COUNTRIES = countries(
+    "USA", "IND", "PHL", "BGD", "MEX", "GTM", "KEN", "NPL", "PAK", "LKA", "MDG", "SGP"
+)
 
 # source, market, derived_from, family (as the loader writes core__source_lineage)
 SOURCES = [

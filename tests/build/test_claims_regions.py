@@ -7,28 +7,12 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from claims_atlas import claims_atlas
+from claims_atlas import claims_atlas, countries
 
 # Five M49 areas: Central America and Eastern Africa of two countries here, Southern Asia of
 # three, Australia and New Zealand of one, and Melanesia, none of whose countries is in this
 # table (a sum over no country).
-COUNTRIES = """
-insert into core__countries
-    (country_code, iso2, name, region, subregion, intermediate_region, lon, lat)
-values
-    ('USA', 'US', 'United States', 'Americas', 'Northern America', null, -98, 39),
-    ('MEX', 'MX', 'Mexico', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -102, 23),
-    ('GTM', 'GT', 'Guatemala', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -90, 15),
-    ('IND', 'IN', 'India', 'Asia', 'Southern Asia', null, 78, 22),
-    ('BGD', 'BD', 'Bangladesh', 'Asia', 'Southern Asia', null, 90, 24),
-    ('NPL', 'NP', 'Nepal', 'Asia', 'Southern Asia', null, 84, 28),
-    ('PHL', 'PH', 'Philippines', 'Asia', 'South-eastern Asia', null, 122, 12),
-    ('KEN', 'KE', 'Kenya', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 38, 0),
-    ('MDG', 'MG', 'Madagascar', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 47, -20),
-    ('AUS', 'AU', 'Australia', 'Oceania', 'Australia and New Zealand', null, 134, -25);
-"""
+COUNTRIES = countries("USA", "MEX", "GTM", "IND", "BGD", "NPL", "PHL", "KEN", "MDG", "AUS")
 
 F = "online_freelance"
 CA, SA, EA = "Central America", "Southern Asia", "Eastern Africa"

@@ -6,27 +6,11 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from claims_atlas import claims_atlas
+from claims_atlas import claims_atlas, countries
 
-COUNTRIES = """
-insert into core__countries
-    (country_code, iso2, name, region, subregion, intermediate_region, lon, lat)
-values
-    ('USA', 'US', 'United States', 'Americas', 'Northern America', null, -98, 39),
-    ('IND', 'IN', 'India', 'Asia', 'Southern Asia', null, 78, 22),
-    ('PHL', 'PH', 'Philippines', 'Asia', 'South-eastern Asia', null, 122, 12),
-    ('BGD', 'BD', 'Bangladesh', 'Asia', 'Southern Asia', null, 90, 24),
-    ('KEN', 'KE', 'Kenya', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 38, 0),
-    ('NPL', 'NP', 'Nepal', 'Asia', 'Southern Asia', null, 84, 28),
-    ('PAK', 'PK', 'Pakistan', 'Asia', 'Southern Asia', null, 70, 30),
-    ('LKA', 'LK', 'Sri Lanka', 'Asia', 'Southern Asia', null, 81, 8),
-    ('MEX', 'MX', 'Mexico', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -102, 23),
-    ('GTM', 'GT', 'Guatemala', 'Americas', 'Latin America and the Caribbean', 'Central America',
-     -90, 15),
-    ('MDG', 'MG', 'Madagascar', 'Africa', 'Sub-Saharan Africa', 'Eastern Africa', 47, -20),
-    ('SGP', 'SG', 'Singapore', 'Asia', 'South-eastern Asia', null, 104, 1);
-"""
+COUNTRIES = countries(
+    "USA", "IND", "PHL", "BGD", "KEN", "NPL", "PAK", "LKA", "MEX", "GTM", "MDG", "SGP"
+)
 
 F, M = "online_freelance", "microtask_crowdwork"
 
