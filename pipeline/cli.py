@@ -127,12 +127,13 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     except (duckdb.IOException, duckdb.SerializationException) as err:
         # a database that opens but whose blocks cannot be read
         raise _damaged(Path(args.db) if args.db else paths.db_path(), err) from None
-    drawn = (".html", ".svg", ".png") if args.print_versions else (".html",)
+    printed = (".svg", ".png")
+    drawn = (".html", *printed) if args.print_versions else (".html",)
     for path in sorted(out_dir.glob("*.*")):
         if path.suffix in drawn:
             print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
-    earlier = sorted(p.name for p in out_dir.glob("*.*") if p.suffix not in drawn)
-    earlier = [name for name in earlier if name.endswith((".svg", ".png"))]
+    kept = [] if args.print_versions else sorted(out_dir.glob("*.*"))
+    earlier = [p.name for p in kept if p.suffix in printed]
     if earlier:
         # a figure of older data must not pass for one of these maps
         print(
