@@ -52,7 +52,7 @@ repeated_hashes as (
 
 repeats as (
     -- each row that occurs more than once in the file: its first line, how many times it is
-    -- repeated, its first 21 lines and its last (for repeats_reason)
+    -- repeated, its first 21 lines and its last (for repeats_reject)
     select
         row_hash, buyer_country, seller_country, count_text, year_text, platform_cell,
         occupation_cell, dataset_cell, min(line) as first_line, count(*) - 1 as repeat_count,
@@ -116,10 +116,7 @@ checked as (
         -- The repeats of a usable row are one reject, on the first repeat, that counts them
         -- all; a repeat of a row with another problem is rejected on its own line, as that row
         case when is_usable then
-            case when line = repeat_lines[2] then [{
-                'field': null, 'value': null,
-                'reason': repeats_reason(repeat_lines, repeat_count, last_line)
-            }] else [] end
+            repeats_reject(line, repeat_lines, repeat_count, last_line)
         when has_bad_byte then [{
             'field': null,
             'value': left(concat_ws(

@@ -66,3 +66,10 @@ create or replace temp macro repeats_reason(lines, repeats, last_line) as
     else ' repeats, on lines ' end || array_to_string(list_slice(lines, 2, 21), ', ')
     || case when repeats > 20 then ' and ' || format('{:,}', repeats - 20)
     || ' more, the last on line ' || cast(last_line as varchar) else '' end;
+
+-- The problem list of a usable row that repeats an earlier one: that reject on its first
+-- repeat, nothing on the others (the reject counts them).
+create or replace temp macro repeats_reject(line, lines, repeats, last_line) as
+    case when line = lines[2] then [{
+        'field': null, 'value': null, 'reason': repeats_reason(lines, repeats, last_line)
+    }] else [] end;

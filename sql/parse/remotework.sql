@@ -33,7 +33,7 @@ typed as (
 
 repeats as (
     -- each row that occurs more than once in the file: its first line, how many times it is
-    -- repeated, its first 21 lines and its last (for repeats_reason)
+    -- repeated, its first 21 lines and its last (for repeats_reject)
     select
         row_key, min(line) as first_line, count(*) - 1 as repeat_count,
         min(line, 21) as repeat_lines, max(line) as last_line
@@ -93,10 +93,7 @@ checked as (
         -- that counts them all; a repeat of a row with another problem is rejected on its own
         -- line, as that row
         case when is_usable then
-            case when line = repeat_lines[2] then [{
-                'field': null, 'value': null,
-                'reason': repeats_reason(repeat_lines, repeat_count, last_line)
-            }] else [] end
+            repeats_reject(line, repeat_lines, repeat_count, last_line)
         when contains(whole_row, chr(65533)) then [{
             'field': null, 'value': left(whole_row, 200),
             'reason': not_utf8($file_name)
