@@ -62,13 +62,13 @@ def _lines_after(path: Path, header_line: int, delimiter: str, width: int) -> in
 
 def _extra_empty_cell(data: np.ndarray, delimiter: int, width: int, at_end: bool = False) -> bool:
     """True when a line ends in a delimiter (or a delimiter and an empty quoted cell) and holds
-    ``width`` delimiters or more: one cell too many, the last empty, which DuckDB drops where
-    Python counts it (and the row is rejected for its number of cells). Delimiters inside
-    quotes are counted too: a line they make doubtful goes to the exact reader, which costs
-    time only. ``data`` starts at a line's start; ``at_end``: its last line ends the file."""
+    ``width`` delimiters or more outside quotes: one cell too many, the last empty, which DuckDB
+    drops where Python counts it (and the row is rejected for its number of cells). A line of
+    an odd number of quotes is doubtful too (a quoted field spanning lines): the exact reader
+    takes it, which costs time only. ``data`` starts at a line's start; ``at_end``: its last
+    line ends the file."""
     if not len(data):
         return False
-    before = np.concatenate([[0], np.cumsum(data == delimiter)])
     feeds = np.flatnonzero(data == _LF)
     ends = np.append(feeds, len(data)) if at_end else feeds
     starts = np.concatenate([[0], feeds + 1])[: len(ends)]
@@ -81,8 +81,20 @@ def _extra_empty_cell(data: np.ndarray, delimiter: int, width: int, at_end: bool
         & (data[np.maximum(stop - 2, 0)] == _QUOTE)
         & (data[np.maximum(stop - 3, 0)] == delimiter)
     )
-    many = before[stop] - before[starts] >= width
-    return bool(np.any((ends_in_delimiter | ends_in_empty_quotes) & many & (stop > starts)))
+    suspect = (ends_in_delimiter | ends_in_empty_quotes) & (stop > starts)
+    if not np.any(suspect):
+        return False
+    # Positions of quotes and delimiters only (a few per line), not a running count over every
+    # byte: a delimiter is outside quotes when an even number of quotes comes before it on its
+    # line, which holds line by line when no line holds an odd number of quotes.
+    quotes = np.flatnonzero(data == _QUOTE)
+    if np.any((np.searchsorted(quotes, ends) - np.searchsorted(quotes, starts)) % 2):
+        return True  # a quoted field spans lines, or the quoting is broken: the exact reader
+    delimiters = np.flatnonzero(data == delimiter)
+    outside = np.searchsorted(quotes, delimiters) % 2 == 0
+    before = np.concatenate([[0], np.cumsum(outside, dtype=np.int64)])
+    counts = before[np.searchsorted(delimiters, stop)] - before[np.searchsorted(delimiters, starts)]
+    return bool(np.any(suspect & (counts >= width)))
 
 
 def _quote_beside_gap(data: np.ndarray, gaps: np.ndarray, edges: np.ndarray) -> bool:

@@ -84,6 +84,7 @@ def test_the_engine_and_the_exact_reader_stage_the_same_rows_and_rejects(tmp_pat
         'United States,"India,5,2019,,\n',  # a quote that does not close
         "United States,India,5,2019,,,\n",  # one empty cell too many: DuckDB would drop it
         'United States,India,5,2019,,,""',  # the same, quoted, at the end of the file
+        '"Korea, Republic of",India,5,2019,,,\n',  # the same, after a quoted separator
     ],
 )
 def test_a_file_duckdb_could_misread_goes_to_the_exact_reader(tmp_path, body: str) -> None:
@@ -94,3 +95,26 @@ def test_a_file_duckdb_could_misread_goes_to_the_exact_reader(tmp_path, body: st
         got = _parsed(path, engine=True)
     assert taken == [False]
     assert got == _parsed(path, engine=False)
+
+
+def test_empty_quoted_last_cells_after_quoted_separators_stay_with_the_engine(tmp_path) -> None:
+    # as DuckDB and pandas write empty strings: "" as the last cell, on lines whose quoted
+    # names hold the separator (five delimiters outside quotes, six in all)
+    path = tmp_path / "flows.csv"
+    body = (
+        '"Korea, Republic of",India,120,2019,,""\n'
+        '"Congo, Rep.","Bolivia, Plurinational State of",7,2020,"",""\n'
+        'France,"Maroc",4,2020,,""\n'
+    )
+    path.write_text(TABLE.split("\n")[0] + "\n" + body, encoding="utf-8", newline="")
+    with pytest.MonkeyPatch.context() as patch:
+        taken = _spy(patch)
+        rows, rejects, counts = _parsed(path, engine=True)
+    assert taken == [True]
+    assert (rows, rejects, counts) == _parsed(path, engine=False)
+    assert [(r["line"], r["buyer_country_code"], r["seller_country_code"]) for r in rows] == [
+        (2, "KOR", "IND"),
+        (3, "COG", "BOL"),
+        (4, "FRA", "MAR"),
+    ]
+    assert rejects == []
