@@ -42,34 +42,49 @@ def _lines_after(path: Path, header_line: int, delimiter: str, width: int) -> in
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             block = np.frombuffer(chunk, dtype=np.uint8)
-            newlines += int(np.count_nonzero(block == _LF))
             last = int(block[-1])
             data = np.concatenate([carried, block])
+            # the carried part holds no line feed: these are the block's
+            feeds = np.flatnonzero(data == _LF)
+            newlines += len(feeds)
             returns = np.flatnonzero(data[:-1] == _CR)
             if len(returns) and not np.all(data[returns + 1] == _LF):
                 return None
-            if _quote_beside_gap(data, gaps, edges) or _extra_empty_cell(
-                data, ord(delimiter), width
+            quotes = np.flatnonzero(data == _QUOTE)
+            if _quote_beside_gap(data, quotes, gaps, edges) or _extra_empty_cell(
+                data, feeds, quotes, ord(delimiter), width
             ):
                 return None
-            ends = np.flatnonzero(data == _LF)
-            carried = data[ends[-1] + 1 :] if len(ends) else data
-    if last == _CR or _extra_empty_cell(carried, ord(delimiter), width, at_end=True):
+            carried = data[feeds[-1] + 1 :] if len(feeds) else data
+    if last == _CR or _extra_empty_cell(
+        carried,
+        np.zeros(0, np.intp),
+        np.flatnonzero(carried == _QUOTE),
+        ord(delimiter),
+        width,
+        True,
+    ):
         return None
     lines = newlines + (1 if last not in (-1, _LF) else 0)
     return lines - header_line
 
 
-def _extra_empty_cell(data: np.ndarray, delimiter: int, width: int, at_end: bool = False) -> bool:
+def _extra_empty_cell(
+    data: np.ndarray,
+    feeds: np.ndarray,
+    quotes: np.ndarray,
+    delimiter: int,
+    width: int,
+    at_end: bool = False,
+) -> bool:
     """True when a line ends in a delimiter (or a delimiter and an empty quoted cell) and holds
     ``width`` delimiters or more outside quotes: one cell too many, the last empty, which DuckDB
     drops where Python counts it (and the row is rejected for its number of cells). A line of
     an odd number of quotes is doubtful too (a quoted field spanning lines): the exact reader
     takes it, which costs time only. ``data`` starts at a line's start; ``at_end``: its last
-    line ends the file."""
+    line ends the file; ``feeds`` and ``quotes``: the positions of its line feeds and quotes."""
     if not len(data):
         return False
-    feeds = np.flatnonzero(data == _LF)
     ends = np.append(feeds, len(data)) if at_end else feeds
     starts = np.concatenate([[0], feeds + 1])[: len(ends)]
     stop = ends - (data[np.maximum(ends - 1, 0)] == _CR).astype(ends.dtype) * (ends > 0)
@@ -87,20 +102,21 @@ def _extra_empty_cell(data: np.ndarray, delimiter: int, width: int, at_end: bool
     # Positions of quotes and delimiters only (a few per line), not a running count over every
     # byte: a delimiter is outside quotes when an even number of quotes comes before it on its
     # line, which holds line by line when no line holds an odd number of quotes.
-    quotes = np.flatnonzero(data == _QUOTE)
     if np.any((np.searchsorted(quotes, ends) - np.searchsorted(quotes, starts)) % 2):
         return True  # a quoted field spans lines, or the quoting is broken: the exact reader
     delimiters = np.flatnonzero(data == delimiter)
     outside = np.searchsorted(quotes, delimiters) % 2 == 0
     before = np.concatenate([[0], np.cumsum(outside, dtype=np.int64)])
+    stop, starts = stop[suspect], starts[suspect]
     counts = before[np.searchsorted(delimiters, stop)] - before[np.searchsorted(delimiters, starts)]
-    return bool(np.any(suspect & (counts >= width)))
+    return bool(np.any(counts >= width))
 
 
-def _quote_beside_gap(data: np.ndarray, gaps: np.ndarray, edges: np.ndarray) -> bool:
-    """True when a quote has only spaces between it and the edge of its cell (a delimiter, a
-    line's end or start). Quotes beside a space are few; only they are followed."""
-    quotes = np.flatnonzero(data == _QUOTE)
+def _quote_beside_gap(
+    data: np.ndarray, quotes: np.ndarray, gaps: np.ndarray, edges: np.ndarray
+) -> bool:
+    """True when a quote (at ``quotes``) has only spaces between it and the edge of its cell (a
+    delimiter, a line's end or start). Quotes beside a space are few; only they are followed."""
     size = len(data)
     inner, outer = quotes[quotes > 0], quotes[quotes < size - 1]
     candidates = [(int(q), -1) for q in inner[np.isin(data[inner - 1], gaps)]]
@@ -153,7 +169,8 @@ def read_cells(
     lines = pa.Array.from_buffers(pa.int64(), expected, [None, pa.py_buffer(numbers)])
     columns = {"line": lines}
     for name, at in positions.items():
-        # Arrow's whitespace is str.strip's, as the exact reader trims
+        # Arrow's whitespace is str.strip's, as the exact reader trims (DuckDB's trim with
+        # those 29 characters took 5.7 s on 2M rows, Arrow 0.2 s)
         columns[name] = pc.utf8_trim_whitespace(cells.column(f"c{at}"))
     table = pa.table(columns).filter(pc.invert(cells.column("blank")))
     return table, table.num_rows
