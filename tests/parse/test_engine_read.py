@@ -118,3 +118,17 @@ def test_empty_quoted_last_cells_after_quoted_separators_stay_with_the_engine(tm
         (4, "FRA", "MAR"),
     ]
     assert rejects == []
+
+
+def test_a_line_of_spaces_and_separators_is_no_record_with_the_engine(tmp_path) -> None:
+    path = tmp_path / "flows.csv"
+    body = "France,Maroc,4,2020,,\n  , ,,\t,,\nRoyaume-Uni,Pakistan,40,2019,,\n"
+    path.write_text(TABLE.split("\n")[0] + "\n" + body, encoding="utf-8", newline="")
+    with pytest.MonkeyPatch.context() as patch:
+        taken = _spy(patch)
+        rows, rejects, counts = _parsed(path, engine=True)
+    assert taken == [True]
+    assert (rows, rejects, counts) == _parsed(path, engine=False)
+    # line 3 is blank: two records, at lines 2 and 4
+    assert counts == (2, 2, 0)
+    assert [r["line"] for r in rows] == [2, 4]
