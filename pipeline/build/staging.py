@@ -278,6 +278,9 @@ def stage(spec: Spec, raw: RawFile, ctx: ParseContext, parser_key: str, root: Pa
     if found is not None:
         return found
     staged = write(spec, raw, key, parse(spec, raw, ctx), root)
+    # the file's cells and rows are gone: hand their memory back before the next file, or the
+    # allocator keeps it and a folder of files grows the process file by file
+    pa.default_memory_pool().release_unused()
     if damaged:
         staged.healed = (
             f"{raw.name}: staged rows not reused ({damaged}); parsed again from {raw.path}"
