@@ -61,26 +61,42 @@ cells as (
         and spread_estimates.source_id is null
 ),
 
+-- one row per country pair, year and method before the pairs are classified under each scheme:
+-- millions of user rows share a few thousand pairs a year, and the sums, exact decimals, add up
+-- the same in two steps as in one
+pairs as (
+    select
+        source_id,
+        year,
+        method,
+        unit,
+        buyer_country_code,
+        seller_country_code,
+        sum(exact_decimal(tasks)) as tasks
+    from cells
+    group by source_id, year, method, unit, buyer_country_code, seller_country_code
+),
+
 classified as (
     select
         schemes.scheme,
-        cells.source_id,
-        cells.year,
-        cells.method,
-        cells.unit,
-        cells.tasks,
+        pairs.source_id,
+        pairs.year,
+        pairs.method,
+        pairs.unit,
+        pairs.tasks,
         case
-            when cells.buyer_country_code is null or cells.seller_country_code is null
+            when pairs.buyer_country_code is null or pairs.seller_country_code is null
                 then 'not_named'
             else work_direction(seller_groups.is_north, buyer_groups.is_north)
         end as direction
-    from cells
+    from pairs
     cross join schemes
     left join country_groups as buyer_groups
-        on cells.buyer_country_code = buyer_groups.country_code
+        on pairs.buyer_country_code = buyer_groups.country_code
         and buyer_groups.scheme = schemes.scheme
     left join country_groups as seller_groups
-        on cells.seller_country_code = seller_groups.country_code
+        on pairs.seller_country_code = seller_groups.country_code
         and seller_groups.scheme = schemes.scheme
 ),
 
@@ -92,7 +108,7 @@ summed as (
         direction,
         method,
         unit,
-        cast(sum(exact_decimal(tasks)) as double) as tasks
+        cast(sum(tasks) as double) as tasks
     from classified
     group by scheme, source_id, year, direction, method, unit
 ),
