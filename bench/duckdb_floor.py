@@ -5,7 +5,8 @@ Where bench/duckdb_baseline.py only sums the file, this does what no ingestion o
 can skip: keep a copy of each raw file with its SHA-256, resolve the names, check and type the
 cells, stage the usable rows as Parquet partitioned by year and the rejects apart
 (floor_stage.sql), then keep every usable row with its file and line and group the rows into
-flows, both as tables of a database file (floor_build.sql). The pipeline's cost over this is
+flows, both as tables of a database file (floor_build.sql), under the build's memory limit and
+in the storage format the build writes. The pipeline's cost over this is
 what its own checks, reports and reading rules add. Timed inside this process (wall and CPU,
 imports left out) and printed as one JSON line.
 """
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.util import paths
+from pipeline.build.swap import STORAGE_VERSION
+from pipeline.util import paths, resources
 
 HERE = Path(__file__).parent
 
@@ -41,7 +43,9 @@ def ingest(work: Path, files: list[Path]) -> int:
             hashlib.file_digest(handle, "sha256")
         shutil.copyfile(path, raw / path.name)
     staging = work / "staging"
-    con = duckdb.connect()
+    # the bounds a build keeps: its memory limit, and the storage format DuckDB 1.x clients read
+    limit = resources.memory_limit()
+    con = duckdb.connect(config={"memory_limit": limit})
     params = {
         "files": [str(f) for f in files],
         "aliases_csv": str(paths.reference_dir() / "country_aliases.csv"),
@@ -58,7 +62,10 @@ def ingest(work: Path, files: list[Path]) -> int:
         f"'{work / 'rejects.parquet'}' (format parquet)"
     )
     con.close()
-    con = duckdb.connect(str(work / "floor.duckdb"))
+    con = duckdb.connect(
+        str(work / "floor.duckdb"),
+        config={"memory_limit": limit, "storage_compatibility_version": STORAGE_VERSION},
+    )
     staged = sorted(str(p) for p in staging.rglob("*.parquet"))
     con.execute("set variable staged_files = $files", {"files": staged})
     con.execute((HERE / "floor_build.sql").read_text(encoding="utf-8"))

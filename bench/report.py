@@ -267,7 +267,9 @@ def _scale_section(runs: dict[str, Any]) -> list[str]:
         "Floor: the least the data contract asks of ingestion (a raw copy with its SHA-256, "
         "names resolved, cells checked and typed, usable rows staged as Parquet by year and "
         "rejects apart, every usable row kept with its file and line, flows grouped, both as "
-        "tables of a database file), in DuckDB alone (bench/duckdb_floor.py). "
+        "tables of a database file, under the build's memory limit and in its storage format), "
+        "in DuckDB alone (bench/duckdb_floor.py); runs before `after-5` took the floor without "
+        "either. "
         "Seconds are wall / CPU (user + system); peak = the largest peak resident memory of the "
         "three pipeline commands.",
         "",
