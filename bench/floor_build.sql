@@ -15,11 +15,7 @@ from read_parquet(getvariable('staged_files'), hive_partitioning = true);
 
 create table flows as
 select
-    buyer_country_code,
-    seller_country_code,
-    year,
-    platform,
-    occupation,
+    * exclude (amount, location),
     sum(amount) as tasks
 from tallies
 group by all;

@@ -48,14 +48,20 @@ def _spy(patch: pytest.MonkeyPatch) -> list[bool]:
     return taken
 
 
+def _through_the_engine(path: Path) -> tuple[list[dict], list[tuple], tuple[int, int, int]]:
+    """The file parsed with DuckDB reading it (asserted), and the same as the exact reader."""
+    with pytest.MonkeyPatch.context() as patch:
+        taken = _spy(patch)
+        parsed = _parsed(path, engine=True)
+    assert taken == [True]
+    assert parsed == _parsed(path, engine=False)
+    return parsed
+
+
 def test_the_engine_and_the_exact_reader_stage_the_same_rows_and_rejects(tmp_path) -> None:
     path = tmp_path / "flows.csv"
     path.write_text(TABLE, encoding="utf-8", newline="")
-    with pytest.MonkeyPatch.context() as patch:
-        taken = _spy(patch)
-        rows, rejects, counts = _parsed(path, engine=True)
-    assert taken == [True]
-    assert (rows, rejects, counts) == _parsed(path, engine=False)
+    rows, rejects, counts = _through_the_engine(path)
     # worked out from TABLE: 9 records, 4 usable, 5 rejected (lines 6-10)
     assert counts == (9, 4, 5)
     assert [(r["line"], r["buyer_country_code"], r["seller_country_code"]) for r in rows] == [
@@ -107,28 +113,20 @@ def test_empty_quoted_last_cells_after_quoted_separators_stay_with_the_engine(tm
         'France,"Maroc",4,2020,,""\n'
     )
     path.write_text(TABLE.split("\n")[0] + "\n" + body, encoding="utf-8", newline="")
-    with pytest.MonkeyPatch.context() as patch:
-        taken = _spy(patch)
-        rows, rejects, counts = _parsed(path, engine=True)
-    assert taken == [True]
-    assert (rows, rejects, counts) == _parsed(path, engine=False)
+    rows, rejects, counts = _through_the_engine(path)
     assert [(r["line"], r["buyer_country_code"], r["seller_country_code"]) for r in rows] == [
         (2, "KOR", "IND"),
         (3, "COG", "BOL"),
         (4, "FRA", "MAR"),
     ]
-    assert rejects == []
+    assert (rejects, counts) == ([], (3, 3, 0))
 
 
 def test_a_line_of_spaces_and_separators_is_no_record_with_the_engine(tmp_path) -> None:
     path = tmp_path / "flows.csv"
     body = "France,Maroc,4,2020,,\n  , ,,\t,,\nRoyaume-Uni,Pakistan,40,2019,,\n"
     path.write_text(TABLE.split("\n")[0] + "\n" + body, encoding="utf-8", newline="")
-    with pytest.MonkeyPatch.context() as patch:
-        taken = _spy(patch)
-        rows, rejects, counts = _parsed(path, engine=True)
-    assert taken == [True]
-    assert (rows, rejects, counts) == _parsed(path, engine=False)
+    rows, rejects, counts = _through_the_engine(path)
     # line 3 is blank: two records, at lines 2 and 4
-    assert counts == (2, 2, 0)
+    assert (rejects, counts) == ([], (2, 2, 0))
     assert [r["line"] for r in rows] == [2, 4]
