@@ -395,6 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.home:
         # read by pipeline.util.paths whenever a path is asked for, from here on
         os.environ["ATLAS_HOME"] = str(Path(args.home).expanduser().absolute())
+    # OpenBLAS starts a spinning thread per core when numpy is first imported (by the command,
+    # after this line): a tenth of the CPU of an empty `make db`, for the estimator's matrices
+    # of a few hundred countries a side, far too small to gain from threads. A value the user
+    # set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return int(args.func(args))
 
 
