@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from pipeline.util.records import Reject
 
 UNMAPPED_REASONS = ("unknown country", "unknown occupation", "unmapped")
-# the exact repeats of different rows are one kind of reject, whichever line they repeat
+# the exact repeats of different rows are one kind of reject, whichever line they repeat (the
+# start of the reason that sql/parse/macros.sql duplicate_reason writes)
 REPEAT_REASON = "exact duplicate of line "
 REPEAT_KIND = "exact duplicate of an earlier line (counted once)"
 

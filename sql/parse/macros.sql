@@ -56,12 +56,17 @@ create or replace temp macro not_utf8(file_name) as
     || '"CSV UTF-8"; from Latin-1 or Windows-1252: iconv -f WINDOWS-1252 -t UTF-8 '
     || file_name || ' > utf8-' || file_name || ') and import that';
 
+-- Why a line is not counted: it repeats ``first_line`` cell for cell. The build's summary
+-- (pipeline/build/summary.py) tells these rejects apart by this text's start.
+create or replace temp macro duplicate_reason(first_line) as
+    'exact duplicate of line ' || cast(first_line as varchar) || ' (counted once)';
+
 -- The exact repeats of an otherwise usable row are one reject, on its first repeat: why, how
 -- many and where (the first 20 repeats by line, then how many more and the last), so that a
 -- file of mostly repeats gives a reject per distinct row, not per line. ``lines`` holds the
 -- row's first lines in order (its first occurrence, then up to 20 repeats; min(line, 21)).
 create or replace temp macro repeats_reason(lines, repeats, last_line) as
-    'exact duplicate of line ' || cast(lines[1] as varchar) || ' (counted once): '
+    duplicate_reason(lines[1]) || ': '
     || format('{:,}', repeats) || case when repeats = 1 then ' repeat, on line '
     else ' repeats, on lines ' end || array_to_string(list_slice(lines, 2, 21), ', ')
     || case when repeats > 20 then ' and ' || format('{:,}', repeats - 20)

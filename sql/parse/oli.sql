@@ -107,8 +107,7 @@ checked as (
             } end,
             case when line > coalesce(first_line, line) then {
                 'field': null, 'value': null,
-                'reason': 'exact duplicate of line ' || cast(first_line as varchar)
-                || ' (counted once)'
+                'reason': duplicate_reason(first_line)
             } end
         ], lambda problem: problem is not null) end as problems,
         -- the lines the summary of repeats stands for, its own included
